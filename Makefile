@@ -1,0 +1,142 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# lvs-rs-agent: plain Makefile. `make`, `make check`, `make demo`, `make deps`.
+
+VERSION := 0.1.0
+
+PREFIX ?= /usr
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+DESTDIR ?=
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS := libmnl libcap-ng inih json-c
+TEST_PKGS := cmocka
+
+ifeq ($(SANITIZE),1)
+BUILD ?= build-san
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+HARDEN :=
+else
+BUILD ?= build
+SAN_FLAGS :=
+HARDEN := -D_FORTIFY_SOURCE=3
+endif
+
+WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
+	-Wno-unused-parameter -Werror
+CFLAGS ?= -O2 -g
+BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(HARDEN) -fstack-protector-strong -fPIE \
+	-DVERSION='"$(VERSION)"' -I. $(SAN_FLAGS) \
+	$(shell $(PKG_CONFIG) --cflags $(PKGS))
+BASE_LDFLAGS := -pie -Wl,-z,relro,-z,now $(SAN_FLAGS)
+LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS))
+TEST_LIBS := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
+
+ifeq ($(V),1)
+Q :=
+qecho = @true
+else
+Q := @
+qecho = @printf '  %-5s %s\n'
+endif
+
+MODULES := lib conf netconf arp agent
+SRC := $(filter-out agent/main.c,$(foreach m,$(MODULES),$(wildcard $(m)/*.c)))
+OBJ := $(SRC:%.c=$(BUILD)/obj/%.o)
+FOBJ := $(SRC:%.c=$(BUILD)/fault/%.o)
+MAIN_OBJ := $(BUILD)/obj/agent/main.o
+FMAIN_OBJ := $(BUILD)/fault/agent/main.o
+UNIT_SRC := $(wildcard tests/unit/test-*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/%)
+
+BIN := $(BUILD)/lvs-rs-agent
+FBIN := $(BUILD)/lvs-rs-agent-fault
+
+all: $(BIN)
+
+$(BUILD)/obj/%.o: %.c
+	$(qecho) CC $@
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASE_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# The test build: same code, plus the fault switch of netconf_fault_point().
+$(BUILD)/fault/%.o: %.c
+	$(qecho) CC $@
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASE_CFLAGS) $(CFLAGS) -DLVS_FAULT_INJECTION -MMD -MP -c -o $@ $<
+
+$(BIN): $(OBJ) $(MAIN_OBJ)
+	$(qecho) LD $@
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(FBIN): $(FOBJ) $(FMAIN_OBJ)
+	$(qecho) LD $@
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# Each unit test links only its module and what lies below it.
+TEST_MODS_conf := lib conf
+TEST_MODS_netconf := lib netconf
+TEST_MODS_arp := lib netconf arp
+modobjs = $(foreach m,$(1),$(patsubst %.c,$(BUILD)/fault/%.o,$(wildcard $(m)/*.c)))
+.SECONDEXPANSION:
+$(BUILD)/test-%: tests/unit/test-%.c $$(filter-out $(FMAIN_OBJ),$$(call modobjs,$$(or $$(TEST_MODS_$$*),$(MODULES))))
+	$(qecho) CC $@
+	$(Q)$(CC) $(BASE_CFLAGS) $(CFLAGS) -DLVS_FAULT_INJECTION \
+		$(shell $(PKG_CONFIG) --cflags $(TEST_PKGS)) -MMD -MP \
+		$(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(filter %.o,$^) $(LIBS) $(TEST_LIBS)
+
+build-tests: $(BIN) $(FBIN) $(UNIT_BIN)
+
+# ---- fuzzing (clang libFuzzer), bounded
+FUZZ_TIME ?= 60
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -I. -fsanitize=fuzzer,address,undefined \
+	$(shell $(PKG_CONFIG) --cflags inih)
+$(BUILD)/fuzz-conf: tests/fuzz/fuzz-conf.c $(wildcard conf/*.c conf/*.h lib/*.c lib/*.h)
+	$(qecho) CLANG $@
+	@mkdir -p $(BUILD)
+	$(Q)clang $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz-conf.c $(wildcard conf/*.c) lib/step.c \
+		$(shell $(PKG_CONFIG) --libs inih)
+
+fuzz: $(BUILD)/fuzz-conf
+	@mkdir -p $(BUILD)/fuzz-corpus
+	$(BUILD)/fuzz-conf -max_total_time=$(FUZZ_TIME) -max_len=4096 -timeout=5 \
+		-artifact_prefix=$(BUILD)/ $(BUILD)/fuzz-corpus tests/fuzz/corpus
+
+# ---- tests
+check: build-tests
+	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) tests/run-tests.sh $(TESTS)
+
+unit: build-tests
+	@BUILD=$(BUILD) tests/run-tests.sh unit
+
+integration: build-tests
+	@BUILD=$(BUILD) tests/run-tests.sh integration
+
+vm: build-tests
+	@BUILD=$(BUILD) tests/run-tests.sh vm
+
+bench: $(BIN)
+	@BUILD=$(BUILD) tests/bench/bench.sh
+
+deps:
+	@tools/deps.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) tools/demo.sh
+
+# ---- install
+install: $(BIN)
+	install -D -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/lvs-rs-agent
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/lvs-rs-agent
+
+clean:
+	rm -rf build build-san
+
+.PHONY: all build-tests check unit integration vm bench deps demo fuzz install uninstall clean
+
+-include $(OBJ:.o=.d) $(FOBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(FMAIN_OBJ:.o=.d) $(UNIT_BIN:=.d)

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The program: the plan (observe, diff, act), the journal, the lock,
+ * privileges and output. Only main.c exits.
+ */
+#ifndef LVS_AGENT_H
+#define LVS_AGENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "../lib/macro.h"
+#include "../lib/step.h"
+
+#define AGENT_STATE_PATH "/run/lvs-rs-agent/state"
+
+enum {
+	AGENT_EXIT_OK = 0,
+	AGENT_EXIT_CHECK = 1,
+	AGENT_EXIT_USAGE = 2,
+	AGENT_EXIT_RUNTIME = 3,
+	AGENT_EXIT_ROLLBACK = 4,
+};
+
+/* ---- a growable list of steps (owned copies) */
+struct steplist {
+	struct step *v;
+	size_t n, cap;
+};
+int steplist_add(struct steplist *l, const struct step *s);
+void steplist_done(struct steplist *l);
+struct step *steplist_find(const struct steplist *l, const struct step_ops *ops,
+			   const char *target);
+const struct step_ops *agent_ops_by_kind(const char *kind);
+
+/* ---- the journal: the steps apply has taken, with their prior values */
+struct journal {
+	struct steplist steps;
+	char config[256]; /* the config file of the last apply */
+	time_t created;   /* first apply */
+	time_t updated;   /* last write */
+};
+/* A missing file is an empty journal (0). -EBADMSG for a damaged one. */
+int journal_load(const char *path, struct journal *j, char *err, size_t errlen);
+/* tmp file, fsync, rename, fsync dir. Creates the directory if missing. */
+int journal_save(const char *path, struct journal *j);
+int journal_remove(const char *path);
+/* mkdir of the journal's directory (0755) when it is missing. */
+int agent_mkdir_parent(const char *path);
+void journal_done(struct journal *j);
+
+/* ---- lock beside the journal */
+/* 0 and *ret_fd, -EAGAIN with *holder = PID when busy past wait_s seconds. */
+int agent_lock(const char *state_path, double wait_s, int *ret_fd, long *holder);
+
+/* ---- privileges */
+/* Keep only CAP_NET_ADMIN; returns whether we hold it. */
+bool agent_drop_privileges(void);
+
+/* ---- the report: what a run changed and checked, printed at the end */
+struct change {
+	char op;
+	const struct step_ops *ops;
+	char target[STEP_TARGET_MAX];
+	char from[STEP_VALUE_MAX];
+	char to[STEP_VALUE_MAX];
+};
+
+struct report {
+	const char *command;
+	bool json;
+	struct change *changes;
+	size_t n_changes, cap_changes;
+	bool changes_undone; /* rolled back after a failure */
+	struct checklist checks;
+	struct journal *journal; /* status */
+	char **errors; /* one line each; the first is the cause */
+	size_t n_errors;
+	bool error_printed; /* already on stderr, line by line */
+	const char *summary_verb; /* "apply", "plan", ... */
+};
+int report_change(struct report *r, const struct step *s, const char *from,
+		  const char *to);
+void report_error(struct report *r, const char *fmt, ...) _printf_(2, 3);
+void report_print(struct report *r);
+/* Each error line to stderr, "lvs-rs-agent: " first (unless already printed). */
+void report_print_errors(const struct report *r);
+void report_done(struct report *r);
+void agent_display_target(const struct step *s, char *buf, size_t len);
+
+/* ---- commands */
+struct agent_opts {
+	const char *config;
+	const char *state;
+	double wait;
+	bool json;
+	bool have_net_admin;
+};
+int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run);
+int agent_revert(const struct agent_opts *o, struct report *r);
+int agent_verify(const struct agent_opts *o, struct report *r);
+int agent_status(const struct agent_opts *o, struct report *r, struct journal *j);
+int agent_check_config(const struct agent_opts *o, struct report *r);
+
+#endif

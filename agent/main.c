@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* lvs-rs-agent: prepare LVS DR/TUN real servers, verify, and revert exactly. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+#include "../conf/conf.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: lvs-rs-agent [OPTIONS] COMMAND\n"
+		"Prepare this host as an LVS real server (VIPs, ARP suppression), check it, undo it.\n"
+		"\n"
+		"Commands:\n"
+		"  apply          make the kernel match the config: idempotent, all or nothing\n"
+		"  plan           print what apply would change; change nothing\n"
+		"  verify         check the live kernel against the config\n"
+		"  status         what the agent applied (its journal) and the live checks\n"
+		"  revert         undo what apply changed, restoring the recorded prior values\n"
+		"  check-config   parse and validate the config; touch nothing else\n"
+		"\n"
+		"Options:\n"
+		"  -c, --config FILE   config file, default %s\n"
+		"                      (plus FILE.d/*.conf drop-ins, in lexical order)\n"
+		"  -s, --state FILE    the journal, default %s (lock: FILE.lock)\n"
+		"  -w, --wait SECONDS  how long to wait for another run's lock, default 10\n"
+		"  -j, --json          one JSON document on stdout instead of text\n"
+		"  -h, --help          this text\n"
+		"  -V, --version       the version\n"
+		"\n"
+		"Exit codes: 0 done or nothing to do (verify/status: every check holds),\n"
+		"1 a check fails, 2 usage or configuration error (nothing changed),\n"
+		"3 runtime failure (everything this run changed was rolled back),\n"
+		"4 the rollback itself failed (the message lists what is left changed).\n",
+		CONF_DEFAULT_PATH, AGENT_STATE_PATH);
+}
+
+static int parse_wait(const char *arg, double *ret)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || v < 0 || v > 86400)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "state", required_argument, NULL, 's' },
+		{ "wait", required_argument, NULL, 'w' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{}
+	};
+	struct agent_opts o = {
+		.config = CONF_DEFAULT_PATH,
+		.state = AGENT_STATE_PATH,
+		.wait = 10,
+	};
+	struct report r = { 0 };
+	struct journal j = { 0 };
+	const char *cmd;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "c:s:w:jhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o.config = optarg;
+			break;
+		case 's':
+			o.state = optarg;
+			break;
+		case 'w':
+			if (parse_wait(optarg, &o.wait) < 0) {
+				fprintf(stderr, "lvs-rs-agent: --wait %s: not a number of seconds (0..86400)\n",
+					optarg);
+				return AGENT_EXIT_USAGE;
+			}
+			break;
+		case 'j':
+			o.json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return AGENT_EXIT_OK;
+		case 'V':
+			printf("lvs-rs-agent %s\n", VERSION);
+			return AGENT_EXIT_OK;
+		default:
+			usage(stderr);
+			return AGENT_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "lvs-rs-agent: %s\n", optind >= argc ?
+			"a command is needed (apply, plan, verify, status, revert, check-config)" :
+			"one command only");
+		usage(stderr);
+		return AGENT_EXIT_USAGE;
+	}
+	cmd = argv[optind];
+
+	/* Least privilege before anything else touches the system. */
+	o.have_net_admin = agent_drop_privileges();
+
+	r.command = cmd;
+	r.json = o.json;
+	if (strcmp(cmd, "apply") == 0)
+		ret = agent_apply(&o, &r, false);
+	else if (strcmp(cmd, "plan") == 0)
+		ret = agent_apply(&o, &r, true);
+	else if (strcmp(cmd, "revert") == 0)
+		ret = agent_revert(&o, &r);
+	else if (strcmp(cmd, "verify") == 0)
+		ret = agent_verify(&o, &r);
+	else if (strcmp(cmd, "status") == 0)
+		ret = agent_status(&o, &r, &j);
+	else if (strcmp(cmd, "check-config") == 0)
+		ret = agent_check_config(&o, &r);
+	else {
+		fprintf(stderr, "lvs-rs-agent: unknown command \"%s\"\n", cmd);
+		usage(stderr);
+		return AGENT_EXIT_USAGE;
+	}
+
+	if (o.json || ret != AGENT_EXIT_USAGE)
+		report_print(&r);
+	report_print_errors(&r);
+	journal_done(&j);
+	report_done(&r);
+	return ret;
+}

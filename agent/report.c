@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Output: text for people, or one JSON document (json-c) for tools. */
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+#include "../netconf/netconf.h"
+
+void agent_display_target(const struct step *s, char *buf, size_t len)
+{
+	if (s->ops == &netconf_sysctl_ops)
+		netconf_sysctl_display(s->target, buf, len);
+	else
+		snprintf(buf, len, "%s", s->target);
+}
+
+int report_change(struct report *r, const struct step *s, const char *from,
+		  const char *to)
+{
+	struct change *c;
+
+	if (r->n_changes == r->cap_changes) {
+		size_t cap = r->cap_changes ? 2 * r->cap_changes : 16;
+		struct change *v = realloc(r->changes, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		r->changes = v;
+		r->cap_changes = cap;
+	}
+	c = &r->changes[r->n_changes++];
+	memset(c, 0, sizeof(*c));
+	c->ops = s->ops;
+	c->op = s->ops->sign ? s->ops->sign(from, to) : '~';
+	agent_display_target(s, c->target, sizeof(c->target));
+	snprintf(c->from, sizeof(c->from), "%s", from);
+	snprintf(c->to, sizeof(c->to), "%s", to);
+	return 0;
+}
+
+void report_error(struct report *r, const char *fmt, ...)
+{
+	char **v, *msg;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	if (!msg)
+		return;
+	v = realloc(r->errors, (r->n_errors + 1) * sizeof(*v));
+	if (!v) {
+		free(msg);
+		return;
+	}
+	r->errors = v;
+	r->errors[r->n_errors++] = msg;
+}
+
+void report_done(struct report *r)
+{
+	free(r->changes);
+	for (size_t i = 0; i < r->n_errors; i++)
+		free(r->errors[i]);
+	free(r->errors);
+	checklist_done(&r->checks);
+	r->changes = NULL;
+	r->errors = NULL;
+	r->n_errors = 0;
+}
+
+void report_print_errors(const struct report *r)
+{
+	if (r->error_printed)
+		return;
+	for (size_t i = 0; i < r->n_errors; i++)
+		fprintf(stderr, "lvs-rs-agent: %s\n", r->errors[i]);
+}
+
+static void print_change_text(const struct change *c)
+{
+	if (c->op == '~')
+		printf("~ %s %s %s -> %s\n", c->ops->kind, c->target, c->from, c->to);
+	else
+		printf("%c %s %s\n", c->op, c->ops->kind, c->target);
+}
+
+static void print_check_text(const struct check *c)
+{
+	const char *tag = !c->ok ? "FAIL" : c->warn ? "WARN" : "ok  ";
+
+	if (c->ok && !c->warn)
+		printf("%s %s: %s\n", tag, c->subject, c->found);
+	else if (c->ok)
+		printf("%s %s: %s: %s\n", tag, c->subject, c->found, c->why);
+	else
+		printf("%s %s: expected %s, found %s: %s\n", tag, c->subject,
+		       c->expected, c->found, c->why);
+}
+
+static void print_text(struct report *r)
+{
+	const char *verb = r->summary_verb ? r->summary_verb : r->command;
+	size_t failed = checklist_failed(&r->checks);
+
+	if (r->journal) {
+		char when[64] = "";
+		struct tm tm;
+
+		if (r->journal->updated && localtime_r(&r->journal->updated, &tm))
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %z", &tm);
+		if (r->journal->steps.n == 0) {
+			printf("journal: nothing applied\n");
+		} else {
+			printf("journal: %zu steps from %s, last apply %s\n",
+			       r->journal->steps.n, r->journal->config[0] ?
+			       r->journal->config : "(unknown config)", when);
+			for (size_t i = 0; i < r->journal->steps.n; i++) {
+				const struct step *s = &r->journal->steps.v[i];
+				char t[STEP_TARGET_MAX + 16];
+
+				agent_display_target(s, t, sizeof(t));
+				printf("  %s %s: applied %s, revert restores %s%s\n",
+				       s->ops->kind, t, s->want, s->prior,
+				       strcmp(s->prior, s->want) == 0 ?
+				       " (was already so: left in place)" : "");
+			}
+		}
+	}
+	for (size_t i = 0; i < r->n_changes; i++) {
+		if (r->changes_undone)
+			printf("(undone) ");
+		print_change_text(&r->changes[i]);
+	}
+	for (size_t i = 0; i < r->checks.n; i++)
+		print_check_text(&r->checks.v[i]);
+
+	if (r->n_errors)
+		return;
+	if (strcmp(r->command, "verify") == 0 || strcmp(r->command, "status") == 0)
+		printf("%s: %zu checks, %zu failed\n", verb, r->checks.n, failed);
+	else if (strcmp(r->command, "check-config") == 0)
+		return;
+	else if (r->n_changes == 0)
+		printf("%s: nothing to change\n", verb);
+	else
+		printf("%s: %zu change%s\n", verb, r->n_changes,
+		       r->n_changes == 1 ? "" : "s");
+}
+
+static void print_json(struct report *r)
+{
+	json_object *root = json_object_new_object();
+	json_object *changes = json_object_new_array();
+	json_object *checks = json_object_new_array();
+	bool changed = r->n_changes > 0 && !r->changes_undone;
+
+	json_object_object_add(root, "command", json_object_new_string(r->command));
+	if (strcmp(r->command, "plan") == 0)
+		changed = false;
+	json_object_object_add(root, "changed", json_object_new_boolean(changed));
+	json_object_object_add(root, "ok", json_object_new_boolean(
+		!r->n_errors && checklist_failed(&r->checks) == 0));
+	for (size_t i = 0; i < r->n_changes; i++) {
+		const struct change *c = &r->changes[i];
+		json_object *o = json_object_new_object();
+		char op[2] = { c->op, 0 };
+
+		json_object_object_add(o, "op", json_object_new_string(op));
+		json_object_object_add(o, "kind", json_object_new_string(c->ops->kind));
+		json_object_object_add(o, "target", json_object_new_string(c->target));
+		json_object_object_add(o, "from", json_object_new_string(c->from));
+		json_object_object_add(o, "to", json_object_new_string(c->to));
+		if (r->changes_undone)
+			json_object_object_add(o, "undone", json_object_new_boolean(1));
+		json_object_array_add(changes, o);
+	}
+	json_object_object_add(root, "changes", changes);
+	for (size_t i = 0; i < r->checks.n; i++) {
+		const struct check *c = &r->checks.v[i];
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "ok", json_object_new_boolean(c->ok));
+		if (c->warn)
+			json_object_object_add(o, "warn", json_object_new_boolean(1));
+		json_object_object_add(o, "subject", json_object_new_string(c->subject));
+		json_object_object_add(o, "expected", json_object_new_string(c->expected));
+		json_object_object_add(o, "found", json_object_new_string(c->found));
+		json_object_object_add(o, "why", json_object_new_string(c->why));
+		json_object_array_add(checks, o);
+	}
+	json_object_object_add(root, "checks", checks);
+	if (r->journal) {
+		json_object *j = json_object_new_array();
+
+		for (size_t i = 0; i < r->journal->steps.n; i++) {
+			const struct step *s = &r->journal->steps.v[i];
+			json_object *o = json_object_new_object();
+			char t[STEP_TARGET_MAX + 16];
+
+			agent_display_target(s, t, sizeof(t));
+			json_object_object_add(o, "kind", json_object_new_string(s->ops->kind));
+			json_object_object_add(o, "target", json_object_new_string(t));
+			json_object_object_add(o, "prior", json_object_new_string(s->prior));
+			json_object_object_add(o, "want", json_object_new_string(s->want));
+			json_object_array_add(j, o);
+		}
+		json_object_object_add(root, "journal", j);
+		json_object_object_add(root, "config", json_object_new_string(r->journal->config));
+		json_object_object_add(root, "updated", json_object_new_int64(r->journal->updated));
+	}
+	if (r->n_errors) {
+		json_object *e = json_object_new_array();
+
+		for (size_t i = 0; i < r->n_errors; i++)
+			json_object_array_add(e, json_object_new_string(r->errors[i]));
+		json_object_object_add(root, "error", json_object_new_string(r->errors[0]));
+		json_object_object_add(root, "errors", e);
+	} else {
+		json_object_object_add(root, "error", NULL);
+	}
+	printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
+						       JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(root);
+}
+
+void report_print(struct report *r)
+{
+	if (r->json)
+		print_json(r);
+	else
+		print_text(r);
+	fflush(stdout);
+}

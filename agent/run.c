@@ -1,0 +1,801 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The plan: observe, diff, act. apply, plan, revert, verify and status are
+ * walks over the same steps; the kinds' ops tables do the kernel work.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "../arp/arp.h"
+#include "../conf/conf.h"
+#include "../netconf/netconf.h"
+
+struct action {
+	struct step *s;
+	enum step_field to;
+	int res;
+	bool done;
+};
+
+static void netconf_closep(struct netconf **nc)
+{
+	netconf_close(*nc);
+}
+
+/* ---- building the desired steps from the config */
+
+static bool has_ipv4_vip(const struct conf *c)
+{
+	for (size_t g = 0; g < c->n_groups; g++)
+		for (size_t i = 0; i < c->groups[g].n_vips; i++)
+			if (c->groups[g].vips[i].family == AF_INET)
+				return true;
+	return false;
+}
+
+static bool suppress_sysctl(const struct conf *c)
+{
+	return c->arp_suppress == CONF_ARP_SYSCTL || c->arp_suppress == CONF_ARP_BOTH;
+}
+
+static int desired_steps(const struct conf *c, struct steplist *out,
+			 struct report *r)
+{
+	int ret;
+
+	if (c->arp_suppress == CONF_ARP_NFT || c->arp_suppress == CONF_ARP_BOTH) {
+		report_error(r, "arp_suppress = %s: the nf_tables ARP policy is not in this version yet; "
+			     "use arp_suppress = sysctl", conf_arp_suppress_name(c->arp_suppress));
+		return -EOPNOTSUPP;
+	}
+	if (has_ipv4_vip(c) && suppress_sysctl(c)) {
+		struct step arp[ARP_SYSCTL_STEPS];
+		size_t n = arp_sysctl_steps(c->arp_ignore, c->arp_announce, arp);
+
+		for (size_t i = 0; i < n; i++) {
+			ret = steplist_add(out, &arp[i]);
+			if (ret < 0)
+				return ret;
+		}
+	}
+	for (size_t g = 0; g < c->n_groups; g++) {
+		const struct conf_group *grp = &c->groups[g];
+
+		if (grp->mode == CONF_MODE_TUN) {
+			report_error(r, "%s:%d: vip \"%s\": mode = tun is not in this version yet",
+				     grp->file, grp->line, grp->name);
+			return -EOPNOTSUPP;
+		}
+		for (size_t i = 0; i < grp->n_vips; i++) {
+			const struct conf_vip *v = &grp->vips[i];
+			struct step s = { .ops = &netconf_addr_ops, .order = STEP_ORDER_VIP };
+
+			ret = netconf_addr_target(v->family, &v->addr,
+						  v->family == AF_INET ? 32 : 128,
+						  grp->device, s.target, sizeof(s.target));
+			if (ret < 0)
+				return ret;
+			snprintf(s.want, sizeof(s.want), NETCONF_PRESENT);
+			ret = steplist_add(out, &s);
+			if (ret < 0)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+static int load_config(const struct agent_opts *o, struct report *r,
+		       struct conf **ret)
+{
+	struct conf_errors err = { 0 };
+	int k;
+
+	k = conf_load(o->config, ret, &err);
+	if (k < 0) {
+		/* Each problem is its own line, FILE:LINE: first. */
+		for (size_t i = 0; i < err.n; i++)
+			fprintf(stderr, "%s\n", err.v[i]);
+		if (err.n == 0)
+			fprintf(stderr, "lvs-rs-agent: %s: %s\n", o->config, strerror(-k));
+		report_error(r, "%s", err.n ? err.v[0] : strerror(-k));
+		if (err.n > 1)
+			report_error(r, "and %zu more configuration errors", err.n - 1);
+		conf_errors_done(&err);
+		r->error_printed = true;
+		return AGENT_EXIT_USAGE;
+	}
+	conf_errors_done(&err);
+	return AGENT_EXIT_OK;
+}
+
+/* ---- observing */
+
+/* One observe call per kind over every step of that kind. */
+static int observe(struct netconf *nc, struct step *const *v, size_t n)
+{
+	_cleanup_free_ struct step **group = NULL;
+	const struct step_ops *seen[8];
+	size_t n_seen = 0;
+
+	if (n == 0)
+		return 0;
+	group = malloc(n * sizeof(*group));
+	if (!group)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct step_ops *ops = v[i]->ops;
+		size_t k = 0, j;
+		int ret;
+
+		for (j = 0; j < n_seen; j++)
+			if (seen[j] == ops)
+				break;
+		if (j < n_seen)
+			continue;
+		if (n_seen < ARRAY_SIZE(seen))
+			seen[n_seen++] = ops;
+		for (j = i; j < n; j++)
+			if (v[j]->ops == ops)
+				group[k++] = v[j];
+		ret = ops->observe(nc, group, k);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static int observe_list(struct netconf *nc, struct steplist *l)
+{
+	_cleanup_free_ struct step **v = NULL;
+
+	if (l->n == 0)
+		return 0;
+	v = malloc(l->n * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < l->n; i++)
+		v[i] = &l->v[i];
+	return observe(nc, v, l->n);
+}
+
+/* ---- acting */
+
+static void describe(const struct step *s, const char *from, const char *to,
+		     char *buf, size_t len)
+{
+	char t[STEP_TARGET_MAX + 16];
+	char op = s->ops->sign ? s->ops->sign(from, to) : '~';
+
+	agent_display_target(s, t, sizeof(t));
+	if (op == '+')
+		snprintf(buf, len, "adding %s %s", s->ops->kind, t);
+	else if (op == '-')
+		snprintf(buf, len, "removing %s %s", s->ops->kind, t);
+	else
+		snprintf(buf, len, "setting %s %s from %s to %s", s->ops->kind, t,
+			 from, to);
+}
+
+static void report_failure(struct netconf *nc, struct report *r,
+			   const char *verb, const struct action *a)
+{
+	char what[256];
+	const char *kmsg = netconf_error(nc);
+
+	describe(a->s, a->s->now, step_value(a->s, a->to), what, sizeof(what));
+	if (a->res == -EPERM || a->res == -EACCES)
+		report_error(r, "%s: %s: %s (the agent needs CAP_NET_ADMIN in this network namespace)",
+			     verb, what, strerror(-a->res));
+	else if (kmsg && *kmsg)
+		report_error(r, "%s: %s: %s (kernel: %s)", verb, what,
+			     strerror(-a->res), kmsg);
+	else
+		report_error(r, "%s: %s: %s", verb, what, strerror(-a->res));
+}
+
+/*
+ * Run the actions in order, batching consecutive actions of the same kind and
+ * direction into one ops->change call. Stops after the first batch with a
+ * failure; returns the index of the first failed action, or -1.
+ */
+static ssize_t execute(struct netconf *nc, struct action *acts, size_t n)
+{
+	_cleanup_free_ struct step **v = NULL;
+	_cleanup_free_ int *res = NULL;
+
+	if (n == 0)
+		return -1;
+	v = malloc(n * sizeof(*v));
+	res = malloc(n * sizeof(*res));
+	if (!v || !res) {
+		acts[0].res = -ENOMEM;
+		return 0;
+	}
+	for (size_t i = 0; i < n;) {
+		size_t j = i, k = 0;
+		ssize_t failed = -1;
+
+		while (j < n && acts[j].s->ops == acts[i].s->ops &&
+		       acts[j].to == acts[i].to)
+			j++;
+		for (size_t x = i; x < j; x++) {
+			v[k] = acts[x].s;
+			res[k++] = 0;
+		}
+		acts[i].s->ops->change(nc, v, k, acts[i].to, res);
+		for (size_t x = i; x < j; x++) {
+			acts[x].res = res[x - i];
+			acts[x].done = res[x - i] == 0;
+			if (!acts[x].done && failed < 0)
+				failed = x;
+		}
+		if (failed >= 0)
+			return failed;
+		i = j;
+	}
+	return -1;
+}
+
+/*
+ * Undo the done actions of this run, newest first, back to the values seen at
+ * its start. Returns 0, or the number of steps left changed (listed in r).
+ */
+static int rollback(struct netconf *nc, struct action *acts, size_t n,
+		    struct report *r)
+{
+	_cleanup_free_ struct step **v = NULL;
+	_cleanup_free_ struct action *back = NULL;
+	size_t k = 0;
+	int left = 0;
+
+	v = malloc((n ? n : 1) * sizeof(*v));
+	back = malloc((n ? n : 1) * sizeof(*back));
+	if (!v || !back)
+		return -ENOMEM;
+	for (size_t i = n; i-- > 0;)
+		if (acts[i].done)
+			v[k++] = acts[i].s;
+	if (k == 0)
+		return 0;
+	if (observe(nc, v, k) < 0)
+		goto leftover;
+	{
+		size_t m = 0;
+
+		for (size_t i = 0; i < k; i++)
+			if (strcmp(v[i]->now, v[i]->was) != 0)
+				back[m++] = (struct action){ .s = v[i], .to = STEP_WAS };
+		execute(nc, back, m);
+		/* Keep going after a failed batch: undo as much as possible. */
+		for (size_t i = 0; i < m; i++)
+			if (!back[i].done && back[i].res == 0)
+				execute(nc, &back[i], 1);
+	}
+leftover:
+	if (observe(nc, v, k) < 0) {
+		report_error(r, "rollback: cannot read the kernel back; left changed, possibly: all %zu steps of this run", k);
+		return (int)k;
+	}
+	for (size_t i = 0; i < k; i++) {
+		char t[STEP_TARGET_MAX + 16];
+
+		if (strcmp(v[i]->now, v[i]->was) == 0)
+			continue;
+		agent_display_target(v[i], t, sizeof(t));
+		report_error(r, "rollback failed: %s %s is left %s (was %s)",
+			     v[i]->ops->kind, t, v[i]->now, v[i]->was);
+		left++;
+	}
+	return left;
+}
+
+/*
+ * Execute, read back, and on any failure roll back. Returns an exit code.
+ * `expect` tells which value each action's step must read back as.
+ */
+static int act(struct netconf *nc, struct report *r, const char *verb,
+	       struct action *acts, size_t n)
+{
+	_cleanup_free_ struct step **v = NULL;
+	ssize_t failed;
+	int left;
+
+	if (n == 0)
+		return AGENT_EXIT_OK;
+	for (size_t i = 0; i < n; i++)
+		memcpy(acts[i].s->was, acts[i].s->now, sizeof(acts[i].s->was));
+	failed = execute(nc, acts, n);
+	if (failed < 0) {
+		/* Read back: never report success without asking the kernel. */
+		v = malloc(n * sizeof(*v));
+		if (!v)
+			return AGENT_EXIT_RUNTIME;
+		for (size_t i = 0; i < n; i++)
+			v[i] = acts[i].s;
+		if (observe(nc, v, n) < 0) {
+			report_error(r, "%s: cannot read the kernel back: %s", verb,
+				     netconf_error(nc));
+			failed = 0;
+		} else {
+			for (size_t i = 0; i < n; i++) {
+				const char *want = step_value(acts[i].s, acts[i].to);
+				char t[STEP_TARGET_MAX + 16];
+
+				if (strcmp(acts[i].s->now, want) == 0)
+					continue;
+				agent_display_target(acts[i].s, t, sizeof(t));
+				report_error(r, "%s: %s %s reads back as %s, not %s",
+					     verb, acts[i].s->ops->kind, t,
+					     acts[i].s->now, want);
+				failed = i;
+				break;
+			}
+		}
+		if (failed < 0)
+			return AGENT_EXIT_OK;
+	} else if (failed >= 0) {
+		report_failure(nc, r, verb, &acts[failed]);
+	}
+	left = rollback(nc, acts, n, r);
+	r->changes_undone = true;
+	if (left != 0) {
+		report_error(r, "%s: the rollback left %d step%s changed (listed above)",
+			     verb, left, left == 1 ? "" : "s");
+		return AGENT_EXIT_ROLLBACK;
+	}
+	report_error(r, "%s: every change of this run was rolled back", verb);
+	return AGENT_EXIT_RUNTIME;
+}
+
+static int record_actions(struct report *r, struct action *acts, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int k = report_change(r, acts[i].s, acts[i].s->now,
+				      step_value(acts[i].s, acts[i].to));
+		if (k < 0)
+			return k;
+	}
+	return 0;
+}
+
+static int open_netconf(struct report *r, struct netconf **nc)
+{
+	int k = netconf_open(nc);
+
+	if (k < 0) {
+		report_error(r, "cannot open rtnetlink: %s", strerror(-k));
+		return AGENT_EXIT_RUNTIME;
+	}
+	return AGENT_EXIT_OK;
+}
+
+static int take_lock(const struct agent_opts *o, struct report *r, int *fd)
+{
+	long holder = 0;
+	int k = agent_lock(o->state, o->wait, fd, &holder);
+
+	if (k == -EAGAIN) {
+		if (holder > 0)
+			report_error(r, "lock %s.lock is held by PID %ld (another lvs-rs-agent run); "
+				     "gave up after %g s (--wait)", o->state, holder, o->wait);
+		else
+			report_error(r, "lock %s.lock is busy; gave up after %g s (--wait)",
+				     o->state, o->wait);
+		return AGENT_EXIT_RUNTIME;
+	}
+	if (k < 0) {
+		report_error(r, "cannot open lock %s.lock: %s", o->state, strerror(-k));
+		return AGENT_EXIT_RUNTIME;
+	}
+	return AGENT_EXIT_OK;
+}
+
+static int need_net_admin(const struct agent_opts *o, struct report *r,
+			  const char *verb)
+{
+	if (o->have_net_admin)
+		return AGENT_EXIT_OK;
+	report_error(r, "%s changes the kernel and needs CAP_NET_ADMIN, which this process lacks "
+		     "(run as root, or grant CAP_NET_ADMIN as an ambient capability)", verb);
+	return AGENT_EXIT_RUNTIME;
+}
+
+/* ---- apply and plan */
+
+static int cmp_order_asc(const void *a, const void *b)
+{
+	const struct action *x = a, *y = b;
+
+	if (x->s->order != y->s->order)
+		return x->s->order - y->s->order;
+	return (x->s > y->s) - (x->s < y->s);
+}
+
+static int cmp_order_desc(const void *a, const void *b)
+{
+	return -cmp_order_asc(a, b);
+}
+
+int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
+{
+	_cleanup_(conf_freep) struct conf *c = NULL;
+	_cleanup_(netconf_closep) struct netconf *nc = NULL;
+	_cleanup_close_ int lock_fd = -1;
+	_cleanup_free_ struct action *acts = NULL;
+	_cleanup_free_ bool *stale = NULL;
+	struct steplist want = { 0 }, all = { 0 };
+	struct journal old = { 0 }, next = { 0 };
+	const char *verb = dry_run ? "plan" : "apply";
+	char err[512];
+	size_t n_acts = 0;
+	int ret, k;
+
+	ret = load_config(o, r, &c);
+	if (ret)
+		return ret;
+	if (desired_steps(c, &want, r) < 0) {
+		ret = AGENT_EXIT_USAGE;
+		goto out;
+	}
+	if (!dry_run) {
+		ret = need_net_admin(o, r, verb);
+		if (ret)
+			goto out;
+		ret = take_lock(o, r, &lock_fd);
+		if (ret)
+			goto out;
+	}
+	k = journal_load(o->state, &old, err, sizeof(err));
+	if (k < 0) {
+		report_error(r, "%s", err);
+		ret = AGENT_EXIT_RUNTIME;
+		goto out;
+	}
+	ret = open_netconf(r, &nc);
+	if (ret)
+		goto out;
+
+	/* all = the desired steps (with the journal's prior values where the
+	 * agent touched them before), then the journal's stale steps. */
+	for (size_t i = 0; i < want.n; i++) {
+		const struct step *j = steplist_find(&old.steps, want.v[i].ops,
+						     want.v[i].target);
+		struct step s = want.v[i];
+
+		if (j)
+			memcpy(s.prior, j->prior, sizeof(s.prior));
+		k = steplist_add(&all, &s);
+		if (k < 0)
+			goto oom;
+	}
+	stale = calloc(all.n + old.steps.n + 1, sizeof(*stale));
+	if (!stale)
+		goto oom;
+	for (size_t i = 0; i < old.steps.n; i++) {
+		if (steplist_find(&want, old.steps.v[i].ops, old.steps.v[i].target))
+			continue;
+		stale[all.n] = true;
+		k = steplist_add(&all, &old.steps.v[i]);
+		if (k < 0)
+			goto oom;
+	}
+	k = observe_list(nc, &all);
+	if (k < 0) {
+		report_error(r, "%s: cannot read the kernel's state: %s (%s)", verb,
+			     strerror(-k), netconf_error(nc));
+		ret = AGENT_EXIT_RUNTIME;
+		goto out;
+	}
+	for (size_t i = 0; i < all.n; i++)
+		if (!stale[i] && !steplist_find(&old.steps, all.v[i].ops, all.v[i].target))
+			memcpy(all.v[i].prior, all.v[i].now, sizeof(all.v[i].prior));
+
+	/* Order: stale VIPs go first, then everything wanted in ascending order
+	 * (suppression before VIPs), stale policy last: no moment with a VIP
+	 * and ARP answered for it. */
+	acts = calloc(all.n + 1, sizeof(*acts));
+	if (!acts)
+		goto oom;
+	{
+		size_t a0 = 0, a1, a2;
+
+		for (size_t i = 0; i < all.n; i++)
+			if (stale[i] && all.v[i].order >= STEP_ORDER_VIP &&
+			    strcmp(all.v[i].now, all.v[i].prior) != 0)
+				acts[n_acts++] = (struct action){ &all.v[i], STEP_PRIOR, 0, 0 };
+		qsort(acts + a0, n_acts - a0, sizeof(*acts), cmp_order_desc);
+		a1 = n_acts;
+		for (size_t i = 0; i < all.n; i++)
+			if (!stale[i] && strcmp(all.v[i].now, all.v[i].want) != 0)
+				acts[n_acts++] = (struct action){ &all.v[i], STEP_WANT, 0, 0 };
+		qsort(acts + a1, n_acts - a1, sizeof(*acts), cmp_order_asc);
+		a2 = n_acts;
+		for (size_t i = 0; i < all.n; i++)
+			if (stale[i] && all.v[i].order < STEP_ORDER_VIP &&
+			    strcmp(all.v[i].now, all.v[i].prior) != 0)
+				acts[n_acts++] = (struct action){ &all.v[i], STEP_PRIOR, 0, 0 };
+		qsort(acts + a2, n_acts - a2, sizeof(*acts), cmp_order_desc);
+	}
+	k = record_actions(r, acts, n_acts);
+	if (k < 0)
+		goto oom;
+	if (dry_run) {
+		ret = AGENT_EXIT_OK;
+		goto out;
+	}
+
+	/* Journal first: every step of this run with its prior value, before
+	 * the kernel is touched. A crash from here on leaves a journal from
+	 * which revert restores the pre-agent state. */
+	snprintf(next.config, sizeof(next.config), "%s", o->config);
+	next.created = old.created;
+	for (size_t i = 0; i < all.n; i++) {
+		k = steplist_add(&next.steps, &all.v[i]);
+		if (k < 0)
+			goto oom;
+	}
+	if (n_acts > 0) {
+		k = journal_save(o->state, &next);
+		if (k < 0) {
+			report_error(r, "%s: cannot write the journal %s: %s; nothing was changed",
+				     verb, o->state, strerror(-k));
+			ret = AGENT_EXIT_RUNTIME;
+			goto out;
+		}
+	}
+	ret = act(nc, r, verb, acts, n_acts);
+	if (ret != AGENT_EXIT_OK) {
+		/* Put the journal back as it was before this run. */
+		if (ret == AGENT_EXIT_RUNTIME) {
+			k = old.steps.n ? journal_save(o->state, &old)
+					: journal_remove(o->state);
+			if (k < 0)
+				report_error(r, "cannot restore the journal %s: %s",
+					     o->state, strerror(-k));
+		}
+		goto out;
+	}
+	/* The final journal: the wanted steps; stale ones are restored. */
+	steplist_done(&next.steps);
+	for (size_t i = 0; i < all.n; i++) {
+		if (stale[i])
+			continue;
+		k = steplist_add(&next.steps, &all.v[i]);
+		if (k < 0)
+			goto oom;
+	}
+	if (n_acts > 0 || next.steps.n != old.steps.n || !old.updated) {
+		k = next.steps.n ? journal_save(o->state, &next)
+				 : journal_remove(o->state);
+		if (k < 0) {
+			report_error(r, "%s: applied, but cannot write the journal %s: %s",
+				     verb, o->state, strerror(-k));
+			ret = AGENT_EXIT_RUNTIME;
+			goto out;
+		}
+	}
+	ret = AGENT_EXIT_OK;
+	goto out;
+oom:
+	report_error(r, "out of memory");
+	ret = AGENT_EXIT_RUNTIME;
+out:
+	steplist_done(&want);
+	steplist_done(&all);
+	journal_done(&old);
+	journal_done(&next);
+	return ret;
+}
+
+/* ---- revert */
+
+int agent_revert(const struct agent_opts *o, struct report *r)
+{
+	_cleanup_(netconf_closep) struct netconf *nc = NULL;
+	_cleanup_close_ int lock_fd = -1;
+	_cleanup_free_ struct action *acts = NULL;
+	struct journal j = { 0 };
+	char err[512];
+	size_t n_acts = 0;
+	int ret, k;
+
+	ret = need_net_admin(o, r, "revert");
+	if (ret)
+		return ret;
+	ret = take_lock(o, r, &lock_fd);
+	if (ret)
+		return ret;
+	k = journal_load(o->state, &j, err, sizeof(err));
+	if (k < 0) {
+		report_error(r, "%s", err);
+		return AGENT_EXIT_RUNTIME;
+	}
+	if (j.steps.n == 0) {
+		journal_done(&j);
+		return AGENT_EXIT_OK;
+	}
+	ret = open_netconf(r, &nc);
+	if (ret)
+		goto out;
+	k = observe_list(nc, &j.steps);
+	if (k < 0) {
+		report_error(r, "revert: cannot read the kernel's state: %s", strerror(-k));
+		ret = AGENT_EXIT_RUNTIME;
+		goto out;
+	}
+	acts = calloc(j.steps.n, sizeof(*acts));
+	if (!acts) {
+		ret = AGENT_EXIT_RUNTIME;
+		goto out;
+	}
+	for (size_t i = 0; i < j.steps.n; i++) {
+		struct step *s = &j.steps.v[i];
+
+		if (strcmp(s->now, s->prior) == 0)
+			continue;
+		/* A per-device value whose device is gone has nothing left
+		 * to restore. */
+		if (strcmp(s->now, NETCONF_MISSING) == 0)
+			continue;
+		acts[n_acts++] = (struct action){ s, STEP_PRIOR, 0, 0 };
+	}
+	qsort(acts, n_acts, sizeof(*acts), cmp_order_desc);
+	if (record_actions(r, acts, n_acts) < 0) {
+		ret = AGENT_EXIT_RUNTIME;
+		goto out;
+	}
+	ret = act(nc, r, "revert", acts, n_acts);
+	if (ret != AGENT_EXIT_OK)
+		goto out;
+	k = journal_remove(o->state);
+	if (k < 0) {
+		report_error(r, "revert: done, but cannot remove the journal %s: %s",
+			     o->state, strerror(-k));
+		ret = AGENT_EXIT_RUNTIME;
+	}
+out:
+	journal_done(&j);
+	return ret;
+}
+
+/* ---- verify and status */
+
+static void step_checks(struct steplist *l, struct report *r)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const struct step *s = &l->v[i];
+		char subject[STEP_TARGET_MAX + 16], why[320] = "";
+		bool ok = strcmp(s->now, s->want) == 0;
+
+		agent_display_target(s, subject + snprintf(subject, sizeof(subject), "%s ", s->ops->kind),
+				     sizeof(subject) - strlen(s->ops->kind) - 1);
+		if (!ok && s->ops->explain)
+			s->ops->explain(s, why, sizeof(why));
+		else if (!ok)
+			snprintf(why, sizeof(why), "apply sets it to %s; the effective checks tell what breaks",
+				 s->want);
+		checklist_add(&r->checks, ok, subject, s->want, s->now, ok ? NULL : "%s", why);
+	}
+}
+
+static void collect_vip_devs(const struct conf *c, const char **devs, size_t *n,
+			     size_t max)
+{
+	*n = 0;
+	for (size_t g = 0; g < c->n_groups; g++) {
+		size_t i;
+
+		for (i = 0; i < *n; i++)
+			if (strcmp(devs[i], c->groups[g].device) == 0)
+				break;
+		if (i == *n && *n < max)
+			devs[(*n)++] = c->groups[g].device;
+	}
+}
+
+int agent_verify(const struct agent_opts *o, struct report *r)
+{
+	_cleanup_(conf_freep) struct conf *c = NULL;
+	_cleanup_(netconf_closep) struct netconf *nc = NULL;
+	struct steplist want = { 0 };
+	int ret, k;
+
+	ret = load_config(o, r, &c);
+	if (ret)
+		return ret;
+	if (desired_steps(c, &want, r) < 0) {
+		ret = AGENT_EXIT_USAGE;
+		goto out;
+	}
+	ret = open_netconf(r, &nc);
+	if (ret)
+		goto out;
+	k = observe_list(nc, &want);
+	if (k < 0) {
+		report_error(r, "verify: cannot read the kernel's state: %s", strerror(-k));
+		ret = AGENT_EXIT_RUNTIME;
+		goto out;
+	}
+	step_checks(&want, r);
+	if (has_ipv4_vip(c)) {
+		const char *devs[64];
+		size_t n_devs;
+
+		if (suppress_sysctl(c)) {
+			collect_vip_devs(c, devs, &n_devs, ARRAY_SIZE(devs));
+			k = arp_check_sysctl(nc, c->arp_ignore, c->arp_announce,
+					     devs, n_devs, &r->checks);
+			if (k < 0) {
+				report_error(r, "verify: cannot read the ARP policy: %s",
+					     strerror(-k));
+				ret = AGENT_EXIT_RUNTIME;
+				goto out;
+			}
+		} else if (c->arp_suppress == CONF_ARP_NONE) {
+			checklist_add(&r->checks, true, "arp_suppress", "none", "none",
+				      "the agent suppresses no ARP: unless something else does, the "
+				      "IPv4 VIPs are answered in ARP and clients may bypass the director");
+			r->checks.v[r->checks.n - 1].warn = true;
+		}
+	}
+	ret = checklist_failed(&r->checks) ? AGENT_EXIT_CHECK : AGENT_EXIT_OK;
+out:
+	steplist_done(&want);
+	return ret;
+}
+
+int agent_status(const struct agent_opts *o, struct report *r, struct journal *j)
+{
+	_cleanup_(netconf_closep) struct netconf *nc = NULL;
+	char err[512];
+	int k, ret;
+
+	k = journal_load(o->state, j, err, sizeof(err));
+	if (k < 0) {
+		report_error(r, "%s", err);
+		return AGENT_EXIT_RUNTIME;
+	}
+	r->journal = j;
+	if (j->steps.n == 0)
+		return AGENT_EXIT_OK;
+	ret = open_netconf(r, &nc);
+	if (ret)
+		return ret;
+	k = observe_list(nc, &j->steps);
+	if (k < 0) {
+		report_error(r, "status: cannot read the kernel's state: %s", strerror(-k));
+		return AGENT_EXIT_RUNTIME;
+	}
+	step_checks(&j->steps, r);
+	return checklist_failed(&r->checks) ? AGENT_EXIT_CHECK : AGENT_EXIT_OK;
+}
+
+int agent_check_config(const struct agent_opts *o, struct report *r)
+{
+	_cleanup_(conf_freep) struct conf *c = NULL;
+	struct steplist want = { 0 };
+	size_t vips = 0;
+	int ret;
+
+	ret = load_config(o, r, &c);
+	if (ret)
+		return ret;
+	if (desired_steps(c, &want, r) < 0) {
+		steplist_done(&want);
+		return AGENT_EXIT_USAGE;
+	}
+	for (size_t g = 0; g < c->n_groups; g++)
+		vips += c->groups[g].n_vips;
+	if (!o->json)
+		printf("%s: OK: %zu group%s, %zu VIP%s, arp_suppress = %s\n", o->config,
+		       c->n_groups, c->n_groups == 1 ? "" : "s", vips,
+		       vips == 1 ? "" : "s", conf_arp_suppress_name(c->arp_suppress));
+	steplist_done(&want);
+	return AGENT_EXIT_OK;
+}

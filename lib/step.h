@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A step is one kernel change: its kind (an ops table), its target, the value
+ * apply wants, the value from before the agent's first apply (journal), and the
+ * values seen in this run. apply, plan, revert and verify are walks over steps.
+ *
+ * The ops table of a kind lives where its kernel interface lives (netconf/ for
+ * addresses and sysctls, arp/ for the nft table, tunnel/ for links). This file
+ * only names struct netconf; it knows nothing of netlink.
+ */
+#ifndef LVS_LIB_STEP_H
+#define LVS_LIB_STEP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "macro.h"
+
+struct netconf;
+
+#define STEP_TARGET_MAX 96
+#define STEP_VALUE_MAX 48
+
+/*
+ * Order classes. apply sets in ascending order (ARP suppression before the
+ * tunnel device, both before any VIP); revert and rollback go descending.
+ */
+enum {
+	STEP_ORDER_ARP = 10,
+	STEP_ORDER_TUNNEL = 20,
+	STEP_ORDER_VIP = 30,
+};
+
+/* Which of a step's values a change should make true in the kernel. */
+enum step_field {
+	STEP_WANT,  /* what the config asks */
+	STEP_PRIOR, /* before the agent's first apply (revert) */
+	STEP_WAS,   /* at the start of this run (rollback) */
+};
+
+struct step {
+	const struct step_ops *ops;
+	int order;
+	/* Unique per kind: "net/ipv4/conf/all/arp_ignore", "192.0.2.1/32 dev lo" */
+	char target[STEP_TARGET_MAX];
+	char want[STEP_VALUE_MAX];
+	char prior[STEP_VALUE_MAX];
+	char was[STEP_VALUE_MAX];
+	char now[STEP_VALUE_MAX]; /* filled by ops->observe */
+};
+
+struct step_ops {
+	const char *kind; /* "sysctl", "address": output and journal */
+	/*
+	 * Fill ->now of every step from the kernel (one dump for all of them,
+	 * not one request each). A target that cannot exist (device missing)
+	 * is observed as "absent"/"missing", not as an error. 0 or -errno.
+	 */
+	int (*observe)(struct netconf *nc, struct step *const *v, size_t n);
+	/*
+	 * Make the kernel value of every v[i] equal to its field `to`, knowing
+	 * its current value is ->now. Steps whose ->now already equals it are
+	 * not passed. Batches as it likes; res[i] = 0 or -errno for each step
+	 * (a failed one leaves the kernel at ->now). Returns 0 if all res are 0,
+	 * else the first negative res. netconf_error() then holds the kernel's
+	 * text for the first failure.
+	 */
+	int (*change)(struct netconf *nc, struct step *const *v, size_t n,
+		      enum step_field to, int *res);
+	/*
+	 * Why a step whose ->now differs from ->want breaks LVS (verify).
+	 * Writes one sentence to buf. May be NULL.
+	 */
+	void (*explain)(const struct step *s, char *buf, size_t len);
+	/* Human verb for a change from `from` to `to`: '+', '-' or '~'. */
+	char (*sign)(const char *from, const char *to);
+};
+
+const char *step_value(const struct step *s, enum step_field f);
+/* Copy with truncation check: -ENAMETOOLONG when it does not fit. */
+_must_check_ int step_set(char *dst, size_t len, const char *src);
+#define STEP_SET(field, src) step_set((field), sizeof(field), (src))
+
+/*
+ * One verify line: what was checked, what was expected, what the kernel has,
+ * and for a failure why it breaks LVS.
+ */
+struct check {
+	bool ok;
+	bool warn; /* ok, but worth telling (arp_suppress = none) */
+	char subject[128];
+	char expected[64];
+	char found[128];
+	char why[320];
+};
+
+struct checklist {
+	struct check *v;
+	size_t n, cap;
+};
+
+/* Append a check; `why` is printf-style and may be NULL. 0 or -ENOMEM. */
+_printf_(6, 7) int checklist_add(struct checklist *l, bool ok,
+				 const char *subject, const char *expected,
+				 const char *found, const char *why, ...);
+void checklist_done(struct checklist *l);
+size_t checklist_failed(const struct checklist *l);
+
+#endif
