@@ -130,9 +130,15 @@ demo: deps
 # ---- install
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/lvs-rs-agent
+	install -D -m 0644 doc/lvs-rs-agent.8 $(DESTDIR)$(MANDIR)/man8/lvs-rs-agent.8
+	install -D -m 0644 doc/lvs-rs-agent.conf.5 $(DESTDIR)$(MANDIR)/man5/lvs-rs-agent.conf.5
+	install -D -m 0644 doc/examples/agent.conf \
+		$(DESTDIR)$(PREFIX)/share/doc/lvs-rs-agent/examples/agent.conf
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/lvs-rs-agent
+	rm -f $(DESTDIR)$(SBINDIR)/lvs-rs-agent $(DESTDIR)$(MANDIR)/man8/lvs-rs-agent.8 \
+		$(DESTDIR)$(MANDIR)/man5/lvs-rs-agent.conf.5 \
+		$(DESTDIR)$(PREFIX)/share/doc/lvs-rs-agent/examples/agent.conf
 
 clean:
 	rm -rf build build-san
