@@ -27,7 +27,7 @@ endif
 WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
 	-Wno-unused-parameter -Werror
 CFLAGS ?= -O2 -g
-BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(HARDEN) -fstack-protector-strong -fPIE \
+BASE_CFLAGS := -std=gnu11 $(WARN) $(HARDEN) -fstack-protector-strong -fPIE \
 	-DVERSION='"$(VERSION)"' -I. $(SAN_FLAGS) \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS))
 BASE_LDFLAGS := -pie -Wl,-z,relro,-z,now $(SAN_FLAGS)

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#define _GNU_SOURCE /* asprintf */
 /*
  * The journal: JSON, replaced atomically (tmp file, fsync, rename, fsync of the
  * directory), so a crash at any moment leaves either the old or the new one.

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#define _GNU_SOURCE /* asprintf */
 /*
  * One run at a time: a POSIX record lock on STATE.lock. F_GETLK names the
  * holder's PID, which the message to a waiting operator needs.

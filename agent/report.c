@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#define _GNU_SOURCE /* asprintf */
 /* Output: text for people, or one JSON document (json-c) for tools. */
 #include <errno.h>
 #include <json-c/json.h>
