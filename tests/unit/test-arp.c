@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#define _GNU_SOURCE /* unshare */
 /*
  * arp/: the sysctl steps, and the effective-value checks against a real
  * kernel in a private network namespace (unshare), never the host's.
