@@ -1,0 +1,654 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The "address" step kind: VIPs on a device. Observe is one link dump and one
+ * address dump for all steps; change sends the requests in batches, many per
+ * sendmsg, and maps every ack back to its step by sequence number.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/if_addr.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+
+#include "internal.h"
+
+#define INFINITY_LIFE_TIME 0xFFFFFFFFU
+
+/*
+ * One sendmsg carries up to BATCH_LIMIT bytes of requests (450 to 800 address
+ * messages); the buffer holds one more message, which libmnl moves to the
+ * front of the next batch when it does not fit.
+ */
+#define BATCH_LIMIT (32 * 1024)
+#define BATCH_BUF (2 * BATCH_LIMIT)
+#define MSG_MIN 40 /* header, ifaddrmsg, one IPv4 attribute: the smallest */
+
+/*
+ * What one ack costs in the receive buffer: the kernel charges an skb's
+ * truesize, 832 bytes for a capped ack with or without extack text (measured
+ * with SO_MEMINFO on 6.18), so this is a safe bound. A batch never has more messages than rcvbuf / ACK_COST,
+ * so its acks all fit: the kernel answers every message of a sendmsg before
+ * the call returns, and drops (ENOBUFS) what does not fit.
+ */
+#define ACK_COST 2048
+
+enum val { V_ABSENT, V_PRESENT, V_PREFERRED, V_BAD };
+
+static enum val val_of(const char *s)
+{
+	if (STREQ(s, NETCONF_ABSENT))
+		return V_ABSENT;
+	if (STREQ(s, NETCONF_PRESENT))
+		return V_PRESENT;
+	if (STREQ(s, NETCONF_PREFERRED))
+		return V_PREFERRED;
+	return V_BAD;
+}
+
+static const char *val_str(enum val v)
+{
+	switch (v) {
+	case V_ABSENT:
+		return NETCONF_ABSENT;
+	case V_PRESENT:
+		return NETCONF_PRESENT;
+	case V_PREFERRED:
+		return NETCONF_PREFERRED;
+	case V_BAD:
+		break;
+	}
+	return "?";
+}
+
+/* ---- targets: "ADDR/PREFIX dev DEV" */
+
+/* The kernel's own rule (dev_valid_name()). */
+static bool dev_valid(const char *dev)
+{
+	const char *p;
+
+	if (!dev || !*dev || strnlen(dev, IF_NAMESIZE) >= IF_NAMESIZE)
+		return false;
+	if (STREQ(dev, ".") || STREQ(dev, ".."))
+		return false;
+	for (p = dev; *p; p++)
+		if (*p == '/' || *p == ':' || *p == ' ' ||
+		    (*p >= '\t' && *p <= '\r'))
+			return false;
+	return true;
+}
+
+static size_t addr_len(int family)
+{
+	return family == AF_INET ? sizeof(struct in_addr) : sizeof(struct in6_addr);
+}
+
+static unsigned char max_prefix(int family)
+{
+	return family == AF_INET ? 32 : 128;
+}
+
+int netconf_addr_target(int family, const void *addr, unsigned char prefixlen,
+			const char *dev, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+	int n;
+
+	if ((family != AF_INET && family != AF_INET6) || !addr)
+		return -EINVAL;
+	if (prefixlen > max_prefix(family) || !dev_valid(dev))
+		return -EINVAL;
+	if (!inet_ntop(family, addr, a, sizeof(a)))
+		return -errno;
+	n = snprintf(buf, len, "%s/%u dev %s", a, prefixlen, dev);
+	if (n < 0 || (size_t)n >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int netconf_addr_parse_target(const char *target, int *family, void *addr,
+			      unsigned char *prefixlen, char *dev)
+{
+	static const char sep[] = " dev ";
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} u;
+	char a[INET6_ADDRSTRLEN];
+	const char *slash, *p;
+	unsigned int plen = 0;
+	int fam;
+
+	if (!target)
+		return -EINVAL;
+	slash = strchr(target, '/');
+	if (!slash || slash == target || (size_t)(slash - target) >= sizeof(a))
+		return -EINVAL;
+	memcpy(a, target, (size_t)(slash - target));
+	a[slash - target] = '\0';
+	if (inet_pton(AF_INET, a, &u) == 1)
+		fam = AF_INET;
+	else if (inet_pton(AF_INET6, a, &u) == 1)
+		fam = AF_INET6;
+	else
+		return -EINVAL;
+	/* Decimal, no sign, no leading zero: one spelling per target. */
+	p = slash + 1;
+	if (*p < '0' || *p > '9' || (p[0] == '0' && p[1] >= '0' && p[1] <= '9'))
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		plen = plen * 10 + (unsigned int)(*p - '0');
+		if (plen > max_prefix(fam))
+			return -EINVAL;
+	}
+	if (strncmp(p, sep, sizeof(sep) - 1) != 0)
+		return -EINVAL;
+	p += sizeof(sep) - 1;
+	if (!dev_valid(p))
+		return -EINVAL;
+	*family = fam;
+	memcpy(addr, &u, addr_len(fam));
+	*prefixlen = (unsigned char)plen;
+	memcpy(dev, p, strlen(p) + 1);
+	return 0;
+}
+
+struct target {
+	int family;
+	unsigned char prefixlen;
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} addr;
+	char dev[IF_NAMESIZE];
+};
+
+static int parse(const struct step *s, struct target *t)
+{
+	memset(t, 0, sizeof(*t));
+	return netconf_addr_parse_target(s->target, &t->family, &t->addr,
+					 &t->prefixlen, t->dev);
+}
+
+/* ---- the kernel's links and addresses, sorted for lookups */
+
+struct view {
+	struct netconf_link *links;
+	size_t n_links;
+	struct netconf_addr *addrs;
+	size_t n_addrs;
+};
+
+static void view_done(struct view *w)
+{
+	free(w->links);
+	free(w->addrs);
+	memset(w, 0, sizeof(*w));
+}
+
+static int link_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct netconf_link *)a)->name,
+		      ((const struct netconf_link *)b)->name);
+}
+
+/* By device, family, prefix length and address: the identity of a step. */
+static int addr_cmp(const void *a, const void *b)
+{
+	const struct netconf_addr *x = a, *y = b;
+
+	if (x->ifindex != y->ifindex)
+		return x->ifindex < y->ifindex ? -1 : 1;
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	if (x->prefixlen != y->prefixlen)
+		return x->prefixlen < y->prefixlen ? -1 : 1;
+	return memcmp(&x->addr, &y->addr, sizeof(x->addr));
+}
+
+static int view_links(struct netconf *nc, struct view *w)
+{
+	int r;
+
+	free(w->links);
+	w->links = NULL;
+	w->n_links = 0;
+	r = netconf_dump_links(nc, &w->links, &w->n_links);
+	if (r < 0)
+		return r;
+	if (w->n_links)
+		qsort(w->links, w->n_links, sizeof(*w->links), link_cmp);
+	return 0;
+}
+
+static int view_addrs(struct netconf *nc, struct view *w)
+{
+	int r;
+
+	free(w->addrs);
+	w->addrs = NULL;
+	w->n_addrs = 0;
+	r = netconf_dump_addrs(nc, AF_UNSPEC, &w->addrs, &w->n_addrs);
+	if (r < 0)
+		return r;
+	if (w->n_addrs)
+		qsort(w->addrs, w->n_addrs, sizeof(*w->addrs), addr_cmp);
+	return 0;
+}
+
+static int view_ifindex(const struct view *w, const char *dev)
+{
+	struct netconf_link key;
+	const struct netconf_link *l;
+
+	if (!w->n_links)
+		return 0;
+	memset(&key, 0, sizeof(key));
+	snprintf(key.name, sizeof(key.name), "%s", dev);
+	l = bsearch(&key, w->links, w->n_links, sizeof(*w->links), link_cmp);
+	return l ? l->ifindex : 0;
+}
+
+static enum val view_value(const struct view *w, const struct target *t,
+			   int ifindex)
+{
+	struct netconf_addr key;
+	const struct netconf_addr *a;
+
+	if (!ifindex || !w->n_addrs)
+		return V_ABSENT;
+	memset(&key, 0, sizeof(key));
+	key.family = t->family;
+	key.ifindex = ifindex;
+	key.prefixlen = t->prefixlen;
+	memcpy(&key.addr, &t->addr, addr_len(t->family));
+	a = bsearch(&key, w->addrs, w->n_addrs, sizeof(*w->addrs), addr_cmp);
+	if (!a)
+		return V_ABSENT;
+	if (t->family == AF_INET)
+		return V_PRESENT;
+	/* As the agent makes it: never chosen as a source, no DAD. */
+	if ((a->flags & IFA_F_NODAD) &&
+	    ((a->flags & IFA_F_DEPRECATED) || a->preferred == 0))
+		return V_PRESENT;
+	return V_PREFERRED;
+}
+
+/* ---- observe */
+
+static int addr_observe(struct netconf *nc, struct step *const *v, size_t n)
+{
+	_cleanup_(view_done) struct view w = { 0 };
+	int r;
+
+	r = view_links(nc, &w);
+	if (r < 0)
+		return r;
+	r = view_addrs(nc, &w);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		struct target t;
+
+		if (parse(v[i], &t) < 0) {
+			netconf_set_error(nc, "invalid address target \"%s\"",
+					  v[i]->target);
+			return -EINVAL;
+		}
+		r = STEP_SET(v[i]->now,
+			     val_str(view_value(&w, &t, view_ifindex(&w, t.dev))));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* ---- change */
+
+struct plan {
+	struct target t;
+	int ifindex;
+	enum val want;
+	uint16_t type;	 /* RTM_NEWADDR, RTM_DELADDR; 0: nothing to send */
+	uint16_t flags;	 /* NLM_F_CREATE|NLM_F_EXCL or NLM_F_REPLACE */
+	bool deprecate;	 /* IPv6: NODAD, preferred lifetime 0 */
+};
+
+static void describe(const struct plan *p, const struct step *s, char *buf,
+		     size_t len)
+{
+	snprintf(buf, len, "%s %s",
+		 p->type == RTM_DELADDR ? "RTM_DELADDR" : "RTM_NEWADDR",
+		 s->target);
+}
+
+static int plan_step(const struct step *s, enum step_field to,
+		     const struct view *w, struct plan *p, char *text, size_t len)
+{
+	enum val from = val_of(s->now);
+
+	memset(p, 0, sizeof(*p));
+	p->want = val_of(step_value(s, to));
+	if (parse(s, &p->t) < 0) {
+		snprintf(text, len, "invalid address target \"%s\"", s->target);
+		return -EINVAL;
+	}
+	if (from == V_BAD || p->want == V_BAD ||
+	    (p->t.family == AF_INET &&
+	     (from == V_PREFERRED || p->want == V_PREFERRED))) {
+		snprintf(text, len, "%s: no change from \"%s\" to \"%s\"",
+			 s->target, s->now, step_value(s, to));
+		return -EINVAL;
+	}
+	if (from == p->want)
+		return 0;
+	if (p->want == V_ABSENT) {
+		p->type = RTM_DELADDR;
+	} else if (from == V_ABSENT) {
+		p->type = RTM_NEWADDR;
+		p->flags = NLM_F_CREATE | NLM_F_EXCL;
+	} else {
+		/* present <-> preferred, IPv6 only: change its lifetimes. */
+		p->type = RTM_NEWADDR;
+		p->flags = NLM_F_REPLACE;
+	}
+	p->deprecate = p->t.family == AF_INET6 && p->want == V_PRESENT;
+	p->ifindex = view_ifindex(w, p->t.dev);
+	if (!p->ifindex) {
+		describe(p, s, text, len);
+		p->type = 0;
+		return -ENODEV;
+	}
+	return 0;
+}
+
+static void build(void *buf, uint32_t seq, const struct plan *p)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifaddrmsg *ifa;
+	size_t alen = addr_len(p->t.family);
+
+	nlh->nlmsg_type = p->type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | p->flags;
+	nlh->nlmsg_seq = seq;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = (unsigned char)p->t.family;
+	ifa->ifa_prefixlen = p->t.prefixlen;
+	ifa->ifa_index = (unsigned int)p->ifindex;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	ifa->ifa_flags = p->deprecate ? IFA_F_NODAD : 0;
+	mnl_attr_put(nlh, IFA_LOCAL, alen, &p->t.addr);
+	/* Without a peer IPv4 wants IFA_ADDRESS = IFA_LOCAL (as iproute2). */
+	if (p->t.family == AF_INET)
+		mnl_attr_put(nlh, IFA_ADDRESS, alen, &p->t.addr);
+	if (p->t.family == AF_INET6 && p->type == RTM_NEWADDR) {
+		struct ifa_cacheinfo ci = {
+			.ifa_prefered = p->deprecate ? 0 : INFINITY_LIFE_TIME,
+			.ifa_valid = INFINITY_LIFE_TIME,
+		};
+
+		/* Explicit 0 too: a replace must clear NODAD. */
+		mnl_attr_put_u32(nlh, IFA_FLAGS, p->deprecate ? IFA_F_NODAD : 0);
+		mnl_attr_put(nlh, IFA_CACHEINFO, sizeof(ci), &ci);
+	}
+}
+
+/* One batch in flight: slots[k] is the step of sequence number first_seq + k. */
+struct batch {
+	struct netconf *nc;
+	struct step *const *v;
+	int *res;
+	const struct plan *plans;
+	struct view *w;
+	struct nc_first_fail *first;
+	struct mnl_nlmsg_batch *b;
+	size_t *slots;
+	bool *acked;
+	size_t count, max;
+	uint32_t first_seq;
+};
+
+static void fail(struct batch *bt, size_t i, int r, const char *text)
+{
+	bt->res[i] = r;
+	nc_first_fail_note(bt->first, i, text);
+}
+
+static void read_acks_msgs(struct batch *bt, size_t *remaining, int len)
+{
+	const struct nlmsghdr *m;
+	char text[NC_ERR_SIZE], what[NC_ERR_SIZE];
+
+	for (m = (const struct nlmsghdr *)bt->nc->buf; mnl_nlmsg_ok(m, len);
+	     m = mnl_nlmsg_next(m, &len)) {
+		uint32_t k = m->nlmsg_seq - bt->first_seq;
+		size_t i;
+		int r;
+
+		if (m->nlmsg_type != NLMSG_ERROR ||
+		    !mnl_nlmsg_portid_ok(m, bt->nc->portid) || k >= bt->count ||
+		    bt->acked[k])
+			continue;
+		bt->acked[k] = true;
+		(*remaining)--;
+		i = bt->slots[k];
+		r = nc_ack_parse(m, text, sizeof(text));
+		bt->res[i] = r;
+		if (r < 0) {
+			describe(&bt->plans[i], bt->v[i], what, sizeof(what));
+			fail(bt, i, r, text[0] ? text : what);
+		}
+	}
+}
+
+/*
+ * Acks were lost (receive buffer overrun, or the socket failed): what the
+ * kernel did is in the kernel. A step whose address is now as wanted has been
+ * done; any other has not, and is reported so.
+ */
+static void resolve_lost(struct batch *bt, int err)
+{
+	char what[NC_ERR_SIZE], text[NC_ERR_SIZE + 64];
+	int r = view_addrs(bt->nc, bt->w);
+
+	for (size_t k = 0; k < bt->count; k++) {
+		size_t i = bt->slots[k];
+		const struct plan *p = &bt->plans[i];
+
+		if (bt->acked[k])
+			continue;
+		if (r == 0 && view_value(bt->w, &p->t, p->ifindex) == p->want) {
+			bt->res[i] = 0;
+			continue;
+		}
+		describe(p, bt->v[i], what, sizeof(what));
+		snprintf(text, sizeof(text), "%s: acknowledgement lost (%s)",
+			 what, strerror(-err));
+		fail(bt, i, err, text);
+	}
+}
+
+static void flush(struct batch *bt)
+{
+	size_t remaining = bt->count;
+	bool lost = false;
+	int err = 0;
+
+	if (!bt->count)
+		goto out;
+	memset(bt->acked, 0, bt->count * sizeof(*bt->acked));
+	if (mnl_socket_sendto(bt->nc->nl, mnl_nlmsg_batch_head(bt->b),
+			      mnl_nlmsg_batch_size(bt->b)) < 0) {
+		char what[NC_ERR_SIZE];
+		int r = -errno;
+
+		for (size_t k = 0; k < bt->count; k++) {
+			size_t i = bt->slots[k];
+
+			describe(&bt->plans[i], bt->v[i], what, sizeof(what));
+			fail(bt, i, r, what);
+		}
+		goto out;
+	}
+	/*
+	 * Every message of the sendmsg has been answered by now (rtnetlink
+	 * runs in the sender's context), so after a loss the rest is read
+	 * without waiting. An error ack does not end the batch: the kernel
+	 * went on with the next message, and so do we.
+	 */
+	while (remaining) {
+		ssize_t n = nc_recv(bt->nc, lost);
+
+		if (n == -ENOBUFS || n == -EMSGSIZE) {
+			lost = true;
+			err = err ? err : (int)n;
+			continue;
+		}
+		if (n < 0) {
+			err = (lost && n == -EAGAIN) ? err : (int)n;
+			break;
+		}
+		read_acks_msgs(bt, &remaining, (int)n);
+	}
+	if (remaining)
+		resolve_lost(bt, err ? err : -ENOBUFS);
+out:
+	mnl_nlmsg_batch_reset(bt->b);
+	bt->count = 0;
+}
+
+static int addr_change(struct netconf *nc, struct step *const *v, size_t n,
+		       enum step_field to, int *res)
+{
+	_cleanup_(view_done) struct view w = { 0 };
+	_cleanup_free_ struct plan *plans = NULL;
+	_cleanup_free_ char *buf = NULL;
+	_cleanup_free_ size_t *slots = NULL;
+	_cleanup_free_ bool *acked = NULL;
+	struct nc_first_fail first;
+	struct batch bt = {
+		.nc = nc, .v = v, .res = res, .w = &w, .first = &first,
+	};
+	char text[NC_ERR_SIZE];
+	int r;
+
+	if (!n)
+		return 0;
+	nc_first_fail_init(&first);
+	for (size_t i = 0; i < n; i++)
+		res[i] = 0;
+
+	bt.max = nc->rcvbuf > 0 ? (size_t)nc->rcvbuf / ACK_COST : 1;
+	if (bt.max > BATCH_LIMIT / MSG_MIN)
+		bt.max = BATCH_LIMIT / MSG_MIN;
+	if (bt.max < 1)
+		bt.max = 1;
+	plans = calloc(n, sizeof(*plans));
+	buf = malloc(BATCH_BUF);
+	slots = calloc(bt.max, sizeof(*slots));
+	acked = calloc(bt.max, sizeof(*acked));
+	r = plans && buf && slots && acked ? 0 : -ENOMEM;
+	/* One link dump for every step's ifindex. */
+	if (r == 0)
+		r = view_links(nc, &w);
+	if (r < 0) {
+		for (size_t i = 0; i < n; i++)
+			res[i] = r;
+		if (r == -ENOMEM)
+			netconf_set_error(nc, "out of memory");
+		return r;
+	}
+	bt.plans = plans;
+	bt.slots = slots;
+	bt.acked = acked;
+
+	for (size_t i = 0; i < n; i++) {
+		r = plan_step(v[i], to, &w, &plans[i], text, sizeof(text));
+		if (r < 0)
+			fail(&bt, i, r, text);
+	}
+
+	bt.b = mnl_nlmsg_batch_start(buf, BATCH_LIMIT);
+	if (!bt.b) {
+		for (size_t i = 0; i < n; i++)
+			res[i] = -ENOMEM;
+		netconf_set_error(nc, "out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint32_t seq;
+
+		if (!plans[i].type)
+			continue;
+		r = netconf_fault_point(nc);
+		if (r < 0) {
+			fail(&bt, i, r, netconf_error(nc));
+			continue;
+		}
+		if (bt.count == bt.max)
+			flush(&bt);
+		seq = nc_next_seq(nc);
+		build(mnl_nlmsg_batch_current(bt.b), seq, &plans[i]);
+		if (!mnl_nlmsg_batch_next(bt.b)) {
+			/* Full: send the others; libmnl moves this one to the
+			 * front of the next batch. */
+			flush(&bt);
+		}
+		if (bt.count == 0)
+			bt.first_seq = seq;
+		slots[bt.count++] = i;
+	}
+	flush(&bt);
+	mnl_nlmsg_batch_stop(bt.b);
+
+	nc_first_fail_done(&first, nc);
+	for (size_t i = 0; i < n; i++)
+		if (res[i] < 0)
+			return res[i];
+	return 0;
+}
+
+static void addr_explain(const struct step *s, char *buf, size_t len)
+{
+	struct target t;
+	const char *dev = parse(s, &t) == 0 ? t.dev : s->target;
+	enum val now = val_of(s->now), want = val_of(s->want);
+
+	if (now == V_ABSENT && want != V_ABSENT)
+		snprintf(buf, len,
+			 "VIP not on %s: the director's packets for it are dropped",
+			 dev);
+	else if (now == V_PREFERRED)
+		snprintf(buf, len,
+			 "IPv6 VIP usable as source address: the RS may open connections from the VIP");
+	else if (want == V_ABSENT)
+		snprintf(buf, len,
+			 "address still on %s: the RS accepts traffic for it",
+			 dev);
+	else
+		snprintf(buf, len, "address on %s is \"%s\", expected \"%s\"",
+			 dev, s->now, s->want);
+}
+
+static char addr_sign(const char *from, const char *to)
+{
+	enum val f = val_of(from), t = val_of(to);
+
+	if (t == V_ABSENT)
+		return '-';
+	if (f == V_ABSENT && (t == V_PRESENT || t == V_PREFERRED))
+		return '+';
+	return '~';
+}
+
+const struct step_ops netconf_addr_ops = {
+	.kind = "address",
+	.observe = addr_observe,
+	.change = addr_change,
+	.explain = addr_explain,
+	.sign = addr_sign,
+};

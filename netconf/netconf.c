@@ -1,0 +1,698 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The rtnetlink socket: open/close, the last error's text (extack), the fault
+ * switch of the test build, single requests and the link and address dumps.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/socket.h>
+
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+
+#include "internal.h"
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+/*
+ * Room for the acks of one batch (see addr.c). Asked with SO_RCVBUFFORCE
+ * (CAP_NET_ADMIN, which any change needs anyway) so net.core.rmem_max does
+ * not cap it; the kernel doubles the value for its bookkeeping.
+ */
+#define NC_RCVBUF (1024 * 1024)
+
+/* A dump that keeps being interrupted by concurrent changes is given up. */
+#define DUMP_TRIES 8
+
+uint32_t nc_next_seq(struct netconf *nc)
+{
+	/*
+	 * Consecutive, wrapping through 0 too: a batch maps an ack to its
+	 * message by seq - first_seq. We join no multicast group, so nothing
+	 * unsolicited (seq 0) arrives on this socket.
+	 */
+	return ++nc->seq;
+}
+
+static void set_rcvbuf(struct netconf *nc)
+{
+	int fd = mnl_socket_get_fd(nc->nl);
+	int size = NC_RCVBUF;
+	socklen_t sl = sizeof(nc->rcvbuf);
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	/* What we got, not what we asked: batches are sized from it. */
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &nc->rcvbuf, &sl) < 0)
+		nc->rcvbuf = 0;
+}
+
+int netconf_open(struct netconf **ret)
+{
+	struct netconf *nc;
+	int one = 1, r;
+
+	nc = calloc(1, sizeof(*nc));
+	if (!nc)
+		return -ENOMEM;
+	nc->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (!nc->nl) {
+		r = -errno;
+		goto fail;
+	}
+	/*
+	 * Extended acks carry the kernel's reason in text; capped acks leave
+	 * out the echo of our request, which keeps a batch's acks small.
+	 * Kernels before 4.12 lack both: their refusals still have an errno.
+	 */
+	if (mnl_socket_setsockopt(nc->nl, NETLINK_EXT_ACK, &one, sizeof(one)) < 0 &&
+	    errno != ENOPROTOOPT) {
+		r = -errno;
+		goto fail;
+	}
+	if (mnl_socket_setsockopt(nc->nl, NETLINK_CAP_ACK, &one, sizeof(one)) < 0 &&
+	    errno != ENOPROTOOPT) {
+		r = -errno;
+		goto fail;
+	}
+	if (mnl_socket_bind(nc->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	nc->portid = mnl_socket_get_portid(nc->nl);
+	nc->seq = (uint32_t)time(NULL);
+	set_rcvbuf(nc);
+	*ret = nc;
+	return 0;
+fail:
+	netconf_close(nc);
+	return r;
+}
+
+struct netconf *netconf_close(struct netconf *nc)
+{
+	if (!nc)
+		return NULL;
+	if (nc->nl)
+		mnl_socket_close(nc->nl);
+	free(nc);
+	return NULL;
+}
+
+const char *netconf_error(const struct netconf *nc)
+{
+	return nc ? nc->err : "";
+}
+
+void netconf_set_error(struct netconf *nc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!nc)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(nc->err, sizeof(nc->err), fmt, ap);
+	va_end(ap);
+}
+
+/* ---- fault injection */
+
+#ifdef LVS_FAULT_INJECTION
+/*
+ * Per process, not per socket: "the Nth kernel change of the process" has to
+ * count the changes of every module, whichever handle they hold.
+ */
+static struct {
+	bool loaded;
+	unsigned long target;	/* 0: no fault */
+	unsigned long delay_us;
+	unsigned long count;
+} fault;
+
+static unsigned long env_ulong(const char *name)
+{
+	const char *s = getenv(name);
+	unsigned long v;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return 0;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end)
+		return 0;
+	return v;
+}
+
+void netconf_fault_reset(void)
+{
+	fault.loaded = false;
+	fault.count = 0;
+}
+
+int netconf_fault_squeeze_rcvbuf(struct netconf *nc, int bytes)
+{
+	int fd = mnl_socket_get_fd(nc->nl);
+
+	/* nc->rcvbuf stays: the batching keeps believing in the big buffer. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes)) < 0)
+		return -errno;
+	return 0;
+}
+
+int netconf_fault_point(struct netconf *nc)
+{
+	if (!fault.loaded) {
+		fault.target = env_ulong("LVS_RS_AGENT_FAULT");
+		fault.delay_us = env_ulong("LVS_RS_AGENT_DELAY_US");
+		fault.loaded = true;
+	}
+	if (fault.delay_us) {
+		struct timespec ts = {
+			.tv_sec = fault.delay_us / 1000000,
+			.tv_nsec = (long)(fault.delay_us % 1000000) * 1000,
+		};
+
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+	}
+	fault.count++;
+	if (fault.target && fault.count == fault.target) {
+		netconf_set_error(nc, "injected fault at kernel change %lu",
+				  fault.count);
+		return -EIO;
+	}
+	return 0;
+}
+#else
+int netconf_fault_point(struct netconf *nc)
+{
+	return 0;
+}
+#endif
+
+/* ---- messages */
+
+ssize_t nc_recv(struct netconf *nc, bool nonblock)
+{
+	ssize_t n;
+
+	do {
+		if (nonblock)
+			n = recv(mnl_socket_get_fd(nc->nl), nc->buf,
+				 sizeof(nc->buf), MSG_DONTWAIT | MSG_TRUNC);
+		else
+			n = recv(mnl_socket_get_fd(nc->nl), nc->buf,
+				 sizeof(nc->buf), MSG_TRUNC);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	/* MSG_TRUNC reports the datagram's real length: it did not fit. */
+	if ((size_t)n > sizeof(nc->buf))
+		return -EMSGSIZE;
+	return n;
+}
+
+static int extack_attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	uint16_t type = mnl_attr_get_type(attr);
+
+	if (type == NLMSGERR_ATTR_MSG) {
+		if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
+			return MNL_CB_ERROR;
+		tb[type] = attr;
+	}
+	return MNL_CB_OK;
+}
+
+/* The extack text that follows `hlen` bytes of payload, or "". */
+static void extack_text(const struct nlmsghdr *nlh, size_t hlen, char *text,
+			size_t len)
+{
+	const struct nlattr *tb[NLMSGERR_ATTR_MAX + 1] = { NULL };
+
+	if (len)
+		text[0] = '\0';
+	if (!len || !(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	if (MNL_ALIGN(hlen) > mnl_nlmsg_get_payload_len(nlh))
+		return;
+	if (mnl_attr_parse(nlh, hlen, extack_attr_cb, tb) != MNL_CB_OK ||
+	    !tb[NLMSGERR_ATTR_MSG])
+		return;
+	snprintf(text, len, "%s", mnl_attr_get_str(tb[NLMSGERR_ATTR_MSG]));
+}
+
+int nc_ack_parse(const struct nlmsghdr *nlh, char *text, size_t len)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	size_t hlen = sizeof(*e);
+
+	if (len)
+		text[0] = '\0';
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e))
+		return -EBADMSG;
+	if (e->error > 0)
+		return -EPROTO;
+	/* Without NLM_F_CAPPED the kernel echoes our request before the TLVs. */
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
+		if (e->msg.nlmsg_len < sizeof(struct nlmsghdr))
+			return e->error;
+		hlen += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	}
+	extack_text(nlh, hlen, text, len);
+	return e->error;
+}
+
+void nc_first_fail_init(struct nc_first_fail *f)
+{
+	f->idx = SIZE_MAX;
+	f->text[0] = '\0';
+}
+
+void nc_first_fail_note(struct nc_first_fail *f, size_t idx, const char *text)
+{
+	if (idx >= f->idx)
+		return;
+	f->idx = idx;
+	snprintf(f->text, sizeof(f->text), "%s", text);
+}
+
+void nc_first_fail_done(struct nc_first_fail *f, struct netconf *nc)
+{
+	if (f->idx != SIZE_MAX)
+		netconf_set_error(nc, "%s", f->text);
+}
+
+int netconf_talk(struct netconf *nc, struct nlmsghdr *nlh, const char *what)
+{
+	char text[NC_ERR_SIZE];
+	uint32_t seq = nc_next_seq(nc);
+
+	nlh->nlmsg_seq = seq;
+	nlh->nlmsg_pid = 0;
+	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	if (mnl_socket_sendto(nc->nl, nlh, nlh->nlmsg_len) < 0) {
+		int r = -errno;
+
+		netconf_set_error(nc, "%s", what);
+		return r;
+	}
+	for (;;) {
+		ssize_t n = nc_recv(nc, false);
+		const struct nlmsghdr *m;
+		int len;
+
+		if (n < 0) {
+			netconf_set_error(nc, "%s", what);
+			return (int)n;
+		}
+		len = (int)n;
+		for (m = (const struct nlmsghdr *)nc->buf; mnl_nlmsg_ok(m, len);
+		     m = mnl_nlmsg_next(m, &len)) {
+			int r;
+
+			if (m->nlmsg_type != NLMSG_ERROR || m->nlmsg_seq != seq ||
+			    !mnl_nlmsg_portid_ok(m, nc->portid))
+				continue;
+			r = nc_ack_parse(m, text, sizeof(text));
+			if (r < 0)
+				netconf_set_error(nc, "%s", text[0] ? text : what);
+			return r;
+		}
+	}
+}
+
+/* ---- dumps */
+
+typedef int (*dump_cb)(const struct nlmsghdr *nlh, void *data);
+
+static int dump_once(struct netconf *nc, uint16_t type, int family, dump_cb cb,
+		     void *data, const char *what)
+{
+	/* A dump request is a header and one attribute. */
+	char req[128] __attribute__((aligned(4))) = { 0 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
+	char text[NC_ERR_SIZE];
+	bool intr = false, done = false;
+	int err = 0;
+	uint32_t seq;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq = nc_next_seq(nc);
+	if (type == RTM_GETLINK) {
+		struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+
+		ifi->ifi_family = (unsigned char)family;
+		/* Statistics are most of a link message and of no use here. */
+		mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	} else {
+		struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+
+		ifa->ifa_family = (unsigned char)family;
+	}
+	if (mnl_socket_sendto(nc->nl, nlh, nlh->nlmsg_len) < 0) {
+		err = -errno;
+		netconf_set_error(nc, "%s", what);
+		return err;
+	}
+	/*
+	 * Read to the end even after an error: a dump left half-read keeps the
+	 * socket busy (EBUSY for the next one) and its rest would be read as
+	 * the answer to the next request.
+	 */
+	while (!done) {
+		ssize_t n = nc_recv(nc, false);
+		const struct nlmsghdr *m;
+		int len;
+
+		if (n == -ENOBUFS) {
+			/* Something was dropped: this dump cannot be trusted. */
+			intr = true;
+			continue;
+		}
+		if (n < 0) {
+			netconf_set_error(nc, "%s", what);
+			return (int)n;
+		}
+		len = (int)n;
+		for (m = (const struct nlmsghdr *)nc->buf; mnl_nlmsg_ok(m, len);
+		     m = mnl_nlmsg_next(m, &len)) {
+			int r;
+
+			if (m->nlmsg_seq != seq || !mnl_nlmsg_portid_ok(m, nc->portid))
+				continue;
+			if (m->nlmsg_flags & NLM_F_DUMP_INTR)
+				intr = true;
+			switch (m->nlmsg_type) {
+			case NLMSG_DONE:
+				done = true;
+				/* A failed dump puts its error in DONE. */
+				if (mnl_nlmsg_get_payload_len(m) >= sizeof(int)) {
+					r = *(const int *)mnl_nlmsg_get_payload(m);
+					if (r < 0 && !err) {
+						extack_text(m, sizeof(int), text,
+							    sizeof(text));
+						netconf_set_error(nc, "%s",
+								  text[0] ? text : what);
+						err = r;
+					}
+				}
+				break;
+			case NLMSG_ERROR:
+				done = true;
+				r = nc_ack_parse(m, text, sizeof(text));
+				if (r < 0 && !err) {
+					netconf_set_error(nc, "%s",
+							  text[0] ? text : what);
+					err = r;
+				}
+				break;
+			case NLMSG_NOOP:
+			case NLMSG_OVERRUN:
+				break;
+			default:
+				if (err)
+					break;
+				r = cb(m, data);
+				if (r < 0) {
+					netconf_set_error(nc, "%s: malformed reply",
+							  what);
+					err = r;
+				}
+			}
+			if (done)
+				break;
+		}
+	}
+	if (err)
+		return err;
+	return intr ? -EINTR : 0;
+}
+
+/*
+ * A dump that ran while the table changed is flagged NLM_F_DUMP_INTR and may
+ * miss or repeat entries: start again from scratch (reset), a few times.
+ */
+static int dump(struct netconf *nc, uint16_t type, int family, dump_cb cb,
+		void (*reset)(void *data), void *data, const char *what)
+{
+	int r = -EINTR;
+
+	for (int i = 0; i < DUMP_TRIES && r == -EINTR; i++) {
+		reset(data);
+		r = dump_once(nc, type, family, cb, data, what);
+	}
+	if (r == -EINTR) {
+		netconf_set_error(nc, "%s: interrupted %d times by concurrent changes",
+				  what, DUMP_TRIES);
+		return -EAGAIN;
+	}
+	return r;
+}
+
+static int grow(void **v, size_t n, size_t *cap, size_t size)
+{
+	void *p;
+	size_t c;
+
+	if (n < *cap)
+		return 0;
+	c = *cap ? 2 * *cap : 16;
+	p = realloc(*v, c * size);
+	if (!p)
+		return -ENOMEM;
+	*v = p;
+	*cap = c;
+	return 0;
+}
+
+/* -- links */
+
+struct link_acc {
+	struct netconf_link *v;
+	size_t n, cap;
+};
+
+static int link_attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	uint16_t type = mnl_attr_get_type(attr);
+
+	if (mnl_attr_type_valid(attr, IFLA_MAX) < 0)
+		return MNL_CB_OK;
+	switch (type) {
+	case IFLA_IFNAME:
+		if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
+			return MNL_CB_ERROR;
+		break;
+	case IFLA_LINKINFO:
+		if (mnl_attr_validate(attr, MNL_TYPE_NESTED) < 0)
+			return MNL_CB_ERROR;
+		break;
+	default:
+		return MNL_CB_OK;
+	}
+	tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static int linkinfo_attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	uint16_t type = mnl_attr_get_type(attr);
+
+	if (mnl_attr_type_valid(attr, IFLA_INFO_MAX) < 0)
+		return MNL_CB_OK;
+	if (type == IFLA_INFO_KIND) {
+		if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
+			return MNL_CB_ERROR;
+		tb[type] = attr;
+	}
+	return MNL_CB_OK;
+}
+
+static int link_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[IFLA_MAX + 1] = { NULL };
+	const struct nlattr *info[IFLA_INFO_MAX + 1] = { NULL };
+	struct link_acc *acc = data;
+	const struct ifinfomsg *ifi;
+	struct netconf_link *l;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return 0;
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
+		return -EBADMSG;
+	ifi = mnl_nlmsg_get_payload(nlh);
+	if (mnl_attr_parse(nlh, sizeof(*ifi), link_attr_cb, tb) != MNL_CB_OK)
+		return -EBADMSG;
+	if (!tb[IFLA_IFNAME])
+		return -EBADMSG;
+	if (tb[IFLA_LINKINFO] &&
+	    mnl_attr_parse_nested(tb[IFLA_LINKINFO], linkinfo_attr_cb, info) !=
+		    MNL_CB_OK)
+		return -EBADMSG;
+	if (grow((void **)&acc->v, acc->n, &acc->cap, sizeof(*acc->v)) < 0)
+		return -ENOMEM;
+	l = &acc->v[acc->n++];
+	memset(l, 0, sizeof(*l));
+	l->ifindex = ifi->ifi_index;
+	l->flags = ifi->ifi_flags;
+	snprintf(l->name, sizeof(l->name), "%s", mnl_attr_get_str(tb[IFLA_IFNAME]));
+	if (info[IFLA_INFO_KIND])
+		snprintf(l->kind, sizeof(l->kind), "%s",
+			 mnl_attr_get_str(info[IFLA_INFO_KIND]));
+	return 0;
+}
+
+static void link_reset(void *data)
+{
+	((struct link_acc *)data)->n = 0;
+}
+
+int netconf_dump_links(struct netconf *nc, struct netconf_link **ret, size_t *n)
+{
+	struct link_acc acc = { 0 };
+	int r;
+
+	r = dump(nc, RTM_GETLINK, AF_UNSPEC, link_cb, link_reset, &acc,
+		 "RTM_GETLINK dump");
+	if (r < 0) {
+		free(acc.v);
+		return r;
+	}
+	*ret = acc.v;
+	*n = acc.n;
+	return 0;
+}
+
+/* -- addresses */
+
+struct addr_acc {
+	int family;
+	struct netconf_addr *v;
+	size_t n, cap;
+};
+
+struct addr_tb {
+	size_t alen;
+	const struct nlattr *tb[IFA_MAX + 1];
+};
+
+static int addr_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct addr_tb *t = data;
+	uint16_t type = mnl_attr_get_type(attr);
+
+	if (mnl_attr_type_valid(attr, IFA_MAX) < 0)
+		return MNL_CB_OK;
+	switch (type) {
+	case IFA_ADDRESS:
+	case IFA_LOCAL:
+		if (mnl_attr_validate2(attr, MNL_TYPE_BINARY, t->alen) < 0)
+			return MNL_CB_ERROR;
+		break;
+	case IFA_FLAGS:
+		if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
+			return MNL_CB_ERROR;
+		break;
+	case IFA_CACHEINFO:
+		if (mnl_attr_validate2(attr, MNL_TYPE_BINARY,
+				       sizeof(struct ifa_cacheinfo)) < 0)
+			return MNL_CB_ERROR;
+		break;
+	default:
+		return MNL_CB_OK;
+	}
+	t->tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static int addr_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct addr_acc *acc = data;
+	struct addr_tb t = { 0 };
+	const struct ifaddrmsg *ifa;
+	const struct nlattr *a;
+	struct netconf_addr *e;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR)
+		return 0;
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifa))
+		return -EBADMSG;
+	ifa = mnl_nlmsg_get_payload(nlh);
+	if (ifa->ifa_family == AF_INET)
+		t.alen = sizeof(struct in_addr);
+	else if (ifa->ifa_family == AF_INET6)
+		t.alen = sizeof(struct in6_addr);
+	else
+		return 0;
+	if (acc->family != AF_UNSPEC && ifa->ifa_family != acc->family)
+		return 0;
+	if (mnl_attr_parse(nlh, sizeof(*ifa), addr_attr_cb, &t) != MNL_CB_OK)
+		return -EBADMSG;
+	/*
+	 * IFA_LOCAL is the address itself; IFA_ADDRESS is the peer of a
+	 * point-to-point address, and the address when there is no peer
+	 * (IPv6 then sends IFA_ADDRESS alone).
+	 */
+	a = t.tb[IFA_LOCAL] ? t.tb[IFA_LOCAL] : t.tb[IFA_ADDRESS];
+	if (!a)
+		return 0;
+	if (grow((void **)&acc->v, acc->n, &acc->cap, sizeof(*acc->v)) < 0)
+		return -ENOMEM;
+	e = &acc->v[acc->n++];
+	/* Zeroed whole, so that the address union compares with memcmp. */
+	memset(e, 0, sizeof(*e));
+	e->family = ifa->ifa_family;
+	e->ifindex = (int)ifa->ifa_index;
+	e->prefixlen = ifa->ifa_prefixlen;
+	e->scope = ifa->ifa_scope;
+	e->flags = t.tb[IFA_FLAGS] ? mnl_attr_get_u32(t.tb[IFA_FLAGS]) :
+				     ifa->ifa_flags;
+	memcpy(&e->addr, mnl_attr_get_payload(a), t.alen);
+	if (t.tb[IFA_CACHEINFO]) {
+		const struct ifa_cacheinfo *ci =
+			mnl_attr_get_payload(t.tb[IFA_CACHEINFO]);
+
+		e->preferred = ci->ifa_prefered;
+		e->valid = ci->ifa_valid;
+	} else {
+		e->preferred = e->valid = UINT32_MAX;
+	}
+	return 0;
+}
+
+static void addr_reset(void *data)
+{
+	((struct addr_acc *)data)->n = 0;
+}
+
+int netconf_dump_addrs(struct netconf *nc, int family,
+		       struct netconf_addr **ret, size_t *n)
+{
+	struct addr_acc acc = { .family = family };
+	int r;
+
+	if (family != AF_UNSPEC && family != AF_INET && family != AF_INET6)
+		return -EAFNOSUPPORT;
+	r = dump(nc, RTM_GETADDR, family, addr_cb, addr_reset, &acc,
+		 "RTM_GETADDR dump");
+	if (r < 0) {
+		free(acc.v);
+		return r;
+	}
+	*ret = acc.v;
+	*n = acc.n;
+	return 0;
+}

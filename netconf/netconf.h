@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The kernel interface for addresses and links (rtnetlink through libmnl) and
+ * for sysctls (/proc/sys). Never prints: returns 0 or -errno, and keeps the
+ * kernel's extended-ack text of the last failure for netconf_error().
+ */
+#ifndef LVS_NETCONF_H
+#define LVS_NETCONF_H
+
+#include <netinet/in.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../lib/macro.h"
+#include "../lib/step.h"
+
+struct netconf;
+
+/* Opens the rtnetlink socket (NETLINK_EXT_ACK, NETLINK_CAP_ACK on). */
+int netconf_open(struct netconf **ret);
+/* Takes NULL, returns NULL. */
+struct netconf *netconf_close(struct netconf *nc);
+
+/*
+ * The kernel's text for the last failure ("Unknown device type"), or the
+ * name of the request that failed when the kernel gave none; "" if nothing.
+ */
+const char *netconf_error(const struct netconf *nc);
+/* For sibling modules (arp/, tunnel/) that talk netlink themselves. */
+void netconf_set_error(struct netconf *nc, const char *fmt, ...) _printf_(2, 3);
+
+/*
+ * Fault injection for tests. In a build with -DLVS_FAULT_INJECTION the
+ * environment variable LVS_RS_AGENT_FAULT=N makes the Nth kernel change of
+ * the process fail with -EIO ("injected fault") instead of being sent; every
+ * module calls this once per kernel change it is about to make. In a normal
+ * build it always returns 0.
+ */
+int netconf_fault_point(struct netconf *nc);
+
+#ifdef LVS_FAULT_INJECTION
+/*
+ * Test builds only: forget the count and read LVS_RS_AGENT_FAULT and
+ * LVS_RS_AGENT_DELAY_US again at the next fault point.
+ */
+void netconf_fault_reset(void);
+/*
+ * Test builds only: shrink the socket's receive buffer behind the batching's
+ * back, so that the kernel drops acks (ENOBUFS) and the recovery path runs.
+ */
+int netconf_fault_squeeze_rcvbuf(struct netconf *nc, int bytes);
+#endif
+
+/*
+ * One request, one ack, for modules that build their own rtnetlink messages
+ * (tunnel/: RTM_NEWLINK). Sets the sequence number and NLM_F_ACK, sends,
+ * waits for the ack. On failure netconf_error() holds the kernel's text, or
+ * `what` ("RTM_NEWLINK tunl0") if it gave none. Does not call
+ * netconf_fault_point(): the caller does, as for any change.
+ */
+struct nlmsghdr;
+int netconf_talk(struct netconf *nc, struct nlmsghdr *nlh, const char *what);
+
+/* ---- sysctls: path relative to /proc/sys, "net/ipv4/conf/all/arp_ignore" */
+/*
+ * Reads the first line without its newline. -ENOENT if it does not exist,
+ * -EOVERFLOW if the line does not fit in len, -EINVAL for a path that is not
+ * a plain relative sysctl path ([A-Za-z0-9_./-], no "..", no leading '/').
+ */
+int netconf_sysctl_read(const char *path, char *buf, size_t len);
+int netconf_sysctl_read_int(const char *path, int *ret);
+/*
+ * Writes value (one non-empty line) after netconf_fault_point(). nc may be
+ * NULL (no error text then).
+ */
+int netconf_sysctl_write(struct netconf *nc, const char *path, const char *value);
+/* "net/ipv4/conf/all/arp_ignore" -> "net.ipv4.conf.all.arp_ignore" for people */
+void netconf_sysctl_display(const char *path, char *buf, size_t len);
+
+/* ---- links and addresses, from one dump each */
+struct netconf_link {
+	int ifindex;
+	char name[IF_NAMESIZE];
+	unsigned int flags; /* IFF_UP, IFF_LOOPBACK, ... */
+	char kind[16];      /* IFLA_INFO_KIND, "" if none */
+};
+
+struct netconf_addr {
+	int family;
+	int ifindex;
+	unsigned char prefixlen;
+	unsigned char scope;
+	unsigned int flags; /* IFA_F_*, from IFA_FLAGS when present */
+	uint32_t preferred, valid; /* IFA_CACHEINFO, seconds; UINT32_MAX forever */
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} addr;
+};
+
+/* Caller frees *ret with free(). */
+int netconf_dump_links(struct netconf *nc, struct netconf_link **ret, size_t *n);
+/* family AF_UNSPEC, AF_INET or AF_INET6. Caller frees *ret with free(). */
+int netconf_dump_addrs(struct netconf *nc, int family,
+		       struct netconf_addr **ret, size_t *n);
+
+/* ---- the step kinds netconf owns */
+
+/*
+ * "sysctl": target is a /proc/sys path, values are the file's text. A target
+ * whose file does not exist observes as "missing".
+ */
+extern const struct step_ops netconf_sysctl_ops;
+
+/*
+ * "address": target "ADDR/PREFIX dev DEV" (netconf_addr_target()), values:
+ *   "absent"    not on the device (or the device does not exist)
+ *   "present"   on the device as the agent makes it: scope global; for IPv6
+ *               also IFA_F_NODAD and preferred lifetime 0 (deprecated), so
+ *               the RS never picks it as the source of its own connections
+ *   "preferred" (IPv6 only) on the device but usable as a source address
+ * Many addresses go in one sendmsg (libmnl batch), each acked by sequence.
+ */
+extern const struct step_ops netconf_addr_ops;
+
+#define NETCONF_ABSENT "absent"
+#define NETCONF_PRESENT "present"
+#define NETCONF_PREFERRED "preferred"
+#define NETCONF_MISSING "missing"
+
+/* Canonical target text of an address step. -ENAMETOOLONG if len too small. */
+int netconf_addr_target(int family, const void *addr, unsigned char prefixlen,
+			const char *dev, char *buf, size_t len);
+/*
+ * The reverse; 0 or -EINVAL, outputs untouched on failure. addr must hold a
+ * struct in6_addr, dev IF_NAMESIZE bytes.
+ */
+int netconf_addr_parse_target(const char *target, int *family, void *addr,
+			      unsigned char *prefixlen, char *dev);
+
+#endif

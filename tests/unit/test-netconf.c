@@ -1,0 +1,1047 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * netconf/: target texts and sysctl paths without the kernel, then addresses,
+ * batches, extack texts and sysctls against the real kernel, in a network
+ * namespace of this process's own (unshare(CLONE_NEWNET) first thing in main,
+ * before any socket exists). Without the privilege for that, the kernel tests
+ * are skipped and say so.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <libmnl/libmnl.h>
+#include <linux/if_addr.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#else
+#define RUNNING_ON_VALGRIND 0
+#endif
+
+#include "netconf/netconf.h"
+
+static bool kernel_ok;
+static int unshare_errno;
+
+#define NEED_KERNEL()                                                          \
+	do {                                                                   \
+		if (!kernel_ok) {                                              \
+			print_message("skipped: unshare(CLONE_NEWNET): %s: "   \
+				      "the kernel tests need root\n",          \
+				      strerror(unshare_errno));                \
+			skip();                                                \
+		}                                                              \
+	} while (0)
+
+/* ---- helpers */
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Sanitizers and valgrind slow everything down; the bound is for a bug. */
+static double time_limit(double s)
+{
+	return RUNNING_ON_VALGRIND ? 30 * s : s;
+}
+
+static void fault_set(const char *n)
+{
+	if (n)
+		setenv("LVS_RS_AGENT_FAULT", n, 1);
+	else
+		unsetenv("LVS_RS_AGENT_FAULT");
+	netconf_fault_reset();
+}
+
+static void mkstep(struct step *s, const struct step_ops *ops,
+		   const char *target, const char *want, const char *now)
+{
+	memset(s, 0, sizeof(*s));
+	s->ops = ops;
+	assert_int_equal(STEP_SET(s->target, target), 0);
+	assert_int_equal(STEP_SET(s->want, want), 0);
+	assert_int_equal(STEP_SET(s->now, now ? now : ""), 0);
+}
+
+/* Documentation addresses: 768 IPv4 in three /24s, IPv6 under 2001:db8:TAG:: */
+static void v4_target(unsigned int k, char *buf, size_t len)
+{
+	static const char *const nets[] = { "192.0.2", "198.51.100", "203.0.113" };
+
+	assert_true(k < 768);
+	snprintf(buf, len, "%s.%u/32 dev lo", nets[k / 256], k % 256);
+}
+
+static void v6_target(unsigned int tag, unsigned int k, char *buf, size_t len)
+{
+	snprintf(buf, len, "2001:db8:%x::%x:%x/128 dev lo", tag, (k + 1) >> 16,
+		 (k + 1) & 0xffff);
+}
+
+/* Canonical targets: what inet_ntop makes of the text above. */
+static void canon(char *target, size_t len)
+{
+	unsigned char a[16], plen;
+	char dev[IF_NAMESIZE];
+	int family;
+
+	assert_int_equal(netconf_addr_parse_target(target, &family, a, &plen, dev), 0);
+	assert_int_equal(netconf_addr_target(family, a, plen, dev, target, len), 0);
+}
+
+struct steps {
+	struct step *s;
+	struct step **v;
+	int *res;
+	size_t n;
+};
+
+static void steps_init(struct steps *st, size_t n)
+{
+	st->s = calloc(n, sizeof(*st->s));
+	st->v = calloc(n, sizeof(*st->v));
+	st->res = calloc(n, sizeof(*st->res));
+	assert_non_null(st->s);
+	assert_non_null(st->v);
+	assert_non_null(st->res);
+	for (size_t i = 0; i < n; i++)
+		st->v[i] = &st->s[i];
+	st->n = n;
+}
+
+static void steps_done(struct steps *st)
+{
+	free(st->s);
+	free(st->v);
+	free(st->res);
+}
+
+static size_t count_now(const struct steps *st, const char *value)
+{
+	size_t c = 0;
+
+	for (size_t i = 0; i < st->n; i++)
+		c += STREQ(st->s[i].now, value);
+	return c;
+}
+
+/* Move every step to `to` from what observe says, as the agent does. */
+static int settle(struct netconf *nc, struct steps *st, const char *to)
+{
+	struct step **todo = calloc(st->n, sizeof(*todo));
+	int *res = calloc(st->n, sizeof(*res));
+	size_t m = 0;
+	int r;
+
+	assert_non_null(todo);
+	assert_non_null(res);
+	assert_int_equal(netconf_addr_ops.observe(nc, st->v, st->n), 0);
+	for (size_t i = 0; i < st->n; i++) {
+		assert_int_equal(STEP_SET(st->s[i].prior, to), 0);
+		if (!STREQ(st->s[i].now, to))
+			todo[m++] = &st->s[i];
+	}
+	r = m ? netconf_addr_ops.change(nc, todo, m, STEP_PRIOR, res) : 0;
+	free(todo);
+	free(res);
+	return r;
+}
+
+static bool find_addr(struct netconf *nc, const char *target,
+		      struct netconf_addr *out)
+{
+	struct netconf_addr *v = NULL;
+	unsigned char a[16], plen;
+	char dev[IF_NAMESIZE];
+	size_t n;
+	int family;
+	bool found = false;
+
+	assert_int_equal(netconf_addr_parse_target(target, &family, a, &plen, dev), 0);
+	assert_int_equal(netconf_dump_addrs(nc, family, &v, &n), 0);
+	for (size_t i = 0; i < n && !found; i++) {
+		assert_int_equal(v[i].family, family);
+		if (v[i].ifindex == (int)if_nametoindex(dev) &&
+		    v[i].prefixlen == plen &&
+		    memcmp(&v[i].addr, a, family == AF_INET ? 4 : 16) == 0) {
+			*out = v[i];
+			found = true;
+		}
+	}
+	free(v);
+	return found;
+}
+
+static int link_set_up(struct netconf *nc, int ifindex)
+{
+	/* Zeroed: libmnl leaves the padding after a string attribute as is. */
+	char buf[1024] __attribute__((aligned(4))) = { 0 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+
+	nlh->nlmsg_type = RTM_NEWLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_index = ifindex;
+	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_change = IFF_UP;
+	return netconf_talk(nc, nlh, "RTM_NEWLINK up");
+}
+
+static int veth_add(struct netconf *nc, const char *name, const char *peer)
+{
+	/* Zeroed: libmnl leaves the padding after a string attribute as is. */
+	char buf[1024] __attribute__((aligned(4))) = { 0 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlattr *linkinfo, *data, *peerinfo;
+	struct ifinfomsg *ifi;
+
+	nlh->nlmsg_type = RTM_NEWLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;
+	mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	peerinfo = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	(void)ifi;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
+	mnl_attr_nest_end(nlh, peerinfo);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, linkinfo);
+	return netconf_talk(nc, nlh, "RTM_NEWLINK veth");
+}
+
+/* ---- pure: target texts */
+
+static void test_target_format(void **state)
+{
+	static const struct {
+		int family;
+		const char *addr;
+		unsigned char plen;
+		const char *dev;
+		size_t len;
+		int ret;
+		const char *text;
+	} t[] = {
+		{ AF_INET, "192.0.2.1", 32, "lo", 96, 0, "192.0.2.1/32 dev lo" },
+		{ AF_INET, "198.51.100.7", 24, "eth0.100", 96, 0,
+		  "198.51.100.7/24 dev eth0.100" },
+		{ AF_INET6, "2001:db8::1", 128, "lo", 96, 0, "2001:db8::1/128 dev lo" },
+		{ AF_INET6, "2001:0DB8:0:0:0:0:0:0001", 128, "lo", 96, 0,
+		  "2001:db8::1/128 dev lo" },
+		{ AF_INET6, "2001:db8:1:2:3:4:5:6", 64, "abcdefghijklmno", 96, 0,
+		  "2001:db8:1:2:3:4:5:6/64 dev abcdefghijklmno" },
+		{ AF_INET, "192.0.2.1", 33, "lo", 96, -EINVAL, NULL },
+		{ AF_INET6, "2001:db8::1", 129, "lo", 96, -EINVAL, NULL },
+		{ AF_INET, "192.0.2.1", 32, "", 96, -EINVAL, NULL },
+		{ AF_INET, "192.0.2.1", 32, "abcdefghijklmnop", 96, -EINVAL, NULL },
+		{ AF_INET, "192.0.2.1", 32, "a b", 96, -EINVAL, NULL },
+		{ AF_INET, "192.0.2.1", 32, "a/b", 96, -EINVAL, NULL },
+		{ AF_INET, "192.0.2.1", 32, "..", 96, -EINVAL, NULL },
+		{ AF_INET, "192.0.2.1", 32, "lo", 19, -ENAMETOOLONG, NULL },
+		{ AF_INET, "192.0.2.1", 32, "lo", 20, 0, "192.0.2.1/32 dev lo" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
+		unsigned char a[16];
+		char buf[96];
+
+		assert_int_equal(inet_pton(t[i].family, t[i].addr, a), 1);
+		assert_int_equal(netconf_addr_target(t[i].family, a, t[i].plen,
+						     t[i].dev, buf, t[i].len),
+				 t[i].ret);
+		if (t[i].text)
+			assert_string_equal(buf, t[i].text);
+	}
+	assert_int_equal(netconf_addr_target(AF_PACKET, "x", 0, "lo", (char[96]){ 0 }, 96),
+			 -EINVAL);
+}
+
+static void test_target_parse(void **state)
+{
+	static const char *const good[] = {
+		"192.0.2.1/32 dev lo",
+		"203.0.113.255/24 dev eth0",
+		"0.0.0.0/0 dev lo",
+		"2001:db8::1/128 dev lo",
+		"2001:db8::/32 dev veth-rs_1",
+		"::/0 dev lo",
+		"2001:db8:1:2:3:4:5:6/127 dev abcdefghijklmno",
+	};
+	static const char *const bad[] = {
+		"",
+		"192.0.2.1",
+		"192.0.2.1/32",
+		"192.0.2.1/32 dev",
+		"192.0.2.1/32 dev ",
+		"192.0.2.1 dev lo",
+		"/32 dev lo",
+		"192.0.2.1/33 dev lo",
+		"192.0.2.1/032 dev lo",
+		"192.0.2.1/-1 dev lo",
+		"192.0.2.1/+3 dev lo",
+		"192.0.2.1/ 32 dev lo",
+		"192.0.2.1/32dev lo",
+		"192.0.2.1/32  dev lo",
+		"192.0.2.1/32 dev lo ",
+		"192.0.2.1/32 dev lo extra",
+		"192.0.2.1/32 dev a/b",
+		"192.0.2.1/32 dev abcdefghijklmnop",
+		"192.0.2.1/32 dev ..",
+		"300.0.2.1/32 dev lo",
+		"192.0.2/32 dev lo",
+		"2001:db8::1/129 dev lo",
+		"2001:db8::g/128 dev lo",
+		"2001:db8::1/1280 dev lo",
+		"2001:db8:::1/128 dev lo",
+		"192.0.2.1/32 DEV lo",
+	};
+	unsigned char a[16], plen;
+	char dev[IF_NAMESIZE], buf[STEP_TARGET_MAX];
+	int family;
+
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+		assert_int_equal(netconf_addr_parse_target(good[i], &family, a,
+							   &plen, dev), 0);
+		assert_int_equal(netconf_addr_target(family, a, plen, dev, buf,
+						     sizeof(buf)), 0);
+		assert_string_equal(buf, good[i]);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		/* Outputs stay untouched on failure. */
+		family = 77;
+		plen = 77;
+		memcpy(dev, "unchanged", 10);
+		if (netconf_addr_parse_target(bad[i], &family, a, &plen, dev) != -EINVAL)
+			fail_msg("accepted bad target \"%s\"", bad[i]);
+		assert_int_equal(family, 77);
+		assert_int_equal(plen, 77);
+		assert_string_equal(dev, "unchanged");
+	}
+	/* Other spellings of an address parse to the canonical target. */
+	assert_int_equal(netconf_addr_parse_target("2001:DB8:0:0::1/128 dev lo",
+						   &family, a, &plen, dev), 0);
+	assert_int_equal(family, AF_INET6);
+	assert_int_equal(plen, 128);
+	assert_string_equal(dev, "lo");
+	assert_int_equal(netconf_addr_target(family, a, plen, dev, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "2001:db8::1/128 dev lo");
+}
+
+/* ---- pure: sysctl texts and paths */
+
+static void test_sysctl_display(void **state)
+{
+	static const struct {
+		const char *path;
+		size_t len;
+		const char *text;
+	} t[] = {
+		{ "net/ipv4/conf/all/arp_ignore", 64, "net.ipv4.conf.all.arp_ignore" },
+		{ "net/ipv4/conf/eth0.100/rp_filter", 64, "net.ipv4.conf.eth0.100.rp_filter" },
+		{ "kernel", 64, "kernel" },
+		{ "", 64, "" },
+		{ "net/ipv4", 5, "net." },
+		{ "net/ipv4", 1, "" },
+	};
+	char buf[64];
+
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
+		netconf_sysctl_display(t[i].path, buf, t[i].len);
+		assert_string_equal(buf, t[i].text);
+	}
+	buf[0] = 'x';
+	netconf_sysctl_display("net/ipv4", buf, 0);
+	assert_int_equal(buf[0], 'x');
+}
+
+static void test_sysctl_bad_paths(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		"/proc/sys/net/ipv4/conf/lo/arp_ignore",
+		"../../etc/passwd",
+		"net/ipv4/../../../etc/passwd",
+		"net/ipv4/conf/lo/arp ignore",
+		"net/ipv4/conf/lo/arp_ignore\n",
+		"net/ipv4/conf/l*/arp_ignore",
+		"net/ipv4/conf/lo/arp_ignore;rm",
+	};
+	char buf[64];
+	int v;
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		assert_int_equal(netconf_sysctl_write(NULL, bad[i], "1"), -EINVAL);
+		assert_int_equal(netconf_sysctl_read(bad[i], buf, sizeof(buf)), -EINVAL);
+		assert_int_equal(netconf_sysctl_read_int(bad[i], &v), -EINVAL);
+	}
+	assert_int_equal(netconf_sysctl_write(NULL, NULL, "1"), -EINVAL);
+	/* Values: one non-empty line. Checked before any file is opened. */
+	assert_int_equal(netconf_sysctl_write(NULL, "net/ipv4/conf/lo/arp_ignore", ""),
+			 -EINVAL);
+	assert_int_equal(netconf_sysctl_write(NULL, "net/ipv4/conf/lo/arp_ignore", "1\n2"),
+			 -EINVAL);
+	assert_int_equal(netconf_sysctl_read("net/ipv4/conf/nonexistent0/arp_ignore",
+					     buf, sizeof(buf)), -ENOENT);
+}
+
+/* ---- pure: signs and explanations */
+
+static void test_sign(void **state)
+{
+	static const struct {
+		const char *from, *to;
+		char sign;
+	} t[] = {
+		{ "absent", "present", '+' },
+		{ "absent", "preferred", '+' },
+		{ "present", "absent", '-' },
+		{ "preferred", "absent", '-' },
+		{ "present", "preferred", '~' },
+		{ "preferred", "present", '~' },
+		{ "", "present", '~' },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++)
+		assert_int_equal(netconf_addr_ops.sign(t[i].from, t[i].to), t[i].sign);
+	assert_int_equal(netconf_sysctl_ops.sign("0", "1"), '~');
+	assert_int_equal(netconf_sysctl_ops.sign("missing", "1"), '~');
+	assert_string_equal(netconf_addr_ops.kind, "address");
+	assert_string_equal(netconf_sysctl_ops.kind, "sysctl");
+	assert_null(netconf_sysctl_ops.explain);
+}
+
+static void test_explain(void **state)
+{
+	static const struct {
+		const char *target, *want, *now, *why;
+	} t[] = {
+		{ "192.0.2.1/32 dev lo", "present", "absent",
+		  "VIP not on lo: the director's packets for it are dropped" },
+		{ "2001:db8::1/128 dev tunl0", "present", "absent",
+		  "VIP not on tunl0: the director's packets for it are dropped" },
+		{ "2001:db8::1/128 dev lo", "present", "preferred",
+		  "IPv6 VIP usable as source address: the RS may open connections from the VIP" },
+		{ "192.0.2.1/32 dev lo", "absent", "present",
+		  "address still on lo: the RS accepts traffic for it" },
+	};
+	struct step s;
+	char buf[320];
+
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
+		mkstep(&s, &netconf_addr_ops, t[i].target, t[i].want, t[i].now);
+		netconf_addr_ops.explain(&s, buf, sizeof(buf));
+		assert_string_equal(buf, t[i].why);
+	}
+}
+
+/* ---- fault switch (no kernel change: fault points only) */
+
+static void test_fault_point(void **state)
+{
+	struct netconf *nc = NULL;
+	double t0;
+
+	assert_int_equal(netconf_open(&nc), 0);
+	fault_set("3");
+	for (int i = 1; i <= 5; i++) {
+		int r = netconf_fault_point(nc);
+
+		assert_int_equal(r, i == 3 ? -EIO : 0);
+		if (i == 3)
+			assert_string_equal(netconf_error(nc),
+					    "injected fault at kernel change 3");
+	}
+	/* Garbage and 0 mean no fault. */
+	fault_set("3x");
+	for (int i = 1; i <= 5; i++)
+		assert_int_equal(netconf_fault_point(nc), 0);
+	fault_set("0");
+	assert_int_equal(netconf_fault_point(nc), 0);
+	/* Read once: a later change of the environment does not count. */
+	fault_set(NULL);
+	assert_int_equal(netconf_fault_point(nc), 0);
+	setenv("LVS_RS_AGENT_FAULT", "2", 1);
+	assert_int_equal(netconf_fault_point(nc), 0);
+	fault_set(NULL);
+
+	setenv("LVS_RS_AGENT_DELAY_US", "20000", 1);
+	netconf_fault_reset();
+	t0 = now_s();
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(netconf_fault_point(nc), 0);
+	assert_true(now_s() - t0 >= 0.06);
+	unsetenv("LVS_RS_AGENT_DELAY_US");
+	netconf_fault_reset();
+
+	assert_null(netconf_close(nc));
+	assert_null(netconf_close(NULL));
+	assert_string_equal(netconf_error(NULL), "");
+}
+
+/* ---- kernel: links */
+
+static int kernel_setup(void **state)
+{
+	struct netconf *nc = NULL;
+
+	*state = NULL;
+	if (!kernel_ok)
+		return 0;
+	if (netconf_open(&nc) < 0)
+		return -1;
+	*state = nc;
+	return 0;
+}
+
+static int kernel_teardown(void **state)
+{
+	netconf_close(*state);
+	return 0;
+}
+
+static void test_dump_links(void **state)
+{
+	struct netconf *nc = *state;
+	struct netconf_link *v = NULL;
+	size_t n;
+	bool lo = false, v0 = false, v1 = false;
+
+	NEED_KERNEL();
+	assert_int_equal(veth_add(nc, "lvst-v0", "lvst-v1"), 0);
+	assert_int_equal(netconf_dump_links(nc, &v, &n), 0);
+	for (size_t i = 0; i < n; i++) {
+		if (STREQ(v[i].name, "lo")) {
+			lo = true;
+			assert_int_equal(v[i].ifindex, (int)if_nametoindex("lo"));
+			assert_true(v[i].flags & IFF_UP);
+			assert_true(v[i].flags & IFF_LOOPBACK);
+			assert_string_equal(v[i].kind, "");
+		} else if (STREQ(v[i].name, "lvst-v0")) {
+			v0 = true;
+			assert_string_equal(v[i].kind, "veth");
+			assert_false(v[i].flags & IFF_UP);
+		} else if (STREQ(v[i].name, "lvst-v1")) {
+			v1 = true;
+			assert_string_equal(v[i].kind, "veth");
+		}
+	}
+	free(v);
+	assert_true(lo && v0 && v1);
+	/*
+	 * A second one of the same name: refused; this kernel gives no text
+	 * for it, so the error names the request.
+	 */
+	assert_int_equal(veth_add(nc, "lvst-v0", "lvst-v2"), -EEXIST);
+	assert_string_not_equal(netconf_error(nc), "");
+	print_message("error text: %s\n", netconf_error(nc));
+}
+
+/* ---- kernel: addresses one by one */
+
+static void test_addr_v4(void **state)
+{
+	struct netconf *nc = *state;
+	struct netconf_addr a;
+	struct step s, *v[] = { &s };
+	int res[1] = { 99 };
+
+	NEED_KERNEL();
+	mkstep(&s, &netconf_addr_ops, "192.0.2.1/32 dev lo", "present", NULL);
+	assert_int_equal(netconf_addr_ops.observe(nc, v, 1), 0);
+	assert_string_equal(s.now, "absent");
+	assert_int_equal(netconf_addr_ops.change(nc, v, 1, STEP_WANT, res), 0);
+	assert_int_equal(res[0], 0);
+	assert_int_equal(netconf_addr_ops.observe(nc, v, 1), 0);
+	assert_string_equal(s.now, "present");
+
+	assert_true(find_addr(nc, "192.0.2.1/32 dev lo", &a));
+	assert_int_equal(a.family, AF_INET);
+	assert_int_equal(a.scope, RT_SCOPE_UNIVERSE);
+	assert_int_equal(a.prefixlen, 32);
+	assert_int_equal(a.valid, UINT32_MAX);
+	/* Same address, other prefix length: another step, absent. */
+	mkstep(&s, &netconf_addr_ops, "192.0.2.1/24 dev lo", "present", NULL);
+	assert_int_equal(netconf_addr_ops.observe(nc, v, 1), 0);
+	assert_string_equal(s.now, "absent");
+
+	mkstep(&s, &netconf_addr_ops, "192.0.2.1/32 dev lo", "present", "present");
+	assert_int_equal(STEP_SET(s.prior, "absent"), 0);
+	res[0] = 99;
+	assert_int_equal(netconf_addr_ops.change(nc, v, 1, STEP_PRIOR, res), 0);
+	assert_int_equal(res[0], 0);
+	assert_int_equal(netconf_addr_ops.observe(nc, v, 1), 0);
+	assert_string_equal(s.now, "absent");
+	assert_false(find_addr(nc, "192.0.2.1/32 dev lo", &a));
+}
+
+static void test_addr_v6(void **state)
+{
+	struct netconf *nc = *state;
+	const char *tg = "2001:db8::1/128 dev lo";
+	struct netconf_addr a;
+	struct step s, *v[] = { &s };
+	int res[1];
+
+	NEED_KERNEL();
+	mkstep(&s, &netconf_addr_ops, tg, "present", NULL);
+	assert_int_equal(netconf_addr_ops.observe(nc, v, 1), 0);
+	assert_string_equal(s.now, "absent");
+	assert_int_equal(netconf_addr_ops.change(nc, v, 1, STEP_WANT, res), 0);
+	assert_int_equal(res[0], 0);
+	assert_true(find_addr(nc, tg, &a));
+	assert_true(a.flags & IFA_F_NODAD);
+	assert_true(a.flags & IFA_F_DEPRECATED);
+	assert_int_equal(a.preferred, 0);
+	assert_int_equal(a.valid, UINT32_MAX);
+	assert_int_equal(a.scope, RT_SCOPE_UNIVERSE);
+	assert_int_equal(netconf_addr_ops.observe(nc, v, 1), 0);
+	assert_string_equal(s.now, "present");
+
+	/* present -> preferred: usable as a source again, NODAD gone */
+	assert_int_equal(STEP_SET(s.prior, "preferred"), 0);
+	assert_int_equal(netconf_addr_ops.change(nc, v, 1, STEP_PRIOR, res), 0);
+	assert_int_equal(res[0], 0);
+	assert_true(find_addr(nc, tg, &a));
+	assert_false(a.flags & IFA_F_NODAD);
+	assert_false(a.flags & IFA_F_DEPRECATED);
+	assert_int_equal(a.preferred, UINT32_MAX);
+	assert_int_equal(netconf_addr_ops.observe(nc, v, 1), 0);
+	assert_string_equal(s.now, "preferred");
+
+	/* preferred -> present */
+	assert_int_equal(netconf_addr_ops.change(nc, v, 1, STEP_WANT, res), 0);
+	assert_int_equal(res[0], 0);
+	assert_true(find_addr(nc, tg, &a));
+	assert_true(a.flags & IFA_F_NODAD);
+	assert_true(a.flags & IFA_F_DEPRECATED);
+	assert_int_equal(a.preferred, 0);
+	assert_int_equal(netconf_addr_ops.observe(nc, v, 1), 0);
+	assert_string_equal(s.now, "present");
+
+	/* present -> absent */
+	assert_int_equal(STEP_SET(s.prior, "absent"), 0);
+	assert_int_equal(netconf_addr_ops.change(nc, v, 1, STEP_PRIOR, res), 0);
+	assert_int_equal(res[0], 0);
+	assert_false(find_addr(nc, tg, &a));
+
+	/* absent -> preferred, then preferred -> absent */
+	assert_int_equal(STEP_SET(s.now, "absent"), 0);
+	assert_int_equal(STEP_SET(s.prior, "preferred"), 0);
+	assert_int_equal(netconf_addr_ops.change(nc, v, 1, STEP_PRIOR, res), 0);
+	assert_true(find_addr(nc, tg, &a));
+	assert_false(a.flags & IFA_F_DEPRECATED);
+	assert_int_equal(netconf_addr_ops.observe(nc, v, 1), 0);
+	assert_string_equal(s.now, "preferred");
+	assert_int_equal(STEP_SET(s.prior, "absent"), 0);
+	assert_int_equal(netconf_addr_ops.change(nc, v, 1, STEP_PRIOR, res), 0);
+	assert_false(find_addr(nc, tg, &a));
+}
+
+static void test_addr_refusals(void **state)
+{
+	struct netconf *nc = *state;
+	struct step s[6], *v[6];
+	int res[6];
+
+	NEED_KERNEL();
+	for (size_t i = 0; i < ARRAY_SIZE(s); i++)
+		v[i] = &s[i];
+	/* No such device: observed absent, not an error. */
+	mkstep(&s[0], &netconf_addr_ops, "192.0.2.9/32 dev nosuch0", "present", NULL);
+	assert_int_equal(netconf_addr_ops.observe(nc, v, 1), 0);
+	assert_string_equal(s[0].now, "absent");
+
+	mkstep(&s[0], &netconf_addr_ops, "192.0.2.9/32 dev nosuch0", "present", "absent");
+	mkstep(&s[1], &netconf_addr_ops, "192.0.2.10/32 dev lo", "present", "absent");
+	mkstep(&s[2], &netconf_addr_ops, "192.0.2.11/32 dev lo", "preferred", "absent");
+	mkstep(&s[3], &netconf_addr_ops, "192.0.2.12/32 dev lo", "present", "bogus");
+	mkstep(&s[4], &netconf_addr_ops, "2001:db8::10/128 dev lo", "present", "absent");
+	mkstep(&s[5], &netconf_addr_ops, "2001:db8::10/128 dev lo x", "present", "absent");
+	assert_int_equal(netconf_addr_ops.change(nc, v, 6, STEP_WANT, res), -ENODEV);
+	assert_int_equal(res[0], -ENODEV);
+	assert_int_equal(res[1], 0);
+	assert_int_equal(res[2], -EINVAL); /* IPv4 has no "preferred" */
+	assert_int_equal(res[3], -EINVAL);
+	assert_int_equal(res[4], 0);
+	assert_int_equal(res[5], -EINVAL);
+	/* The first failure's text, not the last one's. */
+	assert_string_equal(netconf_error(nc), "RTM_NEWADDR 192.0.2.9/32 dev nosuch0");
+	assert_int_equal(netconf_addr_ops.observe(nc, v, 5), 0);
+	assert_string_equal(s[1].now, "present");
+	assert_string_equal(s[2].now, "absent");
+	assert_string_equal(s[4].now, "present");
+
+	/*
+	 * A stale ->now: the kernel refuses and says why; the agent must not
+	 * take an EEXIST or EADDRNOTAVAIL for success.
+	 */
+	mkstep(&s[0], &netconf_addr_ops, "192.0.2.10/32 dev lo", "present", "absent");
+	mkstep(&s[1], &netconf_addr_ops, "192.0.2.13/32 dev lo", "absent", "present");
+	mkstep(&s[2], &netconf_addr_ops, "2001:db8::10/128 dev lo", "present", "absent");
+	mkstep(&s[3], &netconf_addr_ops, "2001:db8::11/128 dev lo", "absent", "present");
+	assert_int_equal(netconf_addr_ops.change(nc, v, 4, STEP_WANT, res), -EEXIST);
+	assert_int_equal(res[0], -EEXIST);
+	assert_int_equal(res[1], -EADDRNOTAVAIL);
+	assert_int_equal(res[2], -EEXIST);
+	assert_int_equal(res[3], -EADDRNOTAVAIL);
+	/* The kernel's own words, not our description of the request. */
+	assert_string_not_equal(netconf_error(nc), "");
+	assert_string_not_equal(netconf_error(nc), "RTM_NEWADDR 192.0.2.10/32 dev lo");
+	print_message("kernel said: %s\n", netconf_error(nc));
+
+	/* A raw request the kernel refuses: a device index that does not exist. */
+	{
+		char buf[1024] __attribute__((aligned(4))) = { 0 };
+		struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+		struct ifaddrmsg *ifa;
+		struct in_addr a4;
+
+		nlh->nlmsg_type = RTM_NEWADDR;
+		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;
+		ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+		ifa->ifa_family = AF_INET;
+		ifa->ifa_prefixlen = 32;
+		ifa->ifa_index = 99999;
+		inet_pton(AF_INET, "192.0.2.77", &a4);
+		mnl_attr_put(nlh, IFA_LOCAL, sizeof(a4), &a4);
+		assert_int_equal(netconf_talk(nc, nlh, "RTM_NEWADDR 192.0.2.77/32 ifindex 99999"),
+				 -ENODEV);
+		assert_string_not_equal(netconf_error(nc), "");
+		assert_string_not_equal(netconf_error(nc),
+					"RTM_NEWADDR 192.0.2.77/32 ifindex 99999");
+		print_message("kernel said: %s\n", netconf_error(nc));
+	}
+
+	mkstep(&s[0], &netconf_addr_ops, "192.0.2.10/32 dev lo", "absent", "present");
+	mkstep(&s[1], &netconf_addr_ops, "2001:db8::10/128 dev lo", "absent", "present");
+	assert_int_equal(netconf_addr_ops.change(nc, v, 2, STEP_WANT, res), 0);
+	assert_int_equal(res[0], 0);
+	assert_int_equal(res[1], 0);
+}
+
+/* ---- kernel: batches */
+
+/*
+ * 2,000 steps, IPv4 and IPv6, in a handful of sendmsg calls: one step faulted
+ * (never sent), one refused by the kernel in the middle of a batch, and all
+ * the others done; res[] says exactly which.
+ */
+static void test_addr_batch(void **state)
+{
+	struct netconf *nc = *state;
+	const size_t n = 2000, faulted = 1500, refused = 500;
+	struct steps st;
+	struct step pre, *pv[] = { &pre };
+	int pres[1];
+	double t0;
+
+	NEED_KERNEL();
+	steps_init(&st, n);
+	for (size_t i = 0; i < n; i++) {
+		char t[STEP_TARGET_MAX];
+
+		if (i < 768)
+			v4_target((unsigned int)i, t, sizeof(t));
+		else
+			v6_target(0xb, (unsigned int)i, t, sizeof(t));
+		canon(t, sizeof(t));
+		mkstep(&st.s[i], &netconf_addr_ops, t, "present", NULL);
+	}
+	assert_int_equal(netconf_addr_ops.observe(nc, st.v, n), 0);
+	assert_int_equal(count_now(&st, "absent"), n);
+	/* Someone else adds one behind our back after observe. */
+	pre = st.s[refused];
+	assert_int_equal(netconf_addr_ops.change(nc, pv, 1, STEP_WANT, pres), 0);
+
+	/* The faulted step is the 1501st change of the call. */
+	fault_set("1501");
+	t0 = now_s();
+	assert_int_equal(netconf_addr_ops.change(nc, st.v, n, STEP_WANT, st.res),
+			 -EEXIST);
+	print_message("2000 addresses in %.3f s\n", now_s() - t0);
+	fault_set(NULL);
+	for (size_t i = 0; i < n; i++) {
+		int want = i == faulted ? -EIO : i == refused ? -EEXIST : 0;
+
+		if (st.res[i] != want)
+			fail_msg("res[%zu] = %d, expected %d (%s)", i, st.res[i],
+				 want, st.s[i].target);
+	}
+	/* Step 500 failed first: its text, not the fault's. */
+	assert_string_not_equal(netconf_error(nc), "injected fault at kernel change 1501");
+	assert_string_not_equal(netconf_error(nc), "");
+
+	assert_int_equal(netconf_addr_ops.observe(nc, st.v, n), 0);
+	assert_int_equal(count_now(&st, "present"), n - 1);
+	assert_string_equal(st.s[faulted].now, "absent");
+
+	/* A fault in a batch of deletions: the 3rd message is not sent. */
+	fault_set("3");
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(STEP_SET(st.s[i].prior, "absent"), 0);
+	assert_int_equal(netconf_addr_ops.change(nc, st.v, faulted, STEP_PRIOR, st.res),
+			 -EIO);
+	fault_set(NULL);
+	for (size_t i = 0; i < faulted; i++)
+		assert_int_equal(st.res[i], i == 2 ? -EIO : 0);
+	assert_string_equal(netconf_error(nc), "injected fault at kernel change 3");
+
+	assert_int_equal(settle(nc, &st, "absent"), 0);
+	assert_int_equal(netconf_addr_ops.observe(nc, st.v, n), 0);
+	assert_int_equal(count_now(&st, "absent"), n);
+	steps_done(&st);
+}
+
+/*
+ * The receive buffer squeezed to its minimum behind the batching's back: the
+ * kernel drops most acks (ENOBUFS). Every step must still come out right,
+ * from a fresh dump, and none may be reported done that was not.
+ */
+static void test_addr_lost_acks(void **state)
+{
+	struct netconf *nc = NULL;
+	const size_t n = 300, faulted = 150;
+	struct steps st;
+
+	NEED_KERNEL();
+	assert_int_equal(netconf_open(&nc), 0);
+	assert_int_equal(netconf_fault_squeeze_rcvbuf(nc, 1), 0);
+	steps_init(&st, n);
+	for (size_t i = 0; i < n; i++) {
+		char t[STEP_TARGET_MAX];
+
+		v6_target(0xc, (unsigned int)i, t, sizeof(t));
+		canon(t, sizeof(t));
+		mkstep(&st.s[i], &netconf_addr_ops, t, "present", "absent");
+	}
+	fault_set("151");
+	assert_int_equal(netconf_addr_ops.change(nc, st.v, n, STEP_WANT, st.res), -EIO);
+	fault_set(NULL);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(st.res[i], i == faulted ? -EIO : 0);
+	assert_int_equal(netconf_addr_ops.observe(nc, st.v, n), 0);
+	assert_int_equal(count_now(&st, "present"), n - 1);
+	assert_string_equal(st.s[faulted].now, "absent");
+
+	assert_int_equal(settle(nc, &st, "absent"), 0);
+	assert_int_equal(netconf_addr_ops.observe(nc, st.v, n), 0);
+	assert_int_equal(count_now(&st, "absent"), n);
+	steps_done(&st);
+	netconf_close(nc);
+}
+
+/*
+ * Observe 10,000 steps against a table of thousands of addresses: one dump,
+ * sorted lookups, milliseconds. The kernel itself is slow to add and above
+ * all to remove many IPv6 addresses (each deletion walks every route), so by
+ * default 768 IPv4 and 2,000 IPv6 of the steps are real VIPs;
+ * LVS_TEST_VIPS=10000 makes them all real (about 30 s here).
+ */
+static void test_addr_many(void **state)
+{
+	struct netconf *nc = *state;
+	const size_t n = 10000;
+	const char *env = getenv("LVS_TEST_VIPS");
+	size_t real = env ? strtoul(env, NULL, 10) : 2768;
+	struct steps st, sub;
+	double t0, dt;
+
+	NEED_KERNEL();
+	if (real > n)
+		real = n;
+	steps_init(&st, n);
+	for (size_t i = 0; i < n; i++) {
+		char t[STEP_TARGET_MAX];
+
+		if (real < n && i < 768)
+			v4_target((unsigned int)i, t, sizeof(t));
+		else
+			v6_target(0xd, (unsigned int)i, t, sizeof(t));
+		canon(t, sizeof(t));
+		mkstep(&st.s[i], &netconf_addr_ops, t, "present", NULL);
+	}
+	t0 = now_s();
+	assert_int_equal(netconf_addr_ops.observe(nc, st.v, n), 0);
+	dt = now_s() - t0;
+	print_message("observe %zu steps, all absent: %.3f s\n", n, dt);
+	assert_true(dt < time_limit(1.0));
+	assert_int_equal(count_now(&st, "absent"), n);
+
+	/* The first `real` steps become VIPs, in one change (many batches). */
+	sub = st;
+	sub.n = real;
+	t0 = now_s();
+	assert_int_equal(netconf_addr_ops.change(nc, sub.v, real, STEP_WANT, sub.res), 0);
+	print_message("add %zu: %.3f s\n", real, now_s() - t0);
+	for (size_t i = 0; i < real; i++)
+		assert_int_equal(sub.res[i], 0);
+
+	t0 = now_s();
+	assert_int_equal(netconf_addr_ops.observe(nc, st.v, n), 0);
+	dt = now_s() - t0;
+	print_message("observe %zu steps, %zu present: %.3f s\n", n, real, dt);
+	assert_true(dt < time_limit(1.0));
+	assert_int_equal(count_now(&st, "present"), real);
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(st.s[i].now, i < real ? "present" : "absent");
+
+	t0 = now_s();
+	assert_int_equal(settle(nc, &sub, "absent"), 0);
+	print_message("observe + delete %zu: %.3f s\n", real, now_s() - t0);
+	assert_int_equal(netconf_addr_ops.observe(nc, st.v, n), 0);
+	assert_int_equal(count_now(&st, "absent"), n);
+	steps_done(&st);
+}
+
+/* ---- kernel: sysctls of this namespace */
+
+static void test_sysctl(void **state)
+{
+	struct netconf *nc = *state;
+	const char *path = "net/ipv4/conf/lo/arp_ignore";
+	char self[64] = "", init[64] = "", buf[64];
+	struct step s[3], *v[3] = { &s[0], &s[1], &s[2] };
+	int res[3], old, val;
+
+	NEED_KERNEL();
+	/* Belt and braces: never write a sysctl of the host's namespace. */
+	assert_true(readlink("/proc/self/ns/net", self, sizeof(self) - 1) > 0);
+	if (readlink("/proc/1/ns/net", init, sizeof(init) - 1) > 0 && STREQ(self, init))
+		fail_msg("still in the host's network namespace");
+
+	assert_int_equal(netconf_sysctl_read_int(path, &old), 0);
+	assert_int_equal(netconf_sysctl_read(path, buf, sizeof(buf)), 0);
+	assert_null(strchr(buf, '\n'));
+	assert_int_equal(netconf_sysctl_read(path, buf, 1), -EOVERFLOW);
+	/* Several fields on one line (a tab inside): read as one value. */
+	assert_int_equal(netconf_sysctl_read("net/ipv4/ip_local_port_range", buf,
+					     sizeof(buf)), 0);
+	assert_non_null(strchr(buf, '\t'));
+
+	mkstep(&s[0], &netconf_sysctl_ops, path, old == 2 ? "1" : "2", NULL);
+	mkstep(&s[1], &netconf_sysctl_ops, "net/ipv4/conf/lo/arp_announce", "2", NULL);
+	mkstep(&s[2], &netconf_sysctl_ops, "net/ipv4/conf/nosuch0/arp_ignore", "1", NULL);
+	assert_int_equal(netconf_sysctl_ops.observe(nc, v, 3), 0);
+	snprintf(buf, sizeof(buf), "%d", old);
+	assert_string_equal(s[0].now, buf);
+	assert_string_equal(s[2].now, "missing");
+	assert_int_equal(STEP_SET(s[0].was, s[0].now), 0);
+	assert_int_equal(STEP_SET(s[1].was, s[1].now), 0);
+
+	assert_int_equal(netconf_sysctl_ops.change(nc, v, 3, STEP_WANT, res), -ENOENT);
+	assert_int_equal(res[0], 0);
+	assert_int_equal(res[1], 0);
+	assert_int_equal(res[2], -ENOENT);
+	assert_string_equal(netconf_error(nc),
+			    "write \"1\" to /proc/sys/net/ipv4/conf/nosuch0/arp_ignore");
+	assert_int_equal(netconf_sysctl_read_int(path, &val), 0);
+	assert_int_equal(val, old == 2 ? 1 : 2);
+	assert_int_equal(netconf_sysctl_read_int("net/ipv4/conf/lo/arp_announce", &val), 0);
+	assert_int_equal(val, 2);
+
+	/* The kernel refuses a value: its errno, our text. */
+	assert_int_equal(netconf_sysctl_write(nc, path, "abc"), -EINVAL);
+	assert_string_equal(netconf_error(nc),
+			    "write \"abc\" to /proc/sys/net/ipv4/conf/lo/arp_ignore");
+	assert_int_equal(netconf_sysctl_write(nc, "net/ipv4/conf/nosuch0/arp_ignore", "1"),
+			 -ENOENT);
+
+	/* Back to the start, the second write faulted: the first still done. */
+	fault_set("2");
+	assert_int_equal(netconf_sysctl_ops.change(nc, v, 2, STEP_WAS, res), -EIO);
+	fault_set(NULL);
+	assert_int_equal(res[0], 0);
+	assert_int_equal(res[1], -EIO);
+	assert_string_equal(netconf_error(nc), "injected fault at kernel change 2");
+	assert_int_equal(netconf_sysctl_read_int(path, &val), 0);
+	assert_int_equal(val, old);
+	assert_int_equal(netconf_sysctl_ops.change(nc, v + 1, 1, STEP_WAS, res), 0);
+	assert_int_equal(netconf_sysctl_ops.observe(nc, v, 2), 0);
+	assert_string_equal(s[1].now, s[1].was);
+
+	/* "missing" cannot be written. */
+	assert_int_equal(STEP_SET(s[0].prior, "missing"), 0);
+	assert_int_equal(netconf_sysctl_ops.change(nc, v, 1, STEP_PRIOR, res), -EINVAL);
+	assert_int_equal(res[0], -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest pure[] = {
+		cmocka_unit_test(test_target_format),
+		cmocka_unit_test(test_target_parse),
+		cmocka_unit_test(test_sysctl_display),
+		cmocka_unit_test(test_sysctl_bad_paths),
+		cmocka_unit_test(test_sign),
+		cmocka_unit_test(test_explain),
+		cmocka_unit_test(test_fault_point),
+	};
+	const struct CMUnitTest kernel[] = {
+		cmocka_unit_test(test_dump_links),
+		cmocka_unit_test(test_addr_v4),
+		cmocka_unit_test(test_addr_v6),
+		cmocka_unit_test(test_addr_refusals),
+		cmocka_unit_test(test_addr_batch),
+		cmocka_unit_test(test_addr_lost_acks),
+		cmocka_unit_test(test_addr_many),
+		cmocka_unit_test(test_sysctl),
+	};
+	int failed;
+
+	/*
+	 * First of all, before any socket exists: a namespace of our own with
+	 * only lo, so nothing here can touch the host's network.
+	 */
+	if (unshare(CLONE_NEWNET) == 0) {
+		struct netconf *nc = NULL;
+
+		kernel_ok = true;
+		if (netconf_open(&nc) < 0 || link_set_up(nc, (int)if_nametoindex("lo")) < 0) {
+			fprintf(stderr, "cannot bring lo up in the new namespace: %s\n",
+				netconf_error(nc));
+			netconf_close(nc);
+			return 1;
+		}
+		netconf_close(nc);
+	} else if (errno == EPERM) {
+		unshare_errno = errno;
+	} else {
+		fprintf(stderr, "unshare(CLONE_NEWNET): %s\n", strerror(errno));
+		return 1;
+	}
+	unsetenv("LVS_RS_AGENT_FAULT");
+	unsetenv("LVS_RS_AGENT_DELAY_US");
+	netconf_fault_reset();
+
+	failed = cmocka_run_group_tests_name("netconf pure", pure, NULL, NULL);
+	failed += cmocka_run_group_tests_name("netconf kernel", kernel, kernel_setup,
+					      kernel_teardown);
+	return failed ? 1 : 0;
+}
