@@ -1,0 +1,1637 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The INI schema of lvs-rs-agent: a line reader in front of inih, a key
+ * table, the value parsers, and the validation pass over the whole config.
+ * Nothing here prints: every problem becomes one "FILE:LINE: message" line in
+ * struct conf_errors.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* asprintf */
+#endif
+#include <arpa/inet.h>
+#include <assert.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "conf.h"
+
+/* A config file larger than this is refused rather than read into memory. */
+#define CONF_FILE_MAX (4 * 1024 * 1024)
+
+/* Bytes of user text quoted in a message (the text itself is never cut). */
+#define QUOTE_MAX 48
+#define QBUF (QUOTE_MAX * 4 + 8)
+
+/* inih must take "key=WORD\n" plus its NUL in one line (see reader()). */
+#define READER_MIN (2 * CONF_WORD_MAX + 4)
+
+#define CONF_VIP_KEYS 3
+
+static_assert(sizeof(enum conf_arp_suppress) == sizeof(int), "enum as int");
+static_assert(sizeof(enum conf_mode) == sizeof(int), "enum as int");
+
+/* ---- error lines */
+
+void conf_errors_done(struct conf_errors *e)
+{
+	if (!e)
+		return;
+	for (size_t i = 0; i < e->n; i++)
+		free(e->v[i]);
+	free(e->v);
+	e->v = NULL;
+	e->n = 0;
+}
+
+static int errors_push(struct conf_errors *e, char *msg)
+{
+	char **v = realloc(e->v, (e->n + 1) * sizeof(*v));
+
+	if (!v) {
+		free(msg);
+		return -ENOMEM;
+	}
+	e->v = v;
+	e->v[e->n++] = msg;
+	return 0;
+}
+
+/* line 0: a message about the whole file. NULL e: count only. */
+_printf_(4, 0) static int verrorf(struct conf_errors *e, const char *file,
+				  int line, const char *fmt, va_list ap)
+{
+	char *msg = NULL, *out = NULL;
+	int r;
+
+	if (!e || e->n > CONF_ERRORS_MAX)
+		return 0;
+	if (e->n == CONF_ERRORS_MAX)
+		return asprintf(&out, "%s: too many errors, only the first %d are listed",
+				file, CONF_ERRORS_MAX) < 0 ? -ENOMEM :
+							     errors_push(e, out);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		return -ENOMEM;
+	if (line > 0)
+		r = asprintf(&out, "%s:%d: %s", file, line, msg);
+	else
+		r = asprintf(&out, "%s: %s", file, msg);
+	free(msg);
+	if (r < 0)
+		return -ENOMEM;
+	return errors_push(e, out);
+}
+
+_printf_(4, 5) static int errorf(struct conf_errors *e, const char *file,
+				 int line, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = verrorf(e, file, line, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/*
+ * User text in a message: quoted, with control and non-ASCII bytes escaped
+ * (a message must not carry raw bytes to a terminal) and shortened.
+ */
+static const char *quote(char buf[static QBUF], const char *s, size_t n)
+{
+	size_t o = 0, i;
+
+	buf[o++] = '"';
+	for (i = 0; i < n && i < QUOTE_MAX; i++) {
+		unsigned char ch = s[i];
+
+		if (ch == '"' || ch == '\\') {
+			buf[o++] = '\\';
+			buf[o++] = ch;
+		} else if (ch < 0x20 || ch >= 0x7f) {
+			snprintf(buf + o, 5, "\\x%02x", ch);
+			o += 4;
+		} else {
+			buf[o++] = ch;
+		}
+	}
+	buf[o++] = '"';
+	if (i < n) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+static const char *quotes(char buf[static QBUF], const char *s)
+{
+	return quote(buf, s, strlen(s));
+}
+
+/* ---- small helpers */
+
+/* Grows an array when it is full; capacities are 4, 8, 16, ... */
+static int grow(void **v, size_t n, size_t size)
+{
+	void *nv;
+
+	if (n != 0 && (n < 4 || (n & (n - 1)) != 0))
+		return 0;
+	nv = realloc(*v, (n < 4 ? 4 : 2 * n) * size);
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	return 0;
+}
+
+/* The same notion of whitespace as inih's, so both split lines alike. */
+static bool is_ws(char c)
+{
+	return isspace((unsigned char)c);
+}
+
+static char *lskip(const char *s)
+{
+	while (*s && is_ws(*s))
+		s++;
+	return (char *)s;
+}
+
+static void rstrip(char *s)
+{
+	char *end = s + strlen(s);
+
+	while (end > s && is_ws(end[-1]))
+		*--end = '\0';
+}
+
+/*
+ * inih's rule: stop at one of chars or at an inline comment, which is a ';'
+ * that follows whitespace.
+ */
+static char *find_chars_or_comment(const char *s, const char *chars)
+{
+	bool was_space = false;
+
+	while (*s && (!chars || !strchr(chars, *s)) &&
+	       !(was_space && *s == ';')) {
+		was_space = is_ws(*s);
+		s++;
+	}
+	return (char *)s;
+}
+
+static bool utf8_valid(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	while (*s) {
+		uint32_t cp, min;
+		int n;
+
+		if (*s < 0x80) {
+			s++;
+			continue;
+		}
+		if ((*s & 0xe0) == 0xc0) {
+			n = 1;
+			cp = *s & 0x1f;
+			min = 0x80;
+		} else if ((*s & 0xf0) == 0xe0) {
+			n = 2;
+			cp = *s & 0x0f;
+			min = 0x800;
+		} else if ((*s & 0xf8) == 0xf0) {
+			n = 3;
+			cp = *s & 0x07;
+			min = 0x10000;
+		} else {
+			return false;
+		}
+		for (int i = 1; i <= n; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		s += n + 1;
+	}
+	return true;
+}
+
+static const char *v4_unusable(struct in_addr in)
+{
+	uint32_t a = ntohl(in.s_addr);
+
+	if (a == 0)
+		return "the unspecified address";
+	if (a >> 24 == 0)
+		return "in 0.0.0.0/8 (\"this network\")";
+	if (a >> 24 == 127)
+		return "a loopback address";
+	if (a >> 28 == 0xe)
+		return "a multicast address";
+	if (a == 0xffffffff)
+		return "the broadcast address";
+	return NULL;
+}
+
+static const char *v6_unusable(const struct in6_addr *a)
+{
+	if (IN6_IS_ADDR_UNSPECIFIED(a))
+		return "the unspecified address";
+	if (IN6_IS_ADDR_LOOPBACK(a))
+		return "the loopback address";
+	if (IN6_IS_ADDR_MULTICAST(a))
+		return "a multicast address";
+	if (IN6_IS_ADDR_LINKLOCAL(a))
+		return "a link-local address";
+	if (IN6_IS_ADDR_V4MAPPED(a))
+		return "an IPv4-mapped IPv6 address (write the IPv4 address)";
+	return NULL;
+}
+
+/* ---- struct conf */
+
+struct choice {
+	const char *word;
+	int value;
+};
+
+/* Numbers that are refused with a reason rather than "out of range". */
+struct refusal {
+	long lo, hi;
+	const char *why;
+};
+
+static const struct choice arp_suppress_choices[] = {
+	{ "sysctl", CONF_ARP_SYSCTL },
+	{ "nft", CONF_ARP_NFT },
+	{ "both", CONF_ARP_BOTH },
+	{ "none", CONF_ARP_NONE },
+};
+
+static const struct choice mode_choices[] = {
+	{ "dr", CONF_MODE_DR },
+	{ "tun", CONF_MODE_TUN },
+};
+
+static const char *choice_name(const struct choice *c, size_t n, int value)
+{
+	for (size_t i = 0; i < n; i++)
+		if (c[i].value == value)
+			return c[i].word;
+	return "unknown";
+}
+
+const char *conf_arp_suppress_name(enum conf_arp_suppress a)
+{
+	return choice_name(arp_suppress_choices,
+			   ARRAY_SIZE(arp_suppress_choices), a);
+}
+
+const char *conf_mode_name(enum conf_mode m)
+{
+	return choice_name(mode_choices, ARRAY_SIZE(mode_choices), m);
+}
+
+struct conf *conf_new(void)
+{
+	struct conf *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->arp_suppress = CONF_ARP_SYSCTL;
+	c->arp_ignore = 1;
+	c->arp_announce = 2;
+	c->rip_auto = true;
+	c->rp_filter = 2;
+	return c;
+}
+
+struct conf *conf_free(struct conf *c)
+{
+	if (!c)
+		return NULL;
+	for (size_t i = 0; i < c->n_groups; i++)
+		free(c->groups[i].vips);
+	free(c->groups);
+	for (size_t i = 0; i < c->n_files; i++)
+		free(c->files[i]);
+	free(c->files);
+	free(c);
+	return NULL;
+}
+
+static const char *add_file(struct conf *c, const char *name)
+{
+	char **v = realloc(c->files, (c->n_files + 1) * sizeof(*v));
+	char *s;
+
+	if (!v)
+		return NULL;
+	c->files = v;
+	s = strdup(name);
+	if (!s)
+		return NULL;
+	c->files[c->n_files++] = s;
+	return s;
+}
+
+/* ---- the parser state */
+
+enum section {
+	SEC_NONE,  /* before the first section header */
+	SEC_AGENT,
+	SEC_VIP,
+	SEC_SKIP,  /* a section whose header was refused: its keys are ignored */
+};
+
+enum line_kind {
+	LINE_SKIP, /* blank, comment, or refused with an error */
+	LINE_HEADER,
+	LINE_KEY,
+	LINE_CONT,
+};
+
+struct word {
+	uint16_t off, len;
+};
+
+struct parser;
+
+struct conf_key {
+	enum section section;
+	const char *name;
+	int (*parse)(struct parser *p, const struct conf_key *k,
+		     const char *value, void *base);
+	size_t offset;  /* into struct conf ([agent]) or struct conf_group */
+	unsigned slot;  /* index into the "already set at" tables */
+	bool multi;     /* continuation lines add values */
+	const struct choice *choices;
+	size_t n_choices;
+	const struct refusal *refused;
+	size_t n_refused;
+};
+
+struct parser {
+	struct conf *c;
+	struct conf_errors *err;
+	const char *file;
+	const char *text;
+	size_t len, pos;
+	int line; /* physical line of the last line handed to inih */
+	unsigned n_errors;
+	int ret;  /* sticky -ENOMEM or -EPROTO */
+	bool started;
+
+	enum section sec;
+	size_t group;
+	struct conf_where vip_set[CONF_VIP_KEYS];
+	const struct conf_key *key; /* what continuation lines extend */
+
+	/* Whether inih holds a key name that an indented line would continue,
+	 * and how far that key's line was indented. */
+	bool inih_key;
+	size_t key_indent;
+
+	/*
+	 * The current physical line, split into words, handed to inih in
+	 * chunks: "key=w1 w2 ..." first, then " wN ..." continuations.
+	 */
+	char buf[CONF_LINE_MAX + 1];
+	const char *key_name;
+	struct word words[CONF_LINE_MAX / 2 + 1];
+	size_t n_words, next;
+	bool key_pending;
+
+	/* The chunk handed out last, which the handler must see unchanged. */
+	bool cont;
+	bool expect_call;
+	size_t from, to;
+};
+
+static struct conf_group *cur_group(struct parser *p)
+{
+	return p->sec == SEC_VIP ? &p->c->groups[p->group] : NULL;
+}
+
+static void note(struct parser *p, int r)
+{
+	if (r < 0 && p->ret == 0)
+		p->ret = r;
+}
+
+/*
+ * "FILE:LINE: [vip "NAME": ][KEY: ]message" for the current line. Any error
+ * inside a [vip] section marks the group, even when the message leaves the
+ * group out because it is about the line itself.
+ */
+_printf_(4, 0) static void vperr(struct parser *p, const struct conf_key *k,
+				 bool with_group, const char *fmt, va_list ap)
+{
+	struct conf_group *g = cur_group(p);
+	char pre[CONF_NAME_MAX + 32] = "";
+	char *msg = NULL;
+	size_t o = 0;
+
+	p->n_errors++;
+	if (g)
+		g->has_errors = true;
+	if (!p->err)
+		return;
+	if (g && with_group)
+		o = snprintf(pre, sizeof(pre), "vip \"%s\": ", g->name);
+	if (k)
+		snprintf(pre + o, sizeof(pre) - o, "%s: ", k->name);
+	if (vasprintf(&msg, fmt, ap) < 0) {
+		note(p, -ENOMEM);
+		return;
+	}
+	note(p, errorf(p->err, p->file, p->line, "%s%s", pre, msg));
+	free(msg);
+}
+
+/* An error about the line itself: no group or key in the message. */
+_printf_(2, 3) static void lerr(struct parser *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vperr(p, NULL, false, fmt, ap);
+	va_end(ap);
+}
+
+/* An error in a section: "vip "NAME": message" or just the message. */
+_printf_(2, 3) static void gerr(struct parser *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vperr(p, NULL, true, fmt, ap);
+	va_end(ap);
+}
+
+/* An error about a value: "vip "NAME": KEY: message" or "KEY: message". */
+_printf_(3, 4) static void kerr(struct parser *p, const struct conf_key *k,
+				const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vperr(p, k, true, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- value parsers */
+
+/* Splits "first rest" into the first word and what follows it. */
+static size_t first_word(const char *value, const char **rest)
+{
+	size_t n = 0;
+
+	while (value[n] && !is_ws(value[n]))
+		n++;
+	*rest = lskip(value + n);
+	return n;
+}
+
+static void allowed_list(const struct conf_key *k, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < k->n_choices && o < len; i++)
+		o += snprintf(buf + o, len - o, "%s%s", i ? ", " : "",
+			      k->choices[i].word);
+}
+
+static void err_garbage(struct parser *p, const struct conf_key *k,
+			const char *value, size_t n, const char *rest)
+{
+	char q1[QBUF], q2[QBUF];
+
+	kerr(p, k, "trailing garbage after %s: %s", quote(q1, value, n),
+	     quotes(q2, rest));
+}
+
+static int parse_enum(struct parser *p, const struct conf_key *k,
+		      const char *value, void *base)
+{
+	char q[QBUF], allowed[128];
+	const char *rest;
+	size_t n = first_word(value, &rest);
+
+	for (size_t i = 0; i < k->n_choices; i++) {
+		if (strlen(k->choices[i].word) != n ||
+		    memcmp(k->choices[i].word, value, n) != 0)
+			continue;
+		if (*rest) {
+			err_garbage(p, k, value, n, rest);
+			return -EINVAL;
+		}
+		*(int *)((char *)base + k->offset) = k->choices[i].value;
+		return 0;
+	}
+	allowed_list(k, allowed, sizeof(allowed));
+	kerr(p, k, "%s is not one of %s", quotes(q, value), allowed);
+	return -EINVAL;
+}
+
+static int parse_int_choice(struct parser *p, const struct conf_key *k,
+			    const char *value, void *base)
+{
+	char q[QBUF], allowed[128];
+	const char *s = value;
+	char *end;
+	long v;
+
+	allowed_list(k, allowed, sizeof(allowed));
+	if (!(isdigit((unsigned char)s[0]) ||
+	      (s[0] == '-' && isdigit((unsigned char)s[1])))) {
+		kerr(p, k, "%s is not a number; allowed: %s", quotes(q, value),
+		     allowed);
+		return -EINVAL;
+	}
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*end) {
+		err_garbage(p, k, value, end - value, lskip(end));
+		return -EINVAL;
+	}
+	for (size_t i = 0; errno == 0 && i < k->n_choices; i++) {
+		if (k->choices[i].value == v) {
+			*(int *)((char *)base + k->offset) = (int)v;
+			return 0;
+		}
+	}
+	for (size_t i = 0; errno == 0 && i < k->n_refused; i++) {
+		if (v >= k->refused[i].lo && v <= k->refused[i].hi) {
+			kerr(p, k, "%ld is not allowed: %s; allowed: %s", v,
+			     k->refused[i].why, allowed);
+			return -EINVAL;
+		}
+	}
+	kerr(p, k, "%s is out of range; allowed: %s", value, allowed);
+	return -EINVAL;
+}
+
+static int parse_rip(struct parser *p, const struct conf_key *k,
+		     const char *value, void *base)
+{
+	struct conf *c = base;
+	char q[QBUF], buf[INET_ADDRSTRLEN];
+	struct in6_addr a6;
+	struct in_addr a;
+	const char *rest, *why;
+	size_t n = first_word(value, &rest);
+
+	if (*rest) {
+		err_garbage(p, k, value, n, rest);
+		return -EINVAL;
+	}
+	if (strcmp(value, "auto") == 0) {
+		c->rip_auto = true;
+		return 0;
+	}
+	if (n < sizeof(buf))
+		memcpy(buf, value, n + 1);
+	if (n >= sizeof(buf) || inet_pton(AF_INET, buf, &a) != 1) {
+		if (inet_pton(AF_INET6, value, &a6) == 1)
+			kerr(p, k, "%s is IPv6, but ARP is IPv4 only; use auto or an IPv4 address",
+			     quotes(q, value));
+		else
+			kerr(p, k, "%s is neither auto nor an IPv4 address",
+			     quotes(q, value));
+		return -EINVAL;
+	}
+	why = v4_unusable(a);
+	if (why) {
+		kerr(p, k, "%s is %s, not usable as an ARP sender", value, why);
+		return -EINVAL;
+	}
+	c->rip_auto = false;
+	c->rip = a;
+	return 0;
+}
+
+/* What the kernel's dev_valid_name() would refuse, and not-UTF-8. */
+static int parse_device(struct parser *p, const struct conf_key *k,
+			const char *value, void *base)
+{
+	struct conf_group *g = base;
+	size_t n = strlen(value);
+	char q[QBUF];
+
+	quotes(q, value);
+	if (strpbrk(value, " \t\n\v\f\r")) {
+		kerr(p, k, "interface name %s contains whitespace", q);
+		return -EINVAL;
+	}
+	if (n >= IF_NAMESIZE) {
+		kerr(p, k, "interface name %s is longer than %d bytes", q,
+		     IF_NAMESIZE - 1);
+		return -EINVAL;
+	}
+	if (strcmp(value, ".") == 0 || strcmp(value, "..") == 0) {
+		kerr(p, k, "%s is not a valid interface name", q);
+		return -EINVAL;
+	}
+	if (strpbrk(value, "/:")) {
+		kerr(p, k, "interface name %s contains '%c'", q,
+		     *strpbrk(value, "/:"));
+		return -EINVAL;
+	}
+	if (!utf8_valid(value)) {
+		kerr(p, k, "interface name %s is not valid UTF-8", q);
+		return -EINVAL;
+	}
+	/* The kernel's isspace() counts Latin-1 NBSP as a space, and so
+	 * refuses any name with that byte, inside UTF-8 sequences too. */
+	if (strchr(value, '\xa0')) {
+		kerr(p, k, "interface name %s contains byte 0xa0, which the kernel counts as whitespace",
+		     q);
+		return -EINVAL;
+	}
+	memcpy(g->device, value, n + 1);
+	g->device_set = true;
+	return 0;
+}
+
+static void add_vip(struct parser *p, struct conf_group *g, const char *word,
+		    size_t n)
+{
+	char q[QBUF], buf[INET6_ADDRSTRLEN];
+	const char *slash = memchr(word, '/', n);
+	size_t alen = slash ? (size_t)(slash - word) : n;
+	struct conf_vip v;
+	const char *why;
+	unsigned long prefix, max;
+
+	/* all of the union zero: duplicates are found by comparing bytes */
+	memset(&v, 0, sizeof(v));
+	v.file = p->file;
+	v.line = p->line;
+	quote(q, word, n);
+	if (alen >= sizeof(buf))
+		goto not_addr;
+	memcpy(buf, word, alen);
+	buf[alen] = '\0';
+	if (inet_pton(AF_INET, buf, &v.addr.v4) == 1) {
+		v.family = AF_INET;
+		max = 32;
+		why = v4_unusable(v.addr.v4);
+	} else if (inet_pton(AF_INET6, buf, &v.addr.v6) == 1) {
+		v.family = AF_INET6;
+		max = 128;
+		why = v6_unusable(&v.addr.v6);
+	} else {
+		goto not_addr;
+	}
+	if (slash) {
+		const char *s = slash + 1, *end = word + n;
+
+		if (s == end) {
+			gerr(p, "%s: the prefix after '/' is missing", q);
+			return;
+		}
+		prefix = 0;
+		for (; s < end; s++) {
+			if (!isdigit((unsigned char)*s)) {
+				char qp[QBUF];
+
+				gerr(p, "%s: prefix %s is not a number", q,
+				     quote(qp, slash + 1, end - slash - 1));
+				return;
+			}
+			if (prefix <= max)
+				prefix = prefix * 10 + (*s - '0');
+		}
+		if (prefix > max) {
+			gerr(p, "%s: prefix is out of range for %s (0-%lu)", q,
+			     max == 32 ? "IPv4" : "IPv6", max);
+			return;
+		}
+		if (prefix != max) {
+			gerr(p, "%s is not a host address: a VIP takes /%lu or no prefix",
+			     q, max);
+			return;
+		}
+	}
+	if (why) {
+		gerr(p, "%s is %s, not usable as a VIP", q, why);
+		return;
+	}
+	if (grow((void **)&g->vips, g->n_vips, sizeof(*g->vips)) < 0) {
+		note(p, -ENOMEM);
+		return;
+	}
+	g->vips[g->n_vips++] = v;
+	return;
+not_addr:
+	gerr(p, "%s is not an IPv4 or IPv6 address", q);
+}
+
+static int parse_address(struct parser *p, const struct conf_key *k,
+			 const char *value, void *base)
+{
+	struct conf_group *g = base;
+	unsigned before = p->n_errors;
+	const char *s = lskip(value);
+
+	g->address_set = true;
+	while (*s) {
+		size_t n = 0;
+
+		while (s[n] && !is_ws(s[n]))
+			n++;
+		add_vip(p, g, s, n);
+		s = lskip(s + n);
+	}
+	return p->n_errors == before ? 0 : -EINVAL;
+}
+
+static const struct refusal arp_ignore_refused[] = {
+	{ 0, 0, "the VIP would still be answered in ARP" },
+	{ 3, 8, "3-8 are not for LVS" },
+};
+static const struct refusal arp_announce_refused[] = {
+	{ 0, 0, "a VIP could be announced as the ARP sender" },
+};
+static const struct refusal rp_filter_refused[] = {
+	{ 1, 1, "strict mode breaks TUN" },
+};
+static const struct choice arp_ignore_choices[] = { { "1", 1 }, { "2", 2 } };
+static const struct choice arp_announce_choices[] = { { "2", 2 }, { "1", 1 } };
+static const struct choice rp_filter_choices[] = { { "2", 2 }, { "0", 0 } };
+
+#define CHOICES(a) .choices = (a), .n_choices = ARRAY_SIZE(a)
+#define REFUSED(a) .refused = (a), .n_refused = ARRAY_SIZE(a)
+
+static const struct conf_key keys[] = {
+	{ .section = SEC_AGENT, .name = "arp_suppress", .parse = parse_enum,
+	  .offset = offsetof(struct conf, arp_suppress), .slot = 0,
+	  CHOICES(arp_suppress_choices) },
+	{ .section = SEC_AGENT, .name = "arp_ignore", .parse = parse_int_choice,
+	  .offset = offsetof(struct conf, arp_ignore), .slot = 1,
+	  CHOICES(arp_ignore_choices), REFUSED(arp_ignore_refused) },
+	{ .section = SEC_AGENT, .name = "arp_announce", .parse = parse_int_choice,
+	  .offset = offsetof(struct conf, arp_announce), .slot = 2,
+	  CHOICES(arp_announce_choices), REFUSED(arp_announce_refused) },
+	{ .section = SEC_AGENT, .name = "rip", .parse = parse_rip,
+	  .offset = offsetof(struct conf, rip), .slot = 3 },
+	{ .section = SEC_AGENT, .name = "rp_filter", .parse = parse_int_choice,
+	  .offset = offsetof(struct conf, rp_filter), .slot = 4,
+	  CHOICES(rp_filter_choices), REFUSED(rp_filter_refused) },
+	{ .section = SEC_VIP, .name = "address", .parse = parse_address,
+	  .offset = offsetof(struct conf_group, vips), .slot = 0,
+	  .multi = true },
+	{ .section = SEC_VIP, .name = "mode", .parse = parse_enum,
+	  .offset = offsetof(struct conf_group, mode), .slot = 1,
+	  CHOICES(mode_choices) },
+	{ .section = SEC_VIP, .name = "device", .parse = parse_device,
+	  .offset = offsetof(struct conf_group, device), .slot = 2 },
+};
+
+static const struct conf_key *find_key(enum section sec, const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (keys[i].section == sec && strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+static void known_keys(enum section sec, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(keys) && o < len; i++)
+		if (keys[i].section == sec)
+			o += snprintf(buf + o, len - o, "%s%s", o ? ", " : "",
+				      keys[i].name);
+}
+
+/* ---- the handler: inih calls it for each "key=value" chunk */
+
+static void *key_base(struct parser *p)
+{
+	return p->sec == SEC_AGENT ? (void *)p->c : (void *)cur_group(p);
+}
+
+static void start_key(struct parser *p, const char *name, const char *value)
+{
+	const struct conf_key *k;
+	struct conf_where *set;
+	char q[QBUF], known[128];
+
+	p->key = NULL;
+	if (p->sec == SEC_NONE) {
+		lerr(p, "key %s outside a section; it belongs under [agent] or [vip NAME]",
+		     quotes(q, name));
+		return;
+	}
+	k = find_key(p->sec, name);
+	if (!k) {
+		known_keys(p->sec, known, sizeof(known));
+		gerr(p, "unknown key %s%s; known keys: %s",
+		     quotes(q, name), p->sec == SEC_AGENT ? " in [agent]" : "",
+		     known);
+		return;
+	}
+	set = p->sec == SEC_AGENT ? &p->c->agent_set[k->slot] :
+				    &p->vip_set[k->slot];
+	if (set->line) {
+		kerr(p, k, "already set at %s:%d", set->file, set->line);
+		return;
+	}
+	set->file = p->file;
+	set->line = p->line;
+	if (!*value) {
+		kerr(p, k, "empty value");
+		return;
+	}
+	p->key = k;
+	/* A single-valued key gets one error: ignore its continuations. */
+	if (k->parse(p, k, value, key_base(p)) < 0 && !k->multi)
+		p->key = NULL;
+}
+
+static void continue_key(struct parser *p, const char *value)
+{
+	const struct conf_key *k = p->key;
+	char q[QBUF];
+
+	if (!k)
+		return; /* the key was refused; that error is reported */
+	if (!k->multi) {
+		kerr(p, k, "trailing garbage on a continuation line: %s",
+		     quotes(q, value));
+		p->key = NULL;
+		return;
+	}
+	k->parse(p, k, value, key_base(p));
+}
+
+/* Is value the words [from, to) of the current line, joined by spaces? */
+static bool chunk_is(struct parser *p, const char *value)
+{
+	for (size_t i = p->from; i < p->to; i++) {
+		const struct word *w = &p->words[i];
+
+		if (i > p->from && *value++ != ' ')
+			return false;
+		if (strncmp(value, p->buf + w->off, w->len) != 0)
+			return false;
+		value += w->len;
+	}
+	return *value == '\0';
+}
+
+static int handler(void *user, const char *section, const char *name,
+		   const char *value)
+{
+	struct parser *p = user;
+
+	/* The reader hands inih only lines it takes whole; check that it did,
+	 * so that nothing is ever silently cut or skipped. */
+	if (!p->expect_call || !chunk_is(p, value) ||
+	    (!p->cont && strcmp(name, p->key_name) != 0)) {
+		lerr(p, "internal error: inih did not return the line as read");
+		note(p, -EPROTO);
+		return 1;
+	}
+	p->expect_call = false;
+	if (p->ret < 0 || p->sec == SEC_SKIP)
+		return 1;
+	if (p->cont)
+		continue_key(p, value);
+	else
+		start_key(p, name, value);
+	return 1;
+}
+
+/* ---- sections */
+
+static bool group_name_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= CONF_NAME_MAX)
+		return false;
+	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			 "0123456789_.-") == n;
+}
+
+static void section_begin(struct parser *p, char *text)
+{
+	struct conf *c = p->c;
+	struct conf_group *g;
+	char q[QBUF];
+	const char *rest;
+	size_t n;
+
+	text = lskip(text);
+	rstrip(text);
+	n = first_word(text, &rest);
+	p->sec = SEC_SKIP;
+	if (n == 5 && memcmp(text, "agent", 5) == 0) {
+		if (*rest) {
+			lerr(p, "[agent] takes no name: %s", quotes(q, text));
+			return;
+		}
+		p->sec = SEC_AGENT;
+		return;
+	}
+	if (!(n == 3 && memcmp(text, "vip", 3) == 0)) {
+		lerr(p, "unknown section %s; known: [agent], [vip NAME]",
+		     quotes(q, text));
+		return;
+	}
+	if (!*rest) {
+		lerr(p, "[vip] needs a name: [vip NAME]");
+		return;
+	}
+	if (!group_name_valid(rest)) {
+		lerr(p, "invalid vip name %s: use 1-%d letters, digits, '_', '.' or '-'",
+		     quotes(q, rest), CONF_NAME_MAX - 1);
+		return;
+	}
+	if (grow((void **)&c->groups, c->n_groups, sizeof(*c->groups)) < 0) {
+		note(p, -ENOMEM);
+		return;
+	}
+	g = &c->groups[c->n_groups];
+	memset(g, 0, sizeof(*g));
+	strcpy(g->name, rest);
+	g->mode = CONF_MODE_DR;
+	g->file = p->file;
+	g->line = p->line;
+	p->group = c->n_groups++;
+	p->sec = SEC_VIP;
+	memset(p->vip_set, 0, sizeof(p->vip_set));
+}
+
+/* ---- the reader: physical lines in, inih lines out */
+
+/* Splits s (in p->buf) into words; 0, or an error reported. */
+static int split_words(struct parser *p, char *s)
+{
+	char q[QBUF];
+
+	p->n_words = p->next = 0;
+	for (s = lskip(s); *s; s = lskip(s)) {
+		size_t n = 0;
+
+		while (s[n] && !is_ws(s[n]))
+			n++;
+		if (n > CONF_WORD_MAX) {
+			lerr(p, "%s is too long (%zu bytes, a value is at most %d)",
+			     quote(q, s, n), n, CONF_WORD_MAX);
+			p->key = NULL;
+			return -EINVAL;
+		}
+		if (*s == '#') {
+			lerr(p, "'#' starts a comment only at the beginning of a line; use ';' after a value");
+			p->key = NULL;
+			return -EINVAL;
+		}
+		p->words[p->n_words].off = (uint16_t)(s - p->buf);
+		p->words[p->n_words].len = (uint16_t)n;
+		p->n_words++;
+		s += n;
+	}
+	return 0;
+}
+
+static enum line_kind lex_header(struct parser *p, char *s)
+{
+	char q[QBUF];
+	char *end = find_chars_or_comment(s + 1, "]");
+	char *rest;
+
+	p->key = NULL;
+	if (*end != ']') {
+		p->sec = SEC_SKIP;
+		lerr(p, "unterminated section header: missing ']'");
+		return LINE_SKIP;
+	}
+	*end = '\0';
+	rest = lskip(end + 1);
+	p->sec = SEC_NONE;
+	if (*rest && *rest != ';') {
+		if (*rest == '#')
+			lerr(p, "'#' starts a comment only at the beginning of a line; use ';' after a section header");
+		else
+			lerr(p, "unexpected text after the section header: %s",
+			     quotes(q, rest));
+	}
+	section_begin(p, s + 1);
+	return LINE_HEADER;
+}
+
+static enum line_kind lex_key(struct parser *p, char *s)
+{
+	char q[QBUF];
+	char *end = find_chars_or_comment(s, "=:");
+	char *value, sep = *end;
+
+	p->key = NULL; /* a new key, or a refused line: either ends the last */
+	*end = '\0';
+	rstrip(s);
+	if (sep != '=' && sep != ':') {
+		lerr(p, "expected \"key = value\" or \"[section]\", found %s",
+		     quotes(q, s));
+		return LINE_SKIP;
+	}
+	if (!*s) {
+		lerr(p, "missing key name before '%c'", sep);
+		return LINE_SKIP;
+	}
+	if (strlen(s) > CONF_WORD_MAX) {
+		lerr(p, "key %s is too long (%zu bytes)", quotes(q, s),
+		     strlen(s));
+		return LINE_SKIP;
+	}
+	value = end + 1;
+	*find_chars_or_comment(value, NULL) = '\0';
+	if (split_words(p, value) < 0)
+		return LINE_SKIP;
+	p->key_name = s;
+	p->key_pending = true;
+	return LINE_KEY;
+}
+
+/*
+ * Classifies one physical line (in p->buf) as inih would, but for one rule
+ * taken from Python's configparser: a line continues the key before it only
+ * when it is indented deeper than that key's line, so that keys indented
+ * alike are keys. (inih's own rule is any indentation at all; inih never sees
+ * the difference, as every line it gets from here is normalised.)
+ */
+static enum line_kind lex_line(struct parser *p)
+{
+	char *s = lskip(p->buf);
+	size_t indent = s - p->buf;
+	enum line_kind kind;
+
+	p->n_words = p->next = 0;
+	p->key_pending = false;
+	if (!*s || *s == ';' || *s == '#')
+		return LINE_SKIP;
+	if (p->inih_key && indent > p->key_indent) {
+		*find_chars_or_comment(s, NULL) = '\0';
+		return split_words(p, s) < 0 ? LINE_SKIP : LINE_CONT;
+	}
+	if (*s == '[')
+		return lex_header(p, s);
+	kind = lex_key(p, s);
+	if (kind == LINE_KEY)
+		p->key_indent = indent;
+	return kind;
+}
+
+/* Takes the next physical line into p->buf; false at the end or on error. */
+static bool next_line(struct parser *p)
+{
+	const char *l = p->text + p->pos;
+	const char *eol = memchr(l, '\n', p->len - p->pos);
+	size_t n = eol ? (size_t)(eol - l) : p->len - p->pos;
+	const char *nul;
+
+	p->pos += n + (eol ? 1 : 0);
+	p->line++;
+	if (n > 0 && l[n - 1] == '\r')
+		n--;
+	if (p->line == 1 && n >= 3 && memcmp(l, "\xef\xbb\xbf", 3) == 0) {
+		l += 3;
+		n -= 3;
+	}
+	if (n > CONF_LINE_MAX) {
+		lerr(p, "line is %zu bytes long, at most %d are allowed", n,
+		     CONF_LINE_MAX);
+		p->key = NULL;
+		return false;
+	}
+	nul = memchr(l, '\0', n);
+	if (nul) {
+		lerr(p, "NUL byte at column %zu", (size_t)(nul - l) + 1);
+		p->key = NULL;
+		return false;
+	}
+	memcpy(p->buf, l, n);
+	p->buf[n] = '\0';
+	return true;
+}
+
+/* Writes the next chunk of the current line into inih's buffer. */
+static char *emit(struct parser *p, char *str, size_t cap)
+{
+	size_t n = 0;
+
+	if (p->key_pending) {
+		n = strlen(p->key_name);
+		memcpy(str, p->key_name, n);
+		str[n++] = '=';
+		p->key_pending = false;
+		p->cont = false;
+		p->inih_key = true;
+	} else {
+		str[n++] = ' ';
+		p->cont = true;
+	}
+	p->from = p->next;
+	while (p->next < p->n_words) {
+		const struct word *w = &p->words[p->next];
+		size_t need = w->len + (p->next > p->from);
+
+		if (n + need > cap)
+			break;
+		if (p->next > p->from)
+			str[n++] = ' ';
+		memcpy(str + n, p->buf + w->off, w->len);
+		n += w->len;
+		p->next++;
+	}
+	p->to = p->next;
+	if (p->to == p->from && p->next < p->n_words) {
+		/* cannot happen: READER_MIN fits a key and a word */
+		lerr(p, "internal error: a word does not fit into inih's line");
+		note(p, -EPROTO);
+		return NULL;
+	}
+	str[n++] = '\n';
+	str[n] = '\0';
+	p->expect_call = true;
+	return str;
+}
+
+/*
+ * Debian's inih takes lines of at most 199 bytes and silently drops the rest
+ * of a longer one; it cuts section and key names at 49 bytes and has no line
+ * numbers. So this reader, not inih, splits the text into physical lines: it
+ * knows each line's number (inih calls the handler right after the reader
+ * returns the line), refuses over-long lines and NUL bytes, and hands inih
+ * only lines it takes whole: a long "key = v1 v2 ..." goes in as "key=v1 ..."
+ * and indented " vN ..." continuation chunks, which inih passes on as more
+ * values of the same key. Section headers are handled here; inih gets "[]" to
+ * end the previous key.
+ */
+static char *reader(char *str, int num, void *stream)
+{
+	struct parser *p = stream;
+
+	if (p->ret < 0)
+		return NULL;
+	if (p->expect_call) {
+		lerr(p, "internal error: inih skipped a line");
+		note(p, -EPROTO);
+		return NULL;
+	}
+	if (num < READER_MIN) {
+		lerr(p, "internal error: inih's line buffer is too small (%d bytes)",
+		     num);
+		note(p, -EPROTO);
+		return NULL;
+	}
+	if (!p->started) {
+		/* inih looks for a BOM on its first line only; this blank line
+		 * keeps it from stripping one that is not at the file start. */
+		p->started = true;
+		strcpy(str, "\n");
+		return str;
+	}
+	if (p->next < p->n_words)
+		return emit(p, str, num - 2);
+	while (p->pos < p->len) {
+		if (!next_line(p))
+			continue;
+		switch (lex_line(p)) {
+		case LINE_SKIP:
+			continue;
+		case LINE_HEADER:
+			p->inih_key = false;
+			strcpy(str, "[]\n");
+			return str;
+		case LINE_KEY:
+		case LINE_CONT:
+			return emit(p, str, num - 2);
+		}
+	}
+	return NULL;
+}
+
+int conf_parse_string(struct conf *c, const char *filename, const char *text,
+		      size_t len, struct conf_errors *err)
+{
+	struct parser *p;
+	int r;
+
+	if (!filename)
+		filename = "<string>";
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->c = c;
+	p->err = err;
+	p->text = text;
+	p->len = text ? len : 0;
+	p->file = add_file(c, filename);
+	if (!p->file) {
+		free(p);
+		return -ENOMEM;
+	}
+	r = ini_parse_stream(reader, p, handler, p);
+	if (r != 0 && p->ret == 0) {
+		lerr(p, "internal error: inih refused its line %d", r);
+		note(p, -EPROTO);
+	}
+	if (p->expect_call && p->ret == 0) {
+		lerr(p, "internal error: inih skipped the last line");
+		note(p, -EPROTO);
+	}
+	r = p->ret < 0 ? p->ret : p->n_errors ? -EINVAL : 0;
+	free(p);
+	return r;
+}
+
+/* ---- validation of the whole config */
+
+struct vip_ref {
+	const struct conf_vip *v;
+	const struct conf_group *g;
+	size_t idx;
+};
+
+static int vip_addr_cmp(const struct conf_vip *x, const struct conf_vip *y)
+{
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	return memcmp(&x->addr, &y->addr,
+		      x->family == AF_INET ? sizeof(x->addr.v4) :
+					     sizeof(x->addr.v6));
+}
+
+static int vip_cmp(const void *a, const void *b)
+{
+	const struct vip_ref *x = a, *y = b;
+	int r = vip_addr_cmp(x->v, y->v);
+
+	if (r)
+		return r;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static int check_duplicate_vips(struct conf *c, struct conf_errors *err,
+				unsigned *n_errors)
+{
+	_cleanup_free_ struct vip_ref *refs = NULL;
+	_cleanup_free_ size_t *pos = NULL, *run = NULL;
+	char buf[INET6_ADDRSTRLEN];
+	size_t n = 0, i;
+
+	for (i = 0; i < c->n_groups; i++)
+		n += c->groups[i].n_vips;
+	if (n < 2)
+		return 0;
+	refs = calloc(n, sizeof(*refs));
+	pos = calloc(n, sizeof(*pos));
+	run = calloc(n, sizeof(*run));
+	if (!refs || !pos || !run)
+		return -ENOMEM;
+	n = 0;
+	for (i = 0; i < c->n_groups; i++)
+		for (size_t j = 0; j < c->groups[i].n_vips; j++, n++)
+			refs[n] = (struct vip_ref){ &c->groups[i].vips[j],
+						    &c->groups[i], n };
+	/* Sorted by address and then by the order they were written, each
+	 * run of one address starts with its first listing. */
+	qsort(refs, n, sizeof(*refs), vip_cmp);
+	for (i = 0; i < n; i++) {
+		bool same = i > 0 && vip_addr_cmp(refs[i].v, refs[i - 1].v) == 0;
+
+		pos[refs[i].idx] = i;
+		run[i] = same ? run[i - 1] : i;
+	}
+	/* Reported in the order they were written. */
+	for (size_t idx = 0; idx < n; idx++) {
+		const struct vip_ref *r = &refs[pos[idx]], *f = &refs[run[pos[idx]]];
+		int ret;
+
+		if (f == r)
+			continue;
+		inet_ntop(r->v->family, &r->v->addr, buf, sizeof(buf));
+		(*n_errors)++;
+		ret = errorf(err, r->v->file, r->v->line,
+			     "vip \"%s\": %s is already listed at %s:%d (vip \"%s\")",
+			     r->g->name, buf, f->v->file, f->v->line, f->g->name);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static int group_cmp(const void *a, const void *b)
+{
+	const struct conf_group *x = *(const struct conf_group *const *)a;
+	const struct conf_group *y = *(const struct conf_group *const *)b;
+	int r = strcmp(x->name, y->name);
+
+	/* groups are stored in the order they were written */
+	return r ? r : (x < y ? -1 : x > y);
+}
+
+static int check_duplicate_groups(struct conf *c, struct conf_errors *err,
+				  unsigned *n_errors)
+{
+	_cleanup_free_ const struct conf_group **v = NULL;
+	_cleanup_free_ const struct conf_group **first = NULL;
+	size_t n = c->n_groups;
+
+	if (n < 2)
+		return 0;
+	v = calloc(n, sizeof(*v));
+	first = calloc(n, sizeof(*first));
+	if (!v || !first)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		v[i] = &c->groups[i];
+	qsort(v, n, sizeof(*v), group_cmp);
+	for (size_t i = 1; i < n; i++)
+		if (strcmp(v[i]->name, v[i - 1]->name) == 0)
+			first[v[i] - c->groups] = first[v[i - 1] - c->groups] ?
+							  first[v[i - 1] - c->groups] :
+							  v[i - 1];
+	for (size_t i = 0; i < n; i++) {
+		const struct conf_group *g = &c->groups[i], *f = first[i];
+		int r;
+
+		if (!f)
+			continue;
+		(*n_errors)++;
+		r = errorf(err, g->file, g->line,
+			   "vip \"%s\" is already defined at %s:%d", g->name,
+			   f->file, f->line);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* The device of a group: lo for DR; for TUN the fallback tunnel device of
+ * the address family, which carries that family only. */
+static int check_device(struct conf_group *g, struct conf_errors *err,
+			unsigned *n_errors)
+{
+	const struct conf_vip *v4 = NULL, *v6 = NULL, *bad = NULL;
+	const char *other = NULL;
+	char buf[INET6_ADDRSTRLEN];
+
+	for (size_t i = 0; i < g->n_vips; i++) {
+		if (g->vips[i].family == AF_INET && !v4)
+			v4 = &g->vips[i];
+		if (g->vips[i].family == AF_INET6 && !v6)
+			v6 = &g->vips[i];
+	}
+	if (g->mode == CONF_MODE_DR) {
+		if (!g->device_set)
+			strcpy(g->device, "lo");
+		return 0;
+	}
+	if (!g->device_set) {
+		if (v4 && v6) {
+			g->device[0] = '\0';
+			(*n_errors)++;
+			return errorf(err, g->file, g->line,
+				      "vip \"%s\": mode tun with IPv4 and IPv6 addresses has no default device (tunl0 is IPv4 only, ip6tnl0 IPv6 only); split the group by address family",
+				      g->name);
+		}
+		strcpy(g->device, v6 ? "ip6tnl0" : "tunl0");
+		return 0;
+	}
+	if (strcmp(g->device, "tunl0") == 0 && v6) {
+		bad = v6;
+		other = "ip6tnl0";
+	} else if (strcmp(g->device, "ip6tnl0") == 0 && v4) {
+		bad = v4;
+		other = "tunl0";
+	}
+	if (!bad)
+		return 0;
+	inet_ntop(bad->family, &bad->addr, buf, sizeof(buf));
+	(*n_errors)++;
+	return errorf(err, bad->file, bad->line,
+		      "vip \"%s\": %s is IPv%d, but %s carries only IPv%d; put it in a group with device %s",
+		      g->name, buf, bad->family == AF_INET ? 4 : 6, g->device,
+		      bad->family == AF_INET ? 6 : 4, other);
+}
+
+int conf_validate(struct conf *c, struct conf_errors *err)
+{
+	unsigned n_errors = 0;
+	int r;
+
+	r = check_duplicate_groups(c, err, &n_errors);
+	for (size_t i = 0; r >= 0 && i < c->n_groups; i++) {
+		struct conf_group *g = &c->groups[i];
+
+		/* A group with errors has had its say; "no address" would
+		 * only repeat a refused address line. */
+		if (!g->address_set && !g->has_errors) {
+			n_errors++;
+			r = errorf(err, g->file, g->line,
+				   "vip \"%s\" has no address", g->name);
+			if (r < 0)
+				break;
+		}
+		r = check_device(g, err, &n_errors);
+	}
+	if (r >= 0)
+		r = check_duplicate_vips(c, err, &n_errors);
+	if (r < 0)
+		return r;
+	return n_errors ? -EINVAL : 0;
+}
+
+/* ---- files */
+
+static int read_file(const char *path, char **ret, size_t *ret_len)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap) {
+			char *nb;
+
+			if (cap >= CONF_FILE_MAX)
+				return -EFBIG;
+			cap = cap ? 2 * cap : 4096;
+			nb = realloc(buf, cap);
+			if (!nb)
+				return -ENOMEM;
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
+	*ret = TAKE_PTR(buf);
+	*ret_len = len;
+	return 0;
+}
+
+static int load_one(struct conf *c, const char *path, struct conf_errors *err)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	r = read_file(path, &text, &len);
+	if (r == -EFBIG)
+		return errorf(err, path, 0, "larger than %d bytes",
+			      CONF_FILE_MAX) < 0 ? -ENOMEM : -EFBIG;
+	if (r < 0)
+		return errorf(err, path, 0, "%s", strerror(-r)) < 0 ? -ENOMEM :
+									r;
+	return conf_parse_string(c, path, text, len, err);
+}
+
+static int strcmp_ptr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool is_dropin_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return name[0] != '.' && n > 5 && strcmp(name + n - 5, ".conf") == 0;
+}
+
+/* The names of path.d/ *.conf in strcmp order; a missing directory is none. */
+static int list_dropins(const char *dir, char ***ret, size_t *ret_n,
+			struct conf_errors *err)
+{
+	DIR *d = opendir(dir);
+	char **v = NULL;
+	size_t n = 0;
+	struct dirent *de;
+	int r = 0;
+
+	if (!d) {
+		r = -errno;
+		if (r == -ENOENT)
+			r = 0;
+		else if (errorf(err, dir, 0, "%s", strerror(-r)) < 0)
+			r = -ENOMEM;
+		*ret = NULL;
+		*ret_n = 0;
+		return r;
+	}
+	while ((errno = 0, de = readdir(d))) {
+		if (!is_dropin_name(de->d_name))
+			continue;
+		if (grow((void **)&v, n, sizeof(*v)) < 0 ||
+		    !(v[n] = strdup(de->d_name))) {
+			r = -ENOMEM;
+			break;
+		}
+		n++;
+	}
+	if (r == 0 && errno != 0) {
+		r = -errno;
+		if (errorf(err, dir, 0, "%s", strerror(-r)) < 0)
+			r = -ENOMEM;
+	}
+	closedir(d);
+	if (r < 0) {
+		while (n > 0)
+			free(v[--n]);
+		free(v);
+		return r;
+	}
+	if (n > 1)
+		qsort(v, n, sizeof(*v), strcmp_ptr);
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+int conf_load(const char *path, struct conf **ret, struct conf_errors *err)
+{
+	_cleanup_conf_ struct conf *c = NULL;
+	_cleanup_free_ char *dir = NULL;
+	char **names = NULL;
+	size_t n_names = 0;
+	int r, first = 0;
+
+	c = conf_new();
+	if (!c)
+		return -ENOMEM;
+	if (asprintf(&dir, "%s.d", path) < 0) {
+		dir = NULL; /* undefined after a failure */
+		return -ENOMEM;
+	}
+
+	r = load_one(c, path, err);
+	if (r < 0 && r != -EINVAL)
+		return r; /* no main file, no config */
+	first = r;
+
+	r = list_dropins(dir, &names, &n_names, err);
+	if (r < 0 && first == 0)
+		first = r;
+	for (size_t i = 0; i < n_names; i++) {
+		_cleanup_free_ char *p = NULL;
+
+		if (asprintf(&p, "%s/%s", dir, names[i]) < 0) {
+			p = NULL; /* undefined after a failure */
+			r = -ENOMEM;
+		} else {
+			r = load_one(c, p, err);
+		}
+		/* A system error (an unreadable drop-in) outranks -EINVAL. */
+		if (r < 0 && (first == 0 || first == -EINVAL))
+			first = r;
+		if (r == -ENOMEM)
+			break;
+	}
+	for (size_t i = 0; i < n_names; i++)
+		free(names[i]);
+	free(names);
+	if (first == -ENOMEM)
+		return first;
+
+	r = conf_validate(c, err);
+	if (r < 0 && first == 0)
+		first = r;
+	if (first < 0)
+		return first;
+	*ret = TAKE_PTR(c);
+	return 0;
+}

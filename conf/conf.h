@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The INI schema of lvs-rs-agent: parsing (inih), validation, and the desired
+ * state in memory. No system calls besides reading the config files.
+ */
+#ifndef LVS_CONF_H
+#define LVS_CONF_H
+
+#include <netinet/in.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../lib/macro.h"
+
+#define CONF_DEFAULT_PATH "/etc/lvs-rs-agent/agent.conf"
+#define CONF_LINE_MAX 1024
+#define CONF_NAME_MAX 64
+/* Longest key or value word; every valid one is far shorter (an IPv6 VIP with
+ * its prefix is at most 49 bytes), and the limit lets any line be handed to
+ * inih (which takes at most 199 bytes a line) in whole words. */
+#define CONF_WORD_MAX 64
+/* struct conf_errors keeps this many lines, then one "too many errors". */
+#define CONF_ERRORS_MAX 50
+/* The keys of [agent]: arp_suppress, arp_ignore, arp_announce, rip, rp_filter */
+#define CONF_AGENT_KEYS 5
+
+enum conf_arp_suppress {
+	CONF_ARP_SYSCTL,
+	CONF_ARP_NFT,
+	CONF_ARP_BOTH,
+	CONF_ARP_NONE,
+};
+
+enum conf_mode {
+	CONF_MODE_DR,
+	CONF_MODE_TUN,
+};
+
+/* Where something was set, for messages naming two places. */
+struct conf_where {
+	const char *file; /* points into struct conf's file list */
+	int line;         /* 0: not set */
+};
+
+struct conf_vip {
+	int family; /* AF_INET or AF_INET6 */
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} addr;
+	const char *file; /* points into struct conf's file list */
+	int line;
+};
+
+struct conf_group {
+	char name[CONF_NAME_MAX];
+	enum conf_mode mode;
+	char device[IF_NAMESIZE]; /* default filled in by conf_validate() */
+	bool device_set;
+	bool address_set; /* an address key was given (maybe with errors) */
+	bool has_errors;  /* private: parse errors were reported for it */
+	struct conf_vip *vips;
+	size_t n_vips;
+	const char *file;
+	int line; /* the [vip NAME] line */
+};
+
+struct conf {
+	enum conf_arp_suppress arp_suppress; /* default CONF_ARP_SYSCTL */
+	int arp_ignore;                      /* 1 (default) or 2 */
+	int arp_announce;                    /* 2 (default) or 1 */
+	bool rip_auto;                       /* default true */
+	struct in_addr rip;                  /* when !rip_auto */
+	int rp_filter;                       /* 2 (default) or 0 */
+	struct conf_group *groups;
+	size_t n_groups;
+	/* private to conf/: the file names that vips/groups point into */
+	char **files;
+	size_t n_files;
+	/* private: where each [agent] key was set (an error to set it twice) */
+	struct conf_where agent_set[CONF_AGENT_KEYS];
+};
+
+/*
+ * Error lines, each "FILE:LINE: message" (or "FILE: message"). Zero-initialise
+ * it; it keeps CONF_ERRORS_MAX lines and then one "too many errors" line.
+ */
+struct conf_errors {
+	char **v;
+	size_t n;
+};
+void conf_errors_done(struct conf_errors *e);
+
+struct conf *conf_new(void);
+/* Takes NULL, returns NULL. */
+struct conf *conf_free(struct conf *c);
+static inline void conf_freep(struct conf **c)
+{
+	conf_free(*c);
+}
+#define _cleanup_conf_ _cleanup_(conf_freep)
+
+/*
+ * Parse one file's text into c (which may already hold what earlier files
+ * defined: drop-ins add groups). `filename` is used in error messages.
+ * Returns 0, or -EINVAL with every problem appended to err (which may be
+ * NULL), or -ENOMEM, or -EPROTO if inih did not hand back a line exactly as
+ * the reader gave it (a bug; checked so that nothing is ever silently cut
+ * off). Lines over CONF_LINE_MAX bytes and NUL bytes are errors.
+ */
+int conf_parse_string(struct conf *c, const char *filename, const char *text,
+		      size_t len, struct conf_errors *err);
+
+/*
+ * The checks that need the whole config (defaults filled in, duplicates
+ * across groups and files, device fits the mode and family). 0 or -EINVAL.
+ */
+int conf_validate(struct conf *c, struct conf_errors *err);
+
+/*
+ * Read `path` and then `path`.d/ *.conf in lexical order, parse and validate.
+ * A missing main file is an error; a missing .d directory is not.
+ * 0 and *ret, or -errno / -EINVAL with err filled (never both empty).
+ */
+int conf_load(const char *path, struct conf **ret, struct conf_errors *err);
+
+const char *conf_arp_suppress_name(enum conf_arp_suppress a);
+const char *conf_mode_name(enum conf_mode m);
+
+#endif
