@@ -1,0 +1,145 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# tests/vm/run.sh [LAB...] - the VM tests: the seed's LVS labs against real IPVS in a stock
+# Debian kernel under qemu, the real servers prepared by $BUILD/lvs-rs-agent.
+#
+# Run from the repository root (tests/run-tests.sh does, with $BUILD set). Prints one line
+# per test: "PASS: vm-NAME", "FAIL: vm-NAME: reason" or "SKIP: vm-NAME: reason", plus the
+# labs' own output (indented or "[vm-NAME]"-prefixed) for the CI log. Exits 1 if a test
+# failed; 0 when everything passed or was skipped because qemu or the cached kernel is
+# missing (tests/vm/setup.sh, called by `make deps`, provisions both).
+#
+# The labs run in two VMs at once (one vCPU each, software emulation): the kernel check and
+# the negative controls (the DR lab without the agent) in one, the DR, firewall-mark and
+# IPv6 labs with the agent in the other.
+#   LVS_VM_CACHE     the cache setup.sh filled (default /var/cache/lvs-rs-agent/vm)
+#   LVS_VM_PARALLEL  1 to boot the VMs one after the other
+set -u
+HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
+BUILD=${BUILD:-build}
+CACHE=${LVS_VM_CACHE:-/var/cache/lvs-rs-agent/vm}
+export LVS_VM_CACHE=$CACHE
+LAB_TMO=110		# per lab, inside the guest (each VM test must stay under 2 minutes)
+BOOT_TMO=30		# boot and power-off (~3 s), on top of the labs' time
+
+# Two boots; the kernel check runs first in each and is reported once.
+VM_A="kernel dr-noarp dr-noannounce"
+VM_B="dr fwm ipv6-dr"
+ALL="$VM_A $VM_B"
+
+want=${*:-$ALL}
+for l in $want; do
+	case " $ALL " in *" $l "*) ;; *) echo "run.sh: unknown lab $l (known: $ALL)" >&2; exit 2 ;; esac
+done
+pick() { # pick GROUP: the wanted labs of GROUP, in its order
+	local l out=""
+	for l in $1; do case " $want " in *" $l "*) out="$out $l" ;; esac; done
+	echo $out
+}
+labs_a=$(pick "$VM_A")
+labs_b=$(pick "$VM_B")
+
+skip_all() {
+	local l
+	for l in $want; do echo "SKIP: vm-$l: $1"; done
+	exit 0
+}
+command -v qemu-system-x86_64 > /dev/null || skip_all "qemu-system-x86_64 not installed (make deps)"
+kver=$(cat "$CACHE/kver" 2>/dev/null)
+[ -n "$kver" ] && [ -d "$CACHE/kpkg/lib/modules/$kver" ] && [ -x "$CACHE/bbpkg/bin/busybox" ] &&
+	{ [ -f "$CACHE/vmlinux" ] || [ -f "$CACHE/vmlinuz" ]; } ||
+	skip_all "no cached kernel in $CACHE (make deps)"
+for t in ipvsadm curl tcpdump iptables ip python3; do
+	command -v $t > /dev/null || skip_all "$t not installed (make deps)"
+done
+
+AGENT=$(readlink -f "$BUILD/lvs-rs-agent")
+if [ ! -x "$AGENT" ]; then
+	for l in $want; do echo "FAIL: vm-$l: $BUILD/lvs-rs-agent is not built"; done
+	exit 1
+fi
+export LVS_AGENT=$AGENT LVS_VM_LAB_TIMEOUT=$LAB_TMO
+
+out=$(mktemp -d "${TMPDIR:-/tmp}/lvs-vm.XXXXXX") || exit 1
+pids=()
+shown=0
+cleanup() {
+	local p
+	trap '' INT TERM	# a second signal must not cut the cleanup short
+	# A terminated vmrun.sh kills its qemu on the way out.
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+	if [ "$shown" = 0 ]; then	# interrupted: show what the VMs said so far
+		echo "run.sh: interrupted, VMs stopped"
+		[ -n "$labs_a" ] && [ -e "$out/A.log" ] && show_group A $labs_a
+		[ -n "$labs_b" ] && [ -e "$out/B.log" ] && show_group B $labs_b
+	fi
+	rm -rf "$out"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# boot GROUP LABS: one VM running guest.sh LABS; its output goes to $out/GROUP.log.
+boot() {
+	local group=$1 t0 rc n vmpid
+	shift
+	n=$#
+	case " $* " in *" kernel "*) ;; *) n=$((n + 1)) ;; esac	# guest.sh always checks the kernel
+	t0=$(date +%s)
+	# Bounded: a hung lab is killed in the guest after LAB_TMO, a hung guest by vmrun.sh.
+	VMRUN_TIMEOUT=$((n * (LAB_TMO + 5) + 10)) VMRUN_BOOT_TIMEOUT=$BOOT_TMO VMRUN_MODULES='' \
+		"$HERE/vmrun.sh" "$HERE/guest.sh" "$@" > "$out/$group.log" 2>&1 &
+	vmpid=$!
+	# boot runs in a background subshell: pass a TERM on to vmrun.sh, which kills qemu.
+	trap 'kill $vmpid 2>/dev/null; wait $vmpid; exit 143' TERM
+	wait $vmpid
+	rc=$?
+	echo "$rc $(($(date +%s) - t0))" > "$out/$group.rc"
+}
+
+# show_group GROUP LABS: print the VM's log and a result line for every lab it owed.
+failed=0
+show_group() {
+	local group=$1 rc secs l line
+	shift
+	rc=interrupted secs='?'
+	[ -s "$out/$group.rc" ] && read -r rc secs < "$out/$group.rc"
+	echo "======== VM $group: guest.sh $* (vmrun exit $rc, ${secs}s) ========"
+	while IFS= read -r line; do
+		case $line in
+		"@@RESULT "*) echo "${line#@@RESULT }" >> "$out/$group.results" ;;
+		PASS:* | FAIL:* | SKIP:*) echo "  $line" ;;	# not ours: keep the protocol clean
+		*) echo "$line" ;;
+		esac
+	done < "$out/$group.log"
+	touch "$out/$group.results"
+	for l in "$@"; do
+		if ! grep -qE "^(PASS|FAIL): vm-$l(:|$)" "$out/$group.results"; then
+			echo "FAIL: vm-$l: no result from the VM (vmrun exit $rc, see the log above)" \
+				>> "$out/$group.results"
+		fi
+	done
+	grep -q '^FAIL:' "$out/$group.results" && failed=1
+	cat "$out/$group.results"
+}
+
+t0=$(date +%s)
+par=${LVS_VM_PARALLEL:-2}
+[ "$(nproc)" -ge 2 ] || par=1
+# In the background even when sequential: `wait` returns on a signal, a foreground
+# child would delay the TERM trap until it finished.
+for g in A B; do
+	if [ $g = A ]; then labs=$labs_a; else labs=$labs_b; fi
+	[ -n "$labs" ] || continue
+	boot $g $labs &
+	pids+=($!)
+	[ "$par" -ge 2 ] || wait $!
+done
+wait
+pids=()
+shown=1
+[ -n "$labs_a" ] && show_group A $labs_a
+[ -n "$labs_b" ] && show_group B $labs_b
+echo "vm: $(echo $want | wc -w) tests in $(($(date +%s) - t0))s (kernel $kver, TCG, parallel=$par)"
+exit $failed
