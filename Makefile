@@ -11,7 +11,7 @@ DESTDIR ?=
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS := libmnl libcap-ng inih json-c
+PKGS := libmnl libnftnl libcap-ng inih json-c
 TEST_PKGS := cmocka
 
 ifeq ($(SANITIZE),1)

@@ -21,6 +21,7 @@
 static const struct step_ops *const all_ops[] = {
 	&netconf_sysctl_ops,
 	&netconf_addr_ops,
+	&arp_nft_ops,
 };
 
 const struct step_ops *agent_ops_by_kind(const char *kind)

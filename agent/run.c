@@ -44,15 +44,53 @@ static bool suppress_sysctl(const struct conf *c)
 	return c->arp_suppress == CONF_ARP_SYSCTL || c->arp_suppress == CONF_ARP_BOTH;
 }
 
-static int desired_steps(const struct conf *c, struct steplist *out,
-			 struct report *r)
+static bool suppress_nft(const struct conf *c)
+{
+	return c->arp_suppress == CONF_ARP_NFT || c->arp_suppress == CONF_ARP_BOTH;
+}
+
+/* The nft steps (arp/nft.c) for the IPv4 VIPs; nc NULL: no rule steps. */
+static int nft_steps(const struct conf *c, struct netconf *nc,
+		     struct steplist *out, struct report *r)
+{
+	_cleanup_free_ struct in_addr *vips = NULL;
+	_cleanup_free_ struct step *v = NULL;
+	size_t n_vips = 0, total = 0, n = 0;
+	int ret;
+
+	for (size_t g = 0; g < c->n_groups; g++)
+		total += c->groups[g].n_vips;
+	vips = calloc(total + 1, sizeof(*vips));
+	if (!vips)
+		return -ENOMEM;
+	for (size_t g = 0; g < c->n_groups; g++)
+		for (size_t i = 0; i < c->groups[g].n_vips; i++)
+			if (c->groups[g].vips[i].family == AF_INET)
+				memcpy(&vips[n_vips++], &c->groups[g].vips[i].addr,
+				       sizeof(*vips));
+	ret = arp_nft_steps(nc, vips, n_vips, c->rip_auto ? NULL : &c->rip, &v, &n);
+	if (ret < 0) {
+		report_error(r, "arp_suppress = %s: cannot list the interfaces for rip = auto: %s",
+			     conf_arp_suppress_name(c->arp_suppress), strerror(-ret));
+		return ret;
+	}
+	for (size_t i = 0; i < n; i++) {
+		ret = steplist_add(out, &v[i]);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static int desired_steps(const struct conf *c, struct netconf *nc,
+			 struct steplist *out, struct report *r)
 {
 	int ret;
 
-	if (c->arp_suppress == CONF_ARP_NFT || c->arp_suppress == CONF_ARP_BOTH) {
-		report_error(r, "arp_suppress = %s: the nf_tables ARP policy is not in this version yet; "
-			     "use arp_suppress = sysctl", conf_arp_suppress_name(c->arp_suppress));
-		return -EOPNOTSUPP;
+	if (has_ipv4_vip(c) && suppress_nft(c)) {
+		ret = nft_steps(c, nc, out, r);
+		if (ret < 0)
+			return ret;
 	}
 	if (has_ipv4_vip(c) && suppress_sysctl(c)) {
 		struct step arp[ARP_SYSCTL_STEPS];
@@ -439,8 +477,13 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 	ret = load_config(o, r, &c);
 	if (ret)
 		return ret;
-	if (desired_steps(c, &want, r) < 0) {
-		ret = AGENT_EXIT_USAGE;
+	/* rip = auto: the desired steps depend on the interfaces. */
+	ret = open_netconf(r, &nc);
+	if (ret)
+		goto out;
+	k = desired_steps(c, nc, &want, r);
+	if (k < 0) {
+		ret = k == -EOPNOTSUPP ? AGENT_EXIT_USAGE : AGENT_EXIT_RUNTIME;
 		goto out;
 	}
 	if (!dry_run) {
@@ -457,9 +500,6 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 		ret = AGENT_EXIT_RUNTIME;
 		goto out;
 	}
-	ret = open_netconf(r, &nc);
-	if (ret)
-		goto out;
 
 	/* all = the desired steps (with the journal's prior values where the
 	 * agent touched them before), then the journal's stale steps. */
@@ -709,13 +749,14 @@ int agent_verify(const struct agent_opts *o, struct report *r)
 	ret = load_config(o, r, &c);
 	if (ret)
 		return ret;
-	if (desired_steps(c, &want, r) < 0) {
-		ret = AGENT_EXIT_USAGE;
-		goto out;
-	}
 	ret = open_netconf(r, &nc);
 	if (ret)
 		goto out;
+	k = desired_steps(c, nc, &want, r);
+	if (k < 0) {
+		ret = k == -EOPNOTSUPP ? AGENT_EXIT_USAGE : AGENT_EXIT_RUNTIME;
+		goto out;
+	}
 	k = observe_list(nc, &want);
 	if (k < 0) {
 		report_error(r, "verify: cannot read the kernel's state: %s", strerror(-k));
@@ -786,7 +827,8 @@ int agent_check_config(const struct agent_opts *o, struct report *r)
 	ret = load_config(o, r, &c);
 	if (ret)
 		return ret;
-	if (desired_steps(c, &want, r) < 0) {
+	/* No kernel access: without the interfaces, no per-interface rules. */
+	if (desired_steps(c, NULL, &want, r) < 0) {
 		steplist_done(&want);
 		return AGENT_EXIT_USAGE;
 	}
