@@ -1,0 +1,555 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
+#
+# Shared helpers for the integration tests (tests/integration/test-*.sh).
+# Source it from a test script with:
+#
+#	. "$(dirname "$0")/lib.sh"
+#
+# Everything that touches networking happens inside network namespaces that
+# these helpers create and delete again (also on failure, via the trap).
+# Only TEST-NET addresses are used (192.0.2.0/24, 198.51.100.0/24,
+# 203.0.113.0/24, 2001:db8::/32).
+#
+# Result protocol (read by tests/run-tests.sh): one line per result,
+#	PASS: SUITE: name
+#	FAIL: SUITE: name: reason
+#	SKIP: SUITE: name: reason
+# where SUITE is the script name without test- and .sh. Any other output is
+# shown but not counted. A script should end with `lvst_done`, which exits 1
+# when anything failed (a non-zero exit without a FAIL line is counted as one
+# failure by the runner).
+#
+# Pitfall: under `set -o pipefail`, `cmd | grep -q X` fails at random when
+# grep exits on the first match and cmd then dies of SIGPIPE (bash writes
+# line by line). Use `grep -q X <<<"$(cmd)"` or `grep X >/dev/null`.
+#
+# Variables (set here, may be overridden from the environment):
+#	BUILD		build directory (default "build", relative to the repo root)
+#	AGENT_BIN	the binary `agent` runs (default $BUILD/lvs-rs-agent)
+#	FAULT_BIN	the fault-injection build ($BUILD/lvs-rs-agent-fault)
+#	LVST_PREFIX	unique prefix of this run's namespaces (lvst-PID-RANDOM)
+#	LVST_SUITE	suite name used in result lines
+#	TDIR		per-test temporary directory (mode 0700), removed at exit
+#	STATE		default journal path for `agent` ($TDIR/state)
+#
+# Functions:
+#	pass NAME			print "PASS: SUITE: NAME"
+#	fail NAME REASON		print "FAIL: SUITE: NAME: REASON" (one line)
+#	skip NAME REASON		print "SKIP: SUITE: NAME: REASON"
+#	skip_all REASON			skip the whole script and exit 0
+#	lvst_done			exit 1 if any FAIL was printed, else 0
+#	lvst_require_root		skip_all unless root and `ip netns` works
+#	lvst_require_cmd CMD...		skip_all unless every CMD is on $PATH
+#	lvst_require_agent [BIN]	fail and exit unless BIN (default
+#					$AGENT_BIN) is executable
+#	ns_new NAME			create namespace $LVST_PREFIX-NAME, lo up,
+#					known sysctls (see ns_new), register it
+#					for deletion at exit
+#	ns_name NAME			print the full namespace name
+#	in_ns NAME CMD...		run CMD inside the namespace
+#	veth_pair NS1 NS2 [DEV1 [DEV2]]	veth DEV1 (default eth0) in NS1 and DEV2
+#					(default eth0) in NS2, born inside them,
+#					both up, waits for carrier
+#	lab_new [RS [PEER]]		namespaces RS (default rs) and PEER
+#					(default peer) joined by eth0<->eth0:
+#					RS 192.0.2.2/24 2001:db8:1::2/64,
+#					PEER 192.0.2.1/24 2001:db8:1::1/64
+#	bg_register PID			kill PID (and only it) at exit
+#	agent NS ARGS...		run $AGENT_BIN -s $STATE ARGS... inside
+#					NS; output passes through, returns its
+#					exit code. Variables set on the call
+#					(VAR=x agent ...) reach the agent.
+#	agent_run NS ARGS...		like agent, but captures: sets RC, OUT,
+#					ERR (stdout, stderr text)
+#	sysctl_get NS KEY		print a sysctl of NS (KEY dotted or with /)
+#	sysctl_set NS KEY VALUE		write a sysctl of NS
+#	addr_json NS [DEV]		print `ip -j addr show [dev DEV]` of NS
+#	snapshot NS			print the normalized kernel state of NS as
+#					JSON: ip -j addr, ip -j link, routes of
+#					all tables, every net/ipv4/conf/*/arp_*,
+#					rp_filter, net/ipv6/conf/*/disable_ipv6
+#	snapshot_diff FILE1 FILE2	print a unified diff of two snapshots;
+#					status 0 when they are equal
+#	assert_snapshot NAME NS FILE	PASS when snapshot NS equals FILE, else
+#					FAIL and the diff (indented) follows
+#	assert_eq NAME EXPECTED ACTUAL	PASS/FAIL on string equality
+#	assert_rc NAME EXPECTED		PASS/FAIL on $RC of the last agent_run
+#					(the reason shows the agent's stderr)
+#	assert_match NAME REGEX TEXT	PASS when TEXT has a line matching the
+#					extended REGEX (grep -E)
+#	assert_no_match NAME REGEX TEXT	PASS when no line of TEXT matches
+#	assert_json NAME JSON EXPR	PASS when the python3 expression EXPR is
+#					true with d = json.loads(JSON)
+#	json_eval JSON EXPR		print the value of EXPR (str, or JSON for
+#					lists/dicts/bools) with d = the document
+#	has_addr NS DEV ADDR PREFIX	status 0 when ADDR/PREFIX is on DEV
+#	assert_addr NAME NS DEV ADDR PREFIX [EXPR]
+#					PASS when ADDR/PREFIX is on DEV and the
+#					python3 EXPR holds for its addr_info
+#					entry `a` (e.g. a["scope"]=="global")
+#	assert_no_addr NAME NS DEV ADDR	PASS when ADDR is on no prefix of DEV
+#	assert_sysctl NAME NS KEY VALUE	PASS when sysctl KEY of NS reads VALUE
+
+LVST_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$LVST_ROOT" || exit 1
+
+BUILD=${BUILD:-build}
+AGENT_BIN=${AGENT_BIN:-$BUILD/lvs-rs-agent}
+FAULT_BIN=${FAULT_BIN:-$BUILD/lvs-rs-agent-fault}
+case $AGENT_BIN in /*) ;; *) AGENT_BIN=$LVST_ROOT/$AGENT_BIN ;; esac
+case $FAULT_BIN in /*) ;; *) FAULT_BIN=$LVST_ROOT/$FAULT_BIN ;; esac
+# The distribution's interpreter first: a version-manager shim on $PATH can
+# cost a second per call.
+if [ -z "${PYTHON:-}" ]; then
+	PYTHON=python3
+	[ -x /usr/bin/python3 ] && PYTHON=/usr/bin/python3
+fi
+
+LVST_SUITE=${LVST_SUITE:-$(basename "$0" .sh)}
+LVST_SUITE=${LVST_SUITE#test-}
+LVST_PREFIX=${LVST_PREFIX:-lvst-$$-$RANDOM}
+LVST_FAILED=0
+LVST_NS=()
+LVST_PIDS=()
+
+TDIR=$(mktemp -d "${TMPDIR:-/tmp}/lvst-$LVST_SUITE.XXXXXX") || exit 1
+STATE=${STATE:-$TDIR/state}
+
+lvst_cleanup()
+{
+	local pid ns
+
+	trap - EXIT INT TERM
+	for pid in "${LVST_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	done
+	for ns in "${LVST_NS[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	rm -rf -- "$TDIR"
+}
+
+lvst_signal()
+{
+	lvst_cleanup
+	echo "FAIL: $LVST_SUITE: interrupted: caught signal $1"
+	exit 1
+}
+
+trap lvst_cleanup EXIT
+trap 'lvst_signal INT' INT
+trap 'lvst_signal TERM' TERM
+
+# ---- result lines
+
+# One line only: the runner counts lines.
+lvst_oneline()
+{
+	local s=$*
+
+	s=${s//$'\n'/ | }
+	s=${s//$'\r'/}
+	[ ${#s} -gt 400 ] && s="${s:0:400}..."
+	printf '%s' "$s"
+}
+
+pass()
+{
+	echo "PASS: $LVST_SUITE: $1"
+}
+
+fail()
+{
+	LVST_FAILED=$((LVST_FAILED + 1))
+	echo "FAIL: $LVST_SUITE: $1: $(lvst_oneline "${2:-failed}")"
+}
+
+skip()
+{
+	echo "SKIP: $LVST_SUITE: $1: $(lvst_oneline "${2:-skipped}")"
+}
+
+skip_all()
+{
+	skip all "$1"
+	exit 0
+}
+
+lvst_done()
+{
+	[ "$LVST_FAILED" -eq 0 ]
+	exit $?
+}
+
+lvst_require_root()
+{
+	local probe="$LVST_PREFIX-probe"
+
+	[ "$(id -u)" -eq 0 ] || skip_all "needs root (network namespaces)"
+	command -v ip >/dev/null || skip_all "iproute2 (ip) not installed"
+	ip netns add "$probe" 2>/dev/null || skip_all "cannot create network namespaces"
+	ip netns del "$probe"
+}
+
+lvst_require_cmd()
+{
+	local c
+
+	for c in "$@"; do
+		command -v "$c" >/dev/null || skip_all "$c not installed"
+	done
+}
+
+lvst_require_agent()
+{
+	local bin=${1:-$AGENT_BIN}
+
+	if [ ! -x "$bin" ]; then
+		fail "binary" "$bin missing (run make build-tests)"
+		exit 1
+	fi
+}
+
+# ---- namespaces
+
+ns_name()
+{
+	echo "$LVST_PREFIX-$1"
+}
+
+in_ns()
+{
+	local ns=$1
+
+	shift
+	ip netns exec "$LVST_PREFIX-$ns" "$@"
+}
+
+sysctl_get()
+{
+	in_ns "$1" cat "/proc/sys/${2//.//}"
+}
+
+sysctl_set()
+{
+	in_ns "$1" sh -c 'printf "%s\n" "$2" > "/proc/sys/$1"' sh "${2//.//}" "$3"
+}
+
+# A new namespace copies conf/all and conf/default from the host (or from
+# compiled-in defaults): pin every value the tests read, so "before" is known
+# and the same on every machine.
+ns_new()
+{
+	local ns="$LVST_PREFIX-$1" c
+
+	ip netns add "$ns" || return 1
+	LVST_NS+=("$ns")
+	ip -n "$ns" link set lo up || return 1
+	for c in all default lo; do
+		sysctl_set "$1" "net/ipv4/conf/$c/arp_ignore" 0 || return 1
+		sysctl_set "$1" "net/ipv4/conf/$c/arp_announce" 0 || return 1
+		sysctl_set "$1" "net/ipv4/conf/$c/rp_filter" 0 || return 1
+		sysctl_set "$1" "net/ipv6/conf/$c/disable_ipv6" 0 || return 1
+	done
+	for c in all default; do
+		# No DAD and no router advertisements: addresses are final at
+		# once and nothing changes behind the test's back.
+		sysctl_set "$1" "net/ipv6/conf/$c/accept_dad" 0 || return 1
+		sysctl_set "$1" "net/ipv6/conf/$c/accept_ra" 0 || return 1
+	done
+}
+
+# veth_ready NS DEV: DEV is up with carrier and has its final IPv6
+# link-local address (here-strings, not pipes into grep -q: under pipefail a
+# writer killed by SIGPIPE would turn a match into a failure).
+veth_ready()
+{
+	local link addr
+
+	link=$(ip -n "$LVST_PREFIX-$1" -j link show dev "$2") || return 1
+	addr=$(ip -n "$LVST_PREFIX-$1" -j addr show dev "$2") || return 1
+	grep -q '"operstate":"UP"' <<<"$link" &&
+	grep -q '"local":"fe80:' <<<"$addr" &&
+	! grep -q '"tentative":true' <<<"$addr"
+}
+
+veth_pair()
+{
+	local a=$1 b=$2 da=${3:-eth0} db=${4:-eth0}
+
+	ip -n "$LVST_PREFIX-$a" link add "$da" type veth \
+		peer name "$db" netns "$LVST_PREFIX-$b" || return 1
+	ip -n "$LVST_PREFIX-$a" link set "$da" up || return 1
+	ip -n "$LVST_PREFIX-$b" link set "$db" up || return 1
+	# Operstate and the IPv6 link-local address settle asynchronously;
+	# a snapshot taken before that would differ from one taken later.
+	# (JSON output: plain `ip link show` looks up the names of peer
+	# namespaces, which races with other runs deleting theirs.)
+	for _ in $(seq 100); do
+		if veth_ready "$a" "$da" && veth_ready "$b" "$db"; then
+			return 0
+		fi
+		sleep 0.05
+	done
+	echo "veth_pair: $da/$db did not come up" >&2
+	return 1
+}
+
+lab_new()
+{
+	local rs=${1:-rs} peer=${2:-peer}
+
+	ns_new "$rs" && ns_new "$peer" && veth_pair "$rs" "$peer" &&
+	ip -n "$LVST_PREFIX-$rs" addr add 192.0.2.2/24 dev eth0 &&
+	ip -n "$LVST_PREFIX-$rs" addr add 2001:db8:1::2/64 dev eth0 &&
+	ip -n "$LVST_PREFIX-$peer" addr add 192.0.2.1/24 dev eth0 &&
+	ip -n "$LVST_PREFIX-$peer" addr add 2001:db8:1::1/64 dev eth0
+}
+
+bg_register()
+{
+	LVST_PIDS+=("$1")
+}
+
+# ---- the agent
+
+agent()
+{
+	local ns=$1
+
+	shift
+	ip netns exec "$LVST_PREFIX-$ns" "$AGENT_BIN" -s "$STATE" "$@"
+}
+
+agent_run()
+{
+	agent "$@" >"$TDIR/.out" 2>"$TDIR/.err"
+	RC=$?
+	OUT=$(cat "$TDIR/.out")
+	ERR=$(cat "$TDIR/.err")
+	return 0
+}
+
+# ---- kernel state
+
+addr_json()
+{
+	if [ -n "${2:-}" ]; then
+		ip -n "$LVST_PREFIX-$1" -j addr show dev "$2"
+	else
+		ip -n "$LVST_PREFIX-$1" -j addr show
+	fi
+}
+
+# Normalization: drop counters and anything the kernel changes on its own
+# (stats, route cache expiry); lifetimes are kept when they are fixed values
+# (0 or 4294967295 = forever), otherwise they count down and are replaced by
+# "dynamic". Everything else (flags, scope, order) is compared as is.
+LVST_NORMALIZE='
+import json, sys
+VOLATILE = {"stats", "stats64", "expires", "cache", "used"}
+FIXED_LIFE = (0, 4294967295)
+def norm(x):
+    if isinstance(x, dict):
+        out = {}
+        for k, v in x.items():
+            if k in VOLATILE:
+                continue
+            if k in ("valid_life_time", "preferred_life_time") and v not in FIXED_LIFE:
+                v = "dynamic"
+            out[k] = norm(v)
+        return out
+    if isinstance(x, list):
+        return [norm(v) for v in x]
+    return x
+snap = {}
+for key, path in (("addr", sys.argv[1]), ("link", sys.argv[2]),
+                  ("route4", sys.argv[3]), ("route6", sys.argv[4])):
+    with open(path) as f:
+        snap[key] = norm(json.load(f))
+sysctl = {}
+with open(sys.argv[5]) as f:
+    for line in f:
+        name, _, value = line.rstrip("\n").partition(":")
+        sysctl[name[len("/proc/sys/"):].replace("/", ".")] = value
+snap["sysctl"] = dict(sorted(sysctl.items()))
+print(json.dumps(snap, indent=1, sort_keys=True))
+'
+
+snapshot()
+{
+	local ns="$LVST_PREFIX-$1" d
+
+	d=$(mktemp -d "$TDIR/.snap.XXXXXX") || return 1
+	ip -n "$ns" -j addr show >"$d/addr" &&
+	ip -n "$ns" -j link show >"$d/link" &&
+	ip -n "$ns" -4 -j route show table all >"$d/route4" &&
+	ip -n "$ns" -6 -j route show table all >"$d/route6" &&
+	ip netns exec "$ns" sh -c 'grep -H "" \
+		/proc/sys/net/ipv4/conf/*/arp_* \
+		/proc/sys/net/ipv4/conf/*/rp_filter \
+		/proc/sys/net/ipv6/conf/*/disable_ipv6' >"$d/sysctl" &&
+	"$PYTHON" -c "$LVST_NORMALIZE" "$d/addr" "$d/link" "$d/route4" \
+		"$d/route6" "$d/sysctl"
+	local rc=$?
+	rm -rf -- "$d"
+	return $rc
+}
+
+snapshot_diff()
+{
+	diff -u "$1" "$2"
+}
+
+assert_snapshot()
+{
+	local name=$1 ns=$2 want=$3 now
+
+	now=$(mktemp "$TDIR/.now.XXXXXX")
+	if ! snapshot "$ns" >"$now"; then
+		fail "$name" "could not take a snapshot of $ns"
+		return 1
+	fi
+	if snapshot_diff "$want" "$now" >"$now.diff"; then
+		pass "$name"
+		return 0
+	fi
+	fail "$name" "kernel state differs from the snapshot (diff follows)"
+	sed -n '3,80s/^/    | /p' "$now.diff"
+	return 1
+}
+
+# ---- assertions
+
+assert_eq()
+{
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1" "expected '$2', got '$3'"
+		return 1
+	fi
+}
+
+assert_rc()
+{
+	if [ "$RC" = "$2" ]; then
+		pass "$1"
+	else
+		fail "$1" "exit $RC, expected $2; stderr: ${ERR:-<empty>}; stdout: ${OUT:0:200}"
+		return 1
+	fi
+}
+
+assert_match()
+{
+	if grep -Eq -- "$2" <<<"$3"; then
+		pass "$1"
+	else
+		fail "$1" "no line matches /$2/ in: ${3:-<empty>}"
+		return 1
+	fi
+}
+
+assert_no_match()
+{
+	local hit
+
+	hit=$(printf '%s\n' "$3" | grep -E -- "$2" | head -3)
+	if [ -z "$hit" ]; then
+		pass "$1"
+	else
+		fail "$1" "unexpected line(s) matching /$2/: $hit"
+		return 1
+	fi
+}
+
+LVST_JSON_EVAL='
+import json, sys
+try:
+    d = json.loads(sys.argv[1])
+except ValueError as e:
+    print("not JSON: %s" % e)
+    sys.exit(2)
+try:
+    v = eval(sys.argv[2], {"d": d, "json": json})
+except Exception as e:
+    print("%s: %s" % (type(e).__name__, e))
+    sys.exit(2)
+if sys.argv[3] == "test":
+    sys.exit(0 if v else 1)
+print(v if isinstance(v, str) else json.dumps(v))
+'
+
+json_eval()
+{
+	"$PYTHON" -c "$LVST_JSON_EVAL" "$1" "$2" print
+}
+
+assert_json()
+{
+	local why
+
+	why=$("$PYTHON" -c "$LVST_JSON_EVAL" "$2" "$3" test)
+	case $? in
+	0) pass "$1" ;;
+	1) fail "$1" "false: $3; document: ${2:0:300}"; return 1 ;;
+	*) fail "$1" "$why; document: ${2:0:300}"; return 1 ;;
+	esac
+}
+
+LVST_ADDR_EVAL='
+import json, sys
+dev, addr, plen, expr = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+for link in json.loads(sys.argv[1]):
+    if link["ifname"] != dev:
+        continue
+    for a in link.get("addr_info", []):
+        if a.get("local") == addr and (plen == "" or str(a.get("prefixlen")) == plen):
+            if eval(expr, {"a": a}):
+                sys.exit(0)
+            print("%s/%s on %s is %s" % (addr, a.get("prefixlen"), dev, json.dumps(a)))
+            sys.exit(1)
+print("%s%s not on %s" % (addr, "/" + plen if plen else "", dev))
+sys.exit(1)
+'
+
+has_addr()
+{
+	"$PYTHON" -c "$LVST_ADDR_EVAL" "$(addr_json "$1")" "$2" "$3" "$4" True >/dev/null
+}
+
+assert_addr()
+{
+	local why
+
+	if why=$("$PYTHON" -c "$LVST_ADDR_EVAL" "$(addr_json "$2")" "$3" "$4" "$5" "${6:-True}"); then
+		pass "$1"
+	else
+		fail "$1" "$why${6:+ (wanted $6)}"
+		return 1
+	fi
+}
+
+assert_no_addr()
+{
+	if "$PYTHON" -c "$LVST_ADDR_EVAL" "$(addr_json "$2")" "$3" "$4" "" True >/dev/null; then
+		fail "$1" "$4 is still on $3"
+		return 1
+	fi
+	pass "$1"
+}
+
+assert_sysctl()
+{
+	local v
+
+	v=$(sysctl_get "$2" "$3" 2>&1)
+	if [ "$v" = "$4" ]; then
+		pass "$1"
+	else
+		fail "$1" "$3 is '$v', expected '$4'"
+		return 1
+	fi
+}

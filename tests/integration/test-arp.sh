@@ -1,0 +1,194 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# ARP behaviour on the wire (issue 3, done-when 4), on a veth pair between an
+# RS namespace (eth0 192.0.2.2/24) and a peer namespace (eth0 192.0.2.1/24):
+#
+#  - the peer's arping for the VIP gets replies before apply (the VIP is on
+#    lo by hand and arp_ignore is 0), none after apply, replies again after
+#    revert (the pre-existing VIP stays); and with a VIP that the agent adds
+#    itself: no reply before (no VIP), none after apply, no VIP after revert;
+#  - while the RS answers the peer from the VIP, the ARP requests the RS's
+#    kernel sends carry its own address 192.0.2.2 as sender, never the VIP
+#    (tcpdump in the peer namespace). arping and tcpdump injection use packet
+#    sockets, which bypass the kernel's choice of sender (KERNEL-NOTES.md):
+#    the exchanges below are ICMP echoes that the RS's kernel resolves itself.
+#
+# Control, so the test shows it can see the failure it looks for: with the
+# VIP on lo by hand and arp_announce left at 0 (no agent), the RS's requests
+# carry the VIP as sender.
+
+. "$(dirname "$0")/lib.sh"
+set -u -o pipefail
+
+lvst_require_root
+lvst_require_cmd arping tcpdump timeout
+lvst_require_agent
+
+VIP=198.51.100.10
+RIP=192.0.2.2
+PEER_IP=192.0.2.1
+
+# ping from iputils, or busybox's applet (busybox-static is a dependency).
+if command -v ping >/dev/null; then
+	PING=(ping)
+elif command -v busybox >/dev/null && grep -qx ping <<<"$(busybox --list)"; then
+	PING=(busybox ping)
+else
+	skip_all "neither ping nor busybox ping installed"
+fi
+
+lab_new || { fail setup "could not build the rs/peer namespaces"; exit 1; }
+# ns_new pinned all/default/lo; eth0 exists only now.
+for c in all default lo eth0; do
+	sysctl_set rs "net.ipv4.conf.$c.arp_ignore" 0 &&
+	sysctl_set rs "net.ipv4.conf.$c.arp_announce" 0 ||
+		{ fail setup "could not pin arp sysctls of $c"; exit 1; }
+done
+# The peer reaches the VIP through the RS, as a director's DR packet would,
+# and knows the RS's MAC for good: it never sends an ARP request to the RS,
+# so the RS never learns the peer from one and must resolve it itself.
+RS_MAC=$(json_eval "$(ip -n "$(ns_name rs)" -j link show dev eth0)" 'd[0]["address"]')
+ip -n "$(ns_name peer)" route add "$VIP/32" via "$RIP" dev eth0 &&
+ip -n "$(ns_name peer)" neigh replace "$RIP" lladdr "$RS_MAC" dev eth0 nud permanent ||
+	{ fail setup "could not route the VIP through the RS in the peer"; exit 1; }
+
+CONF_LO=$TDIR/agent.conf
+cat >"$CONF_LO" <<EOF
+[agent]
+arp_suppress = sysctl
+arp_ignore = 1
+arp_announce = 2
+
+[vip web]
+address = $VIP
+device = lo
+EOF
+
+# arp_replies: how many replies the peer's arping for the VIP gets (3 asks).
+arp_replies()
+{
+	local out n
+
+	out=$(in_ns peer timeout 15 arping -c 3 -W 0.2 -w 3 -i eth0 "$VIP" 2>&1)
+	n=$(printf '%s\n' "$out" | sed -n 's/.* \([0-9][0-9]*\) packets received.*/\1/p')
+	if [ -z "$n" ]; then
+		echo "arping failed: $out" >&2
+		echo error
+		return 1
+	fi
+	echo "$n"
+}
+
+assert_replies()
+{
+	local name=$1 want=$2 n
+
+	n=$(arp_replies)
+	if { [ "$want" = some ] && [ "$n" != error ] && [ "$n" -gt 0 ]; } ||
+	   { [ "$want" = none ] && [ "$n" = 0 ]; }; then
+		pass "$name"
+	else
+		fail "$name" "peer's arping for $VIP got $n of 3 replies, wanted $want"
+	fi
+}
+
+# arp_senders: make the RS answer the peer from the VIP twice (an echo reply
+# to the peer's ping of the VIP, then a ping of the peer from the VIP), each
+# time with an empty neighbour cache, while tcpdump in the peer namespace
+# records ARP. Prints the sender address of every ARP request the RS sent,
+# one per line, or "error: ..." when the capture or the exchange failed.
+arp_senders()
+{
+	local cap=$TDIR/arp.cap err=$TDIR/arp.err pid ok=0
+
+	: >"$cap"
+	: >"$err"
+	timeout 30 ip netns exec "$(ns_name peer)" \
+		tcpdump -n -e -l -i eth0 arp >"$cap" 2>"$err" &
+	pid=$!
+	bg_register "$pid"
+	for _ in $(seq 100); do
+		grep -q 'listening on' "$err" && break
+		sleep 0.05
+	done
+	if ! grep -q 'listening on' "$err"; then
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		echo "error: tcpdump did not start: $(cat "$err")"
+		return 1
+	fi
+	ip -n "$(ns_name rs)" neigh flush dev eth0
+	in_ns peer timeout 10 "${PING[@]}" -c 1 -W 3 "$VIP" >/dev/null 2>&1 && ok=$((ok + 1))
+	ip -n "$(ns_name rs)" neigh flush dev eth0
+	in_ns rs timeout 10 "${PING[@]}" -c 1 -W 3 -I "$VIP" "$PEER_IP" >/dev/null 2>&1 && ok=$((ok + 1))
+	sleep 0.3
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	if [ "$ok" -ne 2 ]; then
+		echo "error: only $ok of 2 echo exchanges between the VIP and the peer succeeded"
+		return 1
+	fi
+	# "12:00:00.1 RSMAC > ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806),
+	#  length 42: Request who-has 192.0.2.1 tell 192.0.2.2, length 28"
+	awk -v mac="$RS_MAC" '$2 == mac && /Request who-has/ {
+		for (i = 1; i < NF; i++)
+			if ($i == "tell") { s = $(i + 1); sub(/,$/, "", s); print s }
+	}' "$cap"
+}
+
+# assert_senders NAME WANT: every ARP request the RS sent during the exchange
+# carries WANT as sender, and there was at least one.
+assert_senders()
+{
+	local name=$1 want=$2 s bad
+
+	s=$(arp_senders)
+	case $s in
+	error:*) fail "$name" "${s#error: }"; return 1 ;;
+	"") fail "$name" "the RS sent no ARP request during the exchange"; return 1 ;;
+	esac
+	bad=$(printf '%s\n' "$s" | grep -vxF "$want" | sort -u | tr '\n' ' ')
+	if [ -z "$bad" ]; then
+		pass "$name ($(printf '%s\n' "$s" | wc -l) requests, sender $want)"
+	else
+		fail "$name" "RS's ARP requests carried sender(s) $bad(wanted only $want); all: ${s//$'\n'/ }"
+		return 1
+	fi
+}
+
+# ---- a VIP on lo before the first apply (pre-existing)
+ip -n "$(ns_name rs)" addr add "$VIP/32" dev lo ||
+	{ fail setup "could not put $VIP on lo by hand"; exit 1; }
+assert_senders "control: VIP on lo, arp_announce 0, no agent: requests carry the VIP" "$VIP"
+snapshot rs >"$TDIR/pre-before"
+assert_replies "pre-existing VIP: arping gets replies before apply" some
+STATE=$TDIR/state-pre agent_run rs -c "$CONF_LO" apply
+assert_rc "pre-existing VIP: apply exits 0" 0
+assert_sysctl "pre-existing VIP: conf/all/arp_ignore is 1 after apply" rs net.ipv4.conf.all.arp_ignore 1
+assert_sysctl "pre-existing VIP: conf/all/arp_announce is 2 after apply" rs net.ipv4.conf.all.arp_announce 2
+assert_replies "pre-existing VIP: arping gets no reply after apply" none
+assert_senders "pre-existing VIP: after apply the RS's requests carry $RIP, never the VIP" "$RIP"
+STATE=$TDIR/state-pre agent_run rs revert
+assert_rc "pre-existing VIP: revert exits 0" 0
+assert_addr "pre-existing VIP: the VIP stays on lo after revert" rs lo "$VIP" 32
+assert_replies "pre-existing VIP: arping gets replies again after revert" some
+assert_senders "pre-existing VIP: after revert (arp_announce 0 again) requests carry the VIP again" "$VIP"
+assert_snapshot "pre-existing VIP: namespace equals its state before apply" rs "$TDIR/pre-before"
+ip -n "$(ns_name rs)" addr del "$VIP/32" dev lo
+
+# ---- a VIP that the agent adds itself
+snapshot rs >"$TDIR/new-before"
+assert_replies "new VIP: arping gets no reply before apply (no VIP yet)" none
+STATE=$TDIR/state-new agent_run rs -c "$CONF_LO" apply
+assert_rc "new VIP: apply exits 0" 0
+assert_addr "new VIP: the VIP is on lo after apply" rs lo "$VIP" 32 'a["scope"] == "global"'
+assert_replies "new VIP: arping gets no reply after apply" none
+assert_senders "new VIP: after apply the RS's requests carry $RIP, never the VIP" "$RIP"
+STATE=$TDIR/state-new agent_run rs revert
+assert_rc "new VIP: revert exits 0" 0
+assert_no_addr "new VIP: no VIP after revert" rs lo "$VIP"
+assert_replies "new VIP: arping gets no reply after revert" none
+assert_snapshot "new VIP: namespace equals its state before apply" rs "$TDIR/new-before"
+
+lvst_done
