@@ -8,6 +8,8 @@ SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 DESTDIR ?=
+# systemd's own answer (Debian: /lib/systemd/system), else the usual place.
+SYSTEMDUNITDIR ?= $(or $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev/null),/lib/systemd/system)
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
@@ -42,7 +44,7 @@ Q := @
 qecho = @printf '  %-5s %s\n'
 endif
 
-MODULES := lib conf netconf arp agent
+MODULES := lib conf netconf arp tunnel agent
 SRC := $(filter-out agent/main.c,$(foreach m,$(MODULES),$(wildcard $(m)/*.c)))
 OBJ := $(SRC:%.c=$(BUILD)/obj/%.o)
 FOBJ := $(SRC:%.c=$(BUILD)/fault/%.o)
@@ -79,6 +81,7 @@ $(FBIN): $(FOBJ) $(FMAIN_OBJ)
 TEST_MODS_conf := lib conf
 TEST_MODS_netconf := lib netconf
 TEST_MODS_arp := lib netconf arp
+TEST_MODS_tunnel := lib netconf tunnel
 modobjs = $(foreach m,$(1),$(patsubst %.c,$(BUILD)/fault/%.o,$(wildcard $(m)/*.c)))
 .SECONDEXPANSION:
 $(BUILD)/test-%: tests/unit/test-%.c $$(filter-out $(FMAIN_OBJ),$$(call modobjs,$$(or $$(TEST_MODS_$$*),$(MODULES))))
@@ -134,11 +137,16 @@ install: $(BIN)
 	install -D -m 0644 doc/lvs-rs-agent.conf.5 $(DESTDIR)$(MANDIR)/man5/lvs-rs-agent.conf.5
 	install -D -m 0644 doc/examples/agent.conf \
 		$(DESTDIR)$(PREFIX)/share/doc/lvs-rs-agent/examples/agent.conf
+	install -d -m 0755 $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed 's#=/usr/sbin/lvs-rs-agent #=$(SBINDIR)/lvs-rs-agent #' systemd/lvs-rs-agent.service \
+		> $(DESTDIR)$(SYSTEMDUNITDIR)/lvs-rs-agent.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/lvs-rs-agent.service
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/lvs-rs-agent $(DESTDIR)$(MANDIR)/man8/lvs-rs-agent.8 \
 		$(DESTDIR)$(MANDIR)/man5/lvs-rs-agent.conf.5 \
-		$(DESTDIR)$(PREFIX)/share/doc/lvs-rs-agent/examples/agent.conf
+		$(DESTDIR)$(PREFIX)/share/doc/lvs-rs-agent/examples/agent.conf \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/lvs-rs-agent.service
 
 clean:
 	rm -rf build build-san

@@ -59,8 +59,16 @@ int agent_lock(const char *state_path, double wait_s, int *ret_fd, long *holder)
 bool agent_drop_privileges(void);
 
 /* ---- the report: what a run changed and checked, printed at the end */
+enum change_state {
+	CHANGE_DONE,
+	CHANGE_UNDONE,  /* made, then rolled back after a failure */
+	CHANGE_FAILED,  /* the kernel refused it */
+	CHANGE_SKIPPED, /* not attempted: the run stopped before it */
+};
+
 struct change {
 	char op;
+	enum change_state state;
 	const struct step_ops *ops;
 	char target[STEP_TARGET_MAX];
 	char from[STEP_VALUE_MAX];

@@ -17,11 +17,13 @@
 #include "agent.h"
 #include "../netconf/netconf.h"
 #include "../arp/arp.h"
+#include "../tunnel/tunnel.h"
 
 static const struct step_ops *const all_ops[] = {
 	&netconf_sysctl_ops,
 	&netconf_addr_ops,
 	&arp_nft_ops,
+	&tunnel_link_ops,
 };
 
 const struct step_ops *agent_ops_by_kind(const char *kind)

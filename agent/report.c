@@ -134,8 +134,14 @@ static void print_text(struct report *r)
 		}
 	}
 	for (size_t i = 0; i < r->n_changes; i++) {
-		if (r->changes_undone)
-			printf("(undone) ");
+		static const char *const tag[] = {
+			[CHANGE_DONE] = "",
+			[CHANGE_UNDONE] = "(undone) ",
+			[CHANGE_FAILED] = "(failed) ",
+			[CHANGE_SKIPPED] = "(not made) ",
+		};
+
+		fputs(tag[r->changes[i].state], stdout);
 		print_change_text(&r->changes[i]);
 	}
 	for (size_t i = 0; i < r->checks.n; i++)
@@ -177,8 +183,15 @@ static void print_json(struct report *r)
 		json_object_object_add(o, "target", json_object_new_string(c->target));
 		json_object_object_add(o, "from", json_object_new_string(c->from));
 		json_object_object_add(o, "to", json_object_new_string(c->to));
-		if (r->changes_undone)
-			json_object_object_add(o, "undone", json_object_new_boolean(1));
+		static const char *const state[] = {
+			[CHANGE_DONE] = "done",
+			[CHANGE_UNDONE] = "undone",
+			[CHANGE_FAILED] = "failed",
+			[CHANGE_SKIPPED] = "not made",
+		};
+
+		if (strcmp(r->command, "plan") != 0)
+			json_object_object_add(o, "state", json_object_new_string(state[c->state]));
 		json_object_array_add(changes, o);
 	}
 	json_object_object_add(root, "changes", changes);

@@ -15,6 +15,7 @@
 #include "../arp/arp.h"
 #include "../conf/conf.h"
 #include "../netconf/netconf.h"
+#include "../tunnel/tunnel.h"
 
 struct action {
 	struct step *s;
@@ -82,8 +83,75 @@ static int nft_steps(const struct conf *c, struct netconf *nc,
 	return 0;
 }
 
+/* Whether any mode = tun group on dev has an IPv4 VIP. */
+static bool tun_dev_ipv4(const struct conf *c, const char *dev)
+{
+	for (size_t g = 0; g < c->n_groups; g++) {
+		const struct conf_group *grp = &c->groups[g];
+
+		if (grp->mode != CONF_MODE_TUN || strcmp(grp->device, dev) != 0)
+			continue;
+		for (size_t i = 0; i < grp->n_vips; i++)
+			if (grp->vips[i].family == AF_INET)
+				return true;
+	}
+	return false;
+}
+
+/*
+ * The tunnel steps (tunnel/): each tun device once, up with its rp_filter,
+ * and conf/all/rp_filter lowered when above the configured value. nc NULL
+ * (check-config): no kernel reads, so no step for conf/all. old: the
+ * journal's steps, or NULL.
+ */
+static int tunnel_steps(const struct conf *c, struct netconf *nc,
+			const struct steplist *old, struct steplist *out,
+			struct report *r)
+{
+	bool any_ipv4 = false;
+	int ret;
+
+	for (size_t g = 0; g < c->n_groups; g++) {
+		const struct conf_group *grp = &c->groups[g];
+		struct step dev[TUNNEL_DEV_STEPS];
+		bool ipv4;
+		int n;
+
+		if (grp->mode != CONF_MODE_TUN)
+			continue;
+		if (steplist_find(out, &tunnel_link_ops, grp->device))
+			continue;
+		ipv4 = tun_dev_ipv4(c, grp->device);
+		any_ipv4 |= ipv4;
+		n = tunnel_dev_steps(grp->device, ipv4, c->rp_filter, dev);
+		if (n < 0)
+			return n;
+		for (int i = 0; i < n; i++) {
+			ret = steplist_add(out, &dev[i]);
+			if (ret < 0)
+				return ret;
+		}
+	}
+	if (any_ipv4 && nc) {
+		const struct step *j = old ? steplist_find(old, &netconf_sysctl_ops,
+							   TUNNEL_ALL_RP_FILTER) : NULL;
+		struct step all;
+
+		ret = tunnel_all_rp_filter_step(c->rp_filter, j ? j->prior : NULL, &all);
+		if (ret < 0) {
+			report_error(r, "cannot read /proc/sys/%s: %s", TUNNEL_ALL_RP_FILTER,
+				     strerror(-ret));
+			return ret;
+		}
+		if (ret > 0)
+			return steplist_add(out, &all);
+	}
+	return 0;
+}
+
 static int desired_steps(const struct conf *c, struct netconf *nc,
-			 struct steplist *out, struct report *r)
+			 const struct steplist *old, struct steplist *out,
+			 struct report *r)
 {
 	int ret;
 
@@ -102,14 +170,12 @@ static int desired_steps(const struct conf *c, struct netconf *nc,
 				return ret;
 		}
 	}
+	ret = tunnel_steps(c, nc, old, out, r);
+	if (ret < 0)
+		return ret;
 	for (size_t g = 0; g < c->n_groups; g++) {
 		const struct conf_group *grp = &c->groups[g];
 
-		if (grp->mode == CONF_MODE_TUN) {
-			report_error(r, "%s:%d: vip \"%s\": mode = tun is not in this version yet",
-				     grp->file, grp->line, grp->name);
-			return -EOPNOTSUPP;
-		}
 		for (size_t i = 0; i < grp->n_vips; i++) {
 			const struct conf_vip *v = &grp->vips[i];
 			struct step s = { .ops = &netconf_addr_ops, .order = STEP_ORDER_VIP };
@@ -281,6 +347,18 @@ static ssize_t execute(struct netconf *nc, struct action *acts, size_t n)
 }
 
 /*
+ * Whether going back to `to` is a change to make. A per-device value (a
+ * sysctl of the tunnel device) that was missing cannot be made missing again
+ * while its device stays, and one whose device is gone has nothing left to
+ * restore: both are left as they are.
+ */
+static bool needs_restore(const struct step *s, const char *to)
+{
+	return strcmp(s->now, to) != 0 && strcmp(to, NETCONF_MISSING) != 0 &&
+	       strcmp(s->now, NETCONF_MISSING) != 0;
+}
+
+/*
  * Undo the done actions of this run, newest first, back to the values seen at
  * its start. Returns 0, or the number of steps left changed (listed in r).
  */
@@ -307,7 +385,7 @@ static int rollback(struct netconf *nc, struct action *acts, size_t n,
 		size_t m = 0;
 
 		for (size_t i = 0; i < k; i++)
-			if (strcmp(v[i]->now, v[i]->was) != 0)
+			if (needs_restore(v[i], v[i]->was))
 				back[m++] = (struct action){ .s = v[i], .to = STEP_WAS };
 		execute(nc, back, m);
 		/* Keep going after a failed batch: undo as much as possible. */
@@ -323,7 +401,7 @@ leftover:
 	for (size_t i = 0; i < k; i++) {
 		char t[STEP_TARGET_MAX + 16];
 
-		if (strcmp(v[i]->now, v[i]->was) == 0)
+		if (!needs_restore(v[i], v[i]->was))
 			continue;
 		agent_display_target(v[i], t, sizeof(t));
 		report_error(r, "rollback failed: %s %s is left %s (was %s)",
@@ -382,6 +460,13 @@ static int act(struct netconf *nc, struct report *r, const char *verb,
 	}
 	left = rollback(nc, acts, n, r);
 	r->changes_undone = true;
+	/* The report holds one change per action, in the same order. */
+	for (size_t i = 0; i < n && r->n_changes >= n; i++) {
+		struct change *c = &r->changes[r->n_changes - n + i];
+
+		c->state = acts[i].done ? CHANGE_UNDONE :
+			   acts[i].res ? CHANGE_FAILED : CHANGE_SKIPPED;
+	}
 	if (left != 0) {
 		report_error(r, "%s: the rollback left %d step%s changed (listed above)",
 			     verb, left, left == 1 ? "" : "s");
@@ -460,6 +545,46 @@ static int cmp_order_desc(const void *a, const void *b)
 	return -cmp_order_asc(a, b);
 }
 
+/*
+ * Before anything changes: a tunnel device that is absent must be one the
+ * kernel can have. Asking for its kind loads the module (the fallback device
+ * appears, down, and stays: the one trace a run can leave), or tells that
+ * the kernel lacks it; then nothing at all is changed, DR groups included.
+ * Returns an exit code; *probed when the kernel was asked.
+ */
+static int probe_tunnels(const struct conf *c, struct netconf *nc,
+			 const struct steplist *all, const bool *stale,
+			 struct report *r, bool *probed)
+{
+	for (size_t i = 0; i < all->n; i++) {
+		const struct step *s = &all->v[i];
+		const struct conf_group *grp = NULL;
+		int k;
+
+		if (stale[i] || s->ops != &tunnel_link_ops ||
+		    strcmp(s->now, NETCONF_ABSENT) != 0 ||
+		    !tunnel_fallback_kind(s->target))
+			continue;
+		for (size_t g = 0; g < c->n_groups && !grp; g++)
+			if (c->groups[g].mode == CONF_MODE_TUN &&
+			    strcmp(c->groups[g].device, s->target) == 0)
+				grp = &c->groups[g];
+		*probed = true;
+		k = tunnel_probe(nc, s->target);
+		if (k == -EOPNOTSUPP) {
+			report_error(r, "this kernel lacks %s needed by vip \"%s\" mode = tun",
+				     tunnel_support_name(s->target), grp ? grp->name : "?");
+			return AGENT_EXIT_RUNTIME;
+		}
+		if (k < 0) {
+			report_error(r, "apply: cannot create tunnel device %s: %s (kernel: %s); nothing was changed",
+				     s->target, strerror(-k), netconf_error(nc));
+			return AGENT_EXIT_RUNTIME;
+		}
+	}
+	return AGENT_EXIT_OK;
+}
+
 int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 {
 	_cleanup_(conf_freep) struct conf *c = NULL;
@@ -481,11 +606,6 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 	ret = open_netconf(r, &nc);
 	if (ret)
 		goto out;
-	k = desired_steps(c, nc, &want, r);
-	if (k < 0) {
-		ret = k == -EOPNOTSUPP ? AGENT_EXIT_USAGE : AGENT_EXIT_RUNTIME;
-		goto out;
-	}
 	if (!dry_run) {
 		ret = need_net_admin(o, r, verb);
 		if (ret)
@@ -498,6 +618,12 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 	if (k < 0) {
 		report_error(r, "%s", err);
 		ret = AGENT_EXIT_RUNTIME;
+		goto out;
+	}
+	/* After the journal: a value an earlier apply lowered stays wanted. */
+	k = desired_steps(c, nc, &old.steps, &want, r);
+	if (k < 0) {
+		ret = k == -EOPNOTSUPP ? AGENT_EXIT_USAGE : AGENT_EXIT_RUNTIME;
 		goto out;
 	}
 
@@ -526,6 +652,16 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 			goto oom;
 	}
 	k = observe_list(nc, &all);
+	if (k == 0 && !dry_run) {
+		bool probed = false;
+
+		ret = probe_tunnels(c, nc, &all, stale, r, &probed);
+		if (ret)
+			goto out;
+		/* The priors are the kernel's state once the module is in. */
+		if (probed)
+			k = observe_list(nc, &all);
+	}
 	if (k < 0) {
 		report_error(r, "%s: cannot read the kernel's state: %s (%s)", verb,
 			     strerror(-k), netconf_error(nc));
@@ -547,7 +683,7 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 
 		for (size_t i = 0; i < all.n; i++)
 			if (stale[i] && all.v[i].order >= STEP_ORDER_VIP &&
-			    strcmp(all.v[i].now, all.v[i].prior) != 0)
+			    needs_restore(&all.v[i], all.v[i].prior))
 				acts[n_acts++] = (struct action){ &all.v[i], STEP_PRIOR, 0, 0 };
 		qsort(acts + a0, n_acts - a0, sizeof(*acts), cmp_order_desc);
 		a1 = n_acts;
@@ -558,7 +694,7 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 		a2 = n_acts;
 		for (size_t i = 0; i < all.n; i++)
 			if (stale[i] && all.v[i].order < STEP_ORDER_VIP &&
-			    strcmp(all.v[i].now, all.v[i].prior) != 0)
+			    needs_restore(&all.v[i], all.v[i].prior))
 				acts[n_acts++] = (struct action){ &all.v[i], STEP_PRIOR, 0, 0 };
 		qsort(acts + a2, n_acts - a2, sizeof(*acts), cmp_order_desc);
 	}
@@ -677,11 +813,7 @@ int agent_revert(const struct agent_opts *o, struct report *r)
 	for (size_t i = 0; i < j.steps.n; i++) {
 		struct step *s = &j.steps.v[i];
 
-		if (strcmp(s->now, s->prior) == 0)
-			continue;
-		/* A per-device value whose device is gone has nothing left
-		 * to restore. */
-		if (strcmp(s->now, NETCONF_MISSING) == 0)
+		if (!needs_restore(s, s->prior))
 			continue;
 		acts[n_acts++] = (struct action){ s, STEP_PRIOR, 0, 0 };
 	}
@@ -752,7 +884,7 @@ int agent_verify(const struct agent_opts *o, struct report *r)
 	ret = open_netconf(r, &nc);
 	if (ret)
 		goto out;
-	k = desired_steps(c, nc, &want, r);
+	k = desired_steps(c, nc, NULL, &want, r);
 	if (k < 0) {
 		ret = k == -EOPNOTSUPP ? AGENT_EXIT_USAGE : AGENT_EXIT_RUNTIME;
 		goto out;
@@ -783,6 +915,21 @@ int agent_verify(const struct agent_opts *o, struct report *r)
 				      "the agent suppresses no ARP: unless something else does, the "
 				      "IPv4 VIPs are answered in ARP and clients may bypass the director");
 			r->checks.v[r->checks.n - 1].warn = true;
+		}
+	}
+	{
+		const char *devs[64];
+		size_t n_devs = 0;
+
+		for (size_t i = 0; i < want.n && n_devs < ARRAY_SIZE(devs); i++)
+			if (want.v[i].ops == &tunnel_link_ops)
+				devs[n_devs++] = want.v[i].target;
+		k = tunnel_check(nc, devs, n_devs, c->rp_filter, &r->checks);
+		if (k < 0) {
+			report_error(r, "verify: cannot read the rp_filter policy: %s",
+				     strerror(-k));
+			ret = AGENT_EXIT_RUNTIME;
+			goto out;
 		}
 	}
 	ret = checklist_failed(&r->checks) ? AGENT_EXIT_CHECK : AGENT_EXIT_OK;
@@ -828,7 +975,7 @@ int agent_check_config(const struct agent_opts *o, struct report *r)
 	if (ret)
 		return ret;
 	/* No kernel access: without the interfaces, no per-interface rules. */
-	if (desired_steps(c, NULL, &want, r) < 0) {
+	if (desired_steps(c, NULL, NULL, &want, r) < 0) {
 		steplist_done(&want);
 		return AGENT_EXIT_USAGE;
 	}

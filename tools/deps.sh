@@ -18,9 +18,9 @@ PKGS=(
 	libinih-dev libcmocka-dev libjson-c-dev clang
 	# integration tests
 	iproute2 nftables arping tcpdump util-linux valgrind python3-minimal
-	procps
+	procps time busybox-static
 	# VM tests
-	qemu-system-x86 ipvsadm curl socat iptables busybox-static
+	qemu-system-x86 ipvsadm curl socat iptables
 )
 
 installed()

@@ -5,6 +5,9 @@
 # Every other module is loaded at run time from the full tree in $CACHE/kpkg through 9p.
 # Skipped when the stamp (hash of init, this script and the kernel version) is current,
 # so vmrun.sh can call it before every boot.
+#   INIT_SRC      the init to install (default tests/vm/init; the systemd variant: init-sd)
+#   INITRD_NAME   the image in $CACHE (default initramfs.cpio.gz; its stamp is NAME.stamp
+#                 without .cpio.gz, so initramfs.stamp for the default)
 set -euo pipefail
 HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 CACHE=${LVS_VM_CACHE:-/var/cache/lvs-rs-agent/vm}
@@ -14,9 +17,13 @@ BB=$CACHE/bbpkg/bin/busybox
 	{ echo "build-initramfs: $CACHE not provisioned (run tests/vm/setup.sh)" >&2; exit 1; }
 KVER=$(ls "$KPKG/lib/modules" | head -1)
 MD=$KPKG/lib/modules/$KVER
-stamp=$(cat "$HERE/init" "$0" | sha256sum | cut -d' ' -f1)-$KVER
-if [ -f "$CACHE/initramfs.cpio.gz" ] && [ -f "$CACHE/vmlinuz" ] &&
-	[ "$(cat "$CACHE/initramfs.stamp" 2>/dev/null)" = "$stamp" ]; then
+INIT_SRC=${INIT_SRC:-$HERE/init}
+INITRD_NAME=${INITRD_NAME:-initramfs.cpio.gz}
+IMG=$CACHE/$INITRD_NAME
+STAMP=$CACHE/${INITRD_NAME%.cpio.gz}.stamp
+stamp=$(cat "$INIT_SRC" "$0" | sha256sum | cut -d' ' -f1)-$KVER
+if [ -f "$IMG" ] && [ -f "$CACHE/vmlinuz" ] &&
+	[ "$(cat "$STAMP" 2>/dev/null)" = "$stamp" ]; then
 	exit 0
 fi
 [ -f "$MD/modules.dep" ] || "$BB" depmod -b "$KPKG" "$KVER"
@@ -25,7 +32,7 @@ ROOT=$(mktemp -d "$CACHE/initramfs.XXXXXX")
 trap 'rm -rf "$ROOT"' EXIT
 mkdir -p "$ROOT"/{bin,dev,proc,sys,tmp,host,vmrun,ovl,newroot} "$ROOT/lib/modules/$KVER"
 cp "$BB" "$ROOT/bin/busybox"
-cp "$HERE/init" "$ROOT/init" && chmod 755 "$ROOT/init"
+cp "$INIT_SRC" "$ROOT/init" && chmod 755 "$ROOT/init"
 files=""
 for m in virtio_pci 9pnet_virtio 9p overlay; do
 	line=$(grep -E "/$m\.ko(\.xz)?:" "$MD/modules.dep") ||
@@ -39,8 +46,8 @@ done
 cp "$MD/modules.builtin" "$MD/modules.order" "$ROOT/lib/modules/$KVER/" 2>/dev/null || true
 "$BB" depmod -b "$ROOT" "$KVER"
 (cd "$ROOT" && find . | LC_ALL=C sort | "$BB" cpio -o -H newc -R 0:0 2>/dev/null) |
-	gzip -1 > "$CACHE/initramfs.cpio.gz.tmp"
-mv "$CACHE/initramfs.cpio.gz.tmp" "$CACHE/initramfs.cpio.gz"
+	gzip -1 > "$IMG.tmp"
+mv "$IMG.tmp" "$IMG"
 cp "$KPKG/boot/vmlinuz-$KVER" "$CACHE/vmlinuz"
 
 # Uncompressed ELF vmlinux for PVH direct boot (qemu -kernel vmlinux): skips the real-mode
@@ -62,6 +69,6 @@ if [ ! -f "$CACHE/vmlinux" ] || [ "$CACHE/vmlinux" -ot "$CACHE/vmlinuz" ]; then
 	fi
 fi
 echo "$KVER" > "$CACHE/kver"
-echo "$stamp" > "$CACHE/initramfs.stamp"
-echo "build-initramfs: $CACHE/initramfs.cpio.gz ($(stat -c %s "$CACHE/initramfs.cpio.gz") bytes)" \
+echo "$stamp" > "$STAMP"
+echo "build-initramfs: $IMG ($(stat -c %s "$IMG") bytes)" \
 	"for $KVER"

@@ -11,7 +11,9 @@
 #
 # The labs run in two VMs at once (one vCPU each, software emulation): the kernel check and
 # the negative controls (the DR lab without the agent) in one, the DR, firewall-mark and
-# IPv6 labs with the agent in the other.
+# IPv6 labs with the agent in the other. "systemd" (sd-test.sh: systemd/lvs-rs-agent.service
+# under the host's systemd as PID 1, five results vm-systemd-*) boots a third VM as soon as
+# one of the two has finished, so no more than two run at once.
 #   LVS_VM_CACHE     the cache setup.sh filled (default /var/cache/lvs-rs-agent/vm)
 #   LVS_VM_PARALLEL  1 to boot the VMs one after the other
 set -u
@@ -23,9 +25,13 @@ LAB_TMO=110		# per lab, inside the guest (each VM test must stay under 2 minutes
 BOOT_TMO=30		# boot and power-off (~3 s), on top of the labs' time
 
 # Two boots; the kernel check runs first in each and is reported once.
-VM_A="kernel dr-noarp dr-noannounce"
-VM_B="dr fwm ipv6-dr"
-ALL="$VM_A $VM_B"
+VM_A="kernel dr-noarp dr-noannounce tun-fault ipv6-tun"
+VM_B="dr fwm ipv6-dr tun"
+VM_S="systemd"
+ALL="$VM_A $VM_B $VM_S"
+SD_CHECKS="systemd-boot systemd-sandbox systemd-reload systemd-restart systemd-stop"
+SD_TMO=100		# the systemd VM's job, inside the guest
+SD_BOOT_TMO=50		# systemd boots in ~20 s under TCG, more on a loaded host
 
 want=${*:-$ALL}
 for l in $want; do
@@ -38,12 +44,19 @@ pick() { # pick GROUP: the wanted labs of GROUP, in its order
 }
 labs_a=$(pick "$VM_A")
 labs_b=$(pick "$VM_B")
+labs_s=$(pick "$VM_S")
 
 skip_all() {
 	local l
 	for l in $want; do echo "SKIP: vm-$l: $1"; done
 	exit 0
 }
+if [ -n "$labs_s" ] && [ ! -x /lib/systemd/systemd ]; then
+	echo "SKIP: vm-systemd: no /lib/systemd/systemd on this host to boot in the VM"
+	labs_s=""
+	want=$(echo " $want " | sed 's/ systemd / /')
+	[ -n "$(echo $want)" ] || exit 0
+fi
 command -v qemu-system-x86_64 > /dev/null || skip_all "qemu-system-x86_64 not installed (make deps)"
 kver=$(cat "$CACHE/kver" 2>/dev/null)
 [ -n "$kver" ] && [ -d "$CACHE/kpkg/lib/modules/$kver" ] && [ -x "$CACHE/bbpkg/bin/busybox" ] &&
@@ -73,6 +86,7 @@ cleanup() {
 		echo "run.sh: interrupted, VMs stopped"
 		[ -n "$labs_a" ] && [ -e "$out/A.log" ] && show_group A $labs_a
 		[ -n "$labs_b" ] && [ -e "$out/B.log" ] && show_group B $labs_b
+		[ -n "$labs_s" ] && [ -e "$out/S.log" ] && show_group S $SD_CHECKS
 	fi
 	rm -rf "$out"
 }
@@ -98,6 +112,19 @@ boot() {
 	echo "$rc $(($(date +%s) - t0))" > "$out/$group.rc"
 }
 
+# boot_sd: the systemd VM (sd-test.sh); its output goes to $out/S.log.
+boot_sd() {
+	local t0 rc vmpid
+	t0=$(date +%s)
+	VMRUN_TIMEOUT=$SD_TMO VMRUN_BOOT_TIMEOUT=$SD_BOOT_TMO \
+		"$HERE/sd-test.sh" > "$out/S.log" 2>&1 &
+	vmpid=$!
+	trap 'kill $vmpid 2>/dev/null; wait $vmpid; exit 143' TERM
+	wait $vmpid
+	rc=$?
+	echo "$rc $(($(date +%s) - t0))" > "$out/S.rc"
+}
+
 # show_group GROUP LABS: print the VM's log and a result line for every lab it owed.
 failed=0
 show_group() {
@@ -105,7 +132,11 @@ show_group() {
 	shift
 	rc=interrupted secs='?'
 	[ -s "$out/$group.rc" ] && read -r rc secs < "$out/$group.rc"
-	echo "======== VM $group: guest.sh $* (vmrun exit $rc, ${secs}s) ========"
+	if [ "$group" = S ]; then
+		echo "======== VM S: sd-test.sh, systemd as PID 1 (vmrun exit $rc, ${secs}s) ========"
+	else
+		echo "======== VM $group: guest.sh $* (vmrun exit $rc, ${secs}s) ========"
+	fi
 	while IFS= read -r line; do
 		case $line in
 		"@@RESULT "*) echo "${line#@@RESULT }" >> "$out/$group.results" ;;
@@ -136,10 +167,21 @@ for g in A B; do
 	pids+=($!)
 	[ "$par" -ge 2 ] || wait $!
 done
+if [ -n "$labs_s" ]; then
+	# The systemd VM takes the slot of whichever VM finishes first: never more than
+	# $par at once.
+	[ "$par" -ge 2 ] && [ ${#pids[@]} -ge 2 ] && wait -n "${pids[@]}"
+	boot_sd &
+	pids+=($!)
+	[ "$par" -ge 2 ] || wait $!
+fi
 wait
 pids=()
 shown=1
 [ -n "$labs_a" ] && show_group A $labs_a
 [ -n "$labs_b" ] && show_group B $labs_b
-echo "vm: $(echo $want | wc -w) tests in $(($(date +%s) - t0))s (kernel $kver, TCG, parallel=$par)"
+[ -n "$labs_s" ] && show_group S $SD_CHECKS
+n=$(echo $want | wc -w)
+[ -n "$labs_s" ] && n=$((n + $(echo $SD_CHECKS | wc -w) - 1))
+echo "vm: $n tests in $(($(date +%s) - t0))s (kernel $kver, TCG, parallel=$par)"
 exit $failed

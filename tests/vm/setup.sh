@@ -69,4 +69,6 @@ KVER=$(ls kpkg/lib/modules | head -1)
 	bbpkg/bin/busybox depmod -b "$CACHE/kpkg" "$KVER"
 
 LVS_VM_CACHE=$CACHE "$HERE/build-initramfs.sh"
+# The systemd variant (vmrun-sd.sh, sd-test.sh); vmrun.sh also rebuilds it when init-sd changes.
+LVS_VM_CACHE=$CACHE INIT_SRC=$HERE/init-sd INITRD_NAME=initramfs-sd.cpio.gz "$HERE/build-initramfs.sh"
 echo "vm setup: ready in $(($(date +%s) - t0))s: kernel $KVER in $CACHE"

@@ -22,6 +22,14 @@
 #   VMRUN_RUNDIR   where job directories are created (default $LVS_VM_CACHE/runs)
 #   VMRUN_APPEND   extra kernel command line
 #   VMRUN_PASSENV  names of further variables to export into the job (LVS_* always are)
+#   VMRUN_SYSTEMD=1  boot the host's systemd as PID 1 (init-sd, initramfs-sd.cpio.gz; see
+#                  vmrun-sd.sh): the script runs as vmrun-job.service once vmtest.target
+#                  (instead of multi-user.target) is reached. With it:
+#     VMRUN_ROOT        a directory copied over the guest root before systemd starts
+#     VMRUN_UNITS       unit files copied into the guest's /etc/systemd/system
+#     VMRUN_BOOT_UNITS  unit names vmtest.target wants (started at boot, before the job)
+#     VMRUN_MASK        units to mask (default: SD_MASK below, the slow and useless ones)
+#     VMRUN_SD_ARGS     extra systemd.* kernel parameters
 # Inside the guest: $VMRUN_GUEST=1, /vmrun is the job directory (writable, visible on the
 # host), cwd is the caller's cwd, the host's / is visible at the same paths.
 set -u
@@ -41,6 +49,13 @@ script=$1
 shift
 [ -r "$script" ] || { err "cannot read $script"; exit 2; }
 command -v "$QEMU" >/dev/null || { err "$QEMU not found (run tests/vm/setup.sh)"; exit 125; }
+SD=${VMRUN_SYSTEMD:-0}
+if [ "$SD" = 1 ]; then
+	INITRD=initramfs-sd.cpio.gz
+	export INIT_SRC=$HERE/init-sd INITRD_NAME=$INITRD
+else
+	INITRD=initramfs.cpio.gz
+fi
 # A changed init rebuilds the initramfs (a second or so); a missing cache is an error.
 LVS_VM_CACHE=$CACHE "$HERE/build-initramfs.sh" >&2 || exit 125
 KVER=$(cat "$CACHE/kver" 2>/dev/null)
@@ -48,7 +63,7 @@ MODDIR=$CACHE/kpkg/lib/modules/$KVER
 # The uncompressed ELF vmlinux boots through the PVH entry, ~2.6 s faster under TCG.
 KERNEL=$CACHE/vmlinux
 [ -f "$KERNEL" ] || KERNEL=$CACHE/vmlinuz
-[ -n "$KVER" ] && [ -f "$KERNEL" ] && [ -f "$CACHE/initramfs.cpio.gz" ] ||
+[ -n "$KVER" ] && [ -f "$KERNEL" ] && [ -f "$CACHE/$INITRD" ] ||
 	{ err "kernel/initramfs missing in $CACHE (run tests/vm/setup.sh)"; exit 125; }
 
 # auto: KVM only if /dev/kvm is usable and the CPU advertises VMX/SVM; if the KVM guest is
@@ -105,6 +120,17 @@ q() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 
 append="console=ttyS0 loglevel=6 panic=-1 oops=panic rdinit=/init tsc=reliable"
 append+=" vmrun_moddir=$MODDIR vmrun_modules=$MODULES vmrun_timeout=$TMO"
+if [ "$SD" = 1 ]; then
+	mkdir -p "$job/units" || exit 125
+	for f in ${VMRUN_UNITS:-}; do cp "$f" "$job/units/" || exit 2; done
+	for u in ${VMRUN_BOOT_UNITS:-}; do echo "$u"; done > "$job/units/boot.list"
+	if [ -n "${VMRUN_ROOT:-}" ]; then cp -a "$VMRUN_ROOT" "$job/root" || exit 2; fi
+	# Measured under TCG: these cost boot time and do nothing for a test (the reference's list).
+	SD_MASK=${VMRUN_MASK-systemd-timesyncd.service timers.target systemd-journald-audit.socket proc-sys-fs-binfmt_misc.automount modprobe@.service dev-hugepages.mount sys-kernel-debug.mount sys-kernel-tracing.mount sys-kernel-config.mount sys-fs-fuse-connections.mount systemd-sysusers.service systemd-random-seed.service systemd-journal-flush.service systemd-update-utmp.service systemd-remount-fs.service systemd-modules-load.service}
+	append+=" systemd.unit=vmtest.target systemd.log_target=console systemd.show_status=1"
+	append+=" systemd.journald.forward_to_console=0"
+	append+=" vmrun_mask=$(echo $SD_MASK | tr ' ' ,) ${VMRUN_SD_ARGS:-}"
+fi
 append+=" ${VMRUN_APPEND:-}"
 
 run_vm() { # run_vm ACCEL PROBE -> sets qrc
@@ -116,7 +142,7 @@ run_vm() { # run_vm ACCEL PROBE -> sets qrc
 	timeout --kill-after=10 $((TMO + BOOT_TMO)) "$QEMU" \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-M pc "${accel[@]}" -smp "$SMP" -m "$MEM" \
-		-kernel "$KERNEL" -initrd "$CACHE/initramfs.cpio.gz" -append "$append" \
+		-kernel "$KERNEL" -initrd "$CACHE/$INITRD" -append "$append" \
 		-chardev file,id=con,path="$job/console.log" -serial chardev:con \
 		-chardev stdio,id=out,signal=off -serial chardev:out \
 		-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \

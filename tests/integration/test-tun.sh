@@ -1,0 +1,121 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# mode = tun on a kernel without IP-in-IP support (issue 5, done-when 1): a
+# config with a DR group and a TUN group makes apply exit 3 with one line on
+# stderr that names the missing module / config option, and nothing changes,
+# the DR group's VIPs and ARP sysctls included; no journal is left, so
+# revert is a no-op. On a kernel that has ipip (the VM) the negative part is
+# skipped: the VM's tun lab covers that kernel.
+
+. "$(dirname "$0")/lib.sh"
+set -u -o pipefail
+
+lvst_require_root
+lvst_require_agent
+lab_new || { fail setup "could not build the rs/peer namespaces"; exit 1; }
+
+CONF=$TDIR/agent.conf
+cat >"$CONF" <<EOF2
+[agent]
+arp_ignore = 1
+arp_announce = 2
+
+[vip web]
+address = 198.51.100.10 2001:db8:100::1
+
+[vip tunnelled]
+mode = tun
+address = 203.0.113.10
+EOF2
+CONF6=$TDIR/agent6.conf
+cat >"$CONF6" <<EOF2
+[vip web]
+address = 198.51.100.10
+
+[vip tunnelled6]
+mode = tun
+address = 2001:db8:200::10
+EOF2
+
+# Does this kernel have ipip? Asking in a scratch namespace is the only
+# reliable way (it may be a module that the request loads).
+ns_new probe
+if in_ns probe ip link add lvstprobe type ipip 2>/dev/null; then
+	skip "no-ipip" "this kernel has ipip (creating an ipip link works): the negative test needs a kernel without it; the VM tun lab tests this kernel"
+	have_ipip=1
+else
+	have_ipip=0
+fi
+if in_ns probe ip link add lvstprobe6 type ip6tnl 2>/dev/null; then
+	have_ip6tnl=1
+else
+	have_ip6tnl=0
+fi
+
+for case in 4 6; do
+	if [ "$case" = 4 ]; then
+		[ "$have_ipip" = 1 ] && continue
+		conf=$CONF module='CONFIG_NET_IPIP' mod='ipip' name=tunnelled
+	else
+		if [ "$have_ip6tnl" = 1 ]; then
+			skip "no-ip6tnl" "this kernel has ip6_tunnel"
+			continue
+		fi
+		conf=$CONF6 module='CONFIG_IPV6_TUNNEL' mod='ip6_tunnel' name=tunnelled6
+	fi
+	snapshot rs >"$TDIR/before"
+	agent_run rs -c "$conf" apply
+	assert_rc "ipv$case: apply exits 3" 3
+	first=$(head -n1 <<<"$ERR")
+	assert_match "ipv$case: first stderr line names the missing support" \
+		"^lvs-rs-agent: this kernel lacks .*tunnel support \\($module / module $mod\\) needed by vip \"$name\" mode = tun$" \
+		"$first"
+	assert_eq "ipv$case: exactly one stderr line" 1 "$(grep -c . <<<"$ERR")"
+	assert_snapshot "ipv$case: kernel state unchanged" rs "$TDIR/before"
+	if [ -e "$STATE" ]; then
+		fail "ipv$case: no journal left" "$STATE exists: $(head -c 300 "$STATE")"
+	else
+		pass "ipv$case: no journal left"
+	fi
+	agent_run rs -c "$conf" revert
+	assert_rc "ipv$case: revert is a no-op (exit 0)" 0
+	assert_eq "ipv$case: revert prints no change" "" "$(grep '^[-+~]' <<<"$OUT")"
+	assert_snapshot "ipv$case: kernel state unchanged after revert" rs "$TDIR/before"
+	# --json carries the same single error.
+	agent_run rs -c "$conf" --json apply
+	assert_rc "ipv$case: apply --json exits 3" 3
+	if "$PYTHON" -c '
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["ok"] is False and d["changed"] is False, d
+assert "lacks" in d["error"] and sys.argv[2] in d["error"], d["error"]
+assert d["changes"] == [], d["changes"]
+' "$OUT" "$mod" 2>"$TDIR/.py"; then
+		pass "ipv$case: JSON error, no changes"
+	else
+		fail "ipv$case: JSON error, no changes" "$(cat "$TDIR/.py")"
+	fi
+	assert_snapshot "ipv$case: kernel state unchanged after apply --json" rs "$TDIR/before"
+done
+
+agent_run rs -c "$CONF" check-config
+assert_rc "check-config accepts the tun group" 0
+
+# Not vacuous: without its TUN group the same config does change this
+# namespace (ARP sysctls, VIPs), so "unchanged" above means rolled back or
+# never started, not "nothing to do".
+sed '/^\[vip tunnelled\]/,$d' "$CONF" >"$TDIR/dr.conf"
+snapshot rs >"$TDIR/before"
+agent_run rs -c "$TDIR/dr.conf" apply
+assert_rc "the DR part alone applies" 0
+if snapshot_diff "$TDIR/before" <(snapshot rs) >/dev/null; then
+	fail "the DR part alone changes the namespace" "snapshot unchanged"
+else
+	pass "the DR part alone changes the namespace"
+fi
+agent_run rs -c "$TDIR/dr.conf" revert
+assert_rc "DR revert" 0
+assert_snapshot "DR revert restores" rs "$TDIR/before"
+
+lvst_done

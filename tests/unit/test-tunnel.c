@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#define _GNU_SOURCE /* unshare */
+/*
+ * tunnel/: the steps of a tunnel device, the conf/all/rp_filter rule, the
+ * effective rp_filter check and the link kind, against a real kernel in a
+ * private network namespace (unshare), never the host's.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "netconf/netconf.h"
+#include "tunnel/tunnel.h"
+
+static bool have_netns;
+
+static void test_dev_steps(void **state)
+{
+	struct step s[TUNNEL_DEV_STEPS];
+
+	assert_int_equal(tunnel_dev_steps("tunl0", true, 2, s), 2);
+	assert_ptr_equal(s[0].ops, &tunnel_link_ops);
+	assert_string_equal(s[0].target, "tunl0");
+	assert_string_equal(s[0].want, "up");
+	assert_int_equal(s[0].order, STEP_ORDER_TUNNEL);
+	assert_ptr_equal(s[1].ops, &netconf_sysctl_ops);
+	assert_string_equal(s[1].target, "net/ipv4/conf/tunl0/rp_filter");
+	assert_string_equal(s[1].want, "2");
+	/* The device's sysctl exists only once the device does. */
+	assert_true(s[1].order > s[0].order && s[1].order < STEP_ORDER_VIP);
+	/* IPv6: no rp_filter. */
+	assert_int_equal(tunnel_dev_steps("ip6tnl0", false, 0, s), 1);
+	assert_string_equal(s[0].target, "ip6tnl0");
+	assert_string_equal(tunnel_fallback_kind("tunl0"), "ipip");
+	assert_string_equal(tunnel_fallback_kind("ip6tnl0"), "ip6tnl");
+	assert_null(tunnel_fallback_kind("eth0"));
+	assert_non_null(strstr(tunnel_support_name("tunl0"), "CONFIG_NET_IPIP / module ipip"));
+	assert_non_null(strstr(tunnel_support_name("ip6tnl0"),
+			       "CONFIG_IPV6_TUNNEL / module ip6_tunnel"));
+}
+
+static void set_all(int v)
+{
+	char val[8];
+
+	snprintf(val, sizeof(val), "%d", v);
+	assert_int_equal(netconf_sysctl_write(NULL, TUNNEL_ALL_RP_FILTER, val), 0);
+}
+
+/* conf/all/rp_filter: lowered only when above, and only to the target. */
+static const struct {
+	int all, target;
+	const char *journal_prior;
+	int ret;
+} all_rows[] = {
+	{ 1, 0, NULL, 1 },  /* above: lower to 0 */
+	{ 2, 0, NULL, 1 },
+	{ 0, 0, NULL, 0 },  /* not above: no step */
+	{ 1, 2, NULL, 0 },  /* max(1, 2) = 2 is loose already */
+	{ 2, 2, NULL, 0 },
+	{ 0, 0, "1", 1 },   /* an earlier apply lowered it from 1: keep it */
+	{ 0, 0, "0", 0 },   /* it was not above: nothing to keep */
+	{ 0, 2, "1", 0 },   /* target raised to 2: 1 is fine, revert restores it */
+};
+
+static void test_all_step(void **state)
+{
+	if (!have_netns)
+		skip();
+	for (size_t i = 0; i < sizeof(all_rows) / sizeof(all_rows[0]); i++) {
+		struct step s;
+		char want[8];
+
+		set_all(all_rows[i].all);
+		assert_int_equal(tunnel_all_rp_filter_step(all_rows[i].target,
+							   all_rows[i].journal_prior, &s),
+				 all_rows[i].ret);
+		if (!all_rows[i].ret)
+			continue;
+		snprintf(want, sizeof(want), "%d", all_rows[i].target);
+		assert_string_equal(s.target, TUNNEL_ALL_RP_FILTER);
+		assert_string_equal(s.want, want);
+		assert_ptr_equal(s.ops, &netconf_sysctl_ops);
+	}
+}
+
+static const struct check *find(const struct checklist *l, const char *subject)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].subject, subject) == 0)
+			return &l->v[i];
+	return NULL;
+}
+
+/* Effective = max(all, dev), checked here on lo (no tunl0 in this kernel). */
+static const struct {
+	int all, dev, target;
+	bool ok;
+	const char *found, *why;
+} check_rows[] = {
+	{ 0, 0, 0, true, "0 (all=0, lo=0)", "" },
+	{ 1, 0, 0, false, "1 (all=1, lo=0)", "strict reverse-path filtering drops them" },
+	{ 0, 1, 2, false, "1 (all=0, lo=1)", "route back is via eth0" },
+	{ 1, 2, 2, true, "2 (all=1, lo=2)", "" },
+	{ 2, 0, 0, false, "2 (all=2, lo=0)", "loose reverse-path filtering" },
+};
+
+static void test_check(void **state)
+{
+	const char *devs[] = { "lo", "ip6tnl0", "nosuchdev0" };
+	struct netconf *nc = NULL;
+
+	if (!have_netns)
+		skip();
+	assert_int_equal(netconf_open(&nc), 0);
+	for (size_t i = 0; i < sizeof(check_rows) / sizeof(check_rows[0]); i++) {
+		struct checklist l = { 0 };
+		const struct check *c;
+		char val[8];
+
+		set_all(check_rows[i].all);
+		snprintf(val, sizeof(val), "%d", check_rows[i].dev);
+		assert_int_equal(netconf_sysctl_write(nc, "net/ipv4/conf/lo/rp_filter", val), 0);
+		assert_int_equal(tunnel_check(nc, devs, 3, check_rows[i].target, &l), 0);
+		/* lo and the missing device; ip6tnl0 has no rp_filter. */
+		assert_int_equal(l.n, 2);
+		c = find(&l, "rp_filter lo (effective)");
+		assert_non_null(c);
+		assert_int_equal(c->ok, check_rows[i].ok);
+		assert_string_equal(c->found, check_rows[i].found);
+		assert_non_null(strstr(c->why, check_rows[i].why));
+		c = find(&l, "rp_filter nosuchdev0 (effective)");
+		assert_non_null(c);
+		assert_false(c->ok);
+		checklist_done(&l);
+	}
+	netconf_close(nc);
+}
+
+/* The link kind: observe, up/down, and the probe on this kernel. */
+static void test_link(void **state)
+{
+	struct netconf *nc = NULL;
+	struct step s = { .ops = &tunnel_link_ops }, t = { .ops = &tunnel_link_ops };
+	struct step *v[] = { &s, &t };
+	int res[2], r;
+
+	if (!have_netns)
+		skip();
+	assert_int_equal(netconf_open(&nc), 0);
+	strcpy(s.target, "lo");
+	strcpy(t.target, "nosuchdev0");
+	assert_int_equal(tunnel_link_ops.observe(nc, v, 2), 0);
+	assert_string_equal(s.now, "down");
+	assert_string_equal(t.now, "absent");
+	strcpy(s.want, "up");
+	assert_int_equal(tunnel_link_ops.change(nc, v, 1, STEP_WANT, res), 0);
+	assert_int_equal(tunnel_link_ops.observe(nc, v, 1), 0);
+	assert_string_equal(s.now, "up");
+	strcpy(s.prior, "down");
+	assert_int_equal(tunnel_link_ops.change(nc, v, 1, STEP_PRIOR, res), 0);
+	assert_int_equal(tunnel_link_ops.observe(nc, v, 1), 0);
+	assert_string_equal(s.now, "down");
+	/* A device that is not a fallback tunnel is never created. */
+	strcpy(t.want, "up");
+	assert_int_equal(tunnel_link_ops.change(nc, &v[1], 1, STEP_WANT, res), -ENODEV);
+	assert_non_null(strstr(netconf_error(nc), "creates only the fallback"));
+	/* This development kernel has no ipip: the probe says so. */
+	r = tunnel_probe(nc, "tunl0");
+	if (r == 0) {
+		netconf_close(nc);
+		skip(); /* a kernel with ipip (the VM tests it) */
+	}
+	assert_int_equal(r, -EOPNOTSUPP);
+	assert_int_equal(tunnel_link_ops.observe(nc, &v[1], 1), 0);
+	netconf_close(nc);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dev_steps),
+		cmocka_unit_test(test_all_step),
+		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_link),
+	};
+
+	have_netns = unshare(CLONE_NEWNET) == 0;
+	if (!have_netns)
+		fprintf(stderr, "test-tunnel: unshare(CLONE_NEWNET): %s: kernel tests skipped\n",
+			strerror(errno));
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,240 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# sd-guest.sh - runs in the VM as vmrun-job.service, with the host's systemd as PID 1
+# (tests/vm/sd-test.sh prepared the guest root: /usr/sbin/lvs-rs-agent, the unit from
+# systemd/ installed and enabled, /etc/lvs-rs-agent/agent.conf with an IPv4 and an IPv6
+# VIP, and a sysctl.d file that sets arp_ignore=0 and arp_announce=1 for conf/all).
+# Prints "@@RESULT PASS: vm-systemd-NAME" / "@@RESULT FAIL: vm-systemd-NAME: reason".
+U=lvs-rs-agent.service
+CONF=/etc/lvs-rs-agent/agent.conf
+STATE=/run/lvs-rs-agent/state
+PY=/usr/bin/python3
+V4=${LVS_SD_V4:-192.0.2.10}
+V6=${LVS_SD_V6:-2001:db8::10}
+V4B=${LVS_SD_V4B:-198.51.100.10}
+T0=$(cut -d' ' -f1 /proc/uptime)
+failed=0
+why=""
+
+say() { echo "[vm-systemd] $*"; }
+bad() { why="${why:+$why; }$*"; say "  not ok: $*"; }
+# result NAME: report the checks since the last result, then start afresh
+result() {
+	if [ -z "$why" ]; then
+		echo "@@RESULT PASS: vm-systemd-$1"
+	else
+		echo "@@RESULT FAIL: vm-systemd-$1: $why"
+		failed=1
+		say "journalctl -u $U:"
+		journalctl -u $U --no-pager -o short-monotonic | tail -n 40 | sed 's/^/    /'
+	fi
+	why=""
+}
+sysctl_is() { # sysctl_is KEY VALUE
+	local v
+	v=$(cat "/proc/sys/net/ipv4/conf/${1%%.*}/${1#*.}")
+	[ "$v" = "$2" ] || bad "conf/$1 is $v, expected $2"
+}
+# lo_addrs: the addresses on lo as "ADDR/PREFIX" lines, sorted
+lo_addrs() {
+	ip -j addr show dev lo | $PY -c 'import json, sys
+for i in json.load(sys.stdin):
+    for a in i.get("addr_info", []):
+        print("%s/%s" % (a["local"], a["prefixlen"]))' | sort
+}
+has() { lo_addrs | grep -qxF "$1" || bad "$1 not on lo"; }
+hasnt() { ! lo_addrs | grep -qxF "$1" || bad "$1 still on lo"; }
+mono() { systemctl show -P "$2" "$1"; }
+# snapshot: every address on every link and every arp_* sysctl (for "revert exact")
+snapshot() {
+	ip -j addr | $PY -c 'import json, sys
+for i in json.load(sys.stdin):
+    for a in i.get("addr_info", []):
+        print(i["ifname"], a["local"], a["prefixlen"], a.get("scope"))' | sort
+	grep -H . /proc/sys/net/ipv4/conf/*/arp_* | sort
+}
+
+say "uptime at job start ${T0}s; PID 1 is $(cat /proc/1/comm); $(systemctl --version | head -1)"
+say "system state: $(systemctl is-system-running 2>&1)"
+systemctl --failed --no-legend --no-pager | sed 's/^/  failed unit: /'
+
+# ---- 1. started at boot, applied, after systemd-sysctl ----
+say "== boot"
+st=$(systemctl is-active $U)
+[ "$st" = active ] || bad "$U is $st after boot"
+en=$(systemctl is-enabled $U 2>&1)
+[ "$en" = enabled ] || bad "$U is-enabled says $en"
+[ -L /etc/systemd/system/multi-user.target.wants/$U ] || bad "no multi-user.target.wants/$U link"
+rc=$(systemctl show -P ExecMainStatus $U)
+[ "$rc" = 0 ] || bad "ExecStart exit status $rc"
+systemctl status $U --no-pager -l 2>&1 | sed 's/^/  /'
+lo_addrs | sed 's/^/  lo: /'
+has "$V4/32"
+has "$V6/128"
+for k in all.arp_ignore lo.arp_ignore; do sysctl_is $k 1; done
+for k in all.arp_announce lo.arp_announce; do sysctl_is $k 2; done
+# systemd-sysctl applied 90-lvs-test.conf (arp_ignore=0, arp_announce=1) at boot, and
+# finished before the agent started: so the values above are the agent's, and they won.
+sres=$(systemctl show -P Result systemd-sysctl.service)
+[ "$sres" = success ] || bad "systemd-sysctl.service result: $sres"
+s_end=$(mono systemd-sysctl.service ExecMainExitTimestampMonotonic)
+a_start=$(mono $U ExecMainStartTimestampMonotonic)
+say "systemd-sysctl exited at ${s_end}us, the agent started at ${a_start}us (monotonic)"
+[ -n "$s_end" ] && [ -n "$a_start" ] && [ "$s_end" -gt 0 ] && [ "$s_end" -le "$a_start" ] ||
+	bad "systemd-sysctl did not finish before the agent started ($s_end > $a_start)"
+npa=$(systemctl show -P ActiveEnterTimestampMonotonic network-pre.target)
+a_end=$(mono $U ExecMainExitTimestampMonotonic)
+say "network-pre.target reached at ${npa}us, the agent finished at ${a_end}us"
+[ -n "$npa" ] && [ "$npa" -gt 0 ] && [ "$a_end" -le "$npa" ] ||
+	bad "network-pre.target ($npa) was not reached after the agent finished ($a_end)"
+result boot
+
+# ---- 2. the agent's own process: uid, capabilities, seccomp, mounts ----
+# The oneshot's process is gone once it has run, so we make it wait: this script holds
+# the agent's lock (fcntl, like the agent itself), `systemctl reload` starts the agent
+# (ExecReload=apply) in the unit's sandbox, and it polls for the lock for up to 10 s.
+# Meanwhile we read /proc/PID/status and mountinfo of that very process (after its own
+# capability drop, which happens before it takes the lock), then let it go.
+say "== sandbox of the running agent"
+flag=/run/sd-guest.locked
+rm -f $flag
+if [ ! -e $STATE.lock ]; then
+	bad "no $STATE.lock after boot"
+else
+	$PY -c 'import fcntl, os, sys, time
+f = open(sys.argv[1], "r+")
+fcntl.lockf(f, fcntl.LOCK_EX)
+open(sys.argv[2], "w").close()
+t = time.time()
+while os.path.exists(sys.argv[2]) and time.time() - t < 20:
+    time.sleep(0.05)' $STATE.lock $flag &
+	lockpid=$!
+	for _ in $(seq 100); do [ -e $flag ] && break; sleep 0.05; done
+	[ -e $flag ] || bad "could not take the agent's lock"
+	systemctl reload --no-block $U
+	pid=""
+	for _ in $(seq 100); do
+		pid=$(pgrep -x lvs-rs-agent | head -1)
+		[ -n "$pid" ] && break
+		sleep 0.05
+	done
+	if [ -z "$pid" ]; then
+		bad "no lvs-rs-agent process appeared after systemctl reload"
+	else
+		st=$(grep -E '^(Uid|Gid|Groups|CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):' /proc/$pid/status)
+		mi=$(cat /proc/$pid/mountinfo)
+		cg=$(cat /proc/$pid/cgroup)
+		cmd=$(tr '\0' ' ' < /proc/$pid/cmdline)
+	fi
+	rm -f $flag
+	wait $lockpid
+	if [ -n "$pid" ]; then
+		say "PID $pid: $cmd($cg)"
+		echo "$st" | sed 's/^/  /'
+		uids=$(echo "$st" | awk '$1 == "Uid:" { print $2, $3, $4, $5 }')
+		set -- $uids
+		[ $# = 4 ] && [ "$1" != 0 ] && [ "$1" = "$2" ] && [ "$1" = "$3" ] && [ "$1" = "$4" ] ||
+			bad "Uid (real, effective, saved, fs) is '$uids', expected one non-root uid"
+		dyn=$(getent passwd "$1" | cut -d: -f1)
+		say "uid $1 is '${dyn:-?}' (DynamicUser)"
+		[ "$1" -ge 61184 ] && [ "$1" -le 65519 ] || bad "uid $1 is not a dynamic uid (61184-65519)"
+		# CAP_NET_ADMIN is bit 12: 0x1000
+		for c in CapEff CapPrm CapBnd; do
+			v=$(echo "$st" | awk -v c="$c:" '$1 == c { print $2 }')
+			[ "$v" = 0000000000001000 ] || bad "$c is $v, expected 0000000000001000 (CAP_NET_ADMIN only)"
+		done
+		v=$(echo "$st" | awk '$1 == "NoNewPrivs:" { print $2 }')
+		[ "$v" = 1 ] || bad "NoNewPrivs is $v"
+		v=$(echo "$st" | awk '$1 == "Seccomp:" { print $2 }')
+		[ "$v" = 2 ] || bad "Seccomp is $v, expected 2 (filter)"
+		# ProtectKernelTunables=yes + ReadWritePaths=/proc/sys/net: /proc/sys read-only,
+		# /proc/sys/net writable (mountinfo field 5 is the mount point, 6 its options).
+		ro=$(echo "$mi" | awk '$5 == "/proc/sys" { print $6 }' | tail -1)
+		rw=$(echo "$mi" | awk '$5 == "/proc/sys/net" { print $6 }' | tail -1)
+		say "in the agent's mount namespace: /proc/sys ${ro:-not a mount}, /proc/sys/net ${rw:-not a mount}"
+		case ,$ro, in *,ro,*) ;; *) bad "/proc/sys is not read-only for the agent ($ro)" ;; esac
+		case ,$rw, in *,rw,*) ;; *) bad "/proc/sys/net is not writable for the agent ($rw)" ;; esac
+	fi
+	for _ in $(seq 200); do
+		systemctl list-jobs --no-legend 2>/dev/null | grep -q " $U " || break
+		sleep 0.1
+	done
+	r=$(systemctl show -P Result $U)
+	[ "$r" = success ] && [ "$(systemctl is-active $U)" = active ] ||
+		bad "the reload held on the lock did not end well (Result=$r)"
+fi
+result sandbox
+
+# ---- 3. reload after a config edit reconciles ----
+say "== reload after adding $V4B to $CONF"
+printf '\n[vip added]\naddress = %s\n' "$V4B" >> $CONF
+hasnt "$V4B/32"		# else the reload check below would prove nothing
+if systemctl reload $U; then
+	has "$V4B/32"
+	has "$V4/32"
+	has "$V6/128"
+	[ "$(systemctl is-active $U)" = active ] || bad "not active after reload"
+else
+	bad "systemctl reload failed"
+fi
+journalctl -u $U --no-pager -o cat | tail -n 3 | sed 's/^/  journal: /'
+result reload
+
+# ---- 4. restart keeps the journal ----
+say "== restart"
+if systemctl restart $U; then
+	if [ -s $STATE ]; then
+		ls -lnd /run/lvs-rs-agent | sed 's/^/  /'
+		ls -lnL /run/lvs-rs-agent/ | sed 's/^/  /'
+		owner=$(stat -c %u $STATE)
+		[ "$owner" != 0 ] || bad "$STATE is owned by root"
+		for a in "$V4" "$V6" "$V4B"; do grep -qF "$a" $STATE || bad "$a not in the journal"; done
+		# The journal after restart must hold the boot-time priors (sysctl.d values),
+		# not the agent's own values: revert ran before the new apply.
+		$PY -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+pr = {j["target"]: j["prior"] for j in d.get("steps", []) if j.get("kind") == "sysctl"}
+print("  journal priors:", pr)
+ok = pr.get("net/ipv4/conf/all/arp_ignore") == "0" and pr.get("net/ipv4/conf/all/arp_announce") == "1"
+sys.exit(0 if ok else 1)' $STATE || bad "the journal's priors are not the sysctl.d values"
+		# Not a check of the unit (the agent's business): can root read it by hand?
+		out=$(/usr/sbin/lvs-rs-agent status 2>&1)
+		r=$?
+		say "info: \`lvs-rs-agent status\` as root by hand: exit $r: $(echo "$out" | tail -n 2 | tr '\n' ' ')"
+	else
+		bad "no journal $STATE after restart"
+	fi
+	has "$V4/32"; has "$V6/128"; has "$V4B/32"
+	sysctl_is all.arp_ignore 1
+else
+	bad "systemctl restart failed"
+fi
+result restart
+
+# ---- 5. stop reverts exactly ----
+say "== stop"
+if systemctl stop $U; then
+	st=$(systemctl is-active $U)
+	[ "$st" = inactive ] || bad "$U is $st after stop"
+	lo_addrs | sed 's/^/  lo: /'
+	got=$(lo_addrs | tr '\n' ' ')
+	[ "$got" = "127.0.0.1/8 ::1/128 " ] || bad "lo has '$got', expected only 127.0.0.1/8 ::1/128"
+	# the values of 90-lvs-test.conf and the kernel defaults
+	sysctl_is all.arp_ignore 0; sysctl_is all.arp_announce 1
+	sysctl_is lo.arp_ignore 0; sysctl_is lo.arp_announce 0
+	[ -d /run/lvs-rs-agent ] || bad "/run/lvs-rs-agent removed despite RuntimeDirectoryPreserve=yes"
+	# And once more from this reverted state: start + stop leaves the snapshot unchanged.
+	snapshot > /run/sd-snap.1
+	systemctl start $U || bad "start after stop failed"
+	has "$V4/32"
+	systemctl stop $U || bad "second stop failed"
+	snapshot > /run/sd-snap.2
+	diff -u /run/sd-snap.1 /run/sd-snap.2 > /run/sd-snap.diff ||
+		{ bad "start+stop changed the state"; sed 's/^/  /' /run/sd-snap.diff; }
+else
+	bad "systemctl stop failed"
+fi
+result stop
+
+say "job done at $(cut -d' ' -f1 /proc/uptime)s (started at ${T0}s)"
+exit $failed

@@ -1,0 +1,55 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# sd-test.sh - the unit systemd/lvs-rs-agent.service under a real systemd: boots the host's
+# systemd as PID 1 in a VM (vmrun-sd.sh) whose root has
+#   /usr/sbin/lvs-rs-agent                  a copy of $BUILD/lvs-rs-agent
+#   /etc/systemd/system/lvs-rs-agent.service  the unit, enabled with `systemctl --root`
+#   /etc/lvs-rs-agent/agent.conf            an IPv4 and an IPv6 VIP (TEST-NET)
+#   /etc/sysctl.d/90-lvs-test.conf          all.arp_ignore=0, all.arp_announce=1
+# and runs sd-guest.sh there. The VM boots vmtest.target instead of multi-user.target
+# (which would start postgresql, getty, logind ... of the host image): vmtest.target wants
+# the unit, so it starts at boot with its own ordering (After=systemd-sysctl.service,
+# Before=network-pre.target), before the test job.
+# Output: sd-guest.sh's log with "@@RESULT PASS|FAIL: vm-systemd-NAME" lines (run.sh turns
+# them into the test protocol); exit status that of vmrun.sh.
+set -u
+HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+BUILD=${BUILD:-build}
+AGENT=${LVS_AGENT:-$(readlink -f "$ROOT/$BUILD/lvs-rs-agent")}
+# LVS_SD_UNIT: boot another unit instead (negative controls)
+UNIT=${LVS_SD_UNIT:-$ROOT/systemd/lvs-rs-agent.service}
+[ -x "$AGENT" ] || { echo "sd-test: $AGENT is not built" >&2; exit 2; }
+[ -r "$UNIT" ] || { echo "sd-test: $UNIT missing" >&2; exit 2; }
+
+tree=$(mktemp -d "${TMPDIR:-/tmp}/lvs-sd-root.XXXXXX") || exit 125
+trap 'rm -rf "$tree"' EXIT
+chmod 755 "$tree"
+install -D -m 0755 "$AGENT" "$tree/usr/sbin/lvs-rs-agent"
+install -D -m 0644 "$UNIT" "$tree/etc/systemd/system/lvs-rs-agent.service"
+install -d "$tree/etc/lvs-rs-agent" "$tree/etc/sysctl.d"
+cat > "$tree/etc/lvs-rs-agent/agent.conf" <<EOC
+; written by tests/vm/sd-test.sh
+[agent]
+arp_suppress = sysctl
+arp_ignore = 1
+arp_announce = 2
+
+[vip web]
+address = 192.0.2.10 2001:db8::10
+EOC
+cat > "$tree/etc/sysctl.d/90-lvs-test.conf" <<EOC
+# written by tests/vm/sd-test.sh: applied by systemd-sysctl at boot, before the agent,
+# which must win; revert must restore these values.
+net.ipv4.conf.all.arp_ignore = 0
+net.ipv4.conf.all.arp_announce = 1
+EOC
+# A real `systemctl enable` into the tree: the [Install] section decides the link.
+# (It warns that the tree has no multi-user.target: the tree holds only our files.)
+systemctl --root="$tree" enable lvs-rs-agent.service 2>&1 | grep -v 'non-existent unit' |
+	sed 's/^/sd-test: /'
+[ -L "$tree/etc/systemd/system/multi-user.target.wants/lvs-rs-agent.service" ] ||
+	{ echo "sd-test: systemctl --root enable made no multi-user.target.wants link" >&2; exit 2; }
+
+VMRUN_ROOT=$tree VMRUN_BOOT_UNITS=lvs-rs-agent.service VMRUN_MODULES='' \
+	"$HERE/vmrun-sd.sh" "$HERE/sd-guest.sh"

@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * TUN mode: the "link" step kind for the tunnel devices, their rp_filter
+ * steps, the support probe and the effective rp_filter check.
+ */
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tunnel.h"
+#include "../netconf/netconf.h"
+
+#define WHY_RP_FILTER "decapsulated packets from clients arrive on %s while the route back " \
+	"is via eth0: strict reverse-path filtering drops them"
+
+struct fallback {
+	const char *dev, *kind, *support;
+};
+
+static const struct fallback fallbacks[] = {
+	{ "tunl0", "ipip", "IP-in-IP tunnel support (CONFIG_NET_IPIP / module ipip)" },
+	{ "ip6tnl0", "ip6tnl", "IPv6 tunnel support (CONFIG_IPV6_TUNNEL / module ip6_tunnel)" },
+};
+
+static const struct fallback *fallback_of(const char *dev)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(fallbacks); i++)
+		if (STREQ(fallbacks[i].dev, dev))
+			return &fallbacks[i];
+	return NULL;
+}
+
+const char *tunnel_fallback_kind(const char *dev)
+{
+	const struct fallback *f = fallback_of(dev);
+
+	return f ? f->kind : NULL;
+}
+
+const char *tunnel_support_name(const char *dev)
+{
+	const struct fallback *f = fallback_of(dev);
+
+	return f ? f->support : "tunnel support";
+}
+
+/* ---- requests */
+
+/* RTM_NEWLINK of the fallback kind on its own name; EEXIST is fine. */
+static int link_create(struct netconf *nc, const char *dev)
+{
+	/* Zeroed: attribute padding goes to the kernel as it is. */
+	char buf[256] = { 0 }, what[64];
+	const char *kind = tunnel_fallback_kind(dev);
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+	struct nlattr *info;
+	int r;
+
+	if (!kind) {
+		/* A real tunnel needs endpoints the config does not give. */
+		netconf_set_error(nc, "%s does not exist, and the agent creates only the fallback tunnel devices tunl0 and ip6tnl0",
+				  dev);
+		return -ENODEV;
+	}
+	r = netconf_fault_point(nc);
+	if (r < 0)
+		return r;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_NEWLINK;
+	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, dev);
+	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, kind);
+	mnl_attr_nest_end(nlh, info);
+	snprintf(what, sizeof(what), "RTM_NEWLINK %s kind %s", dev, kind);
+	/*
+	 * Once the module is loaded the fallback device exists in this
+	 * namespace, and asking for it by name answers EEXIST: what counts
+	 * is that it is there.
+	 */
+	r = netconf_talk(nc, nlh, what);
+	return r == -EEXIST ? 0 : r;
+}
+
+static int link_set_up(struct netconf *nc, const char *dev, bool up)
+{
+	/* Zeroed: attribute padding goes to the kernel as it is. */
+	char buf[256] = { 0 }, what[64];
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+	int r;
+
+	r = netconf_fault_point(nc);
+	if (r < 0)
+		return r;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_NEWLINK;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_flags = up ? IFF_UP : 0;
+	ifi->ifi_change = IFF_UP;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, dev);
+	snprintf(what, sizeof(what), "RTM_NEWLINK %s %s", dev, up ? "up" : "down");
+	return netconf_talk(nc, nlh, what);
+}
+
+int tunnel_probe(struct netconf *nc, const char *dev)
+{
+	return link_create(nc, dev);
+}
+
+/* ---- the "link" step kind */
+
+static bool not_up(const char *v)
+{
+	return STREQ(v, NETCONF_ABSENT) || STREQ(v, TUNNEL_DOWN);
+}
+
+static int link_observe(struct netconf *nc, struct step *const *v, size_t n)
+{
+	_cleanup_free_ struct netconf_link *links = NULL;
+	size_t n_links = 0;
+	int r;
+
+	r = netconf_dump_links(nc, &links, &n_links);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		struct step *s = v[i];
+		const char *now = NETCONF_ABSENT;
+
+		for (size_t k = 0; k < n_links; k++)
+			if (STREQ(links[k].name, s->target)) {
+				now = links[k].flags & IFF_UP ? TUNNEL_UP : TUNNEL_DOWN;
+				break;
+			}
+		/*
+		 * A fallback device outlives its last user: undoing "absent ->
+		 * up" can only bring it down. For a step that goes back to a
+		 * not-up value, absent and down are the same.
+		 */
+		if (STREQ(now, TUNNEL_DOWN) && fallback_of(s->target)) {
+			if (STREQ(s->was, NETCONF_ABSENT) ||
+			    (!not_up(s->was) && STREQ(s->prior, NETCONF_ABSENT)))
+				now = NETCONF_ABSENT;
+		}
+		r = STEP_SET(s->now, now);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int link_change_one(struct netconf *nc, const struct step *s,
+			   const char *to)
+{
+	int r;
+
+	if (STREQ(to, TUNNEL_UP)) {
+		if (STREQ(s->now, NETCONF_ABSENT)) {
+			r = link_create(nc, s->target);
+			if (r < 0)
+				return r;
+		}
+		return link_set_up(nc, s->target, true);
+	}
+	if (STREQ(to, TUNNEL_DOWN) || STREQ(to, NETCONF_ABSENT)) {
+		/* Nothing to bring down when it is not there. */
+		if (STREQ(s->now, NETCONF_ABSENT))
+			return 0;
+		return link_set_up(nc, s->target, false);
+	}
+	netconf_set_error(nc, "link %s: unknown state \"%s\"", s->target, to);
+	return -EINVAL;
+}
+
+static int link_change(struct netconf *nc, struct step *const *v, size_t n,
+		       enum step_field to, int *res)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		res[i] = link_change_one(nc, v[i], step_value(v[i], to));
+		if (res[i] < 0 && !ret)
+			ret = res[i];
+		/* The first failure's text stays in netconf_error(). */
+		if (ret < 0)
+			break;
+	}
+	return ret;
+}
+
+static void link_explain(const struct step *s, char *buf, size_t len)
+{
+	if (STREQ(s->target, "ip6tnl0"))
+		snprintf(buf, len, "the VIPs of this mode = tun group live on %s: unless it is up, "
+			 "the kernel answers the director's IPv6-in-IPv6 packets with ICMPv6 errors",
+			 s->target);
+	else
+		snprintf(buf, len, "the VIPs of this mode = tun group live on %s: unless it is up, "
+			 "the kernel drops the director's IP-in-IP packets", s->target);
+}
+
+static char link_sign(const char *from, const char *to)
+{
+	if (STREQ(from, NETCONF_ABSENT))
+		return '+';
+	if (STREQ(to, NETCONF_ABSENT))
+		return '-';
+	return '~';
+}
+
+const struct step_ops tunnel_link_ops = {
+	.kind = "link",
+	.observe = link_observe,
+	.change = link_change,
+	.explain = link_explain,
+	.sign = link_sign,
+};
+
+/* ---- steps */
+
+int tunnel_dev_steps(const char *dev, bool ipv4, int rp_filter,
+		     struct step *out)
+{
+	char path[STEP_TARGET_MAX];
+	int n = 0;
+
+	memset(out, 0, TUNNEL_DEV_STEPS * sizeof(*out));
+	out[n].ops = &tunnel_link_ops;
+	out[n].order = STEP_ORDER_TUNNEL;
+	if (STEP_SET(out[n].target, dev) < 0 || STEP_SET(out[n].want, TUNNEL_UP) < 0)
+		return -ENAMETOOLONG;
+	n++;
+	/* IPv6 has no rp_filter. */
+	if (!ipv4)
+		return n;
+	if ((size_t)snprintf(path, sizeof(path), "net/ipv4/conf/%s/rp_filter", dev) >=
+	    sizeof(path))
+		return -ENAMETOOLONG;
+	out[n].ops = &netconf_sysctl_ops;
+	out[n].order = STEP_ORDER_TUNNEL + 1;
+	if (STEP_SET(out[n].target, path) < 0)
+		return -ENAMETOOLONG;
+	snprintf(out[n].want, sizeof(out[n].want), "%d", rp_filter);
+	return ++n;
+}
+
+static bool int_above(const char *v, int limit)
+{
+	char *end;
+	long x;
+
+	if (!v || !*v)
+		return false;
+	x = strtol(v, &end, 10);
+	return !*end && x > limit;
+}
+
+int tunnel_all_rp_filter_step(int rp_filter, const char *journal_prior,
+			      struct step *out)
+{
+	int cur, r;
+
+	r = netconf_sysctl_read_int(TUNNEL_ALL_RP_FILTER, &cur);
+	if (r < 0)
+		return r;
+	if (cur <= rp_filter && !int_above(journal_prior, rp_filter))
+		return 0;
+	memset(out, 0, sizeof(*out));
+	out->ops = &netconf_sysctl_ops;
+	out->order = STEP_ORDER_TUNNEL + 1;
+	snprintf(out->target, sizeof(out->target), "%s", TUNNEL_ALL_RP_FILTER);
+	snprintf(out->want, sizeof(out->want), "%d", rp_filter);
+	return 1;
+}
+
+/* ---- verify */
+
+int tunnel_check(struct netconf *nc, const char *const *devs, size_t n,
+		 int rp_filter, struct checklist *out)
+{
+	char path[STEP_TARGET_MAX], subject[64], expected[32], found[96];
+	int all, r;
+
+	r = netconf_sysctl_read_int(TUNNEL_ALL_RP_FILTER, &all);
+	if (r < 0)
+		return r;
+	/* Not an order: 1 (strict) is the one that breaks, 2 (loose) is not. */
+	snprintf(expected, sizeof(expected), rp_filter ? "0 or %d" : "%d", rp_filter);
+	for (size_t i = 0; i < n; i++) {
+		int dev, eff;
+
+		if (STREQ(devs[i], "ip6tnl0"))
+			continue;
+		snprintf(subject, sizeof(subject), "rp_filter %s (effective)", devs[i]);
+		snprintf(path, sizeof(path), "net/ipv4/conf/%s/rp_filter", devs[i]);
+		r = netconf_sysctl_read_int(path, &dev);
+		if (r == -ENOENT) {
+			r = checklist_add(out, false, subject, expected, "device missing",
+					  "without %s the director's IP-in-IP packets are not decapsulated",
+					  devs[i]);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if (r < 0)
+			return r;
+		eff = all > dev ? all : dev;
+		snprintf(found, sizeof(found), "%d (all=%d, %s=%d)", eff, all, devs[i], dev);
+		if (eff == 0 || eff == rp_filter)
+			r = checklist_add(out, true, subject, expected, found, NULL);
+		else if (eff == 1)
+			r = checklist_add(out, false, subject, expected, found, WHY_RP_FILTER,
+					  devs[i]);
+		else
+			r = checklist_add(out, false, subject, expected, found,
+					  "rp_filter = %d is configured; loose reverse-path filtering on %s "
+					  "drops decapsulated packets from clients the RS has no route to",
+					  rp_filter, devs[i]);
+		if (r < 0)
+			return r;
+	}
+	(void)nc;
+	return 0;
+}

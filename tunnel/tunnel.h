@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * TUN mode: the tunnel device that decapsulates the director's packets
+ * (tunl0 from ipip, ip6tnl0 from ip6_tunnel), its link state, and the
+ * rp_filter policy that lets decapsulated packets from clients through.
+ */
+#ifndef LVS_TUNNEL_H
+#define LVS_TUNNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../lib/step.h"
+
+struct netconf;
+
+#define TUNNEL_UP "up"
+#define TUNNEL_DOWN "down"
+/* and NETCONF_ABSENT: no such device */
+
+/*
+ * "link": target is a device name, values "absent", "down", "up".
+ * To "up" from "absent", change() asks rtnetlink for a link of the fallback
+ * device's kind (ipip for tunl0, ip6tnl for ip6tnl0), which makes the kernel
+ * load the module; the fallback device appears with it. Other device names
+ * are never created (a real tunnel needs endpoints the agent does not know).
+ * To "absent": a fallback device cannot be deleted while its module is
+ * loaded, so the agent brings it down, and a down device then reads as
+ * "absent" for a step whose prior (or this run's start) value is "absent".
+ * Every request is one netconf_fault_point().
+ */
+extern const struct step_ops tunnel_link_ops;
+
+/* The rtnetlink kind of a fallback device: "ipip", "ip6tnl", or NULL. */
+const char *tunnel_fallback_kind(const char *dev);
+
+/*
+ * What the kernel lacks when it refuses the kind of `dev`:
+ * "IP-in-IP tunnel support (CONFIG_NET_IPIP / module ipip)".
+ */
+const char *tunnel_support_name(const char *dev);
+
+#define TUNNEL_DEV_STEPS 2
+
+/*
+ * The steps of one tunnel device: the link "up" (STEP_ORDER_TUNNEL) and, for
+ * an IPv4 device, net/ipv4/conf/DEV/rp_filter = rp_filter
+ * (STEP_ORDER_TUNNEL + 1: the file exists only once the device does).
+ * Returns the count, or -ENAMETOOLONG.
+ */
+int tunnel_dev_steps(const char *dev, bool ipv4, int rp_filter,
+		     struct step *out);
+
+#define TUNNEL_ALL_RP_FILTER "net/ipv4/conf/all/rp_filter"
+
+/*
+ * The conf/all/rp_filter step (STEP_ORDER_TUNNEL + 1), wanted only when the
+ * kernel's value is above rp_filter (then lowered to it), or when a journal
+ * says that an earlier apply lowered it from a value above rp_filter
+ * (journal_prior, NULL if none): dropping the step then would restore it.
+ * Returns 1 with *out filled, 0 for no step, or -errno reading the sysctl.
+ */
+int tunnel_all_rp_filter_step(int rp_filter, const char *journal_prior,
+			      struct step *out);
+
+/*
+ * Whether the kernel can have the fallback device `dev`, asked without
+ * changing anything but what asking implies: RTM_NEWLINK of its kind with
+ * NLM_F_CREATE | NLM_F_EXCL on its own name. A modular kernel loads the
+ * module, and the fallback device appears (down) in every namespace. One
+ * netconf_fault_point(). 0, -EOPNOTSUPP when the kernel lacks the kind,
+ * or another -errno (netconf_error() tells).
+ */
+int tunnel_probe(struct netconf *nc, const char *dev);
+
+/*
+ * verify: for each IPv4 tunnel device, the effective rp_filter
+ * max(conf/all, conf/DEV) must be 0 or rp_filter: 1 (strict) drops the
+ * decapsulated packets, and 2 (loose) is more than rp_filter = 0 allows.
+ * Appends to out.
+ * 0 or -errno.
+ */
+int tunnel_check(struct netconf *nc, const char *const *devs, size_t n,
+		 int rp_filter, struct checklist *out);
+
+#endif
