@@ -13,7 +13,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: lvs-rs-agent [OPTIONS] COMMAND\n"
-		"Prepare this host as an LVS real server (VIPs, ARP suppression), check it, undo it.\n"
+		"Prepare this host as an LVS DR or TUN real server (VIPs, ARP suppression, tunnel\n"
+		"device and rp_filter), check it, undo it.\n"
 		"\n"
 		"Commands:\n"
 		"  apply          make the kernel match the config: idempotent, all or nothing\n"
