@@ -553,3 +553,70 @@ assert_sysctl()
 		return 1
 	fi
 }
+
+# arp_senders VIP: make the RS answer the peer from the VIP twice (an echo reply
+# to the peer's ping of the VIP, then a ping of the peer from the VIP), each
+# time with an empty neighbour cache, while tcpdump in the peer namespace
+# records ARP. Prints the sender address of every ARP request the RS sent,
+# one per line, or "error: ..." when the capture or the exchange failed.
+# Uses the caller's PING (array), RS_MAC and PEER_IP, and namespaces "rs" and
+# "peer" joined by eth0. The kernel's own resolution is watched: arping would
+# bypass the arp hooks (packet sockets).
+arp_senders()
+{
+	local vip=$1 cap=$TDIR/arp.cap err=$TDIR/arp.err pid ok=0
+
+	: >"$cap"
+	: >"$err"
+	timeout 30 ip netns exec "$(ns_name peer)" \
+		tcpdump -n -e -l -i eth0 arp >"$cap" 2>"$err" &
+	pid=$!
+	bg_register "$pid"
+	for _ in $(seq 100); do
+		grep -q 'listening on' "$err" && break
+		sleep 0.05
+	done
+	if ! grep -q 'listening on' "$err"; then
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		echo "error: tcpdump did not start: $(cat "$err")"
+		return 1
+	fi
+	ip -n "$(ns_name rs)" neigh flush dev eth0
+	in_ns peer timeout 10 "${PING[@]}" -c 1 -W 3 "$vip" >/dev/null 2>&1 && ok=$((ok + 1))
+	ip -n "$(ns_name rs)" neigh flush dev eth0
+	in_ns rs timeout 10 "${PING[@]}" -c 1 -W 3 -I "$vip" "$PEER_IP" >/dev/null 2>&1 && ok=$((ok + 1))
+	sleep 0.3
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	if [ "$ok" -ne 2 ]; then
+		echo "error: only $ok of 2 echo exchanges between the VIP and the peer succeeded"
+		return 1
+	fi
+	# "12:00:00.1 RSMAC > ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806),
+	#  length 42: Request who-has 192.0.2.1 tell 192.0.2.2, length 28"
+	awk -v mac="$RS_MAC" '$2 == mac && /Request who-has/ {
+		for (i = 1; i < NF; i++)
+			if ($i == "tell") { s = $(i + 1); sub(/,$/, "", s); print s }
+	}' "$cap"
+}
+
+# assert_senders NAME WANT VIP: every ARP request the RS sent during the exchange
+# carries WANT as sender, and there was at least one.
+assert_senders()
+{
+	local name=$1 want=$2 vip=$3 s bad
+
+	s=$(arp_senders "$vip")
+	case $s in
+	error:*) fail "$name" "${s#error: }"; return 1 ;;
+	"") fail "$name" "the RS sent no ARP request during the exchange"; return 1 ;;
+	esac
+	bad=$(printf '%s\n' "$s" | grep -vxF "$want" | sort -u | tr '\n' ' ')
+	if [ -z "$bad" ]; then
+		pass "$name ($(printf '%s\n' "$s" | wc -l) requests, sender $want)"
+	else
+		fail "$name" "RS's ARP requests carried sender(s) $bad(wanted only $want); all: ${s//$'\n'/ }"
+		return 1
+	fi
+}
