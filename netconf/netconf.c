@@ -28,8 +28,15 @@
  */
 #define NC_RCVBUF (1024 * 1024)
 
-/* A dump that keeps being interrupted by concurrent changes is given up. */
-#define DUMP_TRIES 8
+/*
+ * A dump that keeps being interrupted by concurrent changes is given up after
+ * DUMP_BUDGET_MS. Interruptions come in bursts: each IPv6 address added runs
+ * a deferred DAD work item (even with IFA_F_NODAD) that bumps the address
+ * generation, so for a moment after a big batch every dump is flagged; on a
+ * loaded machine that moment can last a second or more.
+ */
+#define DUMP_BUDGET_MS 10000
+#define DUMP_PAUSE_MAX_MS 100
 
 uint32_t nc_next_seq(struct netconf *nc)
 {
@@ -443,21 +450,36 @@ static int dump_once(struct netconf *nc, uint16_t type, int family, dump_cb cb,
  * A dump that ran while the table changed is flagged NLM_F_DUMP_INTR and may
  * miss or repeat entries: start again from scratch (reset), a few times.
  */
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static int dump(struct netconf *nc, uint16_t type, int family, dump_cb cb,
 		void (*reset)(void *data), void *data, const char *what)
 {
-	int r = -EINTR;
+	int64_t start = now_ms(), pause = 1;
+	int r, tries = 0;
 
-	for (int i = 0; i < DUMP_TRIES && r == -EINTR; i++) {
+	for (;;) {
 		reset(data);
 		r = dump_once(nc, type, family, cb, data, what);
+		tries++;
+		if (r != -EINTR)
+			return r;
+		if (now_ms() - start >= DUMP_BUDGET_MS)
+			break;
+		/* Let the burst of changes pass rather than race it. */
+		nanosleep(&(struct timespec){ .tv_nsec = pause * 1000000 }, NULL);
+		if (pause < DUMP_PAUSE_MAX_MS)
+			pause *= 2;
 	}
-	if (r == -EINTR) {
-		netconf_set_error(nc, "%s: interrupted %d times by concurrent changes",
-				  what, DUMP_TRIES);
-		return -EAGAIN;
-	}
-	return r;
+	netconf_set_error(nc, "%s: interrupted %d times in %lld ms by concurrent changes",
+			  what, tries, (long long)(now_ms() - start));
+	return -EAGAIN;
 }
 
 static int grow(void **v, size_t n, size_t *cap, size_t size)
