@@ -30,6 +30,7 @@ struct steplist {
 };
 int steplist_add(struct steplist *l, const struct step *s);
 void steplist_done(struct steplist *l);
+/* The step of that kind and target; target NULL: the first of that kind. */
 struct step *steplist_find(const struct steplist *l, const struct step_ops *ops,
 			   const char *target);
 const struct step_ops *agent_ops_by_kind(const char *kind);

@@ -531,12 +531,18 @@ static int need_net_admin(const struct agent_opts *o, struct report *r,
 
 /* ---- apply and plan */
 
+/* By order class, then by kind, so each kind's actions of a class are
+ * consecutive (one change call), then as listed. */
 static int cmp_order_asc(const void *a, const void *b)
 {
 	const struct action *x = a, *y = b;
+	int k;
 
 	if (x->s->order != y->s->order)
 		return x->s->order - y->s->order;
+	k = strcmp(x->s->ops->kind, y->s->ops->kind);
+	if (k)
+		return k;
 	return (x->s > y->s) - (x->s < y->s);
 }
 
@@ -591,7 +597,7 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 	_cleanup_(netconf_closep) struct netconf *nc = NULL;
 	_cleanup_close_ int lock_fd = -1;
 	_cleanup_free_ struct action *acts = NULL;
-	_cleanup_free_ bool *stale = NULL;
+	_cleanup_free_ bool *stale = NULL, *stale_joined = NULL;
 	struct steplist want = { 0 }, all = { 0 };
 	struct journal old = { 0 }, next = { 0 };
 	const char *verb = dry_run ? "plan" : "apply";
@@ -641,7 +647,8 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 			goto oom;
 	}
 	stale = calloc(all.n + old.steps.n + 1, sizeof(*stale));
-	if (!stale)
+	stale_joined = calloc(all.n + old.steps.n + 1, sizeof(*stale_joined));
+	if (!stale || !stale_joined)
 		goto oom;
 	for (size_t i = 0; i < old.steps.n; i++) {
 		if (steplist_find(&want, old.steps.v[i].ops, old.steps.v[i].target))
@@ -690,10 +697,24 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 		for (size_t i = 0; i < all.n; i++)
 			if (!stale[i] && strcmp(all.v[i].now, all.v[i].want) != 0)
 				acts[n_acts++] = (struct action){ &all.v[i], STEP_WANT, 0, 0 };
+		/* A stale part of a whole that stays (an element of the nft
+		 * set) goes in the same call as the wanted parts: its `want`
+		 * becomes its prior value, and the final journal drops it. */
+		for (size_t i = 0; i < all.n; i++)
+			if (stale[i] && all.v[i].order < STEP_ORDER_VIP &&
+			    all.v[i].ops->transactional &&
+			    steplist_find(&want, all.v[i].ops, NULL) &&
+			    needs_restore(&all.v[i], all.v[i].prior)) {
+				memcpy(all.v[i].want, all.v[i].prior,
+				       sizeof(all.v[i].want));
+				stale_joined[i] = true;
+				acts[n_acts++] = (struct action){ &all.v[i], STEP_WANT, 0, 0 };
+			}
 		qsort(acts + a1, n_acts - a1, sizeof(*acts), cmp_order_asc);
 		a2 = n_acts;
 		for (size_t i = 0; i < all.n; i++)
-			if (stale[i] && all.v[i].order < STEP_ORDER_VIP &&
+			if (stale[i] && !stale_joined[i] &&
+			    all.v[i].order < STEP_ORDER_VIP &&
 			    needs_restore(&all.v[i], all.v[i].prior))
 				acts[n_acts++] = (struct action){ &all.v[i], STEP_PRIOR, 0, 0 };
 		qsort(acts + a2, n_acts - a2, sizeof(*acts), cmp_order_desc);

@@ -1436,4 +1436,6 @@ const struct step_ops arp_nft_ops = {
 	.change = nft_change,
 	.explain = nft_explain,
 	.sign = nft_sign,
+	/* Editing the VIPs edits the set in one nf_tables batch. */
+	.transactional = true,
 };

@@ -74,6 +74,12 @@ struct step_ops {
 	void (*explain)(const struct step *s, char *buf, size_t len);
 	/* Human verb for a change from `from` to `to`: '+', '-' or '~'. */
 	char (*sign)(const char *from, const char *to);
+	/*
+	 * The kind's objects form one whole (the nft table): while any step of
+	 * the kind is still wanted, apply removes the stale ones in the same
+	 * change call that adds the new ones, so an edit is one transaction.
+	 */
+	bool transactional;
 };
 
 const char *step_value(const struct step *s, enum step_field f);

@@ -219,8 +219,23 @@ assert_replies "no ARP reply for $V1 after apply (sysctls at 0)" none
 assert_senders "RS's ARP requests carry its own address after apply" "$RIP" "$V1"
 
 # ---- edited VIP list, rip = auto following eth0
+# `nft monitor` prints "# new generation N by process PID" after each
+# committed nf_tables batch: the edit must be one of them, holding both the
+# removal and the addition.
+in_ns rs nft monitor >"$TDIR/monitor" 2>&1 &
+MON_PID=$!
+sleep 0.5
 agent_run rs -c "$CONF2" apply --json
+sleep 0.5
+kill "$MON_PID" 2>/dev/null
+wait "$MON_PID" 2>/dev/null
 assert_rc "apply with edited VIPs exits 0" 0
+MON=$(grep -v '^$' "$TDIR/monitor")
+assert_eq "edit: one nf_tables transaction (nft monitor)" 1 \
+	"$(printf '%s\n' "$MON" | grep -c '^# new generation')"
+assert_eq "edit: that transaction removes $V2 and adds $V3" \
+	"$(printf 'create element arp lvs_rs_agent vips { %s }\ndelete element arp lvs_rs_agent vips { %s }\n# new generation\n' "$V3" "$V2" | sort)" \
+	"$(printf '%s\n' "$MON" | sed 's/^\(# new generation\).*/\1/' | sort)"
 assert_table "edited VIPs update the set" "['$V1', '$V3']" "{'eth0': '$RIP'}"
 assert_json "edit: one element added, one removed" "$OUT" \
 	'sorted((c["op"], c["target"]) for c in d["changes"] if c["kind"] == "nft") == [("+", "arp lvs_rs_agent vip '$V3'"), ("-", "arp lvs_rs_agent vip '$V2'")]'
