@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -556,11 +557,12 @@ static int cmp_order_desc(const void *a, const void *b)
  * kernel can have. Asking for its kind loads the module (the fallback device
  * appears, down, and stays: the one trace a run can leave), or tells that
  * the kernel lacks it; then nothing at all is changed, DR groups included.
- * Returns an exit code; *probed when the kernel was asked.
+ * plan (dry_run) does not ask: it looks for the module on disk and in
+ * /sys/module. Returns an exit code; *probed when the kernel was asked.
  */
 static int probe_tunnels(const struct conf *c, struct netconf *nc,
 			 const struct steplist *all, const bool *stale,
-			 struct report *r, bool *probed)
+			 bool dry_run, struct report *r, bool *probed)
 {
 	for (size_t i = 0; i < all->n; i++) {
 		const struct step *s = &all->v[i];
@@ -575,6 +577,21 @@ static int probe_tunnels(const struct conf *c, struct netconf *nc,
 			if (c->groups[g].mode == CONF_MODE_TUN &&
 			    strcmp(c->groups[g].device, s->target) == 0)
 				grp = &c->groups[g];
+		if (dry_run) {
+			/* Asking the kernel may load a module: plan only looks. */
+			struct utsname u;
+
+			k = uname(&u) < 0 ? -errno
+					  : tunnel_kernel_has(s->target, "", u.release);
+			if (k == 0) {
+				report_error(r, "this kernel lacks %s needed by vip \"%s\" mode = tun "
+					     "(no such module loaded, built in or installed): apply would fail",
+					     tunnel_support_name(s->target), grp ? grp->name : "?");
+				return AGENT_EXIT_RUNTIME;
+			}
+			/* Not known (a list unreadable): apply will ask. */
+			continue;
+		}
 		*probed = true;
 		k = tunnel_probe(nc, s->target);
 		if (k == -EOPNOTSUPP) {
@@ -659,10 +676,10 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 			goto oom;
 	}
 	k = observe_list(nc, &all);
-	if (k == 0 && !dry_run) {
+	if (k == 0) {
 		bool probed = false;
 
-		ret = probe_tunnels(c, nc, &all, stale, r, &probed);
+		ret = probe_tunnels(c, nc, &all, stale, dry_run, r, &probed);
 		if (ret)
 			goto out;
 		/* The priors are the kernel's state once the module is in. */

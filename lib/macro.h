@@ -3,6 +3,7 @@
 #ifndef LVS_LIB_MACRO_H
 #define LVS_LIB_MACRO_H
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -25,6 +26,13 @@ static inline void closep(int *fd)
 		close(*fd);
 }
 #define _cleanup_close_ _cleanup_(closep)
+
+static inline void fclosep(FILE **f)
+{
+	if (*f)
+		fclose(*f);
+}
+#define _cleanup_fclose_ _cleanup_(fclosep)
 
 /* Hand ownership on: returns the pointer and clears the variable. */
 #define TAKE_PTR(p)                                                            \

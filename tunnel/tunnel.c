@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tunnel.h"
 #include "../netconf/netconf.h"
@@ -19,12 +20,12 @@
 	"is via eth0: strict reverse-path filtering drops them"
 
 struct fallback {
-	const char *dev, *kind, *support;
+	const char *dev, *kind, *module, *support;
 };
 
 static const struct fallback fallbacks[] = {
-	{ "tunl0", "ipip", "IP-in-IP tunnel support (CONFIG_NET_IPIP / module ipip)" },
-	{ "ip6tnl0", "ip6tnl", "IPv6 tunnel support (CONFIG_IPV6_TUNNEL / module ip6_tunnel)" },
+	{ "tunl0", "ipip", "ipip", "IP-in-IP tunnel support (CONFIG_NET_IPIP / module ipip)" },
+	{ "ip6tnl0", "ip6tnl", "ip6_tunnel", "IPv6 tunnel support (CONFIG_IPV6_TUNNEL / module ip6_tunnel)" },
 };
 
 static const struct fallback *fallback_of(const char *dev)
@@ -47,6 +48,53 @@ const char *tunnel_support_name(const char *dev)
 	const struct fallback *f = fallback_of(dev);
 
 	return f ? f->support : "tunnel support";
+}
+
+/* Whether a modules.dep / modules.builtin file lists MODULE.ko[.xz|.zst|...]. */
+static int modules_list_has(const char *path, const char *module)
+{
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	char line[4096];
+	size_t len = strlen(module);
+
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char *end = strchr(line, ':'), *base;
+
+		if (end)
+			*end = '\0';
+		line[strcspn(line, "\n")] = '\0';
+		base = strrchr(line, '/');
+		base = base ? base + 1 : line;
+		if (strncmp(base, module, len) == 0 && strncmp(base + len, ".ko", 3) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int tunnel_kernel_has(const char *dev, const char *root, const char *release)
+{
+	const struct fallback *f = fallback_of(dev);
+	const char *lists[] = { "modules.builtin", "modules.dep" };
+	char path[512];
+	int r;
+
+	if (!f)
+		return -EINVAL;
+	/* Loaded, or built in with parameters (both of these have some). */
+	snprintf(path, sizeof(path), "%s/sys/module/%s", root, f->module);
+	if (access(path, F_OK) == 0)
+		return 1;
+	for (size_t i = 0; i < ARRAY_SIZE(lists); i++) {
+		if ((size_t)snprintf(path, sizeof(path), "%s/lib/modules/%s/%s", root,
+				     release, lists[i]) >= sizeof(path))
+			return -ENAMETOOLONG;
+		r = modules_list_has(path, f->module);
+		if (r)
+			return r;
+	}
+	return 0;
 }
 
 /* ---- requests */

@@ -74,6 +74,15 @@ int tunnel_all_rp_filter_step(int rp_filter, const char *journal_prior,
 int tunnel_probe(struct netconf *nc, const char *dev);
 
 /*
+ * Whether the kernel can have the fallback device `dev` without asking it
+ * (plan changes nothing, and asking may load a module): its module is
+ * loaded (ROOT/sys/module/NAME) or listed in ROOT/lib/modules/RELEASE/
+ * modules.builtin or modules.dep. 1 yes, 0 no, -errno when a list cannot be
+ * read. root is "" on a live system.
+ */
+int tunnel_kernel_has(const char *dev, const char *root, const char *release);
+
+/*
  * verify: for each IPv4 tunnel device, the effective rp_filter
  * max(conf/all, conf/DEV) must be 0 or rp_filter: 1 (strict) drops the
  * decapsulated packets, and 2 (loose) is more than rp_filter = 0 allows.

@@ -65,6 +65,14 @@ for case in 4 6; do
 		conf=$CONF6 module='CONFIG_IPV6_TUNNEL' mod='ip6_tunnel' name=tunnelled6
 	fi
 	snapshot rs >"$TDIR/before"
+	# plan does not ask the kernel (that may load a module): it looks for
+	# the module, and tells that apply would fail.
+	agent_run rs -c "$conf" plan
+	assert_rc "ipv$case: plan exits 3" 3
+	assert_match "ipv$case: plan names the missing support" \
+		"^lvs-rs-agent: this kernel lacks .*tunnel support \\($module / module $mod\\) needed by vip \"$name\" mode = tun .*apply would fail$" \
+		"$ERR"
+	assert_snapshot "ipv$case: plan changes nothing" rs "$TDIR/before"
 	agent_run rs -c "$conf" apply
 	assert_rc "ipv$case: apply exits 3" 3
 	first=$(head -n1 <<<"$ERR")

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -43,6 +44,58 @@ static void test_dev_steps(void **state)
 	assert_non_null(strstr(tunnel_support_name("tunl0"), "CONFIG_NET_IPIP / module ipip"));
 	assert_non_null(strstr(tunnel_support_name("ip6tnl0"),
 			       "CONFIG_IPV6_TUNNEL / module ip6_tunnel"));
+}
+
+/* A fake root: ROOT/sys/module and ROOT/lib/modules/REL/modules.{builtin,dep}. */
+static void put_file(const char *root, const char *rel, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_kernel_has(void **state)
+{
+	char root[] = "/tmp/lvs-tunnel-test-XXXXXX", cmd[600];
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/sys/module %s/lib/modules/9.9", root, root);
+	assert_int_equal(system(cmd), 0);
+	/* Nothing anywhere: the kernel cannot have it. */
+	assert_int_equal(tunnel_kernel_has("tunl0", root, "9.9"), 0);
+	/* Near misses are not the module. */
+	put_file(root, "lib/modules/9.9/modules.dep",
+		 "kernel/net/ipv4/ipip6.ko.xz: kernel/net/ipv4/ip_tunnel.ko.xz\n"
+		 "kernel/net/ipv4/ip_tunnel.ko.xz:\n");
+	assert_int_equal(tunnel_kernel_has("tunl0", root, "9.9"), 0);
+	assert_int_equal(tunnel_kernel_has("ip6tnl0", root, "9.9"), 0);
+	/* Installed as a module (compressed or not). */
+	put_file(root, "lib/modules/9.9/modules.dep",
+		 "kernel/net/ipv4/ipip.ko.xz: kernel/net/ipv4/ip_tunnel.ko.xz\n"
+		 "kernel/net/ipv6/ip6_tunnel.ko: kernel/net/ipv6/tunnel6.ko\n");
+	assert_int_equal(tunnel_kernel_has("tunl0", root, "9.9"), 1);
+	assert_int_equal(tunnel_kernel_has("ip6tnl0", root, "9.9"), 1);
+	/* Another release has its own lists. */
+	assert_int_equal(tunnel_kernel_has("tunl0", root, "9.8"), 0);
+	/* Built in. */
+	put_file(root, "lib/modules/9.9/modules.dep", "");
+	put_file(root, "lib/modules/9.9/modules.builtin", "kernel/net/ipv4/ipip.ko\n");
+	assert_int_equal(tunnel_kernel_has("tunl0", root, "9.9"), 1);
+	assert_int_equal(tunnel_kernel_has("ip6tnl0", root, "9.9"), 0);
+	/* Loaded. */
+	snprintf(cmd, sizeof(cmd), "mkdir %s/sys/module/ip6_tunnel", root);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(tunnel_kernel_has("ip6tnl0", root, "9.9"), 1);
+	/* Not a fallback device. */
+	assert_int_equal(tunnel_kernel_has("eth0", root, "9.9"), -EINVAL);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	assert_int_equal(system(cmd), 0);
 }
 
 static void set_all(int v)
@@ -186,6 +239,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dev_steps),
+		cmocka_unit_test(test_kernel_has),
 		cmocka_unit_test(test_all_step),
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_link),
