@@ -2,11 +2,13 @@
 # labs.sh - the VM labs (sourced by guest.sh after lib.sh). One function per lab:
 #   kernel          the stock kernel autoloads what the labs use (IPVS, nf_tables, veth, ...)
 #   dr-noarp        negative control: VIP on the real servers by hand, no ARP suppression
+#   dr-nft          the DR lab with arp_suppress = nft (sysctls at 0), table-deleted control
 #   dr-noannounce   negative control: VIP by hand with arp_ignore=1 but arp_announce=0
 #   dr              the seed's DR lab (section 5.2), real servers prepared by the agent
 #   fwm             the seed's firewall-mark variant (80 and 443 as one service, mark 666)
 #   ipv6-dr         the same DR shape over IPv6
 #   tun-fault       fault injection of each kernel change of a TUN apply (fault build)
+#   tun-crash       test-crash.sh CRASH_MODE=tun: SIGKILL inside a TUN apply
 #   ipv6-tun        IPVS tunnelling (IPv6-in-IPv6) to IPv6 real servers, VIP on ip6tnl0
 #   tun             the seed's TUN mode (ipvsadm -i), real servers prepared by the agent;
 #                   rp_filter negative control
@@ -80,8 +82,43 @@ router_resolve() {
 	neigh_mac "$NS_RT" eth1 "$1"
 }
 
+# rs_answers_vip: the real servers answer ARP for the VIP (nothing suppresses it): the
+# router's entry for the VIP ends up on a real server ($WHO), and the client's requests
+# bypass the director.
+rs_answers_vip() {
+	local i mac c0 c1
+	section "the router resolves the VIP"
+	capture arp "$NS_SW" br0 arp
+	ip -n "$NS_RT" neigh flush dev eth1
+	show "$NS_RT" $BB arping -c 1 -w 2 -I eth1 $VIP4
+	# Who answers first wins the router's entry (later replies within locktime are
+	# ignored), so resolve a few times to catch a real server winning the race.
+	for i in 1 2 3 4 5 6 7 8; do
+		mac=$(router_resolve $VIP4)
+		WHO=$(rs_names "$mac")
+		say "resolve $i: router's entry $VIP4 -> $mac ($WHO)"
+		case $WHO in RS1 | RS2) break ;; esac
+	done
+	capture_stop
+	say "ARP replies for the VIP seen on the segment:"
+	grep "Reply $VIP4 is-at" "$LAB_DIR/arp.txt" | awk '{print $2}' | sort | uniq -c |
+		while read -r n m; do echo "    $n from $m ($(rs_names "$m"))"; done
+	expect "RS1 answers ARP requests for the VIP" grep -q "$MAC_RS1 > .*Reply $VIP4 is-at" "$LAB_DIR/arp.txt"
+	expect "RS2 answers ARP requests for the VIP" grep -q "$MAC_RS2 > .*Reply $VIP4 is-at" "$LAB_DIR/arp.txt"
+	show "$NS_RT" ip neigh show dev eth1
+	expect "the router's neighbour entry for the VIP holds a real server's MAC ($WHO)" \
+		[ "$WHO" = RS1 -o "$WHO" = RS2 ]
+
+	section "six requests from the client"
+	c0=$(ipvs_conns "$VIP4:80")
+	requests 6 "http://$VIP4/"
+	c1=$(ipvs_conns "$VIP4:80")
+	show "$NS_DIR" ipvsadm -Lnc
+	expect "all six answered by $WHO directly" all_from "$WHO"
+	expect "requests bypass the director (its connection table: $c0 before, $c1 after)" [ "$c0" = "$c1" ]
+}
+
 lab_dr_noarp() {
-	local i mac who c0 c1
 	topo_build 4
 	web "$NS_RS1" RS1 192.168.0.101 80
 	web "$NS_RS2" RS2 192.168.0.102 80
@@ -96,38 +133,10 @@ lab_dr_noarp() {
 		show "$ns" sysctl net.ipv4.conf.all.arp_ignore net.ipv4.conf.all.arp_announce
 	done
 
-	section "the router resolves the VIP"
-	capture arp "$NS_SW" br0 arp
-	ip -n "$NS_RT" neigh flush dev eth1
-	show "$NS_RT" $BB arping -c 1 -w 2 -I eth1 $VIP4
-	# Who answers first wins the router's entry (later replies within locktime are
-	# ignored), so resolve a few times to catch a real server winning the race.
-	for i in 1 2 3 4 5 6 7 8; do
-		mac=$(router_resolve $VIP4)
-		who=$(rs_names "$mac")
-		say "resolve $i: router's entry $VIP4 -> $mac ($who)"
-		case $who in RS1 | RS2) break ;; esac
-	done
-	capture_stop
-	say "ARP replies for the VIP seen on the segment:"
-	grep "Reply $VIP4 is-at" "$LAB_DIR/arp.txt" | awk '{print $2}' | sort | uniq -c |
-		while read -r n m; do echo "    $n from $m ($(rs_names "$m"))"; done
-	expect "RS1 answers ARP requests for the VIP" grep -q "$MAC_RS1 > .*Reply $VIP4 is-at" "$LAB_DIR/arp.txt"
-	expect "RS2 answers ARP requests for the VIP" grep -q "$MAC_RS2 > .*Reply $VIP4 is-at" "$LAB_DIR/arp.txt"
-	show "$NS_RT" ip neigh show dev eth1
-	expect "the router's neighbour entry for the VIP holds a real server's MAC ($who)" \
-		[ "$who" = RS1 -o "$who" = RS2 ]
+	rs_answers_vip
 
-	section "six requests from the client"
-	c0=$(ipvs_conns "$VIP4:80")
-	requests 6 "http://$VIP4/"
-	c1=$(ipvs_conns "$VIP4:80")
-	show "$NS_DIR" ipvsadm -Lnc
-	expect "all six answered by $who directly" all_from "$who"
-	expect "requests bypass the director (its connection table: $c0 before, $c1 after)" [ "$c0" = "$c1" ]
-
-	section "the agent's verify on $who (lab config) names the cause"
-	agent "$(ns_of "$who")" verify
+	section "the agent's verify on $WHO (lab config) names the cause"
+	agent "$(ns_of "$WHO")" verify
 	expect "verify exits 1" [ $? = 1 ]
 	expect "verify has a FAIL line naming the cause: arp_ignore eth0" \
 		fail_line_names "arp_ignore eth0 \(effective\)"
@@ -295,6 +304,104 @@ lab_dr() {
 	verify_revert
 }
 
+# arp_zero NS: arp_ignore and arp_announce of conf/all, lo and eth0 all read 0.
+arp_zero() {
+	[ "$(nsx "$1" cat /proc/sys/net/ipv4/conf/{all,lo,eth0}/{arp_ignore,arp_announce} | tr -d '\n')" = 000000 ]
+}
+
+# dr-nft: the seed's DR lab with ARP suppression by nf_tables alone (arp_suppress =
+# nft): arp_ignore and arp_announce stay 0 everywhere on the real servers, the table
+# arp lvs_rs_agent does the work. Negative control in the same run: the table deleted
+# by hand, the real servers answer ARP for the VIP again.
+lab_dr_nft() {
+	local mac ns c0
+	SNAP_NFT=1	# revert must also give back the ruleset
+	topo_build 4
+	web "$NS_RS1" RS1 192.168.0.101 80
+	web "$NS_RS2" RS2 192.168.0.102 80
+	wait_listen "$NS_RS1" 80
+	wait_listen "$NS_RS2" 80
+	director_dr
+	printf '%s\n' "# lvs-rs-agent config of the VM nft lab" "[agent]" "arp_suppress = nft" "" \
+		"[vip web]" "address = $VIP4" "mode = dr" "device = lo" > "$LAB_DIR/agent.conf"
+	say "agent config:"
+	sed 's/^/    /' "$LAB_DIR/agent.conf"
+
+	section "real servers: arp_ignore and arp_announce pinned at 0 on all, lo and eth0"
+	for ns in "$NS_RS1" "$NS_RS2"; do
+		nsx "$ns" sysctl -qw net.ipv4.conf.{all,lo,eth0}.arp_{ignore,announce}=0 ||
+			fail "cannot pin the arp sysctls of $ns"
+	done
+	show "$NS_RS1" sysctl net.ipv4.conf.{all,lo,eth0}.arp_{ignore,announce}
+
+	section "real servers prepared by lvs-rs-agent apply (arp_suppress = nft, nothing by hand)"
+	for ns in "$NS_RS1" "$NS_RS2"; do
+		snapshot "$ns" "$LAB_DIR/${ns#"$P"-}.before"
+		agent "$ns" apply
+		expect "apply on ${ns#"$P"-} exits 0" [ $? = 0 ]
+		expect "${ns#"$P"-}: apply created the table arp lvs_rs_agent" \
+			grep -q "^+ nft arp lvs_rs_agent$" "$LAB_DIR/last"
+		expect "${ns#"$P"-}: apply changed no sysctl" not grep -q " sysctl " "$LAB_DIR/last"
+		expect "${ns#"$P"-}: arp_ignore/arp_announce of all, lo, eth0 still 0" arp_zero "$ns"
+	done
+	show "$NS_RS1" nft list table arp lvs_rs_agent
+
+	section "six requests from the client (all neighbour caches flushed first)"
+	capture arp "$NS_SW" br0 arp
+	for ns in "$NS_RT" "$NS_RS1" "$NS_RS2"; do ip -n "$ns" neigh flush all; done
+	requests 6 "http://$VIP4/"
+	capture_stop
+	expect "six responses alternate RS1/RS2, 3 + 3" alternating RS1 RS2 3
+	show "$NS_DIR" ipvsadm -Lnc
+	expect "the director's connection table shows all six" [ "$(ipvs_conns "$VIP4:80")" = 6 ]
+	mac=$(neigh_mac "$NS_RT" eth1 $VIP4)
+	show "$NS_RT" ip neigh show dev eth1
+	expect "the router's entry for the VIP holds the director's MAC ($mac)" [ "$mac" = $MAC_DIR ]
+	say "ARP on the segment:"
+	sed 's/^[^ ]* /    /' "$LAB_DIR/arp.txt"
+	expect "no ARP reply for the VIP from a real server" \
+		not grep -qE "($MAC_RS1|$MAC_RS2) > .*Reply $VIP4 is-at" "$LAB_DIR/arp.txt"
+	expect "no ARP request with the VIP as sender" not grep -q "tell $VIP4," "$LAB_DIR/arp.txt"
+	for ns in "$NS_RS1" "$NS_RS2"; do
+		agent "$ns" verify
+		expect "verify on ${ns#"$P"-} exits 0" [ $? = 0 ]
+	done
+
+	section "negative control: the table deleted by hand on both real servers"
+	for ns in "$NS_RS1" "$NS_RS2"; do
+		show "$ns" nft delete table arp lvs_rs_agent
+		expect "${ns#"$P"-}: arp sysctls still 0" arp_zero "$ns"
+	done
+	rs_answers_vip
+	section "the agent's verify on $WHO names the missing table"
+	agent "$(ns_of "$WHO")" verify
+	expect "verify exits 1" [ $? = 1 ]
+	expect "verify has a FAIL line naming the table" \
+		fail_line_names "nft arp lvs_rs_agent: expected present, found absent"
+
+	section "apply repairs both real servers"
+	for ns in "$NS_RS1" "$NS_RS2"; do
+		agent "$ns" apply
+		expect "apply on ${ns#"$P"-} exits 0" [ $? = 0 ]
+		expect "${ns#"$P"-}: apply made the table again" grep -q "^+ nft arp lvs_rs_agent$" "$LAB_DIR/last"
+		expect "${ns#"$P"-}: arp sysctls still 0" arp_zero "$ns"
+	done
+	# The router keeps what it learnt until the entry expires; flush it as an operator would.
+	for ns in "$NS_RT" "$NS_RS1" "$NS_RS2"; do ip -n "$ns" neigh flush all; done
+	c0=$(ipvs_conns "$VIP4:80")
+	requests 6 "http://$VIP4/"
+	expect "six responses alternate RS1/RS2 again, 3 + 3" alternating RS1 RS2 3
+	expect "all six went through the director (connections $c0 -> $(ipvs_conns "$VIP4:80"))" \
+		[ "$(ipvs_conns "$VIP4:80")" = $((c0 + 6)) ]
+	mac=$(neigh_mac "$NS_RT" eth1 $VIP4)
+	expect "the router's entry for the VIP holds the director's MAC again ($mac)" [ "$mac" = $MAC_DIR ]
+
+	verify_revert
+	for ns in "$NS_RS1" "$NS_RS2"; do
+		expect "${ns#"$P"-}: arp sysctls 0 after revert" arp_zero "$ns"
+	done
+}
+
 lab_fwm() {
 	local mac
 	topo_build 4
@@ -436,34 +543,25 @@ write_tun_conf() { # write_tun_conf RP_FILTER ADDR...
 	sed 's/^/    /' "$LAB_DIR/agent.conf"
 }
 
-# tun_fault NS BEFORE DEV: every kernel change N of a TUN apply fails in turn (the fault
-# build): exit 3, NS back to BEFORE, no journal; until an apply with no fault left
-# succeeds, which revert then undoes.
-tun_fault() {
-	local ns=$1 before=$2 dev=$3 n rc=1 fbin=${AGENT%/*}/lvs-rs-agent-fault st
-	[ -x "$fbin" ] || fail "no fault build $fbin (make build-tests)"
-	st=$LAB_DIR/fault.state
-	for n in $(seq 1 20); do
-		LVS_RS_AGENT_FAULT=$n ip netns exec "$ns" "$fbin" -c "$LAB_DIR/agent.conf" -s "$st" apply \
-			> "$LAB_DIR/last" 2>&1
-		rc=$?
-		if [ $rc = 0 ]; then
-			say "fault $n: apply exits 0 (a TUN apply here makes $((n - 1)) kernel changes)"
-			sed 's/^/      /' "$LAB_DIR/last"
-			break
-		fi
-		echo "    fault $n: exit $rc: $(grep -m1 'injected fault' "$LAB_DIR/last")"
-		[ $rc = 3 ] || { sed 's/^/      /' "$LAB_DIR/last"; fail "fault $n: apply exit $rc, not 3"; }
-		grep -q "injected fault" "$LAB_DIR/last" || fail "fault $n: no injected fault in the output"
-		[ ! -e "$st" ] || fail "fault $n: a journal was left"
-		tun_same "$ns" "$before" > /dev/null || { sed 's/^/    /' "$before.diff"; fail "fault $n: $ns changed"; }
-		[ "$(tun_state "$ns" "$dev")" != up ] || fail "fault $n: $dev left up"
-	done
-	[ $rc = 0 ] || fail "apply still failing after 20 faults"
-	expect "fault build: each of the $((n - 1)) kernel changes failed in turn, rolled back exactly" [ "$n" -ge 4 ]
-	ip netns exec "$ns" "$fbin" -c "$LAB_DIR/agent.conf" -s "$st" revert > /dev/null 2>&1
-	expect "fault build: revert after the successful apply exits 0" [ $? = 0 ]
-	expect "fault build: $ns equals its snapshot again" tun_same "$ns" "$before"
+# fault_apply N: the fault build's apply in the lab's real server with the N-th kernel
+# change failing; its output in $LAB_DIR/last, its exit status in FRC.
+fault_apply() {
+	LVS_RS_AGENT_FAULT=$1 ip netns exec "$FAULT_NS" "$FAULT_BIN" -c "$LAB_DIR/agent.conf" \
+		-s "$FAULT_STATE" apply > "$LAB_DIR/last" 2>&1
+	FRC=$?
+}
+
+# fault_failed N: the run of fault_apply N failed the way a fault must: exit 3 naming the
+# injected fault at change N, no journal left.
+fault_failed() {
+	echo "    fault $1: exit $FRC: $(grep -m1 'injected fault' "$LAB_DIR/last")"
+	if [ "$FRC" != 3 ]; then
+		sed 's/^/      /' "$LAB_DIR/last"
+		fail "fault $1: apply exit $FRC, not 3"
+	fi
+	grep -q "injected fault at kernel change $1\b" "$LAB_DIR/last" ||
+		fail "fault $1: the error does not name the injected fault at change $1"
+	[ ! -e "$FAULT_STATE" ] || fail "fault $1: a journal was left"
 }
 
 # The director of the seed's TUN mode: VIP on lo, one service, RS1 and RS2 tunnelled (-i).
@@ -579,11 +677,19 @@ lab_tun() {
 	done
 }
 
-# tun-fault: the fault build fails each kernel change of a TUN apply in turn, starting
-# with the request that loads ipip; every failure leaves the real server as it was.
+# tun-fault: the fault build fails each kernel change of an apply with a TUN group (and a
+# DR group) in turn. First with ipip not loaded: change 1 is the request that loads it
+# (the probe); a fault there leaves no trace, a fault at the next change leaves only
+# the module and its fallback tunl0 (down), which nothing can remove. Then, with the
+# module loaded, as every later apply sees it: the number of changes of an undelayed
+# apply is counted, and each change N = 1..count fails in turn (exit 3, no journal, the
+# namespace equal to its snapshot: tunl0's link state, every arp/rp_filter sysctl,
+# addresses), and N = count + 1 succeeds.
 lab_tun_fault() {
-	local rs=$P-rs1 i
-	ns_add "$rs"
+	local rs=$P-rs1 i n count
+	FAULT_NS=$rs FAULT_BIN=${AGENT%/*}/lvs-rs-agent-fault FAULT_STATE=$LAB_DIR/fault.state
+	[ -x "$FAULT_BIN" ] || fail "no fault build $FAULT_BIN (make build-tests)"
+	LAB_NOIPV6=0 ns_add "$rs"	# the DR group has an IPv6 VIP
 	ip -n "$rs" link add eth0 type veth peer name eth1 || fail "veth"
 	nsb "$rs" <<-EOF
 		link set eth1 up
@@ -595,15 +701,264 @@ lab_tun_fault() {
 		ip -n "$rs" -o link show dev eth0 | grep -q "state UP" && break
 		sleep 0.1
 	done
-	show "$rs" sysctl -w net.ipv4.conf.all.rp_filter=1
-	write_tun_conf 0 $VIP4
+	# Strict rp_filter as distributions set it: on all, and on tunl0 through default
+	# (a device copies conf/default when it appears, tunl0 too when ipip loads). The
+	# apply lowers both: every TUN step kind is in it.
+	show "$rs" sysctl -w net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.default.rp_filter=1
+	printf '%s\n' "# lvs-rs-agent config of the VM TUN fault lab" "[agent]" \
+		"arp_suppress = sysctl" "rp_filter = 0" "" "[vip web]" "address = $VIP4" \
+		"mode = tun" "" "[vip local]" "address = 192.168.0.110 2001:db8:168::110" \
+		"mode = dr" > "$LAB_DIR/agent.conf"
+	sed 's/^/    /' "$LAB_DIR/agent.conf"
+
+	section "ipip not loaded: the first change is the request that loads it"
 	expect "ipip not loaded before the agent asks" not loaded ipip
-	tun_snapshot "$rs" "$LAB_DIR/rs1.before"
 	expect "no tunl0 before" [ "$(tun_state "$rs" tunl0)" = absent ]
-	section "fault injection: every kernel change of a TUN apply fails in turn"
-	tun_fault "$rs" "$LAB_DIR/rs1.before" tunl0
-	expect "ipip autoloaded by the agent's RTM_NEWLINK kind ipip" loaded ipip
+	tun_snapshot "$rs" "$LAB_DIR/rs1.noipip"
+	fault_apply 1
+	fault_failed 1
+	expect "fault 1 (the probe): ipip still not loaded" not loaded ipip
+	expect "fault 1: no tunl0, the namespace as before" tun_same "$rs" "$LAB_DIR/rs1.noipip"
+	expect "fault 1: tunl0 absent" [ "$(tun_state "$rs" tunl0)" = absent ]
+	fault_apply 2
+	fault_failed 2
+	expect "fault 2: the probe loaded ipip" loaded ipip
+	expect "fault 2: the namespace as before, tunl0 apart" tun_same "$rs" "$LAB_DIR/rs1.noipip"
+	expect "fault 2: tunl0 is there, down (a fallback device stays)" [ "$(tun_state "$rs" tunl0)" = down ]
+
+	section "ipip loaded: count the changes of an undelayed apply"
+	# From here on the namespace holds tunl0 (down, conf/tunl0/rp_filter = 1 from
+	# default) as any namespace does once ipip is loaded: the snapshot includes it.
+	# tunl0 keeps a trace of its first "up" that only deleting it would remove: its
+	# default qdisc (ip shows noqueue instead of noop; its IPv6 settings appear too).
+	# The state before is therefore that of a tunl0 that has been up once, as on any
+	# server that used TUN mode before; everything is then compared exactly.
+	show "$rs" ip link set tunl0 up
+	show "$rs" ip link set tunl0 down
+	snapshot "$rs" "$LAB_DIR/rs1.before"
+	show "$rs" grep -H . /proc/sys/net/ipv4/conf/tunl0/rp_filter
+	agent "$rs" apply
+	expect "apply exits 0" [ $? = 0 ]
+	count=$(sed -n 's/^apply: \([0-9][0-9]*\) changes$/\1/p' "$LAB_DIR/last")
+	expect "the apply brings tunl0 up" grep -q "link tunl0 .*up" "$LAB_DIR/last"
+	expect "the apply lowers conf/tunl0/rp_filter" grep -q "conf.tunl0.rp_filter 1 -> 0" "$LAB_DIR/last"
+	expect "the apply lowers conf/all/rp_filter" grep -q "conf.all.rp_filter 1 -> 0" "$LAB_DIR/last"
+	expect "the apply puts the VIP on tunl0" grep -q "address $VIP4/32 dev tunl0" "$LAB_DIR/last"
+	expect "the apply counts its changes ($count)" [ -n "$count" ]
+	agent "$rs" revert
+	expect "revert exits 0" [ $? = 0 ]
+	expect "the namespace equals its snapshot after revert" same_snapshot "$rs" "$LAB_DIR/rs1.before"
+
+	section "fault injection at every change N = 1..$count"
+	for n in $(seq 1 "$count"); do
+		fault_apply "$n"
+		fault_failed "$n"
+		same_snapshot "$rs" "$LAB_DIR/rs1.before" > /dev/null ||
+			{ sed 's/^/    /' "$LAB_DIR/rs1.before.diff"; fail "fault $n: $rs changed"; }
+	done
+	say "ok: each of the $count changes failed in turn: exit 3, no journal, state as before"
+	fault_apply $((count + 1))
+	sed 's/^/    /' "$LAB_DIR/last"
+	expect "fault $((count + 1)) (past the last change): apply exits 0" [ "$FRC" = 0 ]
+	expect "tunl0 up" [ "$(tun_state "$rs" tunl0)" = up ]
+	ip netns exec "$rs" "$FAULT_BIN" -c "$LAB_DIR/agent.conf" -s "$FAULT_STATE" revert > /dev/null 2>&1
+	expect "revert after it exits 0" [ $? = 0 ]
+	expect "the namespace equals its snapshot again" same_snapshot "$rs" "$LAB_DIR/rs1.before"
 	expect "tunl0 down after revert" [ "$(tun_state "$rs" tunl0)" = down ]
+}
+
+# ---- tun-crash: SIGKILL inside an apply with a TUN group, on the real ipip. The same
+# test as tests/integration/test-crash.sh CRASH_MODE=tun, with this lib's cheap
+# snapshots (that script's Python-based ones cost ~10 s a trial under emulation).
+
+# LANDED_AWK, on a state dump (ip -o addr, ip -o link, the sysctls as grep -H) and then
+# the change lines of an apply (+/~ KIND TARGET ... -> VALUE) in their order: prints
+# "K N LAST | KIND DONE/ALL, ...": the first K of the N changes are in the kernel.
+LANDED_AWK='
+BEGIN { k = 0; n = 0; ng = 0 }
+FNR == NR {
+	if ($1 ~ /^\/proc\/sys\//) {
+		split($1, kv, ":"); sk = substr(kv[1], 11); gsub("/", ".", sk)
+		have["sysctl " sk " " kv[2]] = 1
+	} else if ($3 == "inet" || $3 == "inet6") {
+		have["address " $4 " dev " $2] = 1
+	} else if ($2 ~ /:$/) {
+		d = $2; sub(/@.*/, "", d); sub(/:$/, "", d)
+		if ($3 ~ /[<,]UP[,>]/) have["link " d " up"] = 1
+	}
+	next
+}
+$1 == "+" || $1 == "~" {
+	n++
+	if ($2 == "address") { key = "address " $3 " dev " $5; g = "address dev " $5 }
+	else { key = $2 " " $3 " " $NF; g = $2 }
+	ok = (key in have)
+	if (g != lastg) { ng++; gname[ng] = g; lastg = g }
+	gall[ng]++; gdone[ng] += ok
+	if (ok && k == n - 1) { k = n; last = $2 " " $3 }
+}
+END {
+	printf "%d %d %s |", k, n, (k ? last : "none")
+	for (i = 1; i <= ng; i++) printf " %s %d/%d%s", gname[i], gdone[i], gall[i], (i < ng ? "," : "")
+	print ""
+}'
+
+# landed NS: where the kill left the apply; sets LK (changes made, in order), LTEXT.
+landed() {
+	nsx "$1" sh -c 'ip -o addr show; ip -o link show; grep -H . /proc/sys/net/ipv4/conf/*/arp_ignore \
+		/proc/sys/net/ipv4/conf/*/arp_announce /proc/sys/net/ipv4/conf/*/rp_filter' > "$LAB_DIR/at-kill"
+	read -r LK _ LTEXT < <(awk "$LANDED_AWK" "$LAB_DIR/at-kill" "$LAB_DIR/changes")
+}
+
+# crash_kill NS DELAY_US WINDOW_MS STATE: the fault build's apply, slowed by DELAY_US
+# before each kernel change, SIGKILLed at a random moment of the window; KILL_MS, KRC.
+crash_kill() {
+	local pid
+	KILL_MS=$(( (RANDOM * 32768 + RANDOM) % $3 ))
+	# A simple command in the background: ip netns exec execs the agent, $! is its PID.
+	LVS_RS_AGENT_DELAY_US=$2 ip netns exec "$1" "$FAULT_BIN" -c "$LAB_DIR/agent.conf" \
+		-s "$4" apply > /dev/null 2>&1 &
+	pid=$!
+	sleep "$(awk -v m="$KILL_MS" 'BEGIN { printf "%.3f", m / 1000 }')"
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	KRC=$?
+}
+
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+lab_tun_crash() {
+	local rs=$P-rs1 i t set focus what n k_tun k_focus delay win t0 t_base t1 st
+	local delay_us window_ms focus_us focus_ms midway=0 tunhit=0 landings=""
+	local trials=${LVS_VM_CRASH_TRIALS:-4} w=1.2 seed=${LVS_VM_CRASH_SEED:-$(( $(date +%s%N) % 32768 ))}
+	FAULT_BIN=${AGENT%/*}/lvs-rs-agent-fault
+	[ -x "$FAULT_BIN" ] || fail "no fault build $FAULT_BIN (make build-tests)"
+	RANDOM=$seed
+	say "seed $seed (LVS_VM_CRASH_SEED=$seed repeats the kill moments)"
+	LAB_NOIPV6=0 ns_add "$rs"
+	ip -n "$rs" link add eth0 type veth peer name eth1 || fail "veth"
+	nsb "$rs" <<-EOF
+		link set eth1 up
+		link set eth0 up
+		addr add 192.168.0.101/24 dev eth0
+	EOF
+	for i in $(seq 50); do
+		ip -n "$rs" -o link show dev eth0 | grep -q "state UP" && break
+		sleep 0.1
+	done
+	{
+		printf '%s\n' "# lvs-rs-agent config of the VM TUN crash lab" "[agent]" \
+			"arp_suppress = sysctl" "rp_filter = 0" "" "[vip tun]" "mode = tun" "device = tunl0"
+		printf 'address ='; printf ' 198.51.100.%d' $(seq 1 10); printf '\n\n'
+		printf '%s\n' "[vip dr]" "mode = dr"
+		printf 'address ='; printf ' 203.0.113.%d' $(seq 1 10); printf ' 2001:db8:100::%x' $(seq 1 10)
+		printf '\n'
+	} > "$LAB_DIR/agent.conf"
+	sed 's/^/    /' "$LAB_DIR/agent.conf"
+
+	section "ipip loaded and the real server as before the agent"
+	if ! loaded ipip; then
+		# The agent's own request loads it (its probe), in a throw-away namespace.
+		ns_add "$P-load"
+		agent "$P-load" apply > /dev/null
+		expect "the agent's first TUN apply loads ipip" loaded ipip
+		agent "$P-load" revert > /dev/null
+	fi
+	# Once ipip is loaded every namespace is born with tunl0, down, and nothing can
+	# delete it: the state before the agent has tunl0. It keeps a trace of its first
+	# "up" that only deleting it would remove (its default qdisc: ip shows noqueue
+	# instead of noop; its IPv6 settings appear): the state before is therefore that of
+	# a tunl0 that has been up once, as on any server that used TUN mode before, and
+	# everything is compared exactly.
+	expect "tunl0 present (down) in a new namespace" [ "$(tun_state "$rs" tunl0)" = down ]
+	nsb "$rs" <<-EOF
+		link set tunl0 up
+		link set tunl0 down
+	EOF
+	# Strict rp_filter as distributions set it, on all and tunl0: the apply lowers both.
+	show "$rs" sysctl -w net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.tunl0.rp_filter=1
+
+	section "calibration: the changes of an undelayed apply, the delays"
+	snapshot "$rs" "$LAB_DIR/rs1.before"
+	st=$LAB_DIR/cal.state
+	t0=$(now_ms)
+	ip netns exec "$rs" "$FAULT_BIN" -c "$LAB_DIR/agent.conf" -s "$st" apply > "$LAB_DIR/changes" 2>&1
+	expect "apply exits 0" [ $? = 0 ]
+	t_base=$(( $(now_ms) - t0 ))
+	sed 's/^/    /' "$LAB_DIR/changes"
+	n=$(grep -cE '^[+~] ' "$LAB_DIR/changes")
+	expect "apply made 37 changes (4 arp sysctls, tunl0 up, 2 rp_filter, 30 VIPs)" [ "$n" = 37 ]
+	ip netns exec "$rs" "$FAULT_BIN" -s "$st" revert > /dev/null 2>&1
+	expect "revert exits 0" [ $? = 0 ]
+	t0=$(now_ms)
+	LVS_RS_AGENT_FAULT=1 ip netns exec "$rs" "$FAULT_BIN" -c "$LAB_DIR/agent.conf" -s "$st" apply \
+		> /dev/null 2>&1
+	t1=$(( $(now_ms) - t0 ))
+	# The TUN steps the kernel can show one by one: from "link tunl0" to the last change
+	# before the VIPs. The VIPs (on tunl0 and on lo) reach the kernel together, in the
+	# agent's netlink batch after the last one is queued: a kill lands before all of
+	# them or after all of them.
+	k_tun=$(awk '/^[+~] / { n++ } /^[+~] link tunl0 / { print n; exit }' "$LAB_DIR/changes")
+	k_focus=$(awk '/^[+~] / { n++ } /^[+~] address / { print n - 1; exit }' "$LAB_DIR/changes")
+	delay_us=$(awk -v w=$w -v b="$t_base" -v c="$n" \
+		'BEGIN { d = (w * 1000 - b) * 1000 / c; m = w * 1e6 / c / 2; print int(d < m ? m : d) }')
+	window_ms=
+	for i in 1 2; do
+		t0=$(now_ms)
+		LVS_RS_AGENT_DELAY_US=$delay_us ip netns exec "$rs" "$FAULT_BIN" -c "$LAB_DIR/agent.conf" \
+			-s "$st" apply > /dev/null 2>&1 || fail "delayed apply failed"
+		t=$(( $(now_ms) - t0 ))
+		[ -z "$window_ms" ] || [ "$t" -lt "$window_ms" ] && window_ms=$t
+		ip netns exec "$rs" "$FAULT_BIN" -s "$st" revert > /dev/null 2>&1 || fail "revert failed"
+	done
+	# Focus trials: each change up to the last TUN step waits w / (k_focus + 1), so the
+	# kill lands before the first, between two, or half a delay after the last (the VIPs
+	# then still queued).
+	focus_us=$(awk -v w=$w -v k="$k_focus" 'BEGIN { print int(w * 1e6 / (k + 1)) }')
+	focus_ms=$(awk -v t="$t1" -v k="$k_focus" -v d="$focus_us" \
+		'BEGIN { print int(t + (k + 0.5) * d / 1000) }')
+	say "undelayed apply ${t_base} ms (first change after about ${t1} ms); whole apply with" \
+		"LVS_RS_AGENT_DELAY_US=$delay_us: ${window_ms} ms; the TUN steps are changes $k_tun..$k_focus," \
+		"the focus window with $focus_us: ${focus_ms} ms"
+	expect "revert restored the namespace after calibration" same_snapshot "$rs" "$LAB_DIR/rs1.before"
+
+	for set in A B; do
+		section "set $set: SIGKILL, then $([ $set = A ] && echo "revert" || echo "apply, verify, revert")"
+		for t in $(seq 1 "$trials"); do
+			st=$LAB_DIR/state-$set$t
+			focus=$((t % 2))
+			if [ $focus = 1 ]; then
+				delay=$focus_us win=$focus_ms what="focus"
+			else
+				delay=$delay_us win=$window_ms what="whole apply"
+			fi
+			crash_kill "$rs" "$delay" "$win" "$st"
+			landed "$rs"
+			[ "$KRC" = 137 ] || LTEXT="apply had ended (exit $KRC): $LTEXT"
+			echo "    trial $set$t: kill at $KILL_MS ms ($what window): after change $LK of $n ($LTEXT)"
+			landings="$landings $LK"
+			[ "$KRC" = 137 ] && [ "$LK" -gt 0 ] && [ "$LK" -lt "$n" ] && midway=$((midway + 1))
+			[ "$KRC" = 137 ] && [ "$LK" -ge "$k_tun" ] && [ "$LK" -le "$k_focus" ] && tunhit=$((tunhit + 1))
+			if [ $set = B ]; then
+				ip netns exec "$rs" "$AGENT" -c "$LAB_DIR/agent.conf" -s "$st" apply > "$LAB_DIR/last" 2>&1 ||
+					{ sed 's/^/      /' "$LAB_DIR/last"; fail "$set$t: apply after the kill failed"; }
+				ip netns exec "$rs" "$AGENT" -c "$LAB_DIR/agent.conf" -s "$st" verify > "$LAB_DIR/last" 2>&1 ||
+					{ sed 's/^/      /' "$LAB_DIR/last"; fail "$set$t: verify after that apply failed"; }
+			fi
+			ip netns exec "$rs" "$AGENT" -s "$st" revert > "$LAB_DIR/last" 2>&1 ||
+				{ sed 's/^/      /' "$LAB_DIR/last"; fail "$set$t: revert failed"; }
+			same_snapshot "$rs" "$LAB_DIR/rs1.before" > /dev/null ||
+				{ sed 's/^/      /' "$LAB_DIR/rs1.before.diff"; fail "$set$t: revert left a difference"; }
+		done
+		say "ok: set $set: after each of the $trials kills $([ $set = A ] && echo "revert" ||
+			echo "apply converged, verify passed, revert") restored the state before exactly"
+	done
+	say "kills landed after change (change x trials): $(printf '%s\n' $landings | sort -n | uniq -c |
+		awk '{ printf "%s x%s  ", $2, $1 }')"
+	expect "at least half of the kills landed mid-apply ($midway of $((2 * trials)))" \
+		[ $midway -ge "$trials" ]
+	what="kills landed amid the TUN steps, after tunl0 up and before the VIPs"
+	expect "$what (change $k_tun..$k_focus: $tunhit of $((2 * trials)))" [ $tunhit -ge 1 ]
 }
 
 # ipv6-tun: IPVS tunnelling to IPv6 real servers (IPv6-in-IPv6), VIP on ip6tnl0.

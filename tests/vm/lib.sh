@@ -6,6 +6,7 @@
 # output is evidence for the CI log; its verdict is the last line, printed by guest.sh.
 
 BB=/.vmrun/busybox		# the initramfs' static busybox (httpd, ping, arping)
+VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)	# tests/vm
 AGENT=${LVS_AGENT:?LVS_AGENT must name the lvs-rs-agent binary}
 VIP4=192.168.0.100
 VIP6=2001:db8:168::100
@@ -243,25 +244,24 @@ agent() {
 }
 
 # snapshot NS FILE: what revert must restore exactly (ip -j addr/link, the ARP and
-# rp_filter sysctls of all, default, lo and eth0).
+# rp_filter sysctls of every device; the nf_tables ruleset too when the lab sets
+# SNAP_NFT=1: nft costs ~1 s a call under emulation). The sysctls are found by a glob,
+# never by naming a device: asking ip for a missing "tunl0" makes the kernel load ipip.
+# Once a fallback tunnel's module is loaded (by the agent, or a lab earlier in the
+# boot), every namespace holds that device from its birth.
 snapshot() {
-	{
-		ip -n "$1" -j -p addr show
-		ip -n "$1" -j -p link show
-		nsx "$1" sh -c '
-			for i in all default lo eth0; do
-				for k in arp_ignore arp_announce rp_filter; do
-					echo "net.ipv4.conf.$i.$k = $(cat /proc/sys/net/ipv4/conf/$i/$k)"
-				done
-			done'
-	} > "$2"
+	nsx "$1" sh -c 'ip -j -p addr show; ip -j -p link show
+		grep -H . /proc/sys/net/ipv4/conf/*/arp_ignore \
+			/proc/sys/net/ipv4/conf/*/arp_announce /proc/sys/net/ipv4/conf/*/rp_filter
+		[ "$1" != 1 ] || nft list ruleset' sh "${SNAP_NFT:-0}" > "$2"
 }
 
 # same_snapshot NS BEFORE: compare the current state of NS with BEFORE, print a diff.
 same_snapshot() {
 	snapshot "$1" "$2.after"
 	if diff -u "$2" "$2.after" > "$2.diff"; then
-		say "$1: ip -j addr, ip -j link and the arp/rp_filter sysctls equal the snapshot"
+		say "$1: ip -j addr, ip -j link$([ "${SNAP_NFT:-0}" = 1 ] && echo ", nft list ruleset")" \
+			"and the arp/rp_filter sysctls equal the snapshot"
 		return 0
 	fi
 	sed 's/^/    /' "$2.diff"

@@ -9,11 +9,12 @@
 # failed; 0 when everything passed or was skipped because qemu or the cached kernel is
 # missing (tests/vm/setup.sh, called by `make deps`, provisions both).
 #
-# The labs run in two VMs at once (one vCPU each, software emulation): the kernel check and
-# the negative controls (the DR lab without the agent) in one, the DR, firewall-mark and
-# IPv6 labs with the agent in the other. "systemd" (sd-test.sh: systemd/lvs-rs-agent.service
-# under the host's systemd as PID 1, five results vm-systemd-*) boots a third VM as soon as
-# one of the two has finished, so no more than two run at once.
+# The labs run in two VMs at once (one vCPU each, software emulation), split so that both
+# take about as long (see the "vm A lab times" lines): the kernel check, the DR negative
+# controls and the TUN fault/crash labs in one, the DR, nft, firewall-mark, IPv6 and TUN
+# labs in the other. "systemd" (sd-test.sh: systemd/lvs-rs-agent.service under the host's
+# systemd as PID 1, six results vm-systemd-*) boots a third VM as soon as one of the two
+# has finished, so no more than two run at once.
 #   LVS_VM_CACHE     the cache setup.sh filled (default /var/cache/lvs-rs-agent/vm)
 #   LVS_VM_PARALLEL  1 to boot the VMs one after the other
 set -u
@@ -22,14 +23,16 @@ BUILD=${BUILD:-build}
 CACHE=${LVS_VM_CACHE:-/var/cache/lvs-rs-agent/vm}
 export LVS_VM_CACHE=$CACHE
 LAB_TMO=110		# per lab, inside the guest (each VM test must stay under 2 minutes)
+VM_TMO_MAX=380		# a VM's labs in all (they take ~150 s): with the systemd VM's 150 s
+			# and the boots, under run-tests.sh's 600 s
 BOOT_TMO=30		# boot and power-off (~3 s), on top of the labs' time
 
 # Two boots; the kernel check runs first in each and is reported once.
-VM_A="kernel dr-noarp dr-noannounce tun-fault ipv6-tun"
-VM_B="dr fwm ipv6-dr tun"
+VM_A="kernel dr-noarp dr-noannounce tun-fault tun-crash ipv6-tun"
+VM_B="dr dr-nft fwm ipv6-dr tun"
 VM_S="systemd"
 ALL="$VM_A $VM_B $VM_S"
-SD_CHECKS="systemd-boot systemd-sandbox systemd-reload systemd-restart systemd-stop"
+SD_CHECKS="systemd-boot systemd-sandbox systemd-reload systemd-restart systemd-status-by-root systemd-stop"
 SD_TMO=100		# the systemd VM's job, inside the guest
 SD_BOOT_TMO=50		# systemd boots in ~20 s under TCG, more on a loaded host
 
@@ -96,13 +99,15 @@ trap 'exit 143' TERM
 
 # boot GROUP LABS: one VM running guest.sh LABS; its output goes to $out/GROUP.log.
 boot() {
-	local group=$1 t0 rc n vmpid
+	local group=$1 t0 rc n vmpid tmo
 	shift
 	n=$#
 	case " $* " in *" kernel "*) ;; *) n=$((n + 1)) ;; esac	# guest.sh always checks the kernel
 	t0=$(date +%s)
 	# Bounded: a hung lab is killed in the guest after LAB_TMO, a hung guest by vmrun.sh.
-	VMRUN_TIMEOUT=$((n * (LAB_TMO + 5) + 10)) VMRUN_BOOT_TIMEOUT=$BOOT_TMO VMRUN_MODULES='' \
+	tmo=$((n * (LAB_TMO + 5) + 10))
+	[ $tmo -le $VM_TMO_MAX ] || tmo=$VM_TMO_MAX
+	VMRUN_TIMEOUT=$tmo VMRUN_BOOT_TIMEOUT=$BOOT_TMO VMRUN_MODULES='' \
 		"$HERE/vmrun.sh" "$HERE/guest.sh" "$@" > "$out/$group.log" 2>&1 &
 	vmpid=$!
 	# boot runs in a background subshell: pass a TERM on to vmrun.sh, which kills qemu.
@@ -153,6 +158,10 @@ show_group() {
 	done
 	grep -q '^FAIL:' "$out/$group.results" && failed=1
 	cat "$out/$group.results"
+	# Per-lab times (guest.sh's "took" lines), to keep the VMs balanced.
+	[ "$group" = S ] ||
+		echo "vm $group lab times: $(sed -n 's/^\[vm-\(.*\)\] took \([0-9]*s\)$/\1 \2/p' \
+			"$out/$group.log" | paste -sd, - | sed 's/,/, /g') (whole VM ${secs}s)"
 }
 
 t0=$(date +%s)
