@@ -10,6 +10,9 @@ SYSCONFDIR ?= /etc
 DESTDIR ?=
 # systemd's own answer (Debian: /lib/systemd/system), else the usual place.
 SYSTEMDUNITDIR ?= $(or $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev/null),/lib/systemd/system)
+# bash-completion's own answer (Debian: /usr/share/bash-completion/completions),
+# else the usual place under PREFIX.
+BASHCOMPDIR ?= $(or $(shell $(PKG_CONFIG) --variable=completionsdir bash-completion 2>/dev/null),$(PREFIX)/share/bash-completion/completions)
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
@@ -120,7 +123,13 @@ integration: build-tests
 vm: build-tests
 	@BUILD=$(BUILD) tests/run-tests.sh vm
 
-bench: $(BIN)
+# The benchmark's timer: wall time and peak RSS of one process (issue 8).
+$(BUILD)/bench-timer: tests/bench/timer.c
+	$(qecho) CC $@
+	@mkdir -p $(BUILD)
+	$(Q)$(CC) -std=gnu11 $(WARN) $(CFLAGS) -o $@ $<
+
+bench: $(BIN) $(BUILD)/bench-timer
 	@BUILD=$(BUILD) tests/bench/bench.sh
 
 deps:
@@ -141,12 +150,14 @@ install: $(BIN)
 	sed 's#=/usr/sbin/lvs-rs-agent #=$(SBINDIR)/lvs-rs-agent #' systemd/lvs-rs-agent.service \
 		> $(DESTDIR)$(SYSTEMDUNITDIR)/lvs-rs-agent.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/lvs-rs-agent.service
+	install -D -m 0644 completion/lvs-rs-agent $(DESTDIR)$(BASHCOMPDIR)/lvs-rs-agent
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/lvs-rs-agent $(DESTDIR)$(MANDIR)/man8/lvs-rs-agent.8 \
 		$(DESTDIR)$(MANDIR)/man5/lvs-rs-agent.conf.5 \
 		$(DESTDIR)$(PREFIX)/share/doc/lvs-rs-agent/examples/agent.conf \
-		$(DESTDIR)$(SYSTEMDUNITDIR)/lvs-rs-agent.service
+		$(DESTDIR)$(SYSTEMDUNITDIR)/lvs-rs-agent.service \
+		$(DESTDIR)$(BASHCOMPDIR)/lvs-rs-agent
 
 clean:
 	rm -rf build build-san

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "../lib/macro.h"
@@ -33,6 +34,22 @@ void steplist_done(struct steplist *l);
 /* The step of that kind and target; target NULL: the first of that kind. */
 struct step *steplist_find(const struct steplist *l, const struct step_ops *ops,
 			   const char *target);
+/*
+ * steplist_find in O(1) for big lists (10,000 VIPs): an index of l->v[0..n)
+ * by kind and target, n = l->n at build time. It keeps indexes, not
+ * pointers, so l may grow afterwards (new steps are not indexed).
+ */
+struct stepindex {
+	const struct steplist *l;
+	size_t n;
+	uint32_t *slot; /* UINT32_MAX: empty */
+	size_t mask;
+};
+int stepindex_build(struct stepindex *x, const struct steplist *l);
+/* As steplist_find over the indexed steps (target NULL: a linear scan). */
+struct step *stepindex_find(const struct stepindex *x,
+			    const struct step_ops *ops, const char *target);
+void stepindex_done(struct stepindex *x);
 const struct step_ops *agent_ops_by_kind(const char *kind);
 
 /* ---- the journal: the steps apply has taken, with their prior values */
@@ -111,5 +128,41 @@ int agent_revert(const struct agent_opts *o, struct report *r);
 int agent_verify(const struct agent_opts *o, struct report *r);
 int agent_status(const struct agent_opts *o, struct report *r, struct journal *j);
 int agent_check_config(const struct agent_opts *o, struct report *r);
+
+/* ---- status and verify by hand (issue 7) */
+/*
+ * The journal's steps that revert would change now (their ->now observed),
+ * in revert's order: *n of them in v (room for l->n). 0 or -ENOMEM.
+ */
+int agent_revert_plan(const struct steplist *l, const struct step **v, size_t *n);
+/*
+ * Read lock beside the journal for a command that changes nothing: opens
+ * STATE.lock read-only and never creates it. 0 and *ret_fd; -ENOENT or
+ * -EACCES when there is no lock file this process may read; -EAGAIN with
+ * *holder as agent_lock.
+ */
+int agent_lock_shared(const char *state_path, double wait_s, int *ret_fd,
+		      long *holder);
+/*
+ * After EACCES/EPERM on path (or, when it does not exist, its directory):
+ * why, when another uid owns it, and `todo` when that uid is the service's
+ * (its DynamicUser). "" when no other uid owns it.
+ */
+void agent_owner_hint(const char *path, const char *todo, char *buf, size_t len);
+
+/* ---- Prometheus textfile (verify/status --prometheus FILE) */
+#include <stdio.h> /* FILE */
+
+/* A label value escaped for the text format (\\, \", \n; a byte that is not
+ * UTF-8 becomes U+FFFD). malloc'd; NULL without memory. */
+char *agent_prom_escape(const char *s);
+/* lvs_rs_agent_check_ok{kind,subject} per check (kind: the subject's first
+ * word), _checks, _checks_failed, _verify_success, _last_verify_timestamp_seconds. */
+int agent_prom_format(FILE *f, const struct checklist *checks, bool success,
+		      time_t when);
+/* agent_prom_format's text to path atomically (path.tmp.PID, fsync, rename,
+ * fsync of the directory), mode 0644. 0 or -errno. */
+int agent_prom_write(const char *path, const struct checklist *checks,
+		     bool success, time_t when);
 
 #endif

@@ -2,13 +2,17 @@
 #define _GNU_SOURCE /* asprintf */
 /*
  * One run at a time: a POSIX record lock on STATE.lock. F_GETLK names the
- * holder's PID, which the message to a waiting operator needs.
+ * holder's PID, which the message to a waiting operator needs. Commands that
+ * change the kernel take it exclusively, status shares it (agent_lock_shared).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,11 +26,38 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Take a lock of that type on fd within wait_s seconds; the fd is closed on failure. */
+static int lock_wait(int fd, short type, double wait_s, long *holder)
+{
+	double deadline = now_s() + wait_s;
+
+	for (;;) {
+		struct flock fl = { .l_type = type, .l_whence = SEEK_SET };
+
+		if (fcntl(fd, F_SETLK, &fl) == 0)
+			return 0;
+		if (errno != EAGAIN && errno != EACCES) {
+			int r = -errno;
+
+			close(fd);
+			return r;
+		}
+		if (now_s() >= deadline) {
+			fl = (struct flock){ .l_type = type, .l_whence = SEEK_SET };
+			*holder = 0;
+			if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
+				*holder = fl.l_pid;
+			close(fd);
+			return -EAGAIN;
+		}
+		usleep(20000);
+	}
+}
+
 int agent_lock(const char *state_path, double wait_s, int *ret_fd, long *holder)
 {
 	_cleanup_free_ char *path = NULL;
-	double deadline = now_s() + wait_s;
-	int fd;
+	int fd, r;
 
 	if (asprintf(&path, "%s.lock", state_path) < 0) {
 		path = NULL;
@@ -38,27 +69,13 @@ int agent_lock(const char *state_path, double wait_s, int *ret_fd, long *holder)
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
-	for (;;) {
-		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-
-		if (fcntl(fd, F_SETLK, &fl) == 0)
-			break;
-		if (errno != EAGAIN && errno != EACCES) {
-			int r = -errno;
-
-			close(fd);
-			return r;
-		}
-		if (now_s() >= deadline) {
-			fl = (struct flock){ .l_type = F_WRLCK, .l_whence = SEEK_SET };
-			*holder = 0;
-			if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
-				*holder = fl.l_pid;
-			close(fd);
-			return -EAGAIN;
-		}
-		usleep(20000);
-	}
+	/* Readable whatever the umask (the unit's is 0077): status, run by hand
+	 * as another uid, takes its read lock on a read-only descriptor. Fails
+	 * harmlessly on a file of another owner. */
+	(void)!fchmod(fd, 0644);
+	r = lock_wait(fd, F_WRLCK, wait_s, holder);
+	if (r < 0)
+		return r;
 	/* For people reading the file; the lock itself is the truth. */
 	if (ftruncate(fd, 0) == 0) {
 		char buf[32];
@@ -70,4 +87,68 @@ int agent_lock(const char *state_path, double wait_s, int *ret_fd, long *holder)
 	}
 	*ret_fd = fd;
 	return 0;
+}
+
+/*
+ * A read lock wants only a descriptor open for reading (fcntl F_RDLCK), so a
+ * read-only command needs no write access to a lock file that the service's
+ * DynamicUser owns. Never created: no lock file means no run has ever held it.
+ */
+int agent_lock_shared(const char *state_path, double wait_s, int *ret_fd,
+		      long *holder)
+{
+	_cleanup_free_ char *path = NULL;
+	int fd, r;
+
+	if (asprintf(&path, "%s.lock", state_path) < 0) {
+		path = NULL;
+		return -ENOMEM;
+	}
+	fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = lock_wait(fd, F_RDLCK, wait_s, holder);
+	if (r < 0)
+		return r;
+	*ret_fd = fd;
+	return 0;
+}
+
+/* systemd's range for DynamicUser= uids (systemd.exec(5)). */
+#define DYNAMIC_UID_MIN 61184
+#define DYNAMIC_UID_MAX 65519
+
+void agent_owner_hint(const char *path, const char *todo, char *buf, size_t len)
+{
+	_cleanup_free_ char *copy = strdup(path);
+	const char *what = path;
+	struct passwd *pw;
+	struct stat st;
+	uid_t me = geteuid();
+
+	buf[0] = '\0';
+	if (!copy)
+		return;
+	if (stat(path, &st) < 0) {
+		what = dirname(copy);
+		if (stat(what, &st) < 0)
+			return;
+	}
+	if (st.st_uid == me)
+		return;
+	pw = getpwuid(st.st_uid);
+	/* Root's access is a plain user's: the agent dropped CAP_DAC_OVERRIDE
+	 * and CAP_FOWNER with everything else but CAP_NET_ADMIN. */
+	snprintf(buf, len, "%s belongs to uid %u%s%s%s, not to this process (uid %u), and "
+		 "lvs-rs-agent keeps only CAP_NET_ADMIN, so even root has just the access "
+		 "of any other user to it", what, (unsigned)st.st_uid, pw ? " (" : "",
+		 pw ? pw->pw_name : "", pw ? ")" : "", (unsigned)me);
+	/* The unit's DynamicUser is named after it; once the unit has stopped,
+	 * the name may be gone and only the uid's range tells. */
+	if ((pw && strcmp(pw->pw_name, "lvs-rs-agent") == 0) ||
+	    (st.st_uid >= DYNAMIC_UID_MIN && st.st_uid <= DYNAMIC_UID_MAX)) {
+		size_t n = strlen(buf);
+
+		snprintf(buf + n, len - n, ": %s", todo);
+	}
 }

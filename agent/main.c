@@ -2,9 +2,11 @@
 /* lvs-rs-agent: prepare LVS DR/TUN real servers, verify, and revert exactly. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "agent.h"
 #include "../conf/conf.h"
@@ -30,6 +32,10 @@ static void usage(FILE *f)
 		"  -s, --state FILE    the journal, default %s (lock: FILE.lock)\n"
 		"  -w, --wait SECONDS  how long to wait for another run's lock, default 10\n"
 		"  -j, --json          one JSON document on stdout instead of text\n"
+		"      --prometheus FILE\n"
+		"                      verify, status: also write the checks as metrics for\n"
+		"                      node_exporter's textfile collector to FILE (replaced\n"
+		"                      atomically, mode 0644), whatever the result\n"
 		"  -h, --help          this text\n"
 		"  -V, --version       the version\n"
 		"\n"
@@ -38,6 +44,30 @@ static void usage(FILE *f)
 		"3 runtime failure (everything this run changed was rolled back),\n"
 		"4 the rollback itself failed (the message lists what is left changed).\n",
 		CONF_DEFAULT_PATH, AGENT_STATE_PATH);
+}
+
+enum { OPT_PROMETHEUS = 0x100 };
+
+/*
+ * The metrics go out whatever verify found, also when it could not check
+ * (config error, kernel read failure: no check lines, success 0), so the
+ * alert sees every outcome. A file that cannot be written is exit 3, unless
+ * the run already failed with 2 or 3, which stays the cause to fix first.
+ * The message goes into the JSON document; in text it follows the checks
+ * and their summary, which it does not make any less true.
+ */
+static int write_prometheus(const char *path, struct report *r, int ret,
+			    char *err, size_t errlen)
+{
+	int k = agent_prom_write(path, &r->checks, ret == AGENT_EXIT_OK, time(NULL));
+
+	err[0] = '\0';
+	if (k == 0)
+		return ret;
+	snprintf(err, errlen, "cannot write the metrics file %s: %s", path, strerror(-k));
+	if (r->json)
+		report_error(r, "%s", err);
+	return ret == AGENT_EXIT_OK || ret == AGENT_EXIT_CHECK ? AGENT_EXIT_RUNTIME : ret;
 }
 
 static int parse_wait(const char *arg, double *ret)
@@ -60,6 +90,7 @@ int main(int argc, char **argv)
 		{ "state", required_argument, NULL, 's' },
 		{ "wait", required_argument, NULL, 'w' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "prometheus", required_argument, NULL, OPT_PROMETHEUS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{}
@@ -71,7 +102,8 @@ int main(int argc, char **argv)
 	};
 	struct report r = { 0 };
 	struct journal j = { 0 };
-	const char *cmd;
+	const char *cmd, *prom = NULL;
+	char prom_err[PATH_MAX + 128] = "";
 	int c, ret;
 
 	while ((c = getopt_long(argc, argv, "c:s:w:jhV", longopts, NULL)) != -1) {
@@ -92,6 +124,13 @@ int main(int argc, char **argv)
 		case 'j':
 			o.json = true;
 			break;
+		case OPT_PROMETHEUS:
+			if (!*optarg) {
+				fprintf(stderr, "lvs-rs-agent: --prometheus needs a file name\n");
+				return AGENT_EXIT_USAGE;
+			}
+			prom = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return AGENT_EXIT_OK;
@@ -111,6 +150,11 @@ int main(int argc, char **argv)
 		return AGENT_EXIT_USAGE;
 	}
 	cmd = argv[optind];
+	if (prom && strcmp(cmd, "verify") != 0 && strcmp(cmd, "status") != 0) {
+		fprintf(stderr, "lvs-rs-agent: --prometheus goes with verify or status, not %s\n",
+			cmd);
+		return AGENT_EXIT_USAGE;
+	}
 
 	/* Least privilege before anything else touches the system. */
 	o.have_net_admin = agent_drop_privileges();
@@ -135,9 +179,13 @@ int main(int argc, char **argv)
 		return AGENT_EXIT_USAGE;
 	}
 
+	if (prom)
+		ret = write_prometheus(prom, &r, ret, prom_err, sizeof(prom_err));
 	if (o.json || ret != AGENT_EXIT_USAGE)
 		report_print(&r);
 	report_print_errors(&r);
+	if (prom_err[0] && (!o.json || r.error_printed))
+		fprintf(stderr, "lvs-rs-agent: %s\n", prom_err);
 	journal_done(&j);
 	report_done(&r);
 	return ret;

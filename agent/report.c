@@ -104,35 +104,94 @@ static void print_check_text(const struct check *c)
 		       c->expected, c->found, c->why);
 }
 
+static void format_time(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	if (!t || !localtime_r(&t, &tm) ||
+	    !strftime(buf, len, "%Y-%m-%d %H:%M:%S %z", &tm))
+		snprintf(buf, len, "unknown");
+}
+
+/*
+ * status: what the journal says was applied and when, and what revert would
+ * do now (the journal's prior values against the kernel as observed).
+ */
+static void print_journal_text(const struct report *r)
+{
+	const struct journal *j = r->journal;
+	_cleanup_free_ const struct step **plan = NULL;
+	char created[64], updated[64], t[STEP_TARGET_MAX + 16];
+	size_t n_plan = 0;
+
+	if (j->steps.n == 0) {
+		printf("journal: nothing applied\n");
+		return;
+	}
+	format_time(j->created, created, sizeof(created));
+	format_time(j->updated, updated, sizeof(updated));
+	printf("journal: %zu step%s, first apply %s, last apply %s\n", j->steps.n,
+	       j->steps.n == 1 ? "" : "s", created, updated);
+	printf("  config of the last apply: %s\n", j->config[0] ? j->config : "unknown");
+	printf("applied (from the values before the first apply):\n");
+	for (size_t i = 0; i < j->steps.n; i++) {
+		const struct step *s = &j->steps.v[i];
+
+		agent_display_target(s, t, sizeof(t));
+		if (strcmp(s->prior, s->want) == 0)
+			printf("  = %s %s %s: so before the first apply; revert leaves it\n",
+			       s->ops->kind, t, s->want);
+		else if ((s->ops->sign ? s->ops->sign(s->prior, s->want) : '~') == '~')
+			printf("  ~ %s %s %s -> %s\n", s->ops->kind, t, s->prior, s->want);
+		else
+			printf("  %c %s %s\n", s->ops->sign(s->prior, s->want),
+			       s->ops->kind, t);
+	}
+	/* The kernel was observed only when status got that far. */
+	if (r->n_errors)
+		return;
+	plan = calloc(j->steps.n, sizeof(*plan));
+	if (!plan || agent_revert_plan(&j->steps, plan, &n_plan) < 0) {
+		printf("revert would: (out of memory)\n");
+		return;
+	}
+	printf("revert would:%s\n", n_plan ? "" : " change nothing");
+	for (size_t i = 0; i < n_plan; i++) {
+		const struct step *s = plan[i];
+		char op = s->ops->sign ? s->ops->sign(s->now, s->prior) : '~';
+
+		agent_display_target(s, t, sizeof(t));
+		if (op == '~')
+			printf("  ~ %s %s %s -> %s\n", s->ops->kind, t, s->now, s->prior);
+		else
+			printf("  %c %s %s\n", op, s->ops->kind, t);
+	}
+	/* The steps it would leave alone, and why: an operator comparing the
+	 * two lists should not have to guess. */
+	for (size_t i = 0; i < j->steps.n; i++) {
+		const struct step *s = &j->steps.v[i];
+		bool planned = false;
+
+		for (size_t k = 0; k < n_plan && !planned; k++)
+			planned = plan[k] == s;
+		if (planned || strcmp(s->prior, s->want) == 0)
+			continue;
+		agent_display_target(s, t, sizeof(t));
+		if (strcmp(s->now, s->prior) == 0)
+			printf("  (nothing for %s %s: already %s)\n", s->ops->kind, t, s->now);
+		else
+			printf("  (nothing for %s %s: %s now, %s before: nothing to restore)\n",
+			       s->ops->kind, t, s->now, s->prior);
+	}
+}
+
 static void print_text(struct report *r)
 {
 	const char *verb = r->summary_verb ? r->summary_verb : r->command;
 	size_t failed = checklist_failed(&r->checks);
 
-	if (r->journal) {
-		char when[64] = "";
-		struct tm tm;
-
-		if (r->journal->updated && localtime_r(&r->journal->updated, &tm))
-			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %z", &tm);
-		if (r->journal->steps.n == 0) {
-			printf("journal: nothing applied\n");
-		} else {
-			printf("journal: %zu steps from %s, last apply %s\n",
-			       r->journal->steps.n, r->journal->config[0] ?
-			       r->journal->config : "(unknown config)", when);
-			for (size_t i = 0; i < r->journal->steps.n; i++) {
-				const struct step *s = &r->journal->steps.v[i];
-				char t[STEP_TARGET_MAX + 16];
-
-				agent_display_target(s, t, sizeof(t));
-				printf("  %s %s: applied %s, revert restores %s%s\n",
-				       s->ops->kind, t, s->want, s->prior,
-				       strcmp(s->prior, s->want) == 0 ?
-				       " (was already so: left in place)" : "");
-			}
-		}
-	}
+	if (r->journal)
+		print_journal_text(r);
 	for (size_t i = 0; i < r->n_changes; i++) {
 		static const char *const tag[] = {
 			[CHANGE_DONE] = "",
@@ -144,6 +203,8 @@ static void print_text(struct report *r)
 		fputs(tag[r->changes[i].state], stdout);
 		print_change_text(&r->changes[i]);
 	}
+	if (r->journal && r->checks.n)
+		printf("checks (the live kernel, as verify):\n");
 	for (size_t i = 0; i < r->checks.n; i++)
 		print_check_text(&r->checks.v[i]);
 
@@ -158,6 +219,35 @@ static void print_text(struct report *r)
 	else
 		printf("%s: %zu change%s\n", verb, r->n_changes,
 		       r->n_changes == 1 ? "" : "s");
+}
+
+/* What revert would do now, as change objects in its order. */
+static json_object *revert_json(const struct journal *j)
+{
+	_cleanup_free_ const struct step **plan = calloc(j->steps.n ? j->steps.n : 1,
+							 sizeof(*plan));
+	json_object *a = json_object_new_array();
+	size_t n = 0;
+
+	if (!plan || agent_revert_plan(&j->steps, plan, &n) < 0) {
+		json_object_put(a);
+		return NULL; /* null: unknown, rather than a wrong [] */
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct step *s = plan[i];
+		json_object *o = json_object_new_object();
+		char op[2] = { s->ops->sign ? s->ops->sign(s->now, s->prior) : '~', 0 };
+		char t[STEP_TARGET_MAX + 16];
+
+		agent_display_target(s, t, sizeof(t));
+		json_object_object_add(o, "op", json_object_new_string(op));
+		json_object_object_add(o, "kind", json_object_new_string(s->ops->kind));
+		json_object_object_add(o, "target", json_object_new_string(t));
+		json_object_object_add(o, "from", json_object_new_string(s->now));
+		json_object_object_add(o, "to", json_object_new_string(s->prior));
+		json_object_array_add(a, o);
+	}
+	return a;
 }
 
 static void print_json(struct report *r)
@@ -222,11 +312,17 @@ static void print_json(struct report *r)
 			json_object_object_add(o, "target", json_object_new_string(t));
 			json_object_object_add(o, "prior", json_object_new_string(s->prior));
 			json_object_object_add(o, "want", json_object_new_string(s->want));
+			if (!r->n_errors)
+				json_object_object_add(o, "now", json_object_new_string(s->now));
 			json_object_array_add(j, o);
 		}
 		json_object_object_add(root, "journal", j);
 		json_object_object_add(root, "config", json_object_new_string(r->journal->config));
+		json_object_object_add(root, "created", json_object_new_int64(r->journal->created));
 		json_object_object_add(root, "updated", json_object_new_int64(r->journal->updated));
+		/* The kernel was observed only when status got that far. */
+		if (!r->n_errors)
+			json_object_object_add(root, "revert", revert_json(r->journal));
 	}
 	if (r->n_errors) {
 		json_object *e = json_object_new_array();

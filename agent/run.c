@@ -55,7 +55,7 @@ static bool suppress_nft(const struct conf *c)
 static int nft_steps(const struct conf *c, struct netconf *nc,
 		     struct steplist *out, struct report *r)
 {
-	_cleanup_free_ struct in_addr *vips = NULL;
+	_cleanup_free_ struct arp_vip *vips = NULL;
 	_cleanup_free_ struct step *v = NULL;
 	size_t n_vips = 0, total = 0, n = 0;
 	int ret;
@@ -65,11 +65,16 @@ static int nft_steps(const struct conf *c, struct netconf *nc,
 	vips = calloc(total + 1, sizeof(*vips));
 	if (!vips)
 		return -ENOMEM;
+	/* anyip prefixes too: the whole prefix answers locally. */
 	for (size_t g = 0; g < c->n_groups; g++)
-		for (size_t i = 0; i < c->groups[g].n_vips; i++)
-			if (c->groups[g].vips[i].family == AF_INET)
-				memcpy(&vips[n_vips++], &c->groups[g].vips[i].addr,
-				       sizeof(*vips));
+		for (size_t i = 0; i < c->groups[g].n_vips; i++) {
+			const struct conf_vip *cv = &c->groups[g].vips[i];
+
+			if (cv->family != AF_INET)
+				continue;
+			vips[n_vips].addr = cv->addr.v4;
+			vips[n_vips++].prefixlen = cv->prefixlen;
+		}
 	ret = arp_nft_steps(nc, vips, n_vips, c->rip_auto ? NULL : &c->rip, &v, &n);
 	if (ret < 0) {
 		report_error(r, "arp_suppress = %s: cannot list the interfaces for rip = auto: %s",
@@ -181,9 +186,20 @@ static int desired_steps(const struct conf *c, struct netconf *nc,
 			const struct conf_vip *v = &grp->vips[i];
 			struct step s = { .ops = &netconf_addr_ops, .order = STEP_ORDER_VIP };
 
-			ret = netconf_addr_target(v->family, &v->addr,
-						  v->family == AF_INET ? 32 : 128,
-						  grp->device, s.target, sizeof(s.target));
+			/* anyip: a local route in table local on the same
+			 * device (lo, or the tunnel device), for a VIP or a
+			 * whole prefix, instead of an address. */
+			if (grp->anyip) {
+				s.ops = &netconf_route_ops;
+				ret = netconf_route_target(v->family, &v->addr,
+							   v->prefixlen, grp->device,
+							   s.target, sizeof(s.target));
+			} else {
+				ret = netconf_addr_target(v->family, &v->addr,
+							  v->family == AF_INET ? 32 : 128,
+							  grp->device, s.target,
+							  sizeof(s.target));
+			}
 			if (ret < 0)
 				return ret;
 			snprintf(s.want, sizeof(s.want), NETCONF_PRESENT);
@@ -514,7 +530,15 @@ static int take_lock(const struct agent_opts *o, struct report *r, int *fd)
 		return AGENT_EXIT_RUNTIME;
 	}
 	if (k < 0) {
-		report_error(r, "cannot open lock %s.lock: %s", o->state, strerror(-k));
+		char lock[4096], hint[768] = "";
+
+		snprintf(lock, sizeof(lock), "%s.lock", o->state);
+		if (k == -EACCES || k == -EPERM)
+			agent_owner_hint(lock, "the journal belongs to the service: use "
+					 "systemctl stop lvs-rs-agent to revert, systemctl reload "
+					 "lvs-rs-agent to apply", hint, sizeof(hint));
+		report_error(r, "cannot open lock %s: %s%s%s", lock, strerror(-k),
+			     *hint ? ": " : "", hint);
 		return AGENT_EXIT_RUNTIME;
 	}
 	return AGENT_EXIT_OK;
@@ -616,10 +640,11 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 	_cleanup_free_ struct action *acts = NULL;
 	_cleanup_free_ bool *stale = NULL, *stale_joined = NULL;
 	struct steplist want = { 0 }, all = { 0 };
+	struct stepindex oldx = { 0 }, wantx = { 0 };
 	struct journal old = { 0 }, next = { 0 };
 	const char *verb = dry_run ? "plan" : "apply";
 	char err[512];
-	size_t n_acts = 0;
+	size_t n_acts = 0, n_stale = 0;
 	int ret, k;
 
 	ret = load_config(o, r, &c);
@@ -651,26 +676,34 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 	}
 
 	/* all = the desired steps (with the journal's prior values where the
-	 * agent touched them before), then the journal's stale steps. */
-	for (size_t i = 0; i < want.n; i++) {
-		const struct step *j = steplist_find(&old.steps, want.v[i].ops,
-						     want.v[i].target);
-		struct step s = want.v[i];
+	 * agent touched them before), then the journal's stale steps. The
+	 * desired steps are all's first ones: want hands over its array, and
+	 * lookups go through indexes (10,000 VIPs: no copies, no n^2 scans). */
+	k = stepindex_build(&oldx, &old.steps);
+	if (k < 0)
+		goto oom;
+	all = want;
+	want = (struct steplist){ 0 };
+	for (size_t i = 0; i < all.n; i++) {
+		const struct step *j = stepindex_find(&oldx, all.v[i].ops,
+						      all.v[i].target);
 
 		if (j)
-			memcpy(s.prior, j->prior, sizeof(s.prior));
-		k = steplist_add(&all, &s);
-		if (k < 0)
-			goto oom;
+			memcpy(all.v[i].prior, j->prior, sizeof(all.v[i].prior));
 	}
+	/* wantx: the desired steps only, all.v[0..n) now. */
+	k = stepindex_build(&wantx, &all);
+	if (k < 0)
+		goto oom;
 	stale = calloc(all.n + old.steps.n + 1, sizeof(*stale));
 	stale_joined = calloc(all.n + old.steps.n + 1, sizeof(*stale_joined));
 	if (!stale || !stale_joined)
 		goto oom;
 	for (size_t i = 0; i < old.steps.n; i++) {
-		if (steplist_find(&want, old.steps.v[i].ops, old.steps.v[i].target))
+		if (stepindex_find(&wantx, old.steps.v[i].ops, old.steps.v[i].target))
 			continue;
 		stale[all.n] = true;
+		n_stale++;
 		k = steplist_add(&all, &old.steps.v[i]);
 		if (k < 0)
 			goto oom;
@@ -686,6 +719,9 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 		if (probed)
 			k = observe_list(nc, &all);
 	}
+	/* The config is done with: its memory serves what follows (10,000
+	 * VIPs: the report, the actions, the requests). */
+	c = conf_free(c);
 	if (k < 0) {
 		report_error(r, "%s: cannot read the kernel's state: %s (%s)", verb,
 			     strerror(-k), netconf_error(nc));
@@ -693,7 +729,7 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 		goto out;
 	}
 	for (size_t i = 0; i < all.n; i++)
-		if (!stale[i] && !steplist_find(&old.steps, all.v[i].ops, all.v[i].target))
+		if (!stale[i] && !stepindex_find(&oldx, all.v[i].ops, all.v[i].target))
 			memcpy(all.v[i].prior, all.v[i].now, sizeof(all.v[i].prior));
 
 	/* Order: stale VIPs go first, then everything wanted in ascending order
@@ -720,7 +756,7 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 		for (size_t i = 0; i < all.n; i++)
 			if (stale[i] && all.v[i].order < STEP_ORDER_VIP &&
 			    all.v[i].ops->transactional &&
-			    steplist_find(&want, all.v[i].ops, NULL) &&
+			    stepindex_find(&wantx, all.v[i].ops, NULL) &&
 			    needs_restore(&all.v[i], all.v[i].prior)) {
 				memcpy(all.v[i].want, all.v[i].prior,
 				       sizeof(all.v[i].want));
@@ -736,6 +772,8 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 				acts[n_acts++] = (struct action){ &all.v[i], STEP_PRIOR, 0, 0 };
 		qsort(acts + a2, n_acts - a2, sizeof(*acts), cmp_order_desc);
 	}
+	stepindex_done(&oldx);
+	stepindex_done(&wantx);
 	k = record_actions(r, acts, n_acts);
 	if (k < 0)
 		goto oom;
@@ -749,13 +787,11 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 	 * which revert restores the pre-agent state. */
 	snprintf(next.config, sizeof(next.config), "%s", o->config);
 	next.created = old.created;
-	for (size_t i = 0; i < all.n; i++) {
-		k = steplist_add(&next.steps, &all.v[i]);
-		if (k < 0)
-			goto oom;
-	}
 	if (n_acts > 0) {
+		/* next borrows all's steps for the write (owns none). */
+		next.steps = all;
 		k = journal_save(o->state, &next);
+		next.steps = (struct steplist){ 0 };
 		if (k < 0) {
 			report_error(r, "%s: cannot write the journal %s: %s; nothing was changed",
 				     verb, o->state, strerror(-k));
@@ -775,18 +811,24 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 		}
 		goto out;
 	}
-	/* The final journal: the wanted steps; stale ones are restored. */
-	steplist_done(&next.steps);
-	for (size_t i = 0; i < all.n; i++) {
-		if (stale[i])
-			continue;
-		k = steplist_add(&next.steps, &all.v[i]);
-		if (k < 0)
-			goto oom;
+	/* The final journal: the wanted steps; stale ones are restored. all
+	 * keeps them, in place (the actions that point into it are done).
+	 * Without stale steps it is the journal written before the changes,
+	 * already on disk. */
+	if (n_stale) {
+		size_t m = 0;
+
+		for (size_t i = 0; i < all.n; i++)
+			if (!stale[i])
+				all.v[m++] = all.v[i];
+		all.n = m;
 	}
-	if (n_acts > 0 || next.steps.n != old.steps.n || !old.updated) {
+	if ((n_acts > 0 && n_stale > 0) ||
+	    (n_acts == 0 && (all.n != old.steps.n || !old.updated))) {
+		next.steps = all;
 		k = next.steps.n ? journal_save(o->state, &next)
 				 : journal_remove(o->state);
+		next.steps = (struct steplist){ 0 };
 		if (k < 0) {
 			report_error(r, "%s: applied, but cannot write the journal %s: %s",
 				     verb, o->state, strerror(-k));
@@ -800,6 +842,8 @@ oom:
 	report_error(r, "out of memory");
 	ret = AGENT_EXIT_RUNTIME;
 out:
+	stepindex_done(&oldx);
+	stepindex_done(&wantx);
 	steplist_done(&want);
 	steplist_done(&all);
 	journal_done(&old);
@@ -909,19 +953,17 @@ static void collect_vip_devs(const struct conf *c, const char **devs, size_t *n,
 	}
 }
 
-int agent_verify(const struct agent_opts *o, struct report *r)
+/*
+ * verify's checks: the config's steps against the kernel, then the effective
+ * values (the ARP policy on every interface holding IPv4, the rp_filter of
+ * the tunnel devices). Returns an exit code; a failed check is not an error.
+ */
+static int config_checks(const struct conf *c, struct netconf *nc,
+			 struct report *r, const char *verb)
 {
-	_cleanup_(conf_freep) struct conf *c = NULL;
-	_cleanup_(netconf_closep) struct netconf *nc = NULL;
 	struct steplist want = { 0 };
-	int ret, k;
+	int ret = AGENT_EXIT_OK, k;
 
-	ret = load_config(o, r, &c);
-	if (ret)
-		return ret;
-	ret = open_netconf(r, &nc);
-	if (ret)
-		goto out;
 	k = desired_steps(c, nc, NULL, &want, r);
 	if (k < 0) {
 		ret = k == -EOPNOTSUPP ? AGENT_EXIT_USAGE : AGENT_EXIT_RUNTIME;
@@ -929,7 +971,7 @@ int agent_verify(const struct agent_opts *o, struct report *r)
 	}
 	k = observe_list(nc, &want);
 	if (k < 0) {
-		report_error(r, "verify: cannot read the kernel's state: %s", strerror(-k));
+		report_error(r, "%s: cannot read the kernel's state: %s", verb, strerror(-k));
 		ret = AGENT_EXIT_RUNTIME;
 		goto out;
 	}
@@ -943,8 +985,8 @@ int agent_verify(const struct agent_opts *o, struct report *r)
 			k = arp_check_sysctl(nc, c->arp_ignore, c->arp_announce,
 					     devs, n_devs, &r->checks);
 			if (k < 0) {
-				report_error(r, "verify: cannot read the ARP policy: %s",
-					     strerror(-k));
+				report_error(r, "%s: cannot read the ARP policy: %s",
+					     verb, strerror(-k));
 				ret = AGENT_EXIT_RUNTIME;
 				goto out;
 			}
@@ -964,32 +1006,114 @@ int agent_verify(const struct agent_opts *o, struct report *r)
 				devs[n_devs++] = want.v[i].target;
 		k = tunnel_check(nc, devs, n_devs, c->rp_filter, &r->checks);
 		if (k < 0) {
-			report_error(r, "verify: cannot read the rp_filter policy: %s",
-				     strerror(-k));
+			report_error(r, "%s: cannot read the rp_filter policy: %s",
+				     verb, strerror(-k));
 			ret = AGENT_EXIT_RUNTIME;
 			goto out;
 		}
 	}
-	ret = checklist_failed(&r->checks) ? AGENT_EXIT_CHECK : AGENT_EXIT_OK;
 out:
 	steplist_done(&want);
 	return ret;
 }
 
+int agent_verify(const struct agent_opts *o, struct report *r)
+{
+	_cleanup_(conf_freep) struct conf *c = NULL;
+	_cleanup_(netconf_closep) struct netconf *nc = NULL;
+	int ret;
+
+	ret = load_config(o, r, &c);
+	if (ret)
+		return ret;
+	ret = open_netconf(r, &nc);
+	if (ret)
+		return ret;
+	ret = config_checks(c, nc, r, "verify");
+	if (ret)
+		return ret;
+	return checklist_failed(&r->checks) ? AGENT_EXIT_CHECK : AGENT_EXIT_OK;
+}
+
+int agent_revert_plan(const struct steplist *l, const struct step **v, size_t *n)
+{
+	_cleanup_free_ struct action *acts = calloc(l->n ? l->n : 1, sizeof(*acts));
+	size_t k = 0;
+
+	*n = 0;
+	if (!acts)
+		return -ENOMEM;
+	/* The same choice and order as agent_revert's. */
+	for (size_t i = 0; i < l->n; i++)
+		if (needs_restore(&l->v[i], l->v[i].prior))
+			acts[k++] = (struct action){ &l->v[i], STEP_PRIOR, 0, 0 };
+	qsort(acts, k, sizeof(*acts), cmp_order_desc);
+	for (size_t i = 0; i < k; i++)
+		v[i] = acts[i].s;
+	*n = k;
+	return 0;
+}
+
+static bool checked(const struct checklist *l, const char *subject)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].subject, subject) == 0)
+			return true;
+	return false;
+}
+
+static bool same_file(const char *a, const char *b)
+{
+	_cleanup_free_ char *ra = realpath(a, NULL), *rb = realpath(b, NULL);
+
+	if (ra && rb)
+		return strcmp(ra, rb) == 0;
+	return strcmp(a, b) == 0;
+}
+
 int agent_status(const struct agent_opts *o, struct report *r, struct journal *j)
 {
 	_cleanup_(netconf_closep) struct netconf *nc = NULL;
-	char err[512];
+	_cleanup_(conf_freep) struct conf *c = NULL;
+	_cleanup_close_ int lock_fd = -1;
+	struct conf_errors cerr = { 0 };
+	struct steplist rest = { 0 };
+	char err[512], hint[512], subject[128];
+	long holder = 0;
 	int k, ret;
+
+	/*
+	 * A shared lock on a read-only descriptor: apply writes the journal
+	 * before it changes the kernel, so a status in the middle of an apply
+	 * would report the steps in flight as failures; with the lock it waits
+	 * for the apply to end. It needs no write access to the lock file, which
+	 * the service's DynamicUser owns. Without a readable lock file (none
+	 * yet, or one written 0600 by an older version) status goes on unlocked:
+	 * the journal is replaced atomically, so it still reads a whole one.
+	 */
+	k = agent_lock_shared(o->state, o->wait, &lock_fd, &holder);
+	if (k == -EAGAIN) {
+		if (holder > 0)
+			report_error(r, "lock %s.lock is held by PID %ld (another lvs-rs-agent run); "
+				     "gave up after %g s (--wait)", o->state, holder, o->wait);
+		else
+			report_error(r, "lock %s.lock is busy; gave up after %g s (--wait)",
+				     o->state, o->wait);
+		return AGENT_EXIT_RUNTIME;
+	}
 
 	k = journal_load(o->state, j, err, sizeof(err));
 	if (k < 0) {
-		report_error(r, "%s", err);
+		hint[0] = '\0';
+		if (k == -EACCES || k == -EPERM)
+			agent_owner_hint(o->state, "it is the service's journal, left private by an "
+					 "older unit or agent: make it readable (chmod 0755 on its "
+					 "directory, 0644 on the journal), as this version's unit "
+					 "(RuntimeDirectoryMode=0755) and agent do", hint, sizeof(hint));
+		report_error(r, "%s%s%s", err, *hint ? ": " : "", hint);
 		return AGENT_EXIT_RUNTIME;
 	}
 	r->journal = j;
-	if (j->steps.n == 0)
-		return AGENT_EXIT_OK;
 	ret = open_netconf(r, &nc);
 	if (ret)
 		return ret;
@@ -998,7 +1122,52 @@ int agent_status(const struct agent_opts *o, struct report *r, struct journal *j
 		report_error(r, "status: cannot read the kernel's state: %s", strerror(-k));
 		return AGENT_EXIT_RUNTIME;
 	}
-	step_checks(&j->steps, r);
+
+	/* The live checks as verify makes them, when the config can be read;
+	 * status needs only the journal, so a missing or broken config is told
+	 * (a warning) and leaves the checks of the journal's own steps. */
+	k = conf_load(o->config, &c, &cerr);
+	if (k < 0) {
+		const char *why = cerr.n ? cerr.v[0] : strerror(-k);
+		size_t n = strlen(o->config);
+
+		/* "FILE: No such file...": the subject names FILE already. */
+		if (strncmp(why, o->config, n) == 0 && strncmp(why + n, ": ", 2) == 0)
+			why += n + 2;
+		snprintf(subject, sizeof(subject), "config %s", o->config);
+		checklist_add(&r->checks, true, subject, "usable", "unusable",
+			      "%s: status checks only the journal's steps (verify's checks need the config)",
+			      why);
+		r->checks.v[r->checks.n - 1].warn = true;
+	} else {
+		if (j->steps.n && j->config[0] && !same_file(j->config, o->config)) {
+			snprintf(subject, sizeof(subject), "config %s", o->config);
+			checklist_add(&r->checks, true, subject, "the last apply's", "another",
+				      "the last apply used %s; the checks below are against %s",
+				      j->config, o->config);
+			r->checks.v[r->checks.n - 1].warn = true;
+		}
+		ret = config_checks(c, nc, r, "status");
+	}
+	conf_errors_done(&cerr);
+	if (ret)
+		return ret;
+
+	/* Then each journal step verify did not already check (a VIP dropped
+	 * from the config but not yet by an apply, a config that is gone). */
+	for (size_t i = 0; i < j->steps.n; i++) {
+		const struct step *s = &j->steps.v[i];
+		int n = snprintf(subject, sizeof(subject), "%s ", s->ops->kind);
+
+		agent_display_target(s, subject + n, sizeof(subject) - n);
+		if (!checked(&r->checks, subject) && steplist_add(&rest, s) < 0) {
+			steplist_done(&rest);
+			report_error(r, "status: %s", strerror(ENOMEM));
+			return AGENT_EXIT_RUNTIME;
+		}
+	}
+	step_checks(&rest, r);
+	steplist_done(&rest);
 	return checklist_failed(&r->checks) ? AGENT_EXIT_CHECK : AGENT_EXIT_OK;
 }
 

@@ -34,12 +34,21 @@ int arp_check_sysctl(struct netconf *nc, int want_ignore, int want_announce,
  * nf_tables ARP suppression, kind "nft": the table "arp lvs_rs_agent" with a
  * set "vips", chain "input" (drop ARP requests for a VIP) and chain "output"
  * (rewrite the sender of ARP requests from a VIP). Targets and values:
- *   "arp lvs_rs_agent"                 present | absent | foreign | incomplete
+ *   "arp lvs_rs_agent"       present | interval | absent | foreign | incomplete
+ *       present: the agent's table whole, its set of plain elements;
+ *       interval: the same with a set of intervals (NFT_SET_INTERVAL),
+ *       wanted when a VIP is an anyip prefix. A set's flags are fixed when
+ *       it is made: going from one to the other rebuilds the table in the
+ *       same batch, carrying its elements over.
  *       foreign: a table of that name that the agent did not create (no
  *       marker comment): change() refuses to create over it or delete it.
  *       incomplete: the agent's table with its set, a chain, a hook or the
  *       input rule missing or altered: apply rebuilds it.
- *   "arp lvs_rs_agent vip 198.51.100.10"  present | absent (set element)
+ *   "arp lvs_rs_agent vip 198.51.100.10"  present | absent (set element;
+ *       in an interval set the interval 198.51.100.10-198.51.100.10)
+ *   "arp lvs_rs_agent vip 198.51.100.0/24"  present | absent (an interval:
+ *       its first address, and the one after its last flagged
+ *       NFT_SET_ELEM_INTERVAL_END, as nft writes a prefix)
  *   "arp lvs_rs_agent output eth0"     the address the rule writes as ARP
  *       sender for requests out of eth0 (rip = auto), or absent
  *   "arp lvs_rs_agent output *"        the same without oifname (fixed rip)
@@ -52,15 +61,24 @@ extern const struct step_ops arp_nft_ops;
 #define ARP_NFT_TARGET "arp " ARP_NFT_TABLE
 #define ARP_NFT_FOREIGN "foreign"
 #define ARP_NFT_INCOMPLETE "incomplete"
+#define ARP_NFT_INTERVAL "interval"
+
+/* An IPv4 VIP, or an anyip prefix of VIPs (prefixlen < 32). */
+struct arp_vip {
+	struct in_addr addr; /* the network address of the prefix */
+	unsigned char prefixlen;
+};
 
 /*
  * The nft steps for the IPv4 VIPs (n_vips > 0), all order STEP_ORDER_ARP:
- * the table, one element per VIP, and the output rules: one rule "output *"
- * writing *rip, or with rip NULL (auto) one per interface other than
- * loopback that holds an IPv4 address (its primary one, VIPs excluded);
- * with nc NULL too, no rule steps (check-config). *ret is malloc'd.
+ * the table, one element per VIP or prefix, and the output rules: one rule
+ * "output *" writing *rip, or with rip NULL (auto) one per interface other
+ * than loopback that holds an IPv4 address (its primary one, VIPs
+ * excluded); with nc NULL too, no rule steps (check-config). The table's
+ * value is "present", or "interval" when a VIP is a prefix: the set then
+ * holds intervals. *ret is malloc'd.
  */
-int arp_nft_steps(struct netconf *nc, const struct in_addr *vips,
+int arp_nft_steps(struct netconf *nc, const struct arp_vip *vips,
 		  size_t n_vips, const struct in_addr *rip,
 		  struct step **ret, size_t *n);
 

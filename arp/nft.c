@@ -49,9 +49,73 @@ enum kind { K_TABLE, K_VIP, K_RULE };
 
 struct parsed {
 	enum kind kind;
-	struct in_addr vip;	/* K_VIP */
+	struct in_addr vip;	/* K_VIP: the address, or a prefix's first */
+	unsigned char plen;	/* K_VIP: 32, or an anyip prefix's length */
 	char key[IF_NAMESIZE];	/* K_RULE: interface, or "*" for any */
 };
+
+/* ---- addresses as numbers: intervals are compared and counted */
+
+static uint32_t host_of(struct in_addr a)
+{
+	return ntohl(a.s_addr);
+}
+
+static struct in_addr addr_of(uint32_t h)
+{
+	return (struct in_addr){ .s_addr = htonl(h) };
+}
+
+/* How many addresses a prefix holds: 1 for a /32, 2^32 for a /0. */
+static uint64_t prefix_size(unsigned plen)
+{
+	return (uint64_t)1 << (32 - plen);
+}
+
+/* "198.51.100.10" for a VIP, "198.51.100.0/24" for a prefix. */
+static void vip_text(struct in_addr a, unsigned plen, char *buf, size_t len)
+{
+	char t[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &a, t, sizeof(t));
+	if (plen < 32)
+		snprintf(buf, len, "%s/%u", t, plen);
+	else
+		snprintf(buf, len, "%s", t);
+}
+
+/* The reverse, for the canonical text only: a network address, a prefix
+ * 0..31 in decimal without leading zeros (a VIP has none). */
+static int parse_vip(const char *text, struct in_addr *a, unsigned char *plen)
+{
+	char t[INET_ADDRSTRLEN + 4], again[INET_ADDRSTRLEN + 4];
+	const char *slash = strchr(text, '/');
+	size_t alen = slash ? (size_t)(slash - text) : strlen(text);
+	unsigned long l = 32;
+
+	if (alen >= INET_ADDRSTRLEN || strlen(text) >= sizeof(t))
+		return -EINVAL;
+	memcpy(t, text, alen);
+	t[alen] = '\0';
+	if (inet_pton(AF_INET, t, a) != 1)
+		return -EINVAL;
+	if (slash) {
+		char *end;
+
+		if (slash[1] < '0' || slash[1] > '9')
+			return -EINVAL;
+		l = strtoul(slash + 1, &end, 10);
+		if (*end || l >= 32)
+			return -EINVAL;
+		if (l < 32 && (host_of(*a) & (uint32_t)(prefix_size(l) - 1)))
+			return -EINVAL;
+	}
+	vip_text(*a, (unsigned)l, again, sizeof(again));
+	if (strcmp(again, text) != 0)
+		return -EINVAL;
+	*plen = (unsigned char)l;
+	return 0;
+}
 
 /* ---- targets */
 
@@ -70,7 +134,7 @@ static int parse_target(const char *t, struct parsed *p)
 	}
 	if (strncmp(rest, " vip ", 5) == 0) {
 		p->kind = K_VIP;
-		return inet_pton(AF_INET, rest + 5, &p->vip) == 1 ? 0 : -EINVAL;
+		return parse_vip(rest + 5, &p->vip, &p->plen);
 	}
 	if (strncmp(rest, " output ", 8) == 0) {
 		rest += 8;
@@ -91,11 +155,15 @@ static void init_step(struct step *s, const char *want)
 	snprintf(s->want, sizeof(s->want), "%s", want);
 }
 
-static bool is_vip(struct in_addr a, const struct in_addr *vips, size_t n)
+static bool is_vip(struct in_addr a, const struct arp_vip *vips, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		if (vips[i].s_addr == a.s_addr)
+	for (size_t i = 0; i < n; i++) {
+		uint64_t lo = host_of(vips[i].addr);
+
+		if (host_of(a) >= lo &&
+		    host_of(a) < lo + prefix_size(vips[i].prefixlen))
 			return true;
+	}
 	return false;
 }
 
@@ -103,7 +171,7 @@ static bool is_vip(struct in_addr a, const struct in_addr *vips, size_t n)
  * The primary IPv4 address of every interface but loopback, VIPs excluded
  * (a VIP on eth0 is not the address ARP should carry). One step each.
  */
-static int rule_steps_auto(struct netconf *nc, const struct in_addr *vips,
+static int rule_steps_auto(struct netconf *nc, const struct arp_vip *vips,
 			   size_t n_vips, struct step *out, size_t cap, size_t *n)
 {
 	_cleanup_free_ struct netconf_link *links = NULL;
@@ -142,14 +210,19 @@ static int rule_steps_auto(struct netconf *nc, const struct in_addr *vips,
 	return 0;
 }
 
-int arp_nft_steps(struct netconf *nc, const struct in_addr *vips,
+int arp_nft_steps(struct netconf *nc, const struct arp_vip *vips,
 		  size_t n_vips, const struct in_addr *rip,
 		  struct step **ret, size_t *ret_n)
 {
 	_cleanup_free_ struct netconf_link *links = NULL;
 	_cleanup_free_ struct step *v = NULL;
 	size_t n = 0, n_links = 0, cap;
+	bool interval = false;
 	int r;
+
+	for (size_t i = 0; i < n_vips; i++)
+		if (vips[i].prefixlen < 32)
+			interval = true;
 
 	/* Room for the table, the VIPs and one rule per interface. */
 	if (!rip && nc) {
@@ -161,13 +234,17 @@ int arp_nft_steps(struct netconf *nc, const struct in_addr *vips,
 	v = calloc(cap, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	init_step(&v[n], NETCONF_PRESENT);
+	/* A set's flags are fixed: one with intervals only when needed, so
+	 * that a config without prefixes keeps the plain set it always had. */
+	init_step(&v[n], interval ? ARP_NFT_INTERVAL : NETCONF_PRESENT);
 	snprintf(v[n++].target, sizeof(v->target), "%s", ARP_NFT_TARGET);
 	for (size_t i = 0; i < n_vips; i++) {
-		char a[INET_ADDRSTRLEN];
+		char a[INET_ADDRSTRLEN + 4];
 
+		if (vips[i].prefixlen > 32)
+			return -EINVAL;
 		init_step(&v[n], NETCONF_PRESENT);
-		inet_ntop(AF_INET, &vips[i], a, sizeof(a));
+		vip_text(vips[i].addr, vips[i].prefixlen, a, sizeof(a));
 		snprintf(v[n++].target, sizeof(v->target), "%s vip %s",
 			 ARP_NFT_TARGET, a);
 	}
@@ -334,11 +411,30 @@ struct orule {
 	char value[STEP_VALUE_MAX];
 };
 
+/* A set element as the kernel lists it (host byte order). */
+struct oelem {
+	uint32_t key;
+	bool end; /* NFT_SET_ELEM_INTERVAL_END */
+};
+
+/*
+ * What the set holds, as ranges [lo, hi): a plain set's elements are
+ * ranges of one address. An interval's end element is the address after
+ * its last; one reaching 255.255.255.255 has none (hi = 2^32).
+ */
+struct range {
+	uint32_t lo;
+	uint64_t hi;
+};
+
 struct observed {
 	enum tstate table;
 	bool marker, set, chain_in, chain_out, rule_in;
-	struct in_addr *elems;
+	bool interval; /* the set has NFT_SET_INTERVAL */
+	struct oelem *elems;
 	size_t n_elems, cap_elems;
+	struct range *ranges; /* sorted by lo */
+	size_t n_ranges;
 	struct orule *rules;
 	size_t n_rules, cap_rules;
 };
@@ -346,6 +442,7 @@ struct observed {
 static void observed_done(struct observed *o)
 {
 	free(o->elems);
+	free(o->ranges);
 	free(o->rules);
 	memset(o, 0, sizeof(*o));
 }
@@ -434,19 +531,25 @@ static int elem_cb(const struct nlmsghdr *nlh, void *data)
 	while ((e = nftnl_set_elems_iter_next(it))) {
 		uint32_t len = 0;
 		const void *k = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
+		struct in_addr a;
 
 		if (!k || len != sizeof(struct in_addr))
 			continue;
 		if (o->n_elems == o->cap_elems) {
 			size_t cap = o->cap_elems ? 2 * o->cap_elems : 64;
-			struct in_addr *v = realloc(o->elems, cap * sizeof(*v));
+			struct oelem *v = realloc(o->elems, cap * sizeof(*v));
 
 			if (!v)
 				goto out;
 			o->elems = v;
 			o->cap_elems = cap;
 		}
-		memcpy(&o->elems[o->n_elems++], k, sizeof(struct in_addr));
+		memcpy(&a, k, sizeof(a));
+		o->elems[o->n_elems].key = host_of(a);
+		o->elems[o->n_elems++].end =
+			nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS) &&
+			(nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS) &
+			 NFT_SET_ELEM_INTERVAL_END);
 	}
 	ret = MNL_CB_OK;
 out:
@@ -636,6 +739,88 @@ static void reset_elems(void *data)
 	((struct observed *)data)->n_elems = 0;
 }
 
+static int set_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct observed *o = data;
+	struct nftnl_set *s = nftnl_set_alloc();
+
+	if (!s)
+		return MNL_CB_ERROR;
+	if (nftnl_set_nlmsg_parse(nlh, s) == 0) {
+		o->set = true;
+		o->interval = nftnl_set_is_set(s, NFTNL_SET_FLAGS) &&
+			      (nftnl_set_get_u32(s, NFTNL_SET_FLAGS) & NFT_SET_INTERVAL);
+	}
+	nftnl_set_free(s);
+	return MNL_CB_OK;
+}
+
+/* At one key an interval's end sorts before the next one's start. */
+static int oelem_cmp(const void *a, const void *b)
+{
+	const struct oelem *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return (int)y->end - (int)x->end;
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+	const struct range *x = a, *y = b;
+
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return (x->hi > y->hi) - (x->hi < y->hi);
+}
+
+/*
+ * The elements as ranges: each start with the end element that follows it
+ * (nft writes them in pairs, and the kernel keeps intervals apart), a start
+ * without one reaching the top of the address space.
+ */
+static int make_ranges(struct observed *o)
+{
+	size_t n = 0;
+
+	if (o->n_elems)
+		qsort(o->elems, o->n_elems, sizeof(*o->elems), oelem_cmp);
+	o->ranges = calloc(o->n_elems + 1, sizeof(*o->ranges));
+	if (!o->ranges)
+		return -ENOMEM;
+	for (size_t i = 0; i < o->n_elems; i++) {
+		const struct oelem *e = &o->elems[i];
+
+		if (e->end)
+			continue; /* an end without its start: nothing */
+		o->ranges[n].lo = e->key;
+		if (!o->interval)
+			o->ranges[n].hi = (uint64_t)e->key + 1;
+		else if (i + 1 < o->n_elems && o->elems[i + 1].end)
+			o->ranges[n].hi = o->elems[++i].key;
+		else
+			o->ranges[n].hi = (uint64_t)UINT32_MAX + 1;
+		n++;
+	}
+	o->n_ranges = n;
+	if (n > 1)
+		qsort(o->ranges, n, sizeof(*o->ranges), range_cmp);
+	return 0;
+}
+
+/* Whether the set holds exactly the VIP or prefix a/plen. */
+static bool has_range(const struct observed *o, struct in_addr a, unsigned plen)
+{
+	struct range key = {
+		.lo = host_of(a),
+		.hi = host_of(a) + prefix_size(plen),
+	};
+
+	return o->n_ranges &&
+	       bsearch(&key, o->ranges, o->n_ranges, sizeof(*o->ranges),
+		       range_cmp) != NULL;
+}
+
 static void reset_rules(void *data)
 {
 	struct observed *o = data;
@@ -698,7 +883,24 @@ static int read_kernel(struct netconf *nc, struct observed *o)
 	if (r < 0)
 		goto fail;
 
+	/* The set's flags, then its elements. */
 	{
+		struct nftnl_set *s = nftnl_set_alloc();
+
+		if (!s)
+			return -ENOMEM;
+		nftnl_set_set_str(s, NFTNL_SET_TABLE, ARP_NFT_TABLE);
+		nftnl_set_set_str(s, NFTNL_SET_NAME, SET_NAME);
+		nlh = nftnl_nlmsg_build_hdr(zeroed(buf, sizeof(buf)),
+					    NFT_MSG_GETSET, NFPROTO_ARP,
+					    NLM_F_ACK, 0);
+		nftnl_set_nlmsg_build_payload(nlh, s);
+		nftnl_set_free(s);
+		r = nft_query(nlh, set_cb, o, NULL);
+	}
+	if (r < 0 && r != -ENOENT)
+		goto fail;
+	if (o->set) {
 		struct nftnl_set *s = nftnl_set_alloc();
 
 		if (!s)
@@ -711,10 +913,13 @@ static int read_kernel(struct netconf *nc, struct observed *o)
 		nftnl_set_elems_nlmsg_build_payload(nlh, s);
 		nftnl_set_free(s);
 		r = nft_query(nlh, elem_cb, o, reset_elems);
+		if (r == -ENOENT)
+			o->set = false; /* deleted in between */
+		else if (r < 0)
+			goto fail;
 	}
-	if (r == 0)
-		o->set = true;
-	else if (r != -ENOENT)
+	r = make_ranges(o);
+	if (r < 0)
 		goto fail;
 
 	{
@@ -741,11 +946,11 @@ fail:
 	return r;
 }
 
-static const char *table_value(enum tstate t)
+static const char *table_value(enum tstate t, bool interval)
 {
 	switch (t) {
 	case T_PRESENT:
-		return NETCONF_PRESENT;
+		return interval ? ARP_NFT_INTERVAL : NETCONF_PRESENT;
 	case T_FOREIGN:
 		return ARP_NFT_FOREIGN;
 	case T_INCOMPLETE:
@@ -783,11 +988,10 @@ static int nft_observe(struct netconf *nc, struct step *const *v, size_t n)
 			return -EINVAL;
 		}
 		if (p.kind == K_TABLE) {
-			now = table_value(o.table);
+			now = table_value(o.table, o.interval);
 		} else if (o.table == T_PRESENT && p.kind == K_VIP) {
-			for (size_t k = 0; k < o.n_elems; k++)
-				if (o.elems[k].s_addr == p.vip.s_addr)
-					now = NETCONF_PRESENT;
+			if (has_range(&o, p.vip, p.plen))
+				now = NETCONF_PRESENT;
 		} else if (o.table == T_PRESENT && p.kind == K_RULE) {
 			const struct orule *x = find_rule(&o, p.key);
 
@@ -992,7 +1196,7 @@ out:
 	nftnl_table_free(t);
 }
 
-static void put_set(struct batch *bt, size_t owner)
+static void put_set(struct batch *bt, bool interval, size_t owner)
 {
 	struct nftnl_set *s = nftnl_set_alloc();
 	struct nlmsghdr *nlh;
@@ -1007,6 +1211,8 @@ static void put_set(struct batch *bt, size_t owner)
 	nftnl_set_set_u32(s, NFTNL_SET_ID, SET_ID);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, 7); /* nft's ipv4_addr */
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, sizeof(struct in_addr));
+	if (interval)
+		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_INTERVAL);
 	nlh = next_hdr(bt, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL, owner);
 	if (nlh) {
 		nftnl_set_nlmsg_build_payload(nlh, s);
@@ -1040,17 +1246,30 @@ static void put_chain(struct batch *bt, const char *name, uint32_t hook,
 	nftnl_chain_free(c);
 }
 
-static void put_elem(struct batch *bt, struct in_addr a, bool add, size_t owner)
+/*
+ * The addresses [lo, hi) in one message: in a plain set the element lo
+ * (hi is lo + 1); in an interval set, as nft writes a range, lo and then
+ * hi flagged NFT_SET_ELEM_INTERVAL_END, which a range reaching the top of
+ * the address space goes without. A delete names both, as nft does.
+ */
+static void put_elem(struct batch *bt, uint32_t lo, uint64_t hi, bool interval,
+		     bool add, size_t owner)
 {
 	struct nftnl_set *s = nftnl_set_alloc();
 	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+	struct nftnl_set_elem *end = NULL;
+	struct in_addr a = addr_of(lo);
 	struct nlmsghdr *nlh;
 
-	if (!s || !e) {
+	if (interval && hi <= UINT32_MAX)
+		end = nftnl_set_elem_alloc();
+	if (!s || !e || (interval && hi <= UINT32_MAX && !end)) {
 		bt->oom = true;
 		nftnl_set_free(s);
 		if (e)
 			nftnl_set_elem_free(e);
+		if (end)
+			nftnl_set_elem_free(end);
 		return;
 	}
 	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_ARP);
@@ -1059,6 +1278,14 @@ static void put_elem(struct batch *bt, struct in_addr a, bool add, size_t owner)
 	nftnl_set_set_u32(s, NFTNL_SET_ID, SET_ID);
 	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, &a, sizeof(a));
 	nftnl_set_elem_add(s, e);
+	if (end) {
+		struct in_addr b = addr_of((uint32_t)hi);
+
+		nftnl_set_elem_set(end, NFTNL_SET_ELEM_KEY, &b, sizeof(b));
+		nftnl_set_elem_set_u32(end, NFTNL_SET_ELEM_FLAGS,
+				       NFT_SET_ELEM_INTERVAL_END);
+		nftnl_set_elem_add(s, end);
+	}
 	nlh = next_hdr(bt, add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM,
 		       add ? NLM_F_CREATE | NLM_F_EXCL : 0, owner);
 	if (nlh) {
@@ -1189,6 +1416,76 @@ static void fail_all(int *res, size_t n, int r)
 		res[i] = r;
 }
 
+/*
+ * A table whose set must change its flags is made again in the batch that
+ * deletes it: what its set holds goes over to the new set, except what this
+ * call's steps decide themselves. Sorted ranges of those steps, to look up.
+ */
+static int step_ranges(struct step *const *v, size_t n, struct range **ret,
+		       size_t *n_ret)
+{
+	struct range *x = calloc(n + 1, sizeof(*x));
+	size_t k = 0;
+
+	if (!x)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct parsed p;
+
+		if (parse_target(v[i]->target, &p) < 0 || p.kind != K_VIP)
+			continue;
+		x[k].lo = host_of(p.vip);
+		x[k++].hi = host_of(p.vip) + prefix_size(p.plen);
+	}
+	if (k > 1)
+		qsort(x, k, sizeof(*x), range_cmp);
+	*ret = x;
+	*n_ret = k;
+	return 0;
+}
+
+static void put_carried(struct batch *bt, const struct observed *o,
+			struct step *const *v, size_t n, bool interval,
+			size_t owner)
+{
+	_cleanup_free_ struct range *mine = NULL;
+	size_t n_mine = 0;
+
+	if (step_ranges(v, n, &mine, &n_mine) < 0) {
+		bt->oom = true;
+		return;
+	}
+	for (size_t i = 0; i < o->n_ranges; i++) {
+		const struct range *g = &o->ranges[i];
+
+		if (n_mine && bsearch(g, mine, n_mine, sizeof(*mine), range_cmp))
+			continue;
+		/* A plain set holds single addresses only; a range was
+		 * never the agent's then (its own are steps of this call). */
+		if (!interval && g->hi != (uint64_t)g->lo + 1)
+			continue;
+		put_elem(bt, g->lo, g->hi, interval, true, owner);
+	}
+	/* The output rules as well, but for those this call writes. */
+	for (size_t i = 0; i < o->n_rules; i++) {
+		const struct orule *x = &o->rules[i];
+		struct in_addr rip;
+		bool written = false;
+
+		for (size_t k = 0; k < n && !written; k++) {
+			struct parsed p;
+
+			written = parse_target(v[k]->target, &p) == 0 &&
+			       p.kind == K_RULE && strcmp(p.key, x->key) == 0;
+		}
+		/* A rule not of the agent's shape is replaced by apply. */
+		if (written || inet_pton(AF_INET, x->value, &rip) != 1)
+			continue;
+		put_rule(bt, "output", strcmp(x->key, "*") ? x->key : NULL, &rip,
+			 owner);
+	}
+}
+
 static int nft_change(struct netconf *nc, struct step *const *v, size_t n,
 		      enum step_field to, int *res)
 {
@@ -1196,9 +1493,9 @@ static int nft_change(struct netconf *nc, struct step *const *v, size_t n,
 	_cleanup_free_ size_t *owner = NULL;
 	struct observed o = { 0 };
 	struct batch bt = { 0 };
-	size_t table_idx = SIZE_MAX, err_idx, buf_len, limit;
+	size_t table_idx = SIZE_MAX, err_idx, buf_len, limit, cap;
 	bool table_in = has_table_step(v, n, &table_idx);
-	bool create = false, drop = false;
+	bool create = false, drop = false, rebuild = false, interval;
 	char text[256] = "";
 	int r;
 
@@ -1211,11 +1508,17 @@ static int nft_change(struct netconf *nc, struct step *const *v, size_t n,
 	if (r < 0)
 		goto fail;
 
+	/* The set's flags after this batch. */
+	interval = o.interval;
 	if (table_in) {
 		const char *want = step_value(v[table_idx], to);
 
-		if (strcmp(want, NETCONF_PRESENT) == 0) {
-			create = o.table != T_PRESENT;
+		if (strcmp(want, NETCONF_PRESENT) == 0 ||
+		    strcmp(want, ARP_NFT_INTERVAL) == 0) {
+			interval = strcmp(want, ARP_NFT_INTERVAL) == 0;
+			/* The flags of a set are fixed when it is made. */
+			rebuild = o.table == T_PRESENT && o.interval != interval;
+			create = o.table != T_PRESENT || rebuild;
 		} else if (strcmp(want, NETCONF_ABSENT) == 0) {
 			drop = o.table != T_ABSENT;
 		} else {
@@ -1233,22 +1536,24 @@ static int nft_change(struct netconf *nc, struct step *const *v, size_t n,
 		}
 	} else if (o.table != T_PRESENT) {
 		netconf_set_error(nc, "the table arp %s is %s", ARP_NFT_TABLE,
-				  table_value(o.table));
+				  table_value(o.table, o.interval));
 		r = o.table == T_FOREIGN ? -EEXIST : -ENOENT;
 		goto fail;
 	}
 
-	limit = (n + 16) * 1024;
+	/* Room for this call's messages and the carried elements. */
+	cap = 2 * n + o.n_rules + (rebuild ? o.n_ranges : 0) + 16;
+	limit = cap * 512;
 	buf_len = 2 * limit; /* libmnl: a message may overrun the limit */
 	buf = calloc(1, buf_len);
-	owner = calloc(2 * n + o.n_rules + 16, sizeof(*owner));
+	owner = calloc(cap, sizeof(*owner));
 	if (!buf || !owner) {
 		r = -ENOMEM;
 		goto fail;
 	}
 	bt.buf = buf;
 	bt.owner = owner;
-	bt.cap_msgs = 2 * n + o.n_rules + 16;
+	bt.cap_msgs = cap;
 	bt.b = mnl_nlmsg_batch_start(buf, limit);
 	if (!bt.b) {
 		r = -ENOMEM;
@@ -1269,14 +1574,20 @@ static int nft_change(struct netconf *nc, struct step *const *v, size_t n,
 			/* An incomplete table of the agent's is rebuilt. */
 			if (o.table == T_INCOMPLETE)
 				put_table(&bt, false, table_idx);
+			/* So is one whose set must change its flags. */
+			if (o.table == T_INCOMPLETE || rebuild)
+				put_table(&bt, false, table_idx);
 			put_table(&bt, true, table_idx);
-			put_set(&bt, table_idx);
+			put_set(&bt, interval, table_idx);
 			put_chain(&bt, "input", NF_ARP_IN, table_idx);
 			put_chain(&bt, "output", NF_ARP_OUT, table_idx);
 			put_rule(&bt, "input", NULL, NULL, table_idx);
+			if (rebuild)
+				put_carried(&bt, &o, v, n, interval, table_idx);
 		}
 		for (size_t i = 0; i < n; i++) {
 			const char *want = step_value(v[i], to);
+			uint32_t lo;
 			struct parsed p;
 
 			if (parse_target(v[i]->target, &p) < 0) {
@@ -1286,10 +1597,18 @@ static int nft_change(struct netconf *nc, struct step *const *v, size_t n,
 			}
 			if (p.kind != K_VIP)
 				continue;
+			lo = host_of(p.vip);
+			if (!interval && p.plen < 32 &&
+			    strcmp(want, NETCONF_PRESENT) == 0) {
+				r = -EINVAL;
+				netconf_set_error(nc, "%s: a prefix needs the set %s with intervals (table %s)",
+						  v[i]->target, SET_NAME, ARP_NFT_INTERVAL);
+				goto fail;
+			}
 			if (strcmp(want, NETCONF_PRESENT) == 0)
-				put_elem(&bt, p.vip, true, i);
+				put_elem(&bt, lo, lo + prefix_size(p.plen), interval, true, i);
 			else if (!create)
-				put_elem(&bt, p.vip, false, i);
+				put_elem(&bt, lo, lo + prefix_size(p.plen), interval, false, i);
 		}
 		for (size_t i = 0; i < n; i++) {
 			const char *want = step_value(v[i], to);
@@ -1372,7 +1691,7 @@ static void nft_explain(const struct step *s, char *buf, size_t len)
 		return;
 	}
 	if (p.kind == K_TABLE) {
-		if (strcmp(s->now, NETCONF_ABSENT) == 0 && strcmp(s->want, NETCONF_PRESENT) == 0)
+		if (strcmp(s->now, NETCONF_ABSENT) == 0 && strcmp(s->want, NETCONF_ABSENT) != 0)
 			snprintf(buf, len,
 				 "no ARP suppression: the VIPs are answered in ARP and announced as ARP sender, "
 				 "so the router learns VIP -> this real server's MAC and clients bypass the director");
@@ -1385,16 +1704,32 @@ static void nft_explain(const struct step *s, char *buf, size_t len)
 			snprintf(buf, len,
 				 "the set, a chain, its hook or the input drop rule of the table was changed or removed: "
 				 "ARP requests for the VIPs may be answered (apply rebuilds it)");
+		else if (strcmp(s->now, NETCONF_PRESENT) == 0 &&
+			 strcmp(s->want, ARP_NFT_INTERVAL) == 0)
+			snprintf(buf, len,
+				 "the set %s holds single addresses only (made without the interval flag), so the "
+				 "anyip prefixes cannot be in it and ARP requests for them are answered "
+				 "(apply makes the table again with an interval set)", SET_NAME);
+		else if (strcmp(s->now, ARP_NFT_INTERVAL) == 0 &&
+			 strcmp(s->want, NETCONF_PRESENT) == 0)
+			snprintf(buf, len,
+				 "the set %s is an interval set although no VIP is a prefix: it still suppresses "
+				 "ARP for the VIPs (apply makes it plain again)", SET_NAME);
 		else
 			snprintf(buf, len, "the table arp %s is still there: ARP for the VIPs stays suppressed",
 				 ARP_NFT_TABLE);
 		return;
 	}
 	if (p.kind == K_VIP) {
-		char a[INET_ADDRSTRLEN];
+		char a[INET_ADDRSTRLEN + 4];
 
-		inet_ntop(AF_INET, &p.vip, a, sizeof(a));
-		if (strcmp(s->want, NETCONF_PRESENT) == 0)
+		vip_text(p.vip, p.plen, a, sizeof(a));
+		if (strcmp(s->want, NETCONF_PRESENT) == 0 && p.plen < 32)
+			snprintf(buf, len,
+				 "VIPs %s not in the set %s: this real server answers ARP requests for them and sends "
+				 "ARP requests with them as sender, so clients and routers bypass the director",
+				 a, SET_NAME);
+		else if (strcmp(s->want, NETCONF_PRESENT) == 0)
 			snprintf(buf, len,
 				 "VIP %s not in the set %s: this real server answers ARP requests for it and sends "
 				 "ARP requests with it as sender, so clients and routers bypass the director",

@@ -35,7 +35,7 @@
 /* inih must take "key=WORD\n" plus its NUL in one line (see reader()). */
 #define READER_MIN (2 * CONF_WORD_MAX + 4)
 
-#define CONF_VIP_KEYS 3
+#define CONF_VIP_KEYS 4
 
 static_assert(sizeof(enum conf_arp_suppress) == sizeof(int), "enum as int");
 static_assert(sizeof(enum conf_mode) == sizeof(int), "enum as int");
@@ -288,6 +288,11 @@ static const struct choice mode_choices[] = {
 	{ "tun", CONF_MODE_TUN },
 };
 
+static const struct choice yes_no_choices[] = {
+	{ "yes", true },
+	{ "no", false },
+};
+
 static const char *choice_name(const struct choice *c, size_t n, int value)
 {
 	for (size_t i = 0; i < n; i++)
@@ -325,8 +330,11 @@ struct conf *conf_free(struct conf *c)
 {
 	if (!c)
 		return NULL;
-	for (size_t i = 0; i < c->n_groups; i++)
+	for (size_t i = 0; i < c->n_groups; i++) {
+		for (size_t j = 0; j < c->groups[i].n_vips; j++)
+			free(c->groups[i].vips[j].spelling);
 		free(c->groups[i].vips);
+	}
 	free(c->groups);
 	for (size_t i = 0; i < c->n_files; i++)
 		free(c->files[i]);
@@ -527,8 +535,9 @@ static void err_garbage(struct parser *p, const struct conf_key *k,
 	     quotes(q2, rest));
 }
 
-static int parse_enum(struct parser *p, const struct conf_key *k,
-		      const char *value, void *base)
+/* The value of the word among k's choices; an error reported if none. */
+static int match_choice(struct parser *p, const struct conf_key *k,
+			const char *value, int *ret)
 {
 	char q[QBUF], allowed[128];
 	const char *rest;
@@ -542,12 +551,32 @@ static int parse_enum(struct parser *p, const struct conf_key *k,
 			err_garbage(p, k, value, n, rest);
 			return -EINVAL;
 		}
-		*(int *)((char *)base + k->offset) = k->choices[i].value;
+		*ret = k->choices[i].value;
 		return 0;
 	}
 	allowed_list(k, allowed, sizeof(allowed));
 	kerr(p, k, "%s is not one of %s", quotes(q, value), allowed);
 	return -EINVAL;
+}
+
+static int parse_enum(struct parser *p, const struct conf_key *k,
+		      const char *value, void *base)
+{
+	int v, r = match_choice(p, k, value, &v);
+
+	if (r == 0)
+		*(int *)((char *)base + k->offset) = v;
+	return r;
+}
+
+static int parse_bool(struct parser *p, const struct conf_key *k,
+		      const char *value, void *base)
+{
+	int v, r = match_choice(p, k, value, &v);
+
+	if (r == 0)
+		*(bool *)((char *)base + k->offset) = v;
+	return r;
 }
 
 static int parse_int_choice(struct parser *p, const struct conf_key *k,
@@ -725,16 +754,28 @@ static void add_vip(struct parser *p, struct conf_group *g, const char *word,
 			return;
 		}
 		if (prefix != max) {
-			gerr(p, "%s is not a host address: a VIP takes /%lu or no prefix",
-			     q, max);
-			return;
+			/*
+			 * A prefix: only an anyip group takes one, and the
+			 * group may say so further down. conf_validate()
+			 * decides, quoting the text as written.
+			 */
+			v.prefixlen = (unsigned char)prefix;
+			v.spelling = strndup(word, n);
+			if (!v.spelling) {
+				note(p, -ENOMEM);
+				return;
+			}
+			why = NULL;
 		}
 	}
+	if (!v.spelling)
+		v.prefixlen = (unsigned char)max;
 	if (why) {
 		gerr(p, "%s is %s, not usable as a VIP", q, why);
 		return;
 	}
 	if (grow((void **)&g->vips, g->n_vips, sizeof(*g->vips)) < 0) {
+		free(v.spelling);
 		note(p, -ENOMEM);
 		return;
 	}
@@ -803,6 +844,9 @@ static const struct conf_key keys[] = {
 	  CHOICES(mode_choices) },
 	{ .section = SEC_VIP, .name = "device", .parse = parse_device,
 	  .offset = offsetof(struct conf_group, device), .slot = 2 },
+	{ .section = SEC_VIP, .name = "anyip", .parse = parse_bool,
+	  .offset = offsetof(struct conf_group, anyip), .slot = 3,
+	  CHOICES(yes_no_choices) },
 };
 
 static const struct conf_key *find_key(enum section sec, const char *name)
@@ -1269,74 +1313,250 @@ int conf_parse_string(struct conf *c, const char *filename, const char *text,
 
 /* ---- validation of the whole config */
 
+static size_t vip_len(int family)
+{
+	return family == AF_INET ? sizeof(struct in_addr) : sizeof(struct in6_addr);
+}
+
+static unsigned vip_max(int family)
+{
+	return family == AF_INET ? 32 : 128;
+}
+
+/* The VIP as messages show it: the address, and the prefix if not a host's. */
+static const char *vip_text(const struct conf_vip *v, char *buf, size_t len)
+{
+	size_t n;
+
+	inet_ntop(v->family, &v->addr, buf, len);
+	n = strlen(buf);
+	if (v->prefixlen < vip_max(v->family))
+		snprintf(buf + n, len - n, "/%u", v->prefixlen);
+	return buf;
+}
+
+/*
+ * The first (network) and last address of addr/prefixlen, as bytes in
+ * network order: lo gets the host bits cleared, hi set.
+ */
+static void prefix_range(int family, const void *addr, unsigned prefixlen,
+			 unsigned char *lo, unsigned char *hi)
+{
+	const unsigned char *b = addr;
+
+	for (size_t i = 0; i < vip_len(family); i++) {
+		unsigned keep = prefixlen >= 8 * (i + 1) ? 8 :
+				prefixlen > 8 * i ? prefixlen - 8 * i : 0;
+		unsigned char host = (unsigned char)(0xffu >> keep);
+
+		lo[i] = b[i] & (unsigned char)~host;
+		hi[i] = b[i] | host;
+	}
+}
+
+/* The address-family rules for a VIP address (unspecified, loopback, ...). */
+static const char *vip_unusable(int family, const void *addr)
+{
+	struct in_addr a4;
+
+	if (family == AF_INET6)
+		return v6_unusable(addr);
+	memcpy(&a4, addr, sizeof(a4));
+	return v4_unusable(a4);
+}
+
+/*
+ * A prefix is for anyip groups only, and must be their network's own
+ * address, within the anyip bounds, and hold no address that cannot be a
+ * VIP. Each VIP refused here is reported and dropped from the group, so
+ * that the duplicate check does not report it again.
+ */
+static int check_prefixes(struct conf_group *g, struct conf_errors *err,
+			  unsigned *n_errors)
+{
+	size_t keep = 0;
+	int r = 0;
+
+	for (size_t i = 0; i < g->n_vips; i++) {
+		struct conf_vip *v = &g->vips[i];
+		unsigned max = vip_max(v->family);
+		unsigned min = v->family == AF_INET ? CONF_ANYIP_MIN_V4 :
+						      CONF_ANYIP_MIN_V6;
+		unsigned char lo[16], hi[16];
+		char q[QBUF], net[INET6_ADDRSTRLEN];
+		const char *why;
+
+		if (!v->spelling || r < 0) {
+			g->vips[keep++] = *v;
+			continue;
+		}
+		prefix_range(v->family, &v->addr, v->prefixlen, lo, hi);
+		inet_ntop(v->family, lo, net, sizeof(net));
+		(*n_errors)++;
+		if (!g->anyip) {
+			r = errorf(err, v->file, v->line,
+				   "vip \"%s\": %s is not a host address: a VIP takes /%u or no prefix",
+				   g->name, quotes(q, v->spelling), max);
+		} else if (v->prefixlen < min) {
+			r = errorf(err, v->file, v->line,
+				   "vip \"%s\": %s: an anyip prefix is /%u to /%u for IPv%d (a shorter one would make the RS's own networks local)",
+				   g->name, quotes(q, v->spelling), min, max,
+				   v->family == AF_INET ? 4 : 6);
+		} else if (memcmp(lo, &v->addr, vip_len(v->family)) != 0) {
+			r = errorf(err, v->file, v->line,
+				   "%s has host bits set; the network is %s/%u",
+				   v->spelling, net, v->prefixlen);
+		} else if ((why = vip_unusable(v->family, lo))) {
+			r = errorf(err, v->file, v->line,
+				   "vip \"%s\": %s is %s, not usable as a VIP",
+				   g->name, quotes(q, v->spelling), why);
+		} else if ((why = vip_unusable(v->family, hi))) {
+			r = errorf(err, v->file, v->line,
+				   "vip \"%s\": %s contains %s, not usable as a VIP",
+				   g->name, quotes(q, v->spelling), why);
+		} else {
+			/* Valid: the spelling was only for messages. */
+			(*n_errors)--;
+			free(v->spelling);
+			v->spelling = NULL;
+			g->vips[keep++] = *v;
+			continue;
+		}
+		g->has_errors = true;
+		free(v->spelling);
+	}
+	g->n_vips = keep;
+	return r < 0 ? r : 0;
+}
+
 struct vip_ref {
 	const struct conf_vip *v;
 	const struct conf_group *g;
 	size_t idx;
+	unsigned char lo[16], hi[16];
 };
 
-static int vip_addr_cmp(const struct conf_vip *x, const struct conf_vip *y)
-{
-	if (x->family != y->family)
-		return x->family < y->family ? -1 : 1;
-	return memcmp(&x->addr, &y->addr,
-		      x->family == AF_INET ? sizeof(x->addr.v4) :
-					     sizeof(x->addr.v6));
-}
-
-static int vip_cmp(const void *a, const void *b)
+static int vip_ref_cmp(const void *a, const void *b)
 {
 	const struct vip_ref *x = a, *y = b;
-	int r = vip_addr_cmp(x->v, y->v);
+	int r;
 
+	if (x->v->family != y->v->family)
+		return x->v->family < y->v->family ? -1 : 1;
+	r = memcmp(x->lo, y->lo, vip_len(x->v->family));
 	if (r)
 		return r;
+	/* A prefix before what it holds, then in the order written. */
+	if (x->v->prefixlen != y->v->prefixlen)
+		return x->v->prefixlen < y->v->prefixlen ? -1 : 1;
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
+static bool same_vip(const struct vip_ref *x, const struct vip_ref *y)
+{
+	return x->v->family == y->v->family &&
+	       x->v->prefixlen == y->v->prefixlen &&
+	       memcmp(x->lo, y->lo, vip_len(x->v->family)) == 0;
+}
+
+/* A problem between two listings: `at` is where it is reported. */
+enum clash { CLASH_SAME, CLASH_INSIDE, CLASH_CONTAINS };
+
+struct vip_clash {
+	const struct vip_ref *at, *other;
+	enum clash how;
+};
+
+static int clash_cmp(const void *a, const void *b)
+{
+	const struct vip_clash *x = a, *y = b;
+
+	if (x->at->idx != y->at->idx)
+		return x->at->idx < y->at->idx ? -1 : 1;
+	return x->other->idx < y->other->idx ? -1 : x->other->idx > y->other->idx;
+}
+
+/*
+ * A VIP must have one owner: the same VIP twice (in any spelling), or an
+ * address or prefix inside another prefix (anyip), is an error naming both
+ * places. Prefixes nest or are disjoint, so after sorting by first address
+ * (longer prefixes first) everything that overlaps an earlier entry lies
+ * inside the one reaching furthest so far. Each problem is reported at the
+ * listing written later, in the order written.
+ */
 static int check_duplicate_vips(struct conf *c, struct conf_errors *err,
 				unsigned *n_errors)
 {
 	_cleanup_free_ struct vip_ref *refs = NULL;
-	_cleanup_free_ size_t *pos = NULL, *run = NULL;
-	char buf[INET6_ADDRSTRLEN];
-	size_t n = 0, i;
+	_cleanup_free_ struct vip_clash *clashes = NULL;
+	char buf[INET6_ADDRSTRLEN + 8], obuf[INET6_ADDRSTRLEN + 8];
+	const struct vip_ref *cover = NULL, *run = NULL;
+	size_t n = 0, n_clashes = 0, i;
 
 	for (i = 0; i < c->n_groups; i++)
 		n += c->groups[i].n_vips;
 	if (n < 2)
 		return 0;
 	refs = calloc(n, sizeof(*refs));
-	pos = calloc(n, sizeof(*pos));
-	run = calloc(n, sizeof(*run));
-	if (!refs || !pos || !run)
+	clashes = calloc(n, sizeof(*clashes));
+	if (!refs || !clashes)
 		return -ENOMEM;
 	n = 0;
 	for (i = 0; i < c->n_groups; i++)
-		for (size_t j = 0; j < c->groups[i].n_vips; j++, n++)
-			refs[n] = (struct vip_ref){ &c->groups[i].vips[j],
-						    &c->groups[i], n };
-	/* Sorted by address and then by the order they were written, each
-	 * run of one address starts with its first listing. */
-	qsort(refs, n, sizeof(*refs), vip_cmp);
-	for (i = 0; i < n; i++) {
-		bool same = i > 0 && vip_addr_cmp(refs[i].v, refs[i - 1].v) == 0;
+		for (size_t j = 0; j < c->groups[i].n_vips; j++, n++) {
+			struct vip_ref *r = &refs[n];
 
-		pos[refs[i].idx] = i;
-		run[i] = same ? run[i - 1] : i;
+			r->v = &c->groups[i].vips[j];
+			r->g = &c->groups[i];
+			r->idx = n;
+			prefix_range(r->v->family, &r->v->addr, r->v->prefixlen,
+				     r->lo, r->hi);
+		}
+	qsort(refs, n, sizeof(*refs), vip_ref_cmp);
+	for (i = 0; i < n; i++) {
+		const struct vip_ref *r = &refs[i];
+		struct vip_clash *x = &clashes[n_clashes];
+
+		if (cover && cover->v->family != r->v->family)
+			cover = run = NULL;
+		/* Sorted by the order written within one VIP: the run's first
+		 * is its first listing. */
+		if (run && same_vip(run, r)) {
+			*x = (struct vip_clash){ r, run, CLASH_SAME };
+			n_clashes++;
+			continue;
+		}
+		run = r;
+		if (cover && memcmp(r->lo, cover->hi, vip_len(r->v->family)) <= 0) {
+			if (cover->idx < r->idx)
+				*x = (struct vip_clash){ r, cover, CLASH_INSIDE };
+			else
+				*x = (struct vip_clash){ cover, r, CLASH_CONTAINS };
+			n_clashes++;
+			continue;
+		}
+		cover = r;
 	}
-	/* Reported in the order they were written. */
-	for (size_t idx = 0; idx < n; idx++) {
-		const struct vip_ref *r = &refs[pos[idx]], *f = &refs[run[pos[idx]]];
+	if (n_clashes > 1)
+		qsort(clashes, n_clashes, sizeof(*clashes), clash_cmp);
+	for (i = 0; i < n_clashes; i++) {
+		const struct vip_clash *x = &clashes[i];
+		const struct vip_ref *r = x->at, *f = x->other;
 		int ret;
 
-		if (f == r)
-			continue;
-		inet_ntop(r->v->family, &r->v->addr, buf, sizeof(buf));
+		vip_text(r->v, buf, sizeof(buf));
+		vip_text(f->v, obuf, sizeof(obuf));
 		(*n_errors)++;
-		ret = errorf(err, r->v->file, r->v->line,
-			     "vip \"%s\": %s is already listed at %s:%d (vip \"%s\")",
-			     r->g->name, buf, f->v->file, f->v->line, f->g->name);
+		if (x->how == CLASH_SAME)
+			ret = errorf(err, r->v->file, r->v->line,
+				     "vip \"%s\": %s is already listed at %s:%d (vip \"%s\")",
+				     r->g->name, buf, f->v->file, f->v->line, f->g->name);
+		else
+			ret = errorf(err, r->v->file, r->v->line,
+				     "vip \"%s\": %s %s %s listed at %s:%d (vip \"%s\"); a VIP must have one owner",
+				     r->g->name, buf,
+				     x->how == CLASH_INSIDE ? "is inside" : "contains",
+				     obuf, f->v->file, f->v->line, f->g->name);
 		if (ret < 0)
 			return ret;
 	}
@@ -1456,7 +1676,9 @@ int conf_validate(struct conf *c, struct conf_errors *err)
 			if (r < 0)
 				break;
 		}
-		r = check_device(g, err, &n_errors);
+		r = check_prefixes(g, err, &n_errors);
+		if (r >= 0)
+			r = check_device(g, err, &n_errors);
 	}
 	if (r >= 0)
 		r = check_duplicate_vips(c, err, &n_errors);

@@ -49,6 +49,13 @@ struct conf_vip {
 		struct in_addr v4;
 		struct in6_addr v6;
 	} addr;
+	/*
+	 * 32 or 128 for one VIP. Shorter only in an anyip group, where
+	 * conf_validate() has checked that addr is the network address of
+	 * the prefix and that the prefix is within the anyip bounds.
+	 */
+	unsigned char prefixlen;
+	char *spelling;   /* private: the text as written, for a prefix */
 	const char *file; /* points into struct conf's file list */
 	int line;
 };
@@ -59,6 +66,11 @@ struct conf_group {
 	char device[IF_NAMESIZE]; /* default filled in by conf_validate() */
 	bool device_set;
 	bool address_set; /* an address key was given (maybe with errors) */
+	/*
+	 * anyip = yes: the VIPs become local routes in table local on the
+	 * device instead of addresses, and an address may be a prefix.
+	 */
+	bool anyip;
 	bool has_errors;  /* private: parse errors were reported for it */
 	struct conf_vip *vips;
 	size_t n_vips;
@@ -113,8 +125,21 @@ int conf_parse_string(struct conf *c, const char *filename, const char *text,
 		      size_t len, struct conf_errors *err);
 
 /*
- * The checks that need the whole config (defaults filled in, duplicates
- * across groups and files, device fits the mode and family). 0 or -EINVAL.
+ * The shortest anyip prefixes. A local route for a prefix makes every
+ * address in it answer on the host: a /8 is already 16 million VIPs, far
+ * more than any LVS service needs, and anything shorter is more likely a
+ * typo that would swallow the RS's own networks (the local table wins over
+ * every route of the main table). IPv6: /64 is one subnet; shorter ones
+ * only serve to break the RS's own IPv6 networks in the same way.
+ */
+#define CONF_ANYIP_MIN_V4 8
+#define CONF_ANYIP_MIN_V6 64
+
+/*
+ * The checks that need the whole config (defaults filled in, prefixes
+ * against anyip, duplicates and overlapping prefixes across groups and
+ * files, device fits the mode and family). 0 or -EINVAL. VIPs refused here
+ * are dropped from their group.
  */
 int conf_validate(struct conf *c, struct conf_errors *err);
 

@@ -30,15 +30,47 @@ int step_set(char *dst, size_t len, const char *src)
 	return 0;
 }
 
-static void copy_trunc(char *dst, size_t len, const char *src)
+/* Blocks of texts; a text never moves once written. */
+struct check_pool {
+	struct check_pool *next;
+	size_t used, size;
+	char data[];
+};
+
+#define POOL_BLOCK 65536
+
+/* A copy of src cut to max - 1 bytes, in l's pool; "" costs nothing. */
+static const char *pool_copy(struct checklist *l, const char *src, size_t max)
 {
-	snprintf(dst, len, "%s", src ? src : "");
+	size_t n = src ? strnlen(src, max - 1) : 0;
+	struct check_pool *p = l->pool;
+	char *dst;
+
+	if (n == 0)
+		return "";
+	if (!p || p->size - p->used < n + 1) {
+		size_t size = n + 1 > POOL_BLOCK ? n + 1 : POOL_BLOCK;
+
+		p = malloc(sizeof(*p) + size);
+		if (!p)
+			return NULL;
+		p->next = l->pool;
+		p->used = 0;
+		p->size = size;
+		l->pool = p;
+	}
+	dst = p->data + p->used;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+	p->used += n + 1;
+	return dst;
 }
 
 int checklist_add(struct checklist *l, bool ok, const char *subject,
 		  const char *expected, const char *found, const char *why, ...)
 {
-	struct check *c;
+	struct check c = { .ok = ok };
+	char text[CHECK_WHY_MAX] = "";
 
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? 2 * l->cap : 16;
@@ -49,24 +81,31 @@ int checklist_add(struct checklist *l, bool ok, const char *subject,
 		l->v = v;
 		l->cap = cap;
 	}
-	c = &l->v[l->n++];
-	memset(c, 0, sizeof(*c));
-	c->ok = ok;
-	copy_trunc(c->subject, sizeof(c->subject), subject);
-	copy_trunc(c->expected, sizeof(c->expected), expected);
-	copy_trunc(c->found, sizeof(c->found), found);
 	if (why) {
 		va_list ap;
 
 		va_start(ap, why);
-		vsnprintf(c->why, sizeof(c->why), why, ap);
+		vsnprintf(text, sizeof(text), why, ap);
 		va_end(ap);
 	}
+	c.subject = pool_copy(l, subject, CHECK_SUBJECT_MAX);
+	c.expected = pool_copy(l, expected, CHECK_EXPECTED_MAX);
+	c.found = pool_copy(l, found, CHECK_FOUND_MAX);
+	c.why = pool_copy(l, text, CHECK_WHY_MAX);
+	if (!c.subject || !c.expected || !c.found || !c.why)
+		return -ENOMEM;
+	l->v[l->n++] = c;
 	return 0;
 }
 
 void checklist_done(struct checklist *l)
 {
+	while (l->pool) {
+		struct check_pool *p = l->pool;
+
+		l->pool = p->next;
+		free(p);
+	}
 	free(l->v);
 	l->v = NULL;
 	l->n = l->cap = 0;

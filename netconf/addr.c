@@ -18,23 +18,8 @@
 
 #define INFINITY_LIFE_TIME 0xFFFFFFFFU
 
-/*
- * One sendmsg carries up to BATCH_LIMIT bytes of requests (450 to 800 address
- * messages); the buffer holds one more message, which libmnl moves to the
- * front of the next batch when it does not fit.
- */
-#define BATCH_LIMIT (32 * 1024)
-#define BATCH_BUF (2 * BATCH_LIMIT)
-#define MSG_MIN 40 /* header, ifaddrmsg, one IPv4 attribute: the smallest */
-
-/*
- * What one ack costs in the receive buffer: the kernel charges an skb's
- * truesize, 832 bytes for a capped ack with or without extack text (measured
- * with SO_MEMINFO on 6.18), so this is a safe bound. A batch never has more messages than rcvbuf / ACK_COST,
- * so its acks all fit: the kernel answers every message of a sendmsg before
- * the call returns, and drops (ENOBUFS) what does not fit.
- */
-#define ACK_COST 2048
+/* The smallest request: header, ifaddrmsg, one IPv4 attribute. */
+#define MSG_MIN 40
 
 enum val { V_ABSENT, V_PRESENT, V_PREFERRED, V_BAD };
 
@@ -397,142 +382,62 @@ static void build(void *buf, uint32_t seq, const struct plan *p)
 	}
 }
 
-/* One batch in flight: slots[k] is the step of sequence number first_seq + k. */
-struct batch {
+/* What nc_batch_send() needs to know of the address steps. */
+struct addr_batch {
 	struct netconf *nc;
 	struct step *const *v;
-	int *res;
 	const struct plan *plans;
 	struct view *w;
-	struct nc_first_fail *first;
-	struct mnl_nlmsg_batch *b;
-	size_t *slots;
-	bool *acked;
-	size_t count, max;
-	uint32_t first_seq;
 };
 
-static void fail(struct batch *bt, size_t i, int r, const char *text)
+static bool batch_pending(void *ctx, size_t i)
 {
-	bt->res[i] = r;
-	nc_first_fail_note(bt->first, i, text);
+	return ((struct addr_batch *)ctx)->plans[i].type != 0;
 }
 
-static void read_acks_msgs(struct batch *bt, size_t *remaining, int len)
+static void batch_build(void *ctx, size_t i, void *buf, uint32_t seq)
 {
-	const struct nlmsghdr *m;
-	char text[NC_ERR_SIZE], what[NC_ERR_SIZE];
-
-	for (m = (const struct nlmsghdr *)bt->nc->buf; mnl_nlmsg_ok(m, len);
-	     m = mnl_nlmsg_next(m, &len)) {
-		uint32_t k = m->nlmsg_seq - bt->first_seq;
-		size_t i;
-		int r;
-
-		if (m->nlmsg_type != NLMSG_ERROR ||
-		    !mnl_nlmsg_portid_ok(m, bt->nc->portid) || k >= bt->count ||
-		    bt->acked[k])
-			continue;
-		bt->acked[k] = true;
-		(*remaining)--;
-		i = bt->slots[k];
-		r = nc_ack_parse(m, text, sizeof(text));
-		bt->res[i] = r;
-		if (r < 0) {
-			describe(&bt->plans[i], bt->v[i], what, sizeof(what));
-			fail(bt, i, r, text[0] ? text : what);
-		}
-	}
+	build(buf, seq, &((struct addr_batch *)ctx)->plans[i]);
 }
 
-/*
- * Acks were lost (receive buffer overrun, or the socket failed): what the
- * kernel did is in the kernel. A step whose address is now as wanted has been
- * done; any other has not, and is reported so.
- */
-static void resolve_lost(struct batch *bt, int err)
+static void batch_describe(void *ctx, size_t i, char *buf, size_t len)
 {
-	char what[NC_ERR_SIZE], text[NC_ERR_SIZE + 64];
-	int r = view_addrs(bt->nc, bt->w);
+	struct addr_batch *ab = ctx;
 
-	for (size_t k = 0; k < bt->count; k++) {
-		size_t i = bt->slots[k];
-		const struct plan *p = &bt->plans[i];
-
-		if (bt->acked[k])
-			continue;
-		if (r == 0 && view_value(bt->w, &p->t, p->ifindex) == p->want) {
-			bt->res[i] = 0;
-			continue;
-		}
-		describe(p, bt->v[i], what, sizeof(what));
-		snprintf(text, sizeof(text), "%s: acknowledgement lost (%s)",
-			 what, strerror(-err));
-		fail(bt, i, err, text);
-	}
+	describe(&ab->plans[i], ab->v[i], buf, len);
 }
 
-static void flush(struct batch *bt)
+static int batch_reread(void *ctx)
 {
-	size_t remaining = bt->count;
-	bool lost = false;
-	int err = 0;
+	struct addr_batch *ab = ctx;
 
-	if (!bt->count)
-		goto out;
-	memset(bt->acked, 0, bt->count * sizeof(*bt->acked));
-	if (mnl_socket_sendto(bt->nc->nl, mnl_nlmsg_batch_head(bt->b),
-			      mnl_nlmsg_batch_size(bt->b)) < 0) {
-		char what[NC_ERR_SIZE];
-		int r = -errno;
-
-		for (size_t k = 0; k < bt->count; k++) {
-			size_t i = bt->slots[k];
-
-			describe(&bt->plans[i], bt->v[i], what, sizeof(what));
-			fail(bt, i, r, what);
-		}
-		goto out;
-	}
-	/*
-	 * Every message of the sendmsg has been answered by now (rtnetlink
-	 * runs in the sender's context), so after a loss the rest is read
-	 * without waiting. An error ack does not end the batch: the kernel
-	 * went on with the next message, and so do we.
-	 */
-	while (remaining) {
-		ssize_t n = nc_recv(bt->nc, lost);
-
-		if (n == -ENOBUFS || n == -EMSGSIZE) {
-			lost = true;
-			err = err ? err : (int)n;
-			continue;
-		}
-		if (n < 0) {
-			err = (lost && n == -EAGAIN) ? err : (int)n;
-			break;
-		}
-		read_acks_msgs(bt, &remaining, (int)n);
-	}
-	if (remaining)
-		resolve_lost(bt, err ? err : -ENOBUFS);
-out:
-	mnl_nlmsg_batch_reset(bt->b);
-	bt->count = 0;
+	return view_addrs(ab->nc, ab->w);
 }
+
+static bool batch_done(void *ctx, size_t i)
+{
+	struct addr_batch *ab = ctx;
+	const struct plan *p = &ab->plans[i];
+
+	return view_value(ab->w, &p->t, p->ifindex) == p->want;
+}
+
+static const struct nc_batch_ops addr_batch_ops = {
+	.pending = batch_pending,
+	.build = batch_build,
+	.describe = batch_describe,
+	.reread = batch_reread,
+	.done = batch_done,
+	.msg_min = MSG_MIN,
+};
 
 static int addr_change(struct netconf *nc, struct step *const *v, size_t n,
 		       enum step_field to, int *res)
 {
 	_cleanup_(view_done) struct view w = { 0 };
 	_cleanup_free_ struct plan *plans = NULL;
-	_cleanup_free_ char *buf = NULL;
-	_cleanup_free_ size_t *slots = NULL;
-	_cleanup_free_ bool *acked = NULL;
 	struct nc_first_fail first;
-	struct batch bt = {
-		.nc = nc, .v = v, .res = res, .w = &w, .first = &first,
-	};
+	struct addr_batch ab = { .nc = nc, .v = v, .w = &w };
 	char text[NC_ERR_SIZE];
 	int r;
 
@@ -542,16 +447,8 @@ static int addr_change(struct netconf *nc, struct step *const *v, size_t n,
 	for (size_t i = 0; i < n; i++)
 		res[i] = 0;
 
-	bt.max = nc->rcvbuf > 0 ? (size_t)nc->rcvbuf / ACK_COST : 1;
-	if (bt.max > BATCH_LIMIT / MSG_MIN)
-		bt.max = BATCH_LIMIT / MSG_MIN;
-	if (bt.max < 1)
-		bt.max = 1;
 	plans = calloc(n, sizeof(*plans));
-	buf = malloc(BATCH_BUF);
-	slots = calloc(bt.max, sizeof(*slots));
-	acked = calloc(bt.max, sizeof(*acked));
-	r = plans && buf && slots && acked ? 0 : -ENOMEM;
+	r = plans ? 0 : -ENOMEM;
 	/* One link dump for every step's ifindex. */
 	if (r == 0)
 		r = view_links(nc, &w);
@@ -562,48 +459,18 @@ static int addr_change(struct netconf *nc, struct step *const *v, size_t n,
 			netconf_set_error(nc, "out of memory");
 		return r;
 	}
-	bt.plans = plans;
-	bt.slots = slots;
-	bt.acked = acked;
+	ab.plans = plans;
 
 	for (size_t i = 0; i < n; i++) {
 		r = plan_step(v[i], to, &w, &plans[i], text, sizeof(text));
-		if (r < 0)
-			fail(&bt, i, r, text);
-	}
-
-	bt.b = mnl_nlmsg_batch_start(buf, BATCH_LIMIT);
-	if (!bt.b) {
-		for (size_t i = 0; i < n; i++)
-			res[i] = -ENOMEM;
-		netconf_set_error(nc, "out of memory");
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < n; i++) {
-		uint32_t seq;
-
-		if (!plans[i].type)
-			continue;
-		r = netconf_fault_point(nc);
 		if (r < 0) {
-			fail(&bt, i, r, netconf_error(nc));
-			continue;
+			res[i] = r;
+			nc_first_fail_note(&first, i, text);
 		}
-		if (bt.count == bt.max)
-			flush(&bt);
-		seq = nc_next_seq(nc);
-		build(mnl_nlmsg_batch_current(bt.b), seq, &plans[i]);
-		if (!mnl_nlmsg_batch_next(bt.b)) {
-			/* Full: send the others; libmnl moves this one to the
-			 * front of the next batch. */
-			flush(&bt);
-		}
-		if (bt.count == 0)
-			bt.first_seq = seq;
-		slots[bt.count++] = i;
 	}
-	flush(&bt);
-	mnl_nlmsg_batch_stop(bt.b);
+	r = nc_batch_send(nc, &addr_batch_ops, &ab, n, res, &first);
+	if (r < 0)
+		return r;
 
 	nc_first_fail_done(&first, nc);
 	for (size_t i = 0; i < n; i++)

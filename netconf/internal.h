@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Inside netconf/: the socket object and the netlink plumbing shared by
- * netconf.c (socket, errors, dumps), addr.c (the address steps) and sysctl.c.
+ * netconf.c (socket, errors, dumps, batches), addr.c (the address steps),
+ * route.c (the local route steps) and sysctl.c.
  * Nothing outside netconf/ includes this file.
  */
 #ifndef LVS_NETCONF_INTERNAL_H
@@ -28,6 +29,7 @@ struct netconf {
 	unsigned int portid;
 	uint32_t seq;
 	int rcvbuf; /* SO_RCVBUF as the kernel set it: bounds a batch's acks */
+	size_t addr_hint; /* addresses in the last full dump: room for the next */
 	char err[NC_ERR_SIZE];
 	char buf[NC_RECV_SIZE];
 };
@@ -55,5 +57,49 @@ void nc_first_fail_init(struct nc_first_fail *f);
 void nc_first_fail_note(struct nc_first_fail *f, size_t idx, const char *text);
 /* Hands the kept text to netconf_error() if anything failed. */
 void nc_first_fail_done(struct nc_first_fail *f, struct netconf *nc);
+
+/*
+ * A dump: req is the request as the caller built it (type, family header,
+ * attributes); flags, sequence number and port are set here. cb sees every
+ * message of the reply; reset(data) runs before each try, as a dump
+ * interrupted by concurrent changes (NLM_F_DUMP_INTR) is started again.
+ * On failure netconf_error() names `what` or holds the kernel's text.
+ */
+typedef int (*nc_dump_cb)(const struct nlmsghdr *nlh, void *data);
+int nc_dump(struct netconf *nc, struct nlmsghdr *req, nc_dump_cb cb,
+	    void (*reset)(void *data), void *data, const char *what);
+
+/*
+ * Batched changes, one request per step, many per sendmsg, one ack each,
+ * every ack mapped back to its step by sequence number (addr.c, route.c).
+ * The kind says what to send through these callbacks; ctx is its own.
+ */
+struct nc_batch_ops {
+	/* Whether step i has a request to send. */
+	bool (*pending)(void *ctx, size_t i);
+	/* Writes step i's request, a whole message with NLM_F_ACK, to buf. */
+	void (*build)(void *ctx, size_t i, void *buf, uint32_t seq);
+	/* The request in words, for a failure without kernel text:
+	 * "RTM_NEWADDR 192.0.2.1/32 dev lo". */
+	void (*describe)(void *ctx, size_t i, char *buf, size_t len);
+	/*
+	 * Acks were lost: read the kernel again (0 or -errno), then say for
+	 * each unacknowledged step whether the kernel is as it wanted.
+	 */
+	int (*reread)(void *ctx);
+	bool (*done)(void *ctx, size_t i);
+	/* The smallest request in bytes: bounds the requests per sendmsg. */
+	size_t msg_min;
+};
+
+/*
+ * Sends the pending requests of steps 0..n-1, in order, after one
+ * netconf_fault_point() each (an injected fault fails that step only).
+ * res[i] = 0 or -errno; each failure is noted in first with the kernel's
+ * text or the request's description. Returns 0 or -ENOMEM (then every
+ * res[i] is -ENOMEM and netconf_error() says so).
+ */
+int nc_batch_send(struct netconf *nc, const struct nc_batch_ops *ops,
+		  void *ctx, size_t n, int *res, struct nc_first_fail *first);
 
 #endif

@@ -287,10 +287,14 @@ void nc_first_fail_init(struct nc_first_fail *f)
 
 void nc_first_fail_note(struct nc_first_fail *f, size_t idx, const char *text)
 {
+	size_t len = strnlen(text, sizeof(f->text) - 1);
+
 	if (idx >= f->idx)
 		return;
 	f->idx = idx;
-	snprintf(f->text, sizeof(f->text), "%s", text);
+	/* Cut to fit, as snprintf would, without its truncation warning. */
+	memcpy(f->text, text, len);
+	f->text[len] = '\0';
 }
 
 void nc_first_fail_done(struct nc_first_fail *f, struct netconf *nc)
@@ -338,35 +342,218 @@ int netconf_talk(struct netconf *nc, struct nlmsghdr *nlh, const char *what)
 	}
 }
 
+/* ---- batches of changes */
+
+/*
+ * One sendmsg carries up to BATCH_LIMIT bytes of requests (450 to 800 address
+ * messages); the buffer holds one more message, which libmnl moves to the
+ * front of the next batch when it does not fit.
+ */
+#define BATCH_LIMIT (32 * 1024)
+#define BATCH_BUF (2 * BATCH_LIMIT)
+
+/*
+ * What one ack costs in the receive buffer: the kernel charges an skb's
+ * truesize, 832 bytes for a capped ack with or without extack text (measured
+ * with SO_MEMINFO on 6.18), so this is a safe bound. A batch never has more
+ * messages than rcvbuf / ACK_COST, so its acks all fit: the kernel answers
+ * every message of a sendmsg before the call returns, and drops (ENOBUFS)
+ * what does not fit.
+ */
+#define ACK_COST 2048
+
+/* One batch in flight: slots[k] is the step of sequence number first_seq + k. */
+struct batch {
+	struct netconf *nc;
+	const struct nc_batch_ops *ops;
+	void *ctx;
+	int *res;
+	struct nc_first_fail *first;
+	struct mnl_nlmsg_batch *b;
+	size_t *slots;
+	bool *acked;
+	size_t count, max;
+	uint32_t first_seq;
+};
+
+static void batch_fail(struct batch *bt, size_t i, int r, const char *text)
+{
+	bt->res[i] = r;
+	nc_first_fail_note(bt->first, i, text);
+}
+
+static void read_acks_msgs(struct batch *bt, size_t *remaining, int len)
+{
+	const struct nlmsghdr *m;
+	char text[NC_ERR_SIZE], what[NC_ERR_SIZE];
+
+	for (m = (const struct nlmsghdr *)bt->nc->buf; mnl_nlmsg_ok(m, len);
+	     m = mnl_nlmsg_next(m, &len)) {
+		uint32_t k = m->nlmsg_seq - bt->first_seq;
+		size_t i;
+		int r;
+
+		if (m->nlmsg_type != NLMSG_ERROR ||
+		    !mnl_nlmsg_portid_ok(m, bt->nc->portid) || k >= bt->count ||
+		    bt->acked[k])
+			continue;
+		bt->acked[k] = true;
+		(*remaining)--;
+		i = bt->slots[k];
+		r = nc_ack_parse(m, text, sizeof(text));
+		bt->res[i] = r;
+		if (r < 0) {
+			bt->ops->describe(bt->ctx, i, what, sizeof(what));
+			batch_fail(bt, i, r, text[0] ? text : what);
+		}
+	}
+}
+
+/*
+ * Acks were lost (receive buffer overrun, or the socket failed): what the
+ * kernel did is in the kernel. A step whose object is now as wanted has been
+ * done; any other has not, and is reported so.
+ */
+static void resolve_lost(struct batch *bt, int err)
+{
+	char what[NC_ERR_SIZE], text[NC_ERR_SIZE + 64];
+	int r = bt->ops->reread(bt->ctx);
+
+	for (size_t k = 0; k < bt->count; k++) {
+		size_t i = bt->slots[k];
+
+		if (bt->acked[k])
+			continue;
+		if (r == 0 && bt->ops->done(bt->ctx, i)) {
+			bt->res[i] = 0;
+			continue;
+		}
+		bt->ops->describe(bt->ctx, i, what, sizeof(what));
+		snprintf(text, sizeof(text), "%s: acknowledgement lost (%s)",
+			 what, strerror(-err));
+		batch_fail(bt, i, err, text);
+	}
+}
+
+static void flush(struct batch *bt)
+{
+	size_t remaining = bt->count;
+	bool lost = false;
+	int err = 0;
+
+	if (!bt->count)
+		goto out;
+	memset(bt->acked, 0, bt->count * sizeof(*bt->acked));
+	if (mnl_socket_sendto(bt->nc->nl, mnl_nlmsg_batch_head(bt->b),
+			      mnl_nlmsg_batch_size(bt->b)) < 0) {
+		char what[NC_ERR_SIZE];
+		int r = -errno;
+
+		for (size_t k = 0; k < bt->count; k++) {
+			size_t i = bt->slots[k];
+
+			bt->ops->describe(bt->ctx, i, what, sizeof(what));
+			batch_fail(bt, i, r, what);
+		}
+		goto out;
+	}
+	/*
+	 * Every message of the sendmsg has been answered by now (rtnetlink
+	 * runs in the sender's context), so after a loss the rest is read
+	 * without waiting. An error ack does not end the batch: the kernel
+	 * went on with the next message, and so do we.
+	 */
+	while (remaining) {
+		ssize_t n = nc_recv(bt->nc, lost);
+
+		if (n == -ENOBUFS || n == -EMSGSIZE) {
+			lost = true;
+			err = err ? err : (int)n;
+			continue;
+		}
+		if (n < 0) {
+			err = (lost && n == -EAGAIN) ? err : (int)n;
+			break;
+		}
+		read_acks_msgs(bt, &remaining, (int)n);
+	}
+	if (remaining)
+		resolve_lost(bt, err ? err : -ENOBUFS);
+out:
+	mnl_nlmsg_batch_reset(bt->b);
+	bt->count = 0;
+}
+
+int nc_batch_send(struct netconf *nc, const struct nc_batch_ops *ops,
+		  void *ctx, size_t n, int *res, struct nc_first_fail *first)
+{
+	_cleanup_free_ char *buf = NULL;
+	_cleanup_free_ size_t *slots = NULL;
+	_cleanup_free_ bool *acked = NULL;
+	struct batch bt = {
+		.nc = nc, .ops = ops, .ctx = ctx, .res = res, .first = first,
+	};
+
+	bt.max = nc->rcvbuf > 0 ? (size_t)nc->rcvbuf / ACK_COST : 1;
+	if (bt.max > BATCH_LIMIT / ops->msg_min)
+		bt.max = BATCH_LIMIT / ops->msg_min;
+	if (bt.max < 1)
+		bt.max = 1;
+	buf = malloc(BATCH_BUF);
+	slots = calloc(bt.max, sizeof(*slots));
+	acked = calloc(bt.max, sizeof(*acked));
+	bt.b = buf ? mnl_nlmsg_batch_start(buf, BATCH_LIMIT) : NULL;
+	if (!bt.b || !slots || !acked) {
+		for (size_t i = 0; i < n; i++)
+			res[i] = -ENOMEM;
+		netconf_set_error(nc, "out of memory");
+		return -ENOMEM;
+	}
+	bt.slots = slots;
+	bt.acked = acked;
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t seq;
+		int r;
+
+		if (!ops->pending(ctx, i))
+			continue;
+		r = netconf_fault_point(nc);
+		if (r < 0) {
+			batch_fail(&bt, i, r, netconf_error(nc));
+			continue;
+		}
+		if (bt.count == bt.max)
+			flush(&bt);
+		seq = nc_next_seq(nc);
+		ops->build(ctx, i, mnl_nlmsg_batch_current(bt.b), seq);
+		if (!mnl_nlmsg_batch_next(bt.b)) {
+			/* Full: send the others; libmnl moves this one to the
+			 * front of the next batch. */
+			flush(&bt);
+		}
+		if (bt.count == 0)
+			bt.first_seq = seq;
+		slots[bt.count++] = i;
+	}
+	flush(&bt);
+	mnl_nlmsg_batch_stop(bt.b);
+	return 0;
+}
+
 /* ---- dumps */
 
-typedef int (*dump_cb)(const struct nlmsghdr *nlh, void *data);
-
-static int dump_once(struct netconf *nc, uint16_t type, int family, dump_cb cb,
+static int dump_once(struct netconf *nc, struct nlmsghdr *nlh, nc_dump_cb cb,
 		     void *data, const char *what)
 {
-	/* A dump request is a header and one attribute. */
-	char req[128] __attribute__((aligned(4))) = { 0 };
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
 	char text[NC_ERR_SIZE];
 	bool intr = false, done = false;
 	int err = 0;
 	uint32_t seq;
 
-	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_pid = 0;
 	nlh->nlmsg_seq = seq = nc_next_seq(nc);
-	if (type == RTM_GETLINK) {
-		struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-
-		ifi->ifi_family = (unsigned char)family;
-		/* Statistics are most of a link message and of no use here. */
-		mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	} else {
-		struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-
-		ifa->ifa_family = (unsigned char)family;
-	}
 	if (mnl_socket_sendto(nc->nl, nlh, nlh->nlmsg_len) < 0) {
 		err = -errno;
 		netconf_set_error(nc, "%s", what);
@@ -458,15 +645,15 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int dump(struct netconf *nc, uint16_t type, int family, dump_cb cb,
-		void (*reset)(void *data), void *data, const char *what)
+int nc_dump(struct netconf *nc, struct nlmsghdr *req, nc_dump_cb cb,
+	    void (*reset)(void *data), void *data, const char *what)
 {
 	int64_t start = now_ms(), pause = 1;
 	int r, tries = 0;
 
 	for (;;) {
 		reset(data);
-		r = dump_once(nc, type, family, cb, data, what);
+		r = dump_once(nc, req, cb, data, what);
 		tries++;
 		if (r != -EINTR)
 			return r;
@@ -584,11 +771,19 @@ static void link_reset(void *data)
 
 int netconf_dump_links(struct netconf *nc, struct netconf_link **ret, size_t *n)
 {
+	/* A dump request is a header and one attribute. */
+	char req[128] __attribute__((aligned(4))) = { 0 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
 	struct link_acc acc = { 0 };
+	struct ifinfomsg *ifi;
 	int r;
 
-	r = dump(nc, RTM_GETLINK, AF_UNSPEC, link_cb, link_reset, &acc,
-		 "RTM_GETLINK dump");
+	nlh->nlmsg_type = RTM_GETLINK;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	/* Statistics are most of a link message and of no use here. */
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	r = nc_dump(nc, nlh, link_cb, link_reset, &acc, "RTM_GETLINK dump");
 	if (r < 0) {
 		free(acc.v);
 		return r;
@@ -606,38 +801,49 @@ struct addr_acc {
 	size_t n, cap;
 };
 
+/*
+ * The four attributes addr_cb reads, found in one pass over the message (a
+ * dump of 10,000 addresses is 10,000 messages: no callback per attribute).
+ * A known attribute shorter than what is read of it is malformed.
+ */
 struct addr_tb {
-	size_t alen;
-	const struct nlattr *tb[IFA_MAX + 1];
+	const struct nlattr *local, *address, *flags, *cacheinfo;
 };
 
-static int addr_attr_cb(const struct nlattr *attr, void *data)
+static int addr_attrs(const struct nlmsghdr *nlh, size_t alen,
+		      struct addr_tb *t)
 {
-	struct addr_tb *t = data;
-	uint16_t type = mnl_attr_get_type(attr);
+	const struct nlattr *attr;
 
-	if (mnl_attr_type_valid(attr, IFA_MAX) < 0)
-		return MNL_CB_OK;
-	switch (type) {
-	case IFA_ADDRESS:
-	case IFA_LOCAL:
-		if (mnl_attr_validate2(attr, MNL_TYPE_BINARY, t->alen) < 0)
-			return MNL_CB_ERROR;
-		break;
-	case IFA_FLAGS:
-		if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
-			return MNL_CB_ERROR;
-		break;
-	case IFA_CACHEINFO:
-		if (mnl_attr_validate2(attr, MNL_TYPE_BINARY,
-				       sizeof(struct ifa_cacheinfo)) < 0)
-			return MNL_CB_ERROR;
-		break;
-	default:
-		return MNL_CB_OK;
+	mnl_attr_for_each(attr, nlh, sizeof(struct ifaddrmsg)) {
+		uint16_t len = mnl_attr_get_payload_len(attr);
+
+		switch (mnl_attr_get_type(attr)) {
+		case IFA_LOCAL:
+			if (len < alen)
+				return -EBADMSG;
+			t->local = attr;
+			break;
+		case IFA_ADDRESS:
+			if (len < alen)
+				return -EBADMSG;
+			t->address = attr;
+			break;
+		case IFA_FLAGS:
+			if (len < sizeof(uint32_t))
+				return -EBADMSG;
+			t->flags = attr;
+			break;
+		case IFA_CACHEINFO:
+			if (len < sizeof(struct ifa_cacheinfo))
+				return -EBADMSG;
+			t->cacheinfo = attr;
+			break;
+		default:
+			break;
+		}
 	}
-	t->tb[type] = attr;
-	return MNL_CB_OK;
+	return 0;
 }
 
 static int addr_cb(const struct nlmsghdr *nlh, void *data)
@@ -647,6 +853,7 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 	const struct ifaddrmsg *ifa;
 	const struct nlattr *a;
 	struct netconf_addr *e;
+	size_t alen;
 
 	if (nlh->nlmsg_type != RTM_NEWADDR)
 		return 0;
@@ -654,21 +861,21 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 		return -EBADMSG;
 	ifa = mnl_nlmsg_get_payload(nlh);
 	if (ifa->ifa_family == AF_INET)
-		t.alen = sizeof(struct in_addr);
+		alen = sizeof(struct in_addr);
 	else if (ifa->ifa_family == AF_INET6)
-		t.alen = sizeof(struct in6_addr);
+		alen = sizeof(struct in6_addr);
 	else
 		return 0;
 	if (acc->family != AF_UNSPEC && ifa->ifa_family != acc->family)
 		return 0;
-	if (mnl_attr_parse(nlh, sizeof(*ifa), addr_attr_cb, &t) != MNL_CB_OK)
+	if (addr_attrs(nlh, alen, &t) < 0)
 		return -EBADMSG;
 	/*
 	 * IFA_LOCAL is the address itself; IFA_ADDRESS is the peer of a
 	 * point-to-point address, and the address when there is no peer
 	 * (IPv6 then sends IFA_ADDRESS alone).
 	 */
-	a = t.tb[IFA_LOCAL] ? t.tb[IFA_LOCAL] : t.tb[IFA_ADDRESS];
+	a = t.local ? t.local : t.address;
 	if (!a)
 		return 0;
 	if (grow((void **)&acc->v, acc->n, &acc->cap, sizeof(*acc->v)) < 0)
@@ -680,12 +887,10 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 	e->ifindex = (int)ifa->ifa_index;
 	e->prefixlen = ifa->ifa_prefixlen;
 	e->scope = ifa->ifa_scope;
-	e->flags = t.tb[IFA_FLAGS] ? mnl_attr_get_u32(t.tb[IFA_FLAGS]) :
-				     ifa->ifa_flags;
-	memcpy(&e->addr, mnl_attr_get_payload(a), t.alen);
-	if (t.tb[IFA_CACHEINFO]) {
-		const struct ifa_cacheinfo *ci =
-			mnl_attr_get_payload(t.tb[IFA_CACHEINFO]);
+	e->flags = t.flags ? mnl_attr_get_u32(t.flags) : ifa->ifa_flags;
+	memcpy(&e->addr, mnl_attr_get_payload(a), alen);
+	if (t.cacheinfo) {
+		const struct ifa_cacheinfo *ci = mnl_attr_get_payload(t.cacheinfo);
 
 		e->preferred = ci->ifa_prefered;
 		e->valid = ci->ifa_valid;
@@ -703,17 +908,30 @@ static void addr_reset(void *data)
 int netconf_dump_addrs(struct netconf *nc, int family,
 		       struct netconf_addr **ret, size_t *n)
 {
+	char req[64] __attribute__((aligned(4))) = { 0 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
 	struct addr_acc acc = { .family = family };
+	struct ifaddrmsg *ifa;
 	int r;
 
 	if (family != AF_UNSPEC && family != AF_INET && family != AF_INET6)
 		return -EAFNOSUPPORT;
-	r = dump(nc, RTM_GETADDR, family, addr_cb, addr_reset, &acc,
-		 "RTM_GETADDR dump");
+	nlh->nlmsg_type = RTM_GETADDR;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = (unsigned char)family;
+	/* As many as the last dump found: a second dump of 10,000 addresses
+	 * (verify's ARP check after the observe) grows without copies. */
+	if (nc->addr_hint) {
+		acc.v = malloc((nc->addr_hint + 16) * sizeof(*acc.v));
+		acc.cap = acc.v ? nc->addr_hint + 16 : 0;
+	}
+	r = nc_dump(nc, nlh, addr_cb, addr_reset, &acc, "RTM_GETADDR dump");
 	if (r < 0) {
 		free(acc.v);
 		return r;
 	}
+	if (family == AF_UNSPEC)
+		nc->addr_hint = acc.n;
 	*ret = acc.v;
 	*n = acc.n;
 	return 0;

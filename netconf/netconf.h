@@ -140,4 +140,48 @@ int netconf_addr_target(int family, const void *addr, unsigned char prefixlen,
 int netconf_addr_parse_target(const char *target, int *family, void *addr,
 			      unsigned char *prefixlen, char *dev);
 
+/*
+ * "route": AnyIP, a whole prefix local to the host by one route. Target
+ * "local ADDR/PREFIX dev DEV table local" (netconf_route_target()), values:
+ *   "absent"   no such local route (or the device does not exist)
+ *   "present"  a route of type local for exactly that prefix through DEV in
+ *              table local, as `ip route add local PREFIX dev DEV table
+ *              local` makes it, whoever added it (its protocol is not
+ *              compared: one that was there before the agent's first apply
+ *              is recorded as pre-existing). The kernel's own local route of
+ *              an address (proto kernel) does not count: it is the
+ *              address's, and goes with it.
+ * Observe: one RTM_GETROUTE dump of table local per address family. Change:
+ * RTM_NEWROUTE (NLM_F_CREATE|NLM_F_EXCL) / RTM_DELROUTE with type local,
+ * scope host and protocol NETCONF_ROUTE_PROTO, many per sendmsg, each acked
+ * by sequence, one netconf_fault_point() each.
+ */
+extern const struct step_ops netconf_route_ops;
+
+/*
+ * The rtm_protocol of the agent's routes. Not RTPROT_STATIC or RTPROT_BOOT,
+ * which say "an administrator added this" and which other tools (network
+ * managers, `ip route flush proto static`) claim as theirs: a number of its
+ * own lets `ip route show table local proto 76` list exactly the agent's
+ * routes, and keeps its delete from ever matching another tool's route of
+ * the same prefix. 76 is unassigned in iproute2's rt_protos and in the
+ * numbers routing daemons use (zebra/FRR 11 and 186-198, bird 12,
+ * keepalived 18, babel 42, calico 80, openr 99). A name for `ip route` can
+ * be given in /etc/iproute2/rt_protos.d/ ("76 lvs-rs-agent").
+ */
+#define NETCONF_ROUTE_PROTO 76
+
+/*
+ * Canonical target text of a route step. -EINVAL for a prefix with host
+ * bits set (the kernel refuses those), -ENAMETOOLONG if len is too small.
+ */
+int netconf_route_target(int family, const void *addr, unsigned char prefixlen,
+			 const char *dev, char *buf, size_t len);
+/*
+ * The reverse, for the canonical text only; 0 or -EINVAL, outputs
+ * untouched on failure. addr must hold a struct in6_addr, dev IF_NAMESIZE.
+ */
+int netconf_route_parse_target(const char *target, int *family, void *addr,
+			       unsigned char *prefixlen, char *dev);
+
 #endif

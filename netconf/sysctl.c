@@ -15,24 +15,34 @@
 /*
  * Only names a sysctl can have, relative to /proc/sys and never climbing out
  * of it: a target comes from a journal file that someone may have edited.
+ * A component is anything an interface name can be (any byte but '/', ':'
+ * is the kernel's own rule for names, whitespace and control bytes never
+ * occur), except "." and "..".
  */
 static bool path_valid(const char *path)
 {
-	const char *p;
+	const char *p, *start;
 
-	if (!path || !*path || *path == '/' || strstr(path, ".."))
+	if (!path || !*path || *path == '/')
 		return false;
 	if (strlen(path) > PATH_MAX - sizeof(PROC_SYS))
 		return false;
-	for (p = path; *p; p++) {
-		char c = *p;
+	for (p = start = path;; p++) {
+		unsigned char c = (unsigned char)*p;
 
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-		      c == '/' || c == '-'))
+		if (c == '/' || c == '\0') {
+			size_t len = (size_t)(p - start);
+
+			if (len == 0 || (len == 1 && start[0] == '.') ||
+			    (len == 2 && start[0] == '.' && start[1] == '.'))
+				return false;
+			if (c == '\0')
+				return true;
+			start = p + 1;
+		} else if (c <= ' ' || c == 0x7f) {
 			return false;
+		}
 	}
-	return true;
 }
 
 int netconf_sysctl_read(const char *path, char *buf, size_t len)

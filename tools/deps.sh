@@ -19,6 +19,8 @@ PKGS=(
 	# integration tests
 	iproute2 nftables arping tcpdump util-linux valgrind python3-minimal
 	procps time busybox-static
+	# ansible-playbook, for test-ansible.sh (the role in contrib/ansible)
+	ansible-core
 	# VM tests
 	qemu-system-x86 ipvsadm curl socat iptables
 )
@@ -43,6 +45,26 @@ if [ ${#missing[@]} -gt 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# promtool, for test-prometheus.sh (`promtool check metrics`): Debian ships it
+# only in the package `prometheus`, whose server would be enabled and started
+# on a host booted with systemd. So the package is downloaded, not installed,
+# and only promtool is unpacked into the project's cache.
+TOOLS=${LVS_TOOLS_CACHE:-/var/cache/lvs-rs-agent/tools}
+if [ ! -x "$TOOLS/bin/promtool" ] && ! command -v promtool >/dev/null; then
+	echo "deps.sh: unpacking promtool from Debian's prometheus package into $TOOLS"
+	mkdir -p "$TOOLS/deb" "$TOOLS/bin"
+	rm -f "$TOOLS/deb/"prometheus_*.deb
+	if ! (cd "$TOOLS/deb" && apt-get download -qq prometheus 2>/dev/null); then
+		apt-get update -qq
+		(cd "$TOOLS/deb" && apt-get download -qq prometheus)
+	fi
+	dpkg-deb --fsys-tarfile "$TOOLS/deb/"prometheus_*.deb |
+		tar -x -O ./usr/bin/promtool >"$TOOLS/bin/promtool.tmp"
+	chmod 0755 "$TOOLS/bin/promtool.tmp"
+	mv "$TOOLS/bin/promtool.tmp" "$TOOLS/bin/promtool"
+	rm -f "$TOOLS/deb/"prometheus_*.deb
 fi
 
 if [ -x tests/vm/setup.sh ]; then

@@ -68,7 +68,8 @@
 #	snapshot NS			print the normalized kernel state of NS as
 #					JSON: ip -j addr, ip -j link, routes of
 #					all tables, every net/ipv4/conf/*/arp_*,
-#					rp_filter, net/ipv6/conf/*/disable_ipv6
+#					rp_filter, net/ipv6/conf/*/disable_ipv6,
+#					nft -j list ruleset
 #	snapshot_diff FILE1 FILE2	print a unified diff of two snapshots;
 #					status 0 when they are equal
 #	assert_snapshot NAME NS FILE	PASS when snapshot NS equals FILE, else
@@ -374,8 +375,23 @@ with open(sys.argv[5]) as f:
         name, _, value = line.rstrip("\n").partition(":")
         sysctl[name[len("/proc/sys/"):].replace("/", ".")] = value
 snap["sysctl"] = dict(sorted(sysctl.items()))
+# nf_tables (arp_suppress = nft | both): the whole ruleset, handles included
+# (a table the agent deleted and made again is not the same table).
+with open(sys.argv[6]) as f:
+    snap["nft"] = json.load(f).get("nftables", [])
 print(json.dumps(snap, indent=1, sort_keys=True))
 '
+
+# lvst_nft_ruleset NSNAME: `nft -j list ruleset` of the namespace (full
+# name), or an empty ruleset where nft is not installed.
+lvst_nft_ruleset()
+{
+	if command -v nft >/dev/null; then
+		ip netns exec "$1" nft -j list ruleset
+	else
+		echo '{"nftables": []}'
+	fi
+}
 
 snapshot()
 {
@@ -390,8 +406,9 @@ snapshot()
 		/proc/sys/net/ipv4/conf/*/arp_* \
 		/proc/sys/net/ipv4/conf/*/rp_filter \
 		/proc/sys/net/ipv6/conf/*/disable_ipv6' >"$d/sysctl" &&
+	lvst_nft_ruleset "$ns" >"$d/nft" &&
 	"$PYTHON" -c "$LVST_NORMALIZE" "$d/addr" "$d/link" "$d/route4" \
-		"$d/route6" "$d/sysctl"
+		"$d/route6" "$d/sysctl" "$d/nft"
 	local rc=$?
 	rm -rf -- "$d"
 	return $rc

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # test-install.sh - `make install DESTDIR=... PREFIX=/usr` puts every file where Debian
 # expects it (binary in /usr/sbin, man pages in /usr/share/man/man8 and man5, the unit in
-# systemd's unit directory, the example config in /usr/share/doc), `man -l` renders both
+# systemd's unit directory, the example config in /usr/share/doc, the bash completion in
+# /usr/share/bash-completion/completions), `man -l` renders both
 # pages without warnings, a PREFIX=/usr/local install points the unit at its binary, and
 # `make uninstall` removes everything again. Only a mktemp DESTDIR is touched.
 . "$(dirname "$0")/lib.sh"
@@ -11,6 +12,9 @@ lvst_require_cmd make install
 lvst_require_agent
 UNITDIR=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null)
 [ -n "$UNITDIR" ] || UNITDIR=/lib/systemd/system
+# bash-completion loads completions/<command> on demand from here.
+COMPDIR=$(pkg-config --variable=completionsdir bash-completion 2>/dev/null)
+[ -n "$COMPDIR" ] || COMPDIR=/usr/share/bash-completion/completions
 
 D=$TDIR/destdir
 echo "\$ make install DESTDIR=$D PREFIX=/usr"
@@ -38,6 +42,7 @@ expect_file man8 /usr/share/man/man8/lvs-rs-agent.8 644
 expect_file man5 /usr/share/man/man5/lvs-rs-agent.conf.5 644
 expect_file unit "$UNITDIR/lvs-rs-agent.service" 644
 expect_file example /usr/share/doc/lvs-rs-agent/examples/agent.conf 644
+expect_file completion "$COMPDIR/lvs-rs-agent" 644
 
 v=$("$D/usr/sbin/lvs-rs-agent" --version 2>&1)
 if [ $? = 0 ] && [ -n "$v" ]; then pass "installed binary runs ($v)"; else fail "installed binary runs" "$v"; fi
@@ -47,10 +52,19 @@ else
 	fail "unit with PREFIX=/usr is the shipped unit" \
 		"$(diff systemd/lvs-rs-agent.service "$D$UNITDIR/lvs-rs-agent.service")"
 fi
+if cmp -s completion/lvs-rs-agent "$D$COMPDIR/lvs-rs-agent" &&
+	spec=$(bash --norc --noprofile -c '. "$1" && complete -p lvs-rs-agent' x \
+		"$D$COMPDIR/lvs-rs-agent" 2>&1) &&
+	[ "$spec" = "complete -F _lvs_rs_agent lvs-rs-agent" ]; then
+	pass "installed completion is the shipped one and registers lvs-rs-agent"
+else
+	fail "installed completion" "differs from completion/lvs-rs-agent or does not register: ${spec:-}"
+fi
 # Nothing may land outside the expected places.
 extra=$(cd "$D" && find . -type f | sed 's#^\.##' | grep -vxF -e /usr/sbin/lvs-rs-agent \
 	-e /usr/share/man/man8/lvs-rs-agent.8 -e /usr/share/man/man5/lvs-rs-agent.conf.5 \
-	-e "$UNITDIR/lvs-rs-agent.service" -e /usr/share/doc/lvs-rs-agent/examples/agent.conf)
+	-e "$UNITDIR/lvs-rs-agent.service" -e /usr/share/doc/lvs-rs-agent/examples/agent.conf \
+	-e "$COMPDIR/lvs-rs-agent")
 # Files other issues install (bash completion, ...) are reported, not failed.
 [ -z "$extra" ] || echo "  also installed: $(echo $extra)"
 

@@ -272,6 +272,58 @@ static const struct bad bad_cases[] = {
 	{ "[vip a]\naddress = 192.0.2.1\n[vip b]\naddress = 192.0.2.1\n[vip c]\naddress = 192.0.2.1\n",
 	  "t.conf:6: vip \"c\": 192.0.2.1 is already listed at t.conf:2 (vip \"a\")", 2, 0 },
 
+	/* anyip: prefixes, their bounds, and one owner per VIP */
+	{ "[vip a]\nanyip = yes\naddress = 198.51.100.1/24\n",
+	  "t.conf:3: 198.51.100.1/24 has host bits set; the network is 198.51.100.0/24", 1, 0 },
+	/* anyip after the address: decided when the group is whole */
+	{ "[vip a]\naddress = 198.51.100.1/24\nanyip = yes\n",
+	  "t.conf:2: 198.51.100.1/24 has host bits set; the network is 198.51.100.0/24", 1, 0 },
+	{ "[vip a]\nanyip = yes\naddress = 2001:DB8::1/64\n",
+	  "t.conf:3: 2001:DB8::1/64 has host bits set; the network is 2001:db8::/64", 1, 0 },
+	{ "[vip a]\nanyip = yes\naddress = 198.0.0.0/7\n",
+	  "t.conf:3: vip \"a\": \"198.0.0.0/7\": an anyip prefix is /8 to /32 for IPv4", 1, 0 },
+	{ "[vip a]\nanyip = yes\naddress = 2001:db8::/63\n",
+	  "t.conf:3: vip \"a\": \"2001:db8::/63\": an anyip prefix is /64 to /128 for IPv6", 1, 0 },
+	{ "[vip a]\nanyip = yes\naddress = 192.0.2.1/0\n",
+	  "t.conf:3: vip \"a\": \"192.0.2.1/0\": an anyip prefix is /8 to /32", 1, 0 },
+	{ "[vip a]\nanyip = no\naddress = 192.0.2.0/24\n",
+	  "t.conf:3: vip \"a\": \"192.0.2.0/24\" is not a host address: a VIP takes /32 or no prefix", 1, 0 },
+	{ "[vip a]\nanyip = yes\naddress = 127.0.0.0/8\n",
+	  "t.conf:3: vip \"a\": \"127.0.0.0/8\" is a loopback address, not usable as a VIP", 1, 0 },
+	{ "[vip a]\nanyip = yes\naddress = 224.0.0.0/8\n", "\"224.0.0.0/8\" is a multicast address", 1, 0 },
+	{ "[vip a]\nanyip = yes\naddress = 255.255.255.0/24\n",
+	  "t.conf:3: vip \"a\": \"255.255.255.0/24\" contains the broadcast address, not usable as a VIP", 1, 0 },
+	{ "[vip a]\nanyip = yes\naddress = fe80::/64\n", "\"fe80::/64\" is a link-local address", 1, 0 },
+	{ "[vip a]\nanyip = yes\naddress = ::ffff:0.0.0.0/96\n", "\"::ffff:0.0.0.0/96\" is an IPv4-mapped", 1, 0 },
+	{ "[vip a]\nanyip = maybe\naddress = 192.0.2.1\n",
+	  "t.conf:2: vip \"a\": anyip: \"maybe\" is not one of yes, no", 1, 0 },
+	{ "[vip a]\nanyip = yes no\naddress = 192.0.2.1\n",
+	  "t.conf:2: vip \"a\": anyip: trailing garbage after \"yes\": \"no\"", 1, 0 },
+	{ "[vip a]\nanyip = yes\nanyip = no\naddress = 192.0.2.1\n",
+	  "t.conf:3: vip \"a\": anyip: already set at t.conf:2", 1, 0 },
+	{ "[vip a]\nanyip = yes\naddress = 198.51.100.0/24\n[vip b]\naddress = 198.51.100.7\n",
+	  "t.conf:5: vip \"b\": 198.51.100.7 is inside 198.51.100.0/24 listed at t.conf:3 (vip \"a\"); a VIP must have one owner", 1, 0 },
+	{ "[vip b]\naddress = 198.51.100.7\n[vip a]\nanyip = yes\naddress = 198.51.100.0/24\n",
+	  "t.conf:5: vip \"a\": 198.51.100.0/24 contains 198.51.100.7 listed at t.conf:2 (vip \"b\"); a VIP must have one owner", 1, 0 },
+	{ "[vip a]\nanyip = yes\naddress = 198.51.100.0/24\n[vip b]\nanyip = yes\naddress = 198.51.100.128/25\n",
+	  "t.conf:6: vip \"b\": 198.51.100.128/25 is inside 198.51.100.0/24 listed at t.conf:3 (vip \"a\")", 1, 0 },
+	{ "[vip a]\nanyip = yes\naddress = 198.51.100.0/24\n[vip b]\nanyip = yes\naddress = 198.51.100.0/24\n",
+	  "t.conf:6: vip \"b\": 198.51.100.0/24 is already listed at t.conf:3 (vip \"a\")", 1, 0 },
+	{ "[vip a]\nanyip = yes\naddress = 198.51.100.0/24 198.51.100.255\n",
+	  "t.conf:3: vip \"a\": 198.51.100.255 is inside 198.51.100.0/24 listed at t.conf:3 (vip \"a\")", 1, 0 },
+	{ "[vip a]\nanyip = yes\naddress = 2001:db8:200::/120\n[vip b]\naddress = 2001:db8:200::ff\n",
+	  "t.conf:5: vip \"b\": 2001:db8:200::ff is inside 2001:db8:200::/120 listed at t.conf:3 (vip \"a\")", 1, 0 },
+	/* nested three deep: each inside the one reaching furthest */
+	{ "[vip a]\nanyip = yes\naddress = 198.51.0.0/16\n[vip b]\nanyip = yes\naddress = 198.51.100.0/24\n"
+	  "[vip c]\naddress = 198.51.100.9\n",
+	  "t.conf:8: vip \"c\": 198.51.100.9 is inside 198.51.0.0/16 listed at t.conf:3 (vip \"a\")", 2, 0 },
+	/* a prefix written after two of its addresses: both reported there */
+	{ "[vip b]\naddress = 198.51.100.6 198.51.100.7\n[vip a]\nanyip = yes\naddress = 198.51.100.0/29\n",
+	  "t.conf:5: vip \"a\": 198.51.100.0/29 contains 198.51.100.7 listed at t.conf:2 (vip \"b\")", 2, 0 },
+	/* a refused prefix is not reported twice */
+	{ "[vip a]\naddress = 198.51.100.0/24\n[vip b]\naddress = 198.51.100.7\n",
+	  "t.conf:2: vip \"a\": \"198.51.100.0/24\" is not a host address", 1, 0 },
+
 	/* TUN devices and address families */
 	{ "[vip a]\nmode = tun\ndevice = tunl0\naddress = 192.0.2.1 2001:db8::1\n",
 	  "t.conf:4: vip \"a\": 2001:db8::1 is IPv6, but tunl0 carries only IPv4; put it in a group with device ip6tnl0", 1, 0 },
@@ -432,6 +484,52 @@ static void test_host_prefix_is_same_vip(void **state)
 	/* valid, if odd: site-local and 240/4 are not refused */
 	c = good("[vip a]\naddress = fec0::1 240.0.0.1 192.0.2.255\n");
 	assert_int_equal(c->groups[0].n_vips, 3);
+	conf_free(c);
+}
+
+static void assert_prefix(const struct conf_vip *v, const char *addr,
+			  unsigned prefixlen)
+{
+	assert_vip(v, addr);
+	assert_int_equal(v->prefixlen, prefixlen);
+	assert_null(v->spelling);
+}
+
+static void test_anyip(void **state)
+{
+	struct conf *c = good("[vip any]\n"
+			      "anyip = yes\n"
+			      "address = 198.51.100.0/24 203.0.113.7 2001:db8:200::/120\n"
+			      "  203.0.113.8/32 2001:db8:300::1/128 2001:db8:400::/64\n"
+			      "[vip plain]\n"
+			      "address = 192.0.2.1 2001:db8::1/128\n"
+			      "[vip off]\n"
+			      "anyip = no\n"
+			      "address = 192.0.2.2\n");
+	const struct conf_group *g = &c->groups[0];
+
+	assert_true(g->anyip);
+	assert_int_equal(g->n_vips, 6);
+	assert_prefix(vip(g, 0), "198.51.100.0", 24);
+	assert_prefix(vip(g, 1), "203.0.113.7", 32);
+	assert_prefix(vip(g, 2), "2001:db8:200::", 120);
+	assert_prefix(vip(g, 3), "203.0.113.8", 32);
+	assert_prefix(vip(g, 4), "2001:db8:300::1", 128);
+	assert_prefix(vip(g, 5), "2001:db8:400::", 64);
+	g = &c->groups[1];
+	assert_false(g->anyip);
+	assert_prefix(vip(g, 0), "192.0.2.1", 32);
+	assert_prefix(vip(g, 1), "2001:db8::1", 128);
+	assert_false(c->groups[2].anyip);
+	conf_free(c);
+
+	/* the bounds, and prefixes that touch without overlapping */
+	c = good("[vip a]\nanyip = yes\naddress = 203.0.0.0/8 198.51.100.0/25\n"
+		 "[vip b]\nanyip = yes\naddress = 198.51.100.128/25 2001:db8::/64\n"
+		 "[vip c]\naddress = 204.0.0.0 202.255.255.255 2001:db8:0:1::\n");
+	assert_prefix(vip(&c->groups[0], 0), "203.0.0.0", 8);
+	assert_prefix(vip(&c->groups[1], 0), "198.51.100.128", 25);
+	assert_prefix(vip(&c->groups[1], 1), "2001:db8::", 64);
 	conf_free(c);
 }
 
@@ -838,6 +936,7 @@ int main(void)
 		cmocka_unit_test(test_vip_defaults),
 		cmocka_unit_test(test_unused_keys_accepted),
 		cmocka_unit_test(test_host_prefix_is_same_vip),
+		cmocka_unit_test(test_anyip),
 		cmocka_unit_test(test_continuation),
 		cmocka_unit_test(test_crlf_bom_comments),
 		cmocka_unit_test(test_names),

@@ -197,10 +197,6 @@ pr = {j["target"]: j["prior"] for j in d.get("steps", []) if j.get("kind") == "s
 print("  journal priors:", pr)
 ok = pr.get("net/ipv4/conf/all/arp_ignore") == "0" and pr.get("net/ipv4/conf/all/arp_announce") == "1"
 sys.exit(0 if ok else 1)' $STATE || bad "the journal's priors are not the sysctl.d values"
-		# Not a check of the unit (the agent's business): can root read it by hand?
-		out=$(/usr/sbin/lvs-rs-agent status 2>&1)
-		r=$?
-		say "info: \`lvs-rs-agent status\` as root by hand: exit $r: $(echo "$out" | tail -n 2 | tr '\n' ' ')"
 	else
 		bad "no journal $STATE after restart"
 	fi
@@ -211,7 +207,47 @@ else
 fi
 result restart
 
-# ---- 5. stop reverts exactly ----
+# ---- 5. the operator, root, by hand on the unit's journal ----
+# The agent keeps only CAP_NET_ADMIN, so root reads the dynamic user's files with the
+# access of any user: the unit's RuntimeDirectoryMode=0755 and the agent's 0644 journal
+# and lock make status work; revert cannot, and must say why and what to do instead.
+say "== status and revert by root, by hand (at $(cut -d' ' -f1 /proc/uptime)s)"
+A=/usr/sbin/lvs-rs-agent
+if [ -s $STATE ]; then
+	# with DynamicUser=yes, /run/lvs-rs-agent is a link to private/lvs-rs-agent
+	ls -lnd /run/lvs-rs-agent/ $STATE $STATE.lock | sed 's/^/  /'
+	m=$(stat -L -c '%a' /run/lvs-rs-agent $STATE $STATE.lock | tr '\n' ' ')
+	[ "$m" = "755 644 644 " ] || bad "modes of the directory, journal, lock are $m, expected 755 644 644"
+	out=$($A status 2>&1)
+	r=$?
+	echo "$out" | sed 's/^/  status: /'
+	[ $r = 0 ] || bad "\`lvs-rs-agent status\` by root exits $r"
+	echo "$out" | grep -qE '^journal: [0-9]+ steps, first apply ' || bad "status shows no journal"
+	echo "$out" | grep -qxF "  config of the last apply: $CONF" || bad "status does not name $CONF"
+	echo "$out" | grep -qE "^  - address $V4B/32 dev lo\$" || bad "status: revert would not remove $V4B"
+	echo "$out" | grep -qE '^status: [0-9]+ checks, 0 failed$' || bad "status: no summary with 0 failed"
+	out=$($A --prometheus /run/lvs-test.prom verify 2>&1)
+	r=$?
+	[ $r = 0 ] && grep -qx 'lvs_rs_agent_verify_success 1' /run/lvs-test.prom ||
+		bad "verify --prometheus by root: exit $r: $(echo "$out" | tail -n 1); $(grep verify_success /run/lvs-test.prom 2>&1)"
+	before=$(snapshot)
+	out=$($A revert 2>&1)
+	r=$?
+	say "revert by root: exit $r: $out"
+	[ $r = 3 ] || bad "\`lvs-rs-agent revert\` by root exits $r, expected 3"
+	echo "$out" | grep -q "belongs to uid $(stat -c %u $STATE)" ||
+		bad "revert by root does not name the owner (the unit's dynamic uid)"
+	echo "$out" | grep -qF 'use systemctl stop lvs-rs-agent to revert' ||
+		bad "revert by root does not say to use systemctl stop lvs-rs-agent"
+	[ "$(snapshot)" = "$before" ] || bad "revert by root changed something"
+	[ "$(systemctl is-active $U)" = active ] || bad "$U not active after the tries by hand"
+	say "done at $(cut -d' ' -f1 /proc/uptime)s"
+else
+	bad "no journal $STATE to read"
+fi
+result status-by-root
+
+# ---- 6. stop reverts exactly ----
 say "== stop"
 if systemctl stop $U; then
 	st=$(systemctl is-active $U)

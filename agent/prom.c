@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#define _GNU_SOURCE /* asprintf */
+/*
+ * verify --prometheus FILE: the checks as metrics for node_exporter's textfile
+ * collector, so a fleet can alert on drift. The file is replaced atomically
+ * (tmp file in the same directory, fsync, rename, fsync of the directory): the
+ * collector reads it at any moment and must never see half of it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agent.h"
+
+/* Length of the well-formed UTF-8 sequence at s (Unicode 3-7), 0 if none. */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned char c = s[0];
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		unsigned char lo = c == 0xe0 ? 0xa0 : 0x80;
+		unsigned char hi = c == 0xed ? 0x9f : 0xbf; /* no surrogates */
+
+		return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 ? 3 : 0;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		unsigned char lo = c == 0xf0 ? 0x90 : 0x80;
+		unsigned char hi = c == 0xf4 ? 0x8f : 0xbf; /* up to U+10FFFF */
+
+		return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 &&
+		       (s[3] & 0xc0) == 0x80 ? 4 : 0;
+	}
+	return 0;
+}
+
+/*
+ * A label value as the text format wants it: backslash, double quote and
+ * line feed escaped. The format is UTF-8 and Prometheus rejects the whole
+ * file for one bad byte; interface names are bytes, so an invalid sequence
+ * becomes U+FFFD rather than costing the fleet every metric of this host.
+ */
+static void put_label_value(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		size_t n = utf8_len(p);
+
+		if (n == 0) {
+			fputs("\xef\xbf\xbd", f);
+			p++;
+		} else if (*p == '\\') {
+			fputs("\\\\", f);
+			p++;
+		} else if (*p == '"') {
+			fputs("\\\"", f);
+			p++;
+		} else if (*p == '\n') {
+			fputs("\\n", f);
+			p++;
+		} else {
+			fwrite(p, 1, n, f);
+			p += n;
+		}
+	}
+}
+
+char *agent_prom_escape(const char *s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	put_label_value(f, s);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* "address 192.0.2.10/32 dev lo" -> kind "address", subject the rest. */
+static void split_subject(const char *full, char *kind, size_t klen,
+			  const char **rest)
+{
+	size_t n = strcspn(full, " ");
+
+	snprintf(kind, klen, "%.*s", (int)n, full);
+	*rest = full[n] ? full + n + 1 : "";
+}
+
+/* Whether an earlier check has the same subject (one series per subject). */
+static bool seen_before(const struct checklist *l, size_t i)
+{
+	for (size_t k = 0; k < i; k++)
+		if (strcmp(l->v[k].subject, l->v[i].subject) == 0)
+			return true;
+	return false;
+}
+
+static void gauge(FILE *f, const char *name, const char *help, long long v)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s gauge\n%s %lld\n", name, help,
+		name, name, v);
+}
+
+int agent_prom_format(FILE *f, const struct checklist *checks, bool success,
+		      time_t when)
+{
+	size_t series = 0, failed = 0;
+
+	fputs("# HELP lvs_rs_agent_check_ok Whether a check of lvs-rs-agent verify holds (1) or fails (0).\n"
+	      "# TYPE lvs_rs_agent_check_ok gauge\n", f);
+	for (size_t i = 0; i < checks->n; i++) {
+		const char *rest;
+		char kind[CHECK_SUBJECT_MAX];
+		bool ok = true;
+
+		if (seen_before(checks, i))
+			continue;
+		/* A subject checked twice is one series: it holds if all hold. */
+		for (size_t k = i; k < checks->n; k++)
+			if (strcmp(checks->v[k].subject, checks->v[i].subject) == 0)
+				ok = ok && checks->v[k].ok;
+		split_subject(checks->v[i].subject, kind, sizeof(kind), &rest);
+		fputs("lvs_rs_agent_check_ok{kind=\"", f);
+		put_label_value(f, kind);
+		fputs("\",subject=\"", f);
+		put_label_value(f, rest);
+		fprintf(f, "\"} %d\n", ok);
+		series++;
+		failed += !ok;
+	}
+	gauge(f, "lvs_rs_agent_checks", "Number of checks lvs-rs-agent verify ran.",
+	      (long long)series);
+	gauge(f, "lvs_rs_agent_checks_failed", "Number of checks of lvs-rs-agent verify that fail.",
+	      (long long)failed);
+	gauge(f, "lvs_rs_agent_verify_success",
+	      "1 when lvs-rs-agent verify exited 0 (every check holds), else 0 (a check fails, or it could not check).",
+	      success);
+	gauge(f, "lvs_rs_agent_last_verify_timestamp_seconds",
+	      "Unix time of the lvs-rs-agent verify run that wrote this file.",
+	      (long long)when);
+	return ferror(f) ? -EIO : 0;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t k = write(fd, buf, len);
+
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		buf += k;
+		len -= k;
+	}
+	return 0;
+}
+
+static int fsync_parent(const char *path)
+{
+	_cleanup_free_ char *copy = strdup(path);
+	_cleanup_close_ int fd = -1;
+
+	if (!copy)
+		return -ENOMEM;
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		return -errno;
+	return 0;
+}
+
+int agent_prom_write(const char *path, const struct checklist *checks,
+		     bool success, time_t when)
+{
+	_cleanup_free_ char *tmp = NULL, *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int fd, r;
+
+	f = open_memstream(&text, &len);
+	if (!f)
+		return -ENOMEM;
+	r = agent_prom_format(f, checks, success, when);
+	if (fclose(f) != 0 && r == 0)
+		r = -ENOMEM;
+	if (r < 0)
+		return r;
+	/* The collector reads only *.prom: a name ending .tmp.PID is ignored,
+	 * and the PID keeps two concurrent runs from writing one tmp file. */
+	if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
+		tmp = NULL;
+		return -ENOMEM;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	/* 0644 whatever the umask (the unit's is 0077): node_exporter runs as
+	 * its own user and must read it. Nothing in it is secret. */
+	r = fchmod(fd, 0644) < 0 ? -errno : 0;
+	if (r == 0)
+		r = write_all(fd, text, len);
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0) {
+		unlink(tmp);
+		return r;
+	}
+	return fsync_parent(path);
+}

@@ -1,0 +1,623 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The "route" step kind: AnyIP VIPs. A `local` route in table local makes
+ * every address of its prefix local to the host, as an address would, with
+ * one route for a whole prefix and without the per-address cost of the
+ * device's address list. Observe is one link dump and one route dump of
+ * table local per address family; change sends the requests in batches
+ * through nc_batch_send(), as addr.c does.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+
+#include "internal.h"
+
+#ifndef NETLINK_GET_STRICT_CHK
+#define NETLINK_GET_STRICT_CHK 12
+#endif
+
+/* The smallest request: header, rtmsg, RTA_TABLE, an IPv4 RTA_DST, RTA_OIF. */
+#define MSG_MIN 52
+
+enum val { V_ABSENT, V_PRESENT, V_BAD };
+
+static enum val val_of(const char *s)
+{
+	if (STREQ(s, NETCONF_ABSENT))
+		return V_ABSENT;
+	if (STREQ(s, NETCONF_PRESENT))
+		return V_PRESENT;
+	return V_BAD;
+}
+
+/* ---- targets: "local ADDR/PREFIX dev DEV table local" */
+
+#define T_HEAD "local "
+#define T_TAIL " table local"
+
+union addr {
+	struct in_addr v4;
+	struct in6_addr v6;
+};
+
+static size_t addr_len(int family)
+{
+	return family == AF_INET ? sizeof(struct in_addr) : sizeof(struct in6_addr);
+}
+
+/* Whether the bits of addr beyond prefixlen are all zero. */
+static bool is_network(int family, const void *addr, unsigned char prefixlen)
+{
+	const unsigned char *b = addr;
+	size_t len = addr_len(family);
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned int keep = prefixlen >= 8 * (i + 1) ? 8 :
+				    prefixlen > 8 * i ? prefixlen - 8 * i : 0;
+		unsigned char mask = (unsigned char)(0xffu >> keep);
+
+		if (b[i] & mask)
+			return false;
+	}
+	return true;
+}
+
+int netconf_route_target(int family, const void *addr, unsigned char prefixlen,
+			 const char *dev, char *buf, size_t len)
+{
+	char mid[STEP_TARGET_MAX];
+	int r, n;
+
+	if ((family != AF_INET && family != AF_INET6) || !addr)
+		return -EINVAL;
+	/* A route names its network: the kernel refuses host bits. */
+	if (prefixlen <= (family == AF_INET ? 32 : 128) &&
+	    !is_network(family, addr, prefixlen))
+		return -EINVAL;
+	r = netconf_addr_target(family, addr, prefixlen, dev, mid, sizeof(mid));
+	if (r < 0)
+		return r == -ENAMETOOLONG ? -EINVAL : r;
+	n = snprintf(buf, len, T_HEAD "%s" T_TAIL, mid);
+	if (n < 0 || (size_t)n >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int netconf_route_parse_target(const char *target, int *family, void *addr,
+			       unsigned char *prefixlen, char *dev)
+{
+	char mid[STEP_TARGET_MAX], again[STEP_TARGET_MAX];
+	size_t len, head = strlen(T_HEAD), tail = strlen(T_TAIL);
+	union addr a;
+	char d[IF_NAMESIZE];
+	unsigned char plen;
+	int fam;
+
+	if (!target)
+		return -EINVAL;
+	len = strlen(target);
+	if (len <= head + tail || len - head - tail >= sizeof(mid) ||
+	    strncmp(target, T_HEAD, head) != 0 ||
+	    strcmp(target + len - tail, T_TAIL) != 0)
+		return -EINVAL;
+	memcpy(mid, target + head, len - head - tail);
+	mid[len - head - tail] = '\0';
+	memset(&a, 0, sizeof(a));
+	if (netconf_addr_parse_target(mid, &fam, &a, &plen, d) < 0)
+		return -EINVAL;
+	/* One spelling per target: the canonical one, host bits clear. */
+	if (netconf_route_target(fam, &a, plen, d, again, sizeof(again)) < 0 ||
+	    strcmp(again, target) != 0)
+		return -EINVAL;
+	*family = fam;
+	memcpy(addr, &a, addr_len(fam));
+	*prefixlen = plen;
+	memcpy(dev, d, strlen(d) + 1);
+	return 0;
+}
+
+struct target {
+	int family;
+	unsigned char prefixlen;
+	union addr addr;
+	char dev[IF_NAMESIZE];
+};
+
+static int parse(const struct step *s, struct target *t)
+{
+	memset(t, 0, sizeof(*t));
+	return netconf_route_parse_target(s->target, &t->family, &t->addr,
+					  &t->prefixlen, t->dev);
+}
+
+/* ---- the kernel's links and local routes, sorted for lookups */
+
+/* One local route of table local; zeroed whole, compared with memcmp. */
+struct lroute {
+	int family;
+	int ifindex;
+	unsigned char prefixlen;
+	union addr dst;
+};
+
+struct view {
+	struct netconf_link *links;
+	size_t n_links;
+	struct lroute *routes;
+	size_t n_routes, cap_routes;
+	bool v4, v6; /* the families whose routes are wanted */
+};
+
+static void view_done(struct view *w)
+{
+	free(w->links);
+	free(w->routes);
+	memset(w, 0, sizeof(*w));
+}
+
+static int link_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct netconf_link *)a)->name,
+		      ((const struct netconf_link *)b)->name);
+}
+
+static int route_cmp(const void *a, const void *b)
+{
+	const struct lroute *x = a, *y = b;
+
+	if (x->ifindex != y->ifindex)
+		return x->ifindex < y->ifindex ? -1 : 1;
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	if (x->prefixlen != y->prefixlen)
+		return x->prefixlen < y->prefixlen ? -1 : 1;
+	return memcmp(&x->dst, &y->dst, sizeof(x->dst));
+}
+
+static int view_links(struct netconf *nc, struct view *w)
+{
+	int r = netconf_dump_links(nc, &w->links, &w->n_links);
+
+	if (r < 0)
+		return r;
+	if (w->n_links)
+		qsort(w->links, w->n_links, sizeof(*w->links), link_cmp);
+	return 0;
+}
+
+static int view_ifindex(const struct view *w, const char *dev)
+{
+	struct netconf_link key;
+	const struct netconf_link *l;
+
+	if (!w->n_links)
+		return 0;
+	memset(&key, 0, sizeof(key));
+	snprintf(key.name, sizeof(key.name), "%s", dev);
+	l = bsearch(&key, w->links, w->n_links, sizeof(*w->links), link_cmp);
+	return l ? l->ifindex : 0;
+}
+
+static int route_attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	uint16_t type = mnl_attr_get_type(attr);
+
+	if (mnl_attr_type_valid(attr, RTA_MAX) < 0)
+		return MNL_CB_OK;
+	switch (type) {
+	case RTA_TABLE:
+	case RTA_OIF:
+		if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
+			return MNL_CB_ERROR;
+		break;
+	case RTA_DST:
+		break; /* its length depends on the family: checked below */
+	default:
+		return MNL_CB_OK;
+	}
+	tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+/* One family's dump, appended to w->routes after the first `keep`. */
+struct rdump {
+	struct view *w;
+	size_t keep;
+};
+
+static int route_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[RTA_MAX + 1] = { NULL };
+	struct view *w = ((struct rdump *)data)->w;
+	const struct rtmsg *rtm;
+	struct lroute *e;
+	uint32_t table;
+	size_t alen;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE)
+		return 0;
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm))
+		return -EBADMSG;
+	rtm = mnl_nlmsg_get_payload(nlh);
+	if (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6)
+		return 0;
+	if (mnl_attr_parse(nlh, sizeof(*rtm), route_attr_cb, tb) != MNL_CB_OK)
+		return -EBADMSG;
+	table = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
+	/*
+	 * Only local routes of table local count. The kernel's own local
+	 * route of an address (proto kernel) belongs to that address and
+	 * goes with it: it is not a route that anyone added.
+	 */
+	if (rtm->rtm_type != RTN_LOCAL || table != RT_TABLE_LOCAL ||
+	    rtm->rtm_protocol == RTPROT_KERNEL || !tb[RTA_OIF])
+		return 0;
+	alen = addr_len(rtm->rtm_family);
+	if (rtm->rtm_dst_len > 8 * alen ||
+	    (tb[RTA_DST] && mnl_attr_get_payload_len(tb[RTA_DST]) != alen))
+		return -EBADMSG;
+	if (w->n_routes == w->cap_routes) {
+		size_t cap = w->cap_routes ? 2 * w->cap_routes : 64;
+		struct lroute *v = realloc(w->routes, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		w->routes = v;
+		w->cap_routes = cap;
+	}
+	e = &w->routes[w->n_routes++];
+	memset(e, 0, sizeof(*e));
+	e->family = rtm->rtm_family;
+	e->ifindex = (int)mnl_attr_get_u32(tb[RTA_OIF]);
+	e->prefixlen = rtm->rtm_dst_len;
+	if (tb[RTA_DST])
+		memcpy(&e->dst, mnl_attr_get_payload(tb[RTA_DST]), alen);
+	return 0;
+}
+
+static void rdump_reset(void *data)
+{
+	struct rdump *d = data;
+
+	d->w->n_routes = d->keep;
+}
+
+/*
+ * Table local of one family, appended to w->routes. The kernel filters by
+ * table and type when the request is checked strictly (Linux 4.20 and
+ * later), so a host with a large main table is not dumped whole; an older
+ * kernel sends everything and route_cb() filters alike.
+ */
+static int dump_family(struct netconf *nc, struct view *w, int family)
+{
+	char req[64] __attribute__((aligned(4))) = { 0 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
+	struct rdump d = { .w = w, .keep = w->n_routes };
+	struct rtmsg *rtm;
+	int on = 1, off = 0, r;
+	bool strict;
+
+	nlh->nlmsg_type = RTM_GETROUTE;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = (unsigned char)family;
+	rtm->rtm_table = RT_TABLE_LOCAL;
+	rtm->rtm_type = RTN_LOCAL;
+	strict = mnl_socket_setsockopt(nc->nl, NETLINK_GET_STRICT_CHK, &on,
+				       sizeof(on)) == 0;
+	r = nc_dump(nc, nlh, route_cb, rdump_reset, &d,
+		    family == AF_INET ? "RTM_GETROUTE dump (IPv4 table local)" :
+					"RTM_GETROUTE dump (IPv6 table local)");
+	/* The socket's other requests stay as they were. */
+	if (strict)
+		(void)mnl_socket_setsockopt(nc->nl, NETLINK_GET_STRICT_CHK, &off,
+					    sizeof(off));
+	return r;
+}
+
+/* The local routes of the families in w->v4, w->v6, sorted. */
+static int view_routes(struct netconf *nc, struct view *w)
+{
+	int r = 0;
+
+	w->n_routes = 0;
+	if (w->v4)
+		r = dump_family(nc, w, AF_INET);
+	if (r == 0 && w->v6)
+		r = dump_family(nc, w, AF_INET6);
+	if (r < 0)
+		return r;
+	if (w->n_routes)
+		qsort(w->routes, w->n_routes, sizeof(*w->routes), route_cmp);
+	return 0;
+}
+
+static enum val view_value(const struct view *w, const struct target *t,
+			   int ifindex)
+{
+	struct lroute key;
+
+	if (!ifindex || !w->n_routes)
+		return V_ABSENT;
+	memset(&key, 0, sizeof(key));
+	key.family = t->family;
+	key.ifindex = ifindex;
+	key.prefixlen = t->prefixlen;
+	memcpy(&key.dst, &t->addr, addr_len(t->family));
+	return bsearch(&key, w->routes, w->n_routes, sizeof(*w->routes),
+		       route_cmp) ? V_PRESENT : V_ABSENT;
+}
+
+/* Which families the steps need dumped; -EINVAL for a bad target. */
+static int view_families(struct netconf *nc, struct view *w,
+			 struct step *const *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct target t;
+
+		if (parse(v[i], &t) < 0) {
+			netconf_set_error(nc, "invalid route target \"%s\"",
+					  v[i]->target);
+			return -EINVAL;
+		}
+		if (t.family == AF_INET)
+			w->v4 = true;
+		else
+			w->v6 = true;
+	}
+	return 0;
+}
+
+/* ---- observe */
+
+static int route_observe(struct netconf *nc, struct step *const *v, size_t n)
+{
+	_cleanup_(view_done) struct view w = { 0 };
+	int r;
+
+	if (!n)
+		return 0;
+	r = view_families(nc, &w, v, n);
+	if (r == 0)
+		r = view_links(nc, &w);
+	if (r == 0)
+		r = view_routes(nc, &w);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		struct target t;
+
+		parse(v[i], &t);
+		r = STEP_SET(v[i]->now,
+			     view_value(&w, &t, view_ifindex(&w, t.dev)) == V_PRESENT ?
+				     NETCONF_PRESENT : NETCONF_ABSENT);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* ---- change */
+
+struct plan {
+	struct target t;
+	int ifindex;
+	enum val want;
+	uint16_t type; /* RTM_NEWROUTE, RTM_DELROUTE; 0: nothing to send */
+};
+
+static void describe(const struct plan *p, const struct step *s, char *buf,
+		     size_t len)
+{
+	snprintf(buf, len, "%s %s",
+		 p->type == RTM_DELROUTE ? "RTM_DELROUTE" : "RTM_NEWROUTE",
+		 s->target);
+}
+
+static int plan_step(const struct step *s, enum step_field to,
+		     const struct view *w, struct plan *p, char *text, size_t len)
+{
+	enum val from = val_of(s->now);
+
+	memset(p, 0, sizeof(*p));
+	p->want = val_of(step_value(s, to));
+	if (parse(s, &p->t) < 0) {
+		snprintf(text, len, "invalid route target \"%s\"", s->target);
+		return -EINVAL;
+	}
+	if (from == V_BAD || p->want == V_BAD) {
+		snprintf(text, len, "%s: no change from \"%s\" to \"%s\"",
+			 s->target, s->now, step_value(s, to));
+		return -EINVAL;
+	}
+	if (from == p->want)
+		return 0;
+	p->type = p->want == V_PRESENT ? RTM_NEWROUTE : RTM_DELROUTE;
+	p->ifindex = view_ifindex(w, p->t.dev);
+	if (!p->ifindex) {
+		describe(p, s, text, len);
+		p->type = 0;
+		return -ENODEV;
+	}
+	return 0;
+}
+
+/*
+ * As `ip route add local PREFIX dev DEV table local` makes it: type local,
+ * scope host, in table local (RTA_TABLE as well: rtm_table is 8 bits), with
+ * the agent's protocol number. A delete names the same protocol, so it
+ * removes the agent's route and never someone else's of the same prefix.
+ */
+static void build(void *buf, uint32_t seq, const struct plan *p)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtmsg *rtm;
+
+	nlh->nlmsg_type = p->type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	if (p->type == RTM_NEWROUTE)
+		nlh->nlmsg_flags |= NLM_F_CREATE | NLM_F_EXCL;
+	nlh->nlmsg_seq = seq;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = (unsigned char)p->t.family;
+	rtm->rtm_dst_len = p->t.prefixlen;
+	rtm->rtm_table = RT_TABLE_LOCAL;
+	rtm->rtm_protocol = NETCONF_ROUTE_PROTO;
+	/* A delete matches any scope, as `ip route del` asks. */
+	rtm->rtm_scope = p->type == RTM_NEWROUTE ? RT_SCOPE_HOST : RT_SCOPE_NOWHERE;
+	rtm->rtm_type = RTN_LOCAL;
+	mnl_attr_put_u32(nlh, RTA_TABLE, RT_TABLE_LOCAL);
+	mnl_attr_put(nlh, RTA_DST, addr_len(p->t.family), &p->t.addr);
+	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)p->ifindex);
+}
+
+/* What nc_batch_send() needs to know of the route steps. */
+struct route_batch {
+	struct netconf *nc;
+	struct step *const *v;
+	const struct plan *plans;
+	struct view *w;
+};
+
+static bool batch_pending(void *ctx, size_t i)
+{
+	return ((struct route_batch *)ctx)->plans[i].type != 0;
+}
+
+static void batch_build(void *ctx, size_t i, void *buf, uint32_t seq)
+{
+	build(buf, seq, &((struct route_batch *)ctx)->plans[i]);
+}
+
+static void batch_describe(void *ctx, size_t i, char *buf, size_t len)
+{
+	struct route_batch *rb = ctx;
+
+	describe(&rb->plans[i], rb->v[i], buf, len);
+}
+
+static int batch_reread(void *ctx)
+{
+	struct route_batch *rb = ctx;
+
+	return view_routes(rb->nc, rb->w);
+}
+
+static bool batch_done(void *ctx, size_t i)
+{
+	struct route_batch *rb = ctx;
+	const struct plan *p = &rb->plans[i];
+
+	return view_value(rb->w, &p->t, p->ifindex) == p->want;
+}
+
+static const struct nc_batch_ops route_batch_ops = {
+	.pending = batch_pending,
+	.build = batch_build,
+	.describe = batch_describe,
+	.reread = batch_reread,
+	.done = batch_done,
+	.msg_min = MSG_MIN,
+};
+
+static int route_change(struct netconf *nc, struct step *const *v, size_t n,
+			enum step_field to, int *res)
+{
+	_cleanup_(view_done) struct view w = { 0 };
+	_cleanup_free_ struct plan *plans = NULL;
+	struct nc_first_fail first;
+	struct route_batch rb = { .nc = nc, .v = v, .w = &w };
+	char text[NC_ERR_SIZE];
+	int r;
+
+	if (!n)
+		return 0;
+	nc_first_fail_init(&first);
+	for (size_t i = 0; i < n; i++)
+		res[i] = 0;
+
+	plans = calloc(n, sizeof(*plans));
+	r = plans ? 0 : -ENOMEM;
+	/* One link dump for every step's ifindex. */
+	if (r == 0)
+		r = view_links(nc, &w);
+	if (r < 0) {
+		for (size_t i = 0; i < n; i++)
+			res[i] = r;
+		if (r == -ENOMEM)
+			netconf_set_error(nc, "out of memory");
+		return r;
+	}
+	rb.plans = plans;
+
+	for (size_t i = 0; i < n; i++) {
+		r = plan_step(v[i], to, &w, &plans[i], text, sizeof(text));
+		if (r < 0) {
+			res[i] = r;
+			nc_first_fail_note(&first, i, text);
+			continue;
+		}
+		/* Lost acks are resolved by a dump of these families. */
+		if (plans[i].t.family == AF_INET)
+			w.v4 = true;
+		else
+			w.v6 = true;
+	}
+	r = nc_batch_send(nc, &route_batch_ops, &rb, n, res, &first);
+	if (r < 0)
+		return r;
+
+	nc_first_fail_done(&first, nc);
+	for (size_t i = 0; i < n; i++)
+		if (res[i] < 0)
+			return res[i];
+	return 0;
+}
+
+static void route_explain(const struct step *s, char *buf, size_t len)
+{
+	struct target t;
+	char a[INET6_ADDRSTRLEN] = "?";
+	enum val now = val_of(s->now), want = val_of(s->want);
+
+	if (parse(s, &t) == 0)
+		inet_ntop(t.family, &t.addr, a, sizeof(a));
+	if (now == V_ABSENT && want == V_PRESENT)
+		snprintf(buf, len,
+			 "no local route for %s/%u on %s: packets for the VIP%s are not accepted locally, so the director's packets for %s are dropped",
+			 a, t.prefixlen, t.dev,
+			 t.prefixlen == (t.family == AF_INET ? 32 : 128) ? "" : "s",
+			 t.prefixlen == (t.family == AF_INET ? 32 : 128) ? "it" : "them");
+	else if (want == V_ABSENT)
+		snprintf(buf, len,
+			 "local route for %s/%u still in table local: the RS accepts traffic for it",
+			 a, t.prefixlen);
+	else
+		snprintf(buf, len, "local route is \"%s\", expected \"%s\"",
+			 s->now, s->want);
+}
+
+static char route_sign(const char *from, const char *to)
+{
+	enum val f = val_of(from), t = val_of(to);
+
+	if (t == V_ABSENT)
+		return '-';
+	if (f == V_ABSENT && t == V_PRESENT)
+		return '+';
+	return '~';
+}
+
+const struct step_ops netconf_route_ops = {
+	.kind = "route",
+	.observe = route_observe,
+	.change = route_change,
+	.explain = route_explain,
+	.sign = route_sign,
+};
