@@ -571,6 +571,37 @@ assert_sysctl()
 	fi
 }
 
+# arp_replies IP [ASKS]: how many replies the peer's arping (on eth0, ASKS
+# requests, default 2) for IP gets; "error" when arping itself failed (its
+# output then goes to stderr).
+arp_replies()
+{
+	local ip=$1 asks=${2:-2} out n
+
+	out=$(in_ns peer timeout 15 arping -c "$asks" -W 0.2 -w 3 -i eth0 "$ip" 2>&1)
+	n=$(printf '%s\n' "$out" | sed -n 's/.* \([0-9][0-9]*\) packets received.*/\1/p')
+	if [ -z "$n" ]; then
+		echo "arping failed: $out" >&2
+		echo error
+		return 1
+	fi
+	echo "$n"
+}
+
+# assert_replies NAME IP some|none [ASKS]
+assert_replies()
+{
+	local name=$1 ip=$2 want=$3 asks=${4:-2} n
+
+	n=$(arp_replies "$ip" "$asks")
+	if { [ "$want" = some ] && [ "$n" != error ] && [ "$n" -gt 0 ]; } ||
+	   { [ "$want" = none ] && [ "$n" = 0 ]; }; then
+		pass "$name"
+	else
+		fail "$name" "peer's arping for $ip got $n of $asks replies, wanted $want"
+	fi
+}
+
 # arp_senders VIP: make the RS answer the peer from the VIP twice (an echo reply
 # to the peer's ping of the VIP, then a ping of the peer from the VIP), each
 # time with an empty neighbour cache, while tcpdump in the peer namespace

@@ -92,28 +92,6 @@ has_change()
 	echo "[c for c in d[\"changes\"] if (c[\"op\"], c[\"kind\"], c[\"target\"]) == (\"$1\", \"$2\", \"$3\")] != []"
 }
 
-arp_replies()
-{
-	local out n
-
-	out=$(in_ns peer timeout 15 arping -c 2 -W 0.2 -w 3 -i eth0 "$1" 2>&1)
-	n=$(printf '%s\n' "$out" | sed -n 's/.* \([0-9][0-9]*\) packets received.*/\1/p')
-	echo "${n:-error}"
-}
-
-assert_replies()
-{
-	local name=$1 ip=$2 want=$3 n
-
-	n=$(arp_replies "$ip")
-	if { [ "$want" = some ] && [ "$n" != error ] && [ "$n" -gt 0 ]; } ||
-	   { [ "$want" = none ] && [ "$n" = 0 ]; }; then
-		pass "$name"
-	else
-		fail "$name" "peer's arping for $ip got $n of 2 replies, wanted $want"
-	fi
-}
-
 # A one-shot TCP server in the RS namespace: bind ADDR PORT, accept one
 # connection, answer with the address the connection reached.
 SERVER='

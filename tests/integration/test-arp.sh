@@ -65,67 +65,38 @@ address = $VIP
 device = lo
 EOF
 
-# arp_replies: how many replies the peer's arping for the VIP gets (3 asks).
-arp_replies()
-{
-	local out n
-
-	out=$(in_ns peer timeout 15 arping -c 3 -W 0.2 -w 3 -i eth0 "$VIP" 2>&1)
-	n=$(printf '%s\n' "$out" | sed -n 's/.* \([0-9][0-9]*\) packets received.*/\1/p')
-	if [ -z "$n" ]; then
-		echo "arping failed: $out" >&2
-		echo error
-		return 1
-	fi
-	echo "$n"
-}
-
-assert_replies()
-{
-	local name=$1 want=$2 n
-
-	n=$(arp_replies)
-	if { [ "$want" = some ] && [ "$n" != error ] && [ "$n" -gt 0 ]; } ||
-	   { [ "$want" = none ] && [ "$n" = 0 ]; }; then
-		pass "$name"
-	else
-		fail "$name" "peer's arping for $VIP got $n of 3 replies, wanted $want"
-	fi
-}
-
-
 # ---- a VIP on lo before the first apply (pre-existing)
 ip -n "$(ns_name rs)" addr add "$VIP/32" dev lo ||
 	{ fail setup "could not put $VIP on lo by hand"; exit 1; }
 assert_senders "control: VIP on lo, arp_announce 0, no agent: requests carry the VIP" "$VIP" "$VIP"
 snapshot rs >"$TDIR/pre-before"
-assert_replies "pre-existing VIP: arping gets replies before apply" some
+assert_replies "pre-existing VIP: arping gets replies before apply" "$VIP" some 3
 STATE=$TDIR/state-pre agent_run rs -c "$CONF_LO" apply
 assert_rc "pre-existing VIP: apply exits 0" 0
 assert_sysctl "pre-existing VIP: conf/all/arp_ignore is 1 after apply" rs net.ipv4.conf.all.arp_ignore 1
 assert_sysctl "pre-existing VIP: conf/all/arp_announce is 2 after apply" rs net.ipv4.conf.all.arp_announce 2
-assert_replies "pre-existing VIP: arping gets no reply after apply" none
+assert_replies "pre-existing VIP: arping gets no reply after apply" "$VIP" none 3
 assert_senders "pre-existing VIP: after apply the RS's requests carry $RIP, never the VIP" "$RIP" "$VIP"
 STATE=$TDIR/state-pre agent_run rs revert
 assert_rc "pre-existing VIP: revert exits 0" 0
 assert_addr "pre-existing VIP: the VIP stays on lo after revert" rs lo "$VIP" 32
-assert_replies "pre-existing VIP: arping gets replies again after revert" some
+assert_replies "pre-existing VIP: arping gets replies again after revert" "$VIP" some 3
 assert_senders "pre-existing VIP: after revert (arp_announce 0 again) requests carry the VIP again" "$VIP" "$VIP"
 assert_snapshot "pre-existing VIP: namespace equals its state before apply" rs "$TDIR/pre-before"
 ip -n "$(ns_name rs)" addr del "$VIP/32" dev lo
 
 # ---- a VIP that the agent adds itself
 snapshot rs >"$TDIR/new-before"
-assert_replies "new VIP: arping gets no reply before apply (no VIP yet)" none
+assert_replies "new VIP: arping gets no reply before apply (no VIP yet)" "$VIP" none 3
 STATE=$TDIR/state-new agent_run rs -c "$CONF_LO" apply
 assert_rc "new VIP: apply exits 0" 0
 assert_addr "new VIP: the VIP is on lo after apply" rs lo "$VIP" 32 'a["scope"] == "global"'
-assert_replies "new VIP: arping gets no reply after apply" none
+assert_replies "new VIP: arping gets no reply after apply" "$VIP" none 3
 assert_senders "new VIP: after apply the RS's requests carry $RIP, never the VIP" "$RIP" "$VIP"
 STATE=$TDIR/state-new agent_run rs revert
 assert_rc "new VIP: revert exits 0" 0
 assert_no_addr "new VIP: no VIP after revert" rs lo "$VIP"
-assert_replies "new VIP: arping gets no reply after revert" none
+assert_replies "new VIP: arping gets no reply after revert" "$VIP" none 3
 assert_snapshot "new VIP: namespace equals its state before apply" rs "$TDIR/new-before"
 
 lvst_done
