@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #define _GNU_SOURCE /* asprintf */
 /*
- * The journal: JSON, replaced atomically (tmp file, fsync, rename, fsync of the
+ * The journal, replaced atomically (tmp file, fsync, rename, fsync of the
  * directory), so a crash at any moment leaves either the old or the new one.
- * Read and written as a stream (no document tree): the journal of 10,000 VIPs
- * must cost little more memory than its steps.
+ *
+ * Format 2 is JSON Lines: line 1 a header that counts the steps, then one
+ * line per step. json-c writes and reads every line as one small object, so
+ * the journal of 10,000 VIPs costs little more memory than its steps (a
+ * json-c tree of the whole of it costs some 10 MB). The count and the
+ * newline that ends each line make a journal cut at any byte damaged.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <json-c/json.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -152,489 +158,445 @@ void journal_done(struct journal *j)
 	memset(j, 0, sizeof(*j));
 }
 
-static int read_all(const char *path, char **ret, size_t *ret_len)
+/* ---- the format */
+
+#define JOURNAL_FORMAT "lvs-rs-agent journal"
+#define JOURNAL_VERSION 2
+/*
+ * No line journal_save writes comes near it: a step line holds at most some
+ * 900 bytes (its strings full, every byte escaped as \u00XX), the header some
+ * 1,700. A longer step line is damage, not a bigger step.
+ */
+#define JOURNAL_LINE_MAX 4096
+/* Fewer bytes than any step line: bounds the room reserved for the steps
+ * a header announces by the size of the file. */
+#define JOURNAL_STEP_LINE_MIN 32
+/* json-c's output: compact, and "/" as is (targets and sysctl paths are
+ * full of them; JSON does not need them escaped). */
+#define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+/* ---- reading */
+
+struct jload {
+	const char *path;
+	char *err;
+	size_t errlen;
+	const char *unit; /* "line" (format 2), "step" (format 1) */
+	size_t at;        /* its number, from 1 */
+};
+
+_printf_(2, 3) static int damaged(const struct jload *ld, const char *fmt, ...)
 {
-	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, cap = 0;
+	char why[160];
+	va_list ap;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		ssize_t k;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (ld->at)
+		snprintf(ld->err, ld->errlen, "journal %s: %s %zu: damaged: %s",
+			 ld->path, ld->unit, ld->at, why);
+	else
+		snprintf(ld->err, ld->errlen, "journal %s: damaged: %s", ld->path, why);
+	return -EBADMSG;
+}
 
-		if (cap - len < 4096) {
-			char *b = realloc(buf, cap + 65536);
+/* A value from the file fit for a one-line message: printable ASCII, cut. */
+static const char *printable(const char *s, char *buf, size_t len)
+{
+	size_t n = 0;
 
-			if (!b)
-				return -ENOMEM;
-			buf = b;
-			cap += 65536;
-		}
-		k = read(fd, buf + len, cap - len - 1);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (k == 0)
-			break;
-		len += k;
+	for (; *s && n + 1 < len; s++)
+		buf[n++] = *s >= 0x20 && *s < 0x7f ? *s : '?';
+	buf[n] = '\0';
+	return buf;
+}
+
+/* A string member into buf (len bytes with its NUL): whole, or damage. */
+static int get_string(const struct jload *ld, json_object *o, const char *key,
+		      char *buf, size_t len)
+{
+	json_object *v;
+	const char *s;
+	size_t n;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		return damaged(ld, "\"%s\" is missing", key);
+	if (!json_object_is_type(v, json_type_string))
+		return damaged(ld, "\"%s\" is not a string", key);
+	s = json_object_get_string(v);
+	n = (size_t)json_object_get_string_len(v);
+	/* \u0000: no C string holds it. */
+	if (strlen(s) != n)
+		return damaged(ld, "\"%s\" holds a NUL", key);
+	if (n >= len)
+		return damaged(ld, "\"%s\" is longer than %zu bytes", key, len - 1);
+	memcpy(buf, s, n + 1);
+	return 0;
+}
+
+/* An integer member in [min, max] (json-c saturates a bigger number to
+ * INT64_MIN/MAX: keep them out of the range). */
+static int get_int(const struct jload *ld, json_object *o, const char *key,
+		   int64_t min, int64_t max, int64_t *ret)
+{
+	json_object *v;
+	int64_t x;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		return damaged(ld, "\"%s\" is missing", key);
+	if (!json_object_is_type(v, json_type_int))
+		return damaged(ld, "\"%s\" is not an integer", key);
+	x = json_object_get_int64(v);
+	if (x < min || x > max)
+		return damaged(ld, "\"%s\" is out of range", key);
+	*ret = x;
+	return 0;
+}
+
+static bool has(json_object *o, const char *key)
+{
+	return json_object_object_get_ex(o, key, NULL);
+}
+
+/*
+ * A step from its object. Format 2 wants every member, "order" an integer;
+ * format 1 as its readers took it: "order" may be missing (0) or, as
+ * json_object_get_int read it, a string of an integer. Members this agent
+ * does not know are left alone.
+ */
+static int step_from_json(const struct jload *ld, json_object *o, bool v1,
+			  struct step *s)
+{
+	char kind[32], shown[40];
+	int64_t order = 0;
+	json_object *v;
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	if (!json_object_is_type(o, json_type_object))
+		return damaged(ld, "not a JSON object");
+	r = get_string(ld, o, "kind", kind, sizeof(kind));
+	if (r < 0)
+		return r;
+	s->ops = agent_ops_by_kind(kind);
+	if (!s->ops)
+		return damaged(ld, "unknown kind \"%s\"",
+			       printable(kind, shown, sizeof(shown)));
+	if (v1 && json_object_object_get_ex(o, "order", &v) &&
+	    json_object_is_type(v, json_type_string)) {
+		const char *t = json_object_get_string(v);
+		char *end;
+		long x;
+
+		errno = 0;
+		x = strtol(t, &end, 10);
+		if (errno || end == t || *end || x < INT_MIN || x > INT_MAX)
+			return damaged(ld, "\"order\" is not an integer");
+		order = x;
+	} else if (!v1 || has(o, "order")) {
+		r = get_int(ld, o, "order", INT_MIN, INT_MAX, &order);
+		if (r < 0)
+			return r;
 	}
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	*ret_len = len;
+	s->order = (int)order;
+	r = get_string(ld, o, "target", s->target, sizeof(s->target));
+	if (r == 0)
+		r = get_string(ld, o, "want", s->want, sizeof(s->want));
+	if (r == 0)
+		r = get_string(ld, o, "prior", s->prior, sizeof(s->prior));
+	return r;
+}
+
+/* Room for n steps in one block: a journal read costs its steps, not the
+ * slack of a doubling array. */
+static int steplist_reserve(struct steplist *l, size_t n)
+{
+	struct step *v;
+
+	if (n <= l->cap)
+		return 0;
+	v = realloc(l->v, n * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	l->v = v;
+	l->cap = n;
 	return 0;
 }
 
 /*
- * ---- reading: a small strict JSON reader
- *
- * Straight into the step list, without a document tree: a tree of 10,000
- * steps (json-c) costs some 10 MB, five times the steps themselves. It
- * reads any JSON (RFC 8259) and takes from it what journal_save writes; keys
- * in any order, unknown keys skipped, the last of duplicate keys wins.
+ * The next line into *line: its length with the newline, 0 at the end of the
+ * file, -EBADMSG for a NUL byte, or -errno (err says so).
  */
-#define JSON_DEPTH_MAX 32
-
-struct jreader {
-	const char *p, *end;
-	bool bad; /* not JSON: stop */
-};
-
-static void jr_ws(struct jreader *jr)
+static ssize_t next_line(struct jload *ld, FILE *f, char **line, size_t *cap)
 {
-	while (jr->p < jr->end && (*jr->p == ' ' || *jr->p == '\t' ||
-				   *jr->p == '\n' || *jr->p == '\r'))
-		jr->p++;
-}
+	ssize_t n;
 
-/* After white space: the next character is c, taken. */
-static bool jr_take(struct jreader *jr, char c)
-{
-	jr_ws(jr);
-	if (jr->p < jr->end && *jr->p == c) {
-		jr->p++;
-		return true;
+	n = getline(line, cap, f);
+	if (n < 0) {
+		if (feof(f))
+			return 0;
+		n = errno ? -errno : -EIO;
+		snprintf(ld->err, ld->errlen, "cannot read journal %s: %s",
+			 ld->path, strerror((int)-n));
+		return n;
 	}
-	return false;
+	ld->at++;
+	if (memchr(*line, '\0', (size_t)n))
+		return damaged(ld, "a NUL byte");
+	if (n > INT_MAX) /* json_tokener_parse_ex takes an int */
+		return damaged(ld, "longer than %d bytes", INT_MAX);
+	return n;
 }
 
-static int jr_peek(struct jreader *jr)
+static bool blank(const char *s, size_t n)
 {
-	jr_ws(jr);
-	return jr->p < jr->end ? (unsigned char)*jr->p : -1;
+	return strspn(s, " \t\r\n") >= n;
 }
 
-static bool jr_fail(struct jreader *jr)
+/* json-c's reason for a line that is no whole JSON value. */
+static int not_json(const struct jload *ld, json_tokener *tok)
 {
-	jr->bad = true;
-	return false;
-}
+	enum json_tokener_error e = json_tokener_get_error(tok);
 
-static int hex4(const char *p)
-{
-	int v = 0;
-
-	for (int i = 0; i < 4; i++) {
-		int c = (unsigned char)p[i], d;
-
-		if (c >= '0' && c <= '9')
-			d = c - '0';
-		else if (c >= 'a' && c <= 'f')
-			d = c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			d = c - 'A' + 10;
-		else
-			return -1;
-		v = v * 16 + d;
-	}
-	return v;
-}
-
-/* Appends one byte to buf, or notes that the string does not fit. */
-static void put_byte(char *buf, size_t len, size_t *n, bool *fits, char c)
-{
-	if (*n + 1 < len)
-		buf[(*n)++] = c;
-	else
-		*fits = false;
+	if (e == json_tokener_continue)
+		return damaged(ld, "the JSON text is cut short");
+	return damaged(ld, "not JSON (%s)", json_tokener_error_desc(e));
 }
 
 /*
- * A string at the cursor, decoded into buf (len bytes with its NUL; buf may
- * be NULL to skip it). *fits is false when it was cut, or held a NUL.
+ * Format 1, one JSON document {"version":1,"config":..,"created":..,
+ * "updated":..,"steps":[{step},...]} (json-c wrote it in one line, the
+ * streaming writer of 5c9e5ac too; any white space is read). json-c reads it
+ * as one tree, about 1 KB a step: old journals are small in practice (a few
+ * VIPs; before 5c9e5ac the agent itself held such a tree), so this costs
+ * little. A big one (10,000 steps: some 12 MB more) stays so until an apply
+ * that changes something writes format 2. doc is the document when line 1
+ * (*line, n bytes) held all of it, else NULL and tok holds the start of it:
+ * the next lines go on with it.
  */
-static bool jr_string(struct jreader *jr, char *buf, size_t len, bool *fits)
+static int load_v1(struct jload *ld, FILE *f, json_tokener *tok,
+		   json_object *doc, char **line, size_t *cap, ssize_t n,
+		   struct journal *j)
 {
-	size_t n = 0;
+	json_object *steps;
+	size_t len, used = json_tokener_get_parse_end(tok);
+	int64_t t;
+	int r = 0;
 
-	*fits = buf != NULL;
-	if (!jr_take(jr, '"'))
-		return jr_fail(jr);
-	while (jr->p < jr->end) {
-		unsigned char c = (unsigned char)*jr->p++;
-		unsigned long cp;
-		char u[4];
-		int k, m;
+	while (!doc) {
+		n = next_line(ld, f, line, cap);
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			return not_json(ld, tok);
+		doc = json_tokener_parse_ex(tok, *line, (int)n);
+		if (!doc && json_tokener_get_error(tok) != json_tokener_continue)
+			return not_json(ld, tok);
+		used = json_tokener_get_parse_end(tok);
+	}
+	/* The rest of the line after the document, then the rest of the file:
+	 * white space only. */
+	if (!blank(*line + used, (size_t)n - used))
+		r = damaged(ld, "text after the JSON document");
+	while (r == 0 && (n = next_line(ld, f, line, cap)) > 0)
+		if (!blank(*line, (size_t)n))
+			r = damaged(ld, "text after the JSON document");
+	if (r == 0 && n < 0)
+		r = (int)n;
+	if (r < 0)
+		goto out;
 
-		if (c == '"') {
-			if (buf)
-				buf[n] = '\0';
-			return true;
+	ld->at = 0;
+	if (!json_object_is_type(doc, json_type_object) ||
+	    !json_object_object_get_ex(doc, "steps", &steps) ||
+	    !json_object_is_type(steps, json_type_array)) {
+		r = damaged(ld, "not the agent's JSON (no \"steps\" array)");
+		goto out;
+	}
+	if (has(doc, "version")) {
+		r = get_int(ld, doc, "version", 1, 1, &t);
+		if (r < 0)
+			goto out;
+	}
+	if (has(doc, "config")) {
+		r = get_string(ld, doc, "config", j->config, sizeof(j->config));
+		if (r < 0)
+			goto out;
+	}
+	if (has(doc, "created")) {
+		r = get_int(ld, doc, "created", 0, INT64_MAX - 1, &t);
+		if (r < 0)
+			goto out;
+		j->created = (time_t)t;
+	}
+	if (has(doc, "updated")) {
+		r = get_int(ld, doc, "updated", 0, INT64_MAX - 1, &t);
+		if (r < 0)
+			goto out;
+		j->updated = (time_t)t;
+	}
+	len = json_object_array_length(steps);
+	r = steplist_reserve(&j->steps, len);
+	ld->unit = "step";
+	for (size_t i = 0; r == 0 && i < len; i++) {
+		struct step s;
+
+		ld->at = i + 1;
+		r = step_from_json(ld, json_object_array_get_idx(steps, i), true, &s);
+		if (r == 0)
+			r = steplist_add(&j->steps, &s);
+	}
+out:
+	json_object_put(doc);
+	return r;
+}
+
+/* Format 2 after its header (line 1, head): one line per step. */
+static int load_v2(struct jload *ld, FILE *f, json_tokener *tok,
+		   json_object *head, char **line, size_t *cap,
+		   struct journal *j)
+{
+	json_object *o;
+	struct stat st;
+	char format[32], shown[40];
+	int64_t created, updated, count;
+	size_t room;
+	ssize_t n;
+	int r;
+
+	r = get_string(ld, head, "format", format, sizeof(format));
+	if (r == 0 && strcmp(format, JOURNAL_FORMAT) != 0)
+		return damaged(ld, "\"format\" is \"%s\", not \"" JOURNAL_FORMAT "\"",
+			       printable(format, shown, sizeof(shown)));
+	if (r == 0)
+		r = get_string(ld, head, "config", j->config, sizeof(j->config));
+	if (r == 0)
+		r = get_int(ld, head, "created", 0, INT64_MAX - 1, &created);
+	if (r == 0)
+		r = get_int(ld, head, "updated", 0, INT64_MAX - 1, &updated);
+	/* stepindex_build takes fewer than UINT32_MAX / 4. */
+	if (r == 0)
+		r = get_int(ld, head, "steps", 0, UINT32_MAX / 4 - 1, &count);
+	if (r < 0)
+		return r;
+	j->created = (time_t)created;
+	j->updated = (time_t)updated;
+	room = (size_t)count;
+	if (fstat(fileno(f), &st) == 0 && (size_t)st.st_size / JOURNAL_STEP_LINE_MIN < room)
+		room = (size_t)st.st_size / JOURNAL_STEP_LINE_MIN;
+	if (steplist_reserve(&j->steps, room) < 0)
+		return -ENOMEM;
+
+	for (size_t i = 0; i < (size_t)count; i++) {
+		struct step s;
+
+		n = next_line(ld, f, line, cap);
+		if (n < 0)
+			return (int)n;
+		if (n == 0) {
+			ld->at++;
+			return damaged(ld, "missing: the header counts %zu steps, "
+				       "the file ends after %zu", (size_t)count, i);
 		}
-		if (c < 0x20)
-			return jr_fail(jr);
-		if (c != '\\') {
-			if (buf)
-				put_byte(buf, len, &n, fits, (char)c);
-			continue;
-		}
-		if (jr->p >= jr->end)
-			break;
-		c = (unsigned char)*jr->p++;
-		switch (c) {
-		case '"': case '\\': case '/':
-			break;
-		case 'b': c = '\b'; break;
-		case 'f': c = '\f'; break;
-		case 'n': c = '\n'; break;
-		case 'r': c = '\r'; break;
-		case 't': c = '\t'; break;
-		case 'u':
-			if (jr->end - jr->p < 4 || (k = hex4(jr->p)) < 0)
-				return jr_fail(jr);
-			jr->p += 4;
-			cp = (unsigned long)k;
-			if (cp >= 0xd800 && cp <= 0xdbff && jr->end - jr->p >= 6 &&
-			    jr->p[0] == '\\' && jr->p[1] == 'u' &&
-			    (k = hex4(jr->p + 2)) >= 0xdc00 && k <= 0xdfff) {
-				cp = 0x10000 + ((cp - 0xd800) << 10) +
-				     ((unsigned long)k - 0xdc00);
-				jr->p += 6;
-			}
-			if (cp == 0)
-				*fits = false; /* no C string holds it */
-			if (cp < 0x80) {
-				u[0] = (char)cp;
-				m = 1;
-			} else if (cp < 0x800) {
-				u[0] = (char)(0xc0 | (cp >> 6));
-				u[1] = (char)(0x80 | (cp & 0x3f));
-				m = 2;
-			} else if (cp < 0x10000) {
-				u[0] = (char)(0xe0 | (cp >> 12));
-				u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-				u[2] = (char)(0x80 | (cp & 0x3f));
-				m = 3;
-			} else {
-				u[0] = (char)(0xf0 | (cp >> 18));
-				u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-				u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-				u[3] = (char)(0x80 | (cp & 0x3f));
-				m = 4;
-			}
-			for (int i = 0; buf && i < m; i++)
-				put_byte(buf, len, &n, fits, u[i]);
-			continue;
-		default:
-			return jr_fail(jr);
-		}
-		if (buf)
-			put_byte(buf, len, &n, fits, (char)c);
+		if ((*line)[n - 1] != '\n')
+			return damaged(ld, "cut short (no newline at its end)");
+		if (n > JOURNAL_LINE_MAX)
+			return damaged(ld, "longer than %d bytes", JOURNAL_LINE_MAX);
+		json_tokener_reset(tok);
+		o = json_tokener_parse_ex(tok, *line, (int)n);
+		if (!o)
+			return not_json(ld, tok);
+		r = step_from_json(ld, o, false, &s);
+		json_object_put(o);
+		if (r == 0)
+			r = steplist_add(&j->steps, &s);
+		if (r < 0)
+			return r;
 	}
-	return jr_fail(jr);
-}
-
-static bool digits(struct jreader *jr)
-{
-	const char *s = jr->p;
-
-	while (jr->p < jr->end && *jr->p >= '0' && *jr->p <= '9')
-		jr->p++;
-	return jr->p > s;
-}
-
-/* A number at the cursor; *v its integer part (saturated). */
-static bool jr_number(struct jreader *jr, long long *v)
-{
-	const char *s;
-	char tmp[64];
-	bool integer = true;
-
-	jr_ws(jr);
-	s = jr->p;
-	if (jr->p < jr->end && *jr->p == '-')
-		jr->p++;
-	if (jr->p < jr->end && *jr->p == '0')
-		jr->p++;
-	else if (!digits(jr))
-		return jr_fail(jr);
-	if (jr->p < jr->end && *jr->p == '.') {
-		jr->p++;
-		integer = false;
-		if (!digits(jr))
-			return jr_fail(jr);
-	}
-	if (jr->p < jr->end && (*jr->p == 'e' || *jr->p == 'E')) {
-		jr->p++;
-		integer = false;
-		if (jr->p < jr->end && (*jr->p == '+' || *jr->p == '-'))
-			jr->p++;
-		if (!digits(jr))
-			return jr_fail(jr);
-	}
-	if (!v)
-		return true;
-	if ((size_t)(jr->p - s) >= sizeof(tmp)) {
-		*v = *s == '-' ? LLONG_MIN : LLONG_MAX;
-		return true;
-	}
-	memcpy(tmp, s, (size_t)(jr->p - s));
-	tmp[jr->p - s] = '\0';
-	if (integer) {
-		*v = strtoll(tmp, NULL, 10); /* saturates on overflow */
-	} else {
-		double d = strtod(tmp, NULL);
-
-		*v = d >= 9.2e18 ? LLONG_MAX : d <= -9.2e18 ? LLONG_MIN : (long long)d;
-	}
-	return true;
-}
-
-static bool jr_literal(struct jreader *jr, const char *word)
-{
-	size_t n = strlen(word);
-
-	jr_ws(jr);
-	if ((size_t)(jr->end - jr->p) < n || memcmp(jr->p, word, n) != 0)
-		return jr_fail(jr);
-	jr->p += n;
-	return true;
-}
-
-static bool jr_skip(struct jreader *jr, int depth)
-{
-	bool fits;
-
-	if (depth > JSON_DEPTH_MAX)
-		return jr_fail(jr);
-	switch (jr_peek(jr)) {
-	case '"':
-		return jr_string(jr, NULL, 0, &fits);
-	case 't':
-		return jr_literal(jr, "true");
-	case 'f':
-		return jr_literal(jr, "false");
-	case 'n':
-		return jr_literal(jr, "null");
-	case '[':
-		jr->p++;
-		if (jr_take(jr, ']'))
-			return true;
-		do {
-			if (!jr_skip(jr, depth + 1))
-				return false;
-		} while (jr_take(jr, ','));
-		return jr_take(jr, ']') || jr_fail(jr);
-	case '{':
-		jr->p++;
-		if (jr_take(jr, '}'))
-			return true;
-		do {
-			if (!jr_string(jr, NULL, 0, &fits) || !jr_take(jr, ':') ||
-			    !jr_skip(jr, depth + 1))
-				return jr_fail(jr);
-		} while (jr_take(jr, ','));
-		return jr_take(jr, '}') || jr_fail(jr);
-	default:
-		return jr_number(jr, NULL);
-	}
-}
-
-/*
- * Iterate an object's members: call first with *first true; each true return
- * has read a key into key (cut to len; *fits false if it was) and the ':'.
- */
-static bool jr_member(struct jreader *jr, bool *first, char *key, size_t len,
-		      bool *fits)
-{
-	if (*first) {
-		*first = false;
-		if (!jr_take(jr, '{')) {
-			jr_fail(jr);
-			return false;
-		}
-		if (jr_take(jr, '}'))
-			return false;
-	} else if (!jr_take(jr, ',')) {
-		if (!jr_take(jr, '}'))
-			jr_fail(jr);
-		return false;
-	}
-	if (!jr_string(jr, key, len, fits) || !jr_take(jr, ':')) {
-		jr_fail(jr);
-		return false;
-	}
-	return true;
-}
-
-/* A string member's value into a step field: false (the step is damaged)
- * when it is not a string or does not fit. */
-static bool jr_field(struct jreader *jr, char *buf, size_t len, bool *seen)
-{
-	bool fits;
-
-	if (jr_peek(jr) != '"') {
-		jr_skip(jr, 1);
-		return false;
-	}
-	if (!jr_string(jr, buf, len, &fits))
-		return false;
-	*seen = true;
-	return fits;
-}
-
-/*
- * One element of "steps". Returns false when it is not a whole step of a
- * known kind (jr->bad tells whether it was not even JSON).
- */
-static bool jr_step(struct jreader *jr, struct step *s)
-{
-	char key[16], kind[32];
-	bool first = true, fits, ok = true;
-	bool has_kind = false, has_target = false, has_prior = false,
-	     has_want = false;
-
-	memset(s, 0, sizeof(*s));
-	if (jr_peek(jr) != '{') {
-		jr_skip(jr, 1);
-		return false;
-	}
-	while (jr_member(jr, &first, key, sizeof(key), &fits)) {
-		long long v;
-
-		if (fits && strcmp(key, "kind") == 0) {
-			ok &= jr_field(jr, kind, sizeof(kind), &has_kind);
-		} else if (fits && strcmp(key, "target") == 0) {
-			ok &= jr_field(jr, s->target, sizeof(s->target), &has_target);
-		} else if (fits && strcmp(key, "prior") == 0) {
-			ok &= jr_field(jr, s->prior, sizeof(s->prior), &has_prior);
-		} else if (fits && strcmp(key, "want") == 0) {
-			ok &= jr_field(jr, s->want, sizeof(s->want), &has_want);
-		} else if (fits && strcmp(key, "order") == 0) {
-			char num[24];
-			int c = jr_peek(jr);
-
-			/* A number; or, as json-c read it, a string of one. */
-			v = 0;
-			if (c == '-' || (c >= '0' && c <= '9'))
-				jr_number(jr, &v);
-			else if (c == '"' && jr_string(jr, num, sizeof(num), &fits) && fits)
-				v = strtoll(num, NULL, 10);
-			else
-				jr_skip(jr, 2);
-			s->order = v > INT_MAX ? INT_MAX : v < INT_MIN ? INT_MIN : (int)v;
-		} else {
-			jr_skip(jr, 2);
-		}
-		if (jr->bad)
-			return false;
-	}
-	if (jr->bad)
-		return false;
-	if (!has_kind || !has_target || !has_prior || !has_want || !ok)
-		return false;
-	s->ops = agent_ops_by_kind(kind);
-	return s->ops != NULL;
+	n = next_line(ld, f, line, cap);
+	if (n < 0)
+		return (int)n;
+	if (n > 0)
+		return damaged(ld, "a line after the %zu steps the header counts",
+			       (size_t)count);
+	return 0;
 }
 
 int journal_load(const char *path, struct journal *j, char *err, size_t errlen)
 {
-	_cleanup_free_ char *text = NULL;
-	struct jreader jr;
-	size_t len = 0, damaged = 0;
-	bool first = true, fits, has_steps = false;
-	char key[16];
+	_cleanup_fclose_ FILE *f = NULL;
+	_cleanup_free_ char *line = NULL;
+	struct jload ld = {
+		.path = path, .err = err, .errlen = errlen, .unit = "line",
+	};
+	json_tokener *tok = NULL;
+	json_object *o, *v;
+	size_t cap = 0;
+	ssize_t n;
 	int r;
 
 	memset(j, 0, sizeof(*j));
-	r = read_all(path, &text, &len);
-	if (r == -ENOENT)
-		return 0;
-	if (r < 0) {
+	if (errlen)
+		err[0] = '\0';
+	f = fopen(path, "re");
+	if (!f) {
+		r = -errno;
+		if (r == -ENOENT)
+			return 0;
 		snprintf(err, errlen, "cannot read journal %s: %s", path, strerror(-r));
 		return r;
 	}
-	jr = (struct jreader){ .p = text, .end = text + len };
-	while (jr_member(&jr, &first, key, sizeof(key), &fits)) {
-		long long v;
+	tok = json_tokener_new();
+	if (!tok) {
+		r = -ENOMEM;
+		goto out;
+	}
+	/* No trailing commas, comments, or text after the value on its line
+	 * (white space aside). */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 
-		if (fits && strcmp(key, "steps") == 0) {
-			/* The last of duplicate keys wins. */
-			steplist_done(&j->steps);
-			damaged = 0;
-			has_steps = jr_peek(&jr) == '[';
-			if (!has_steps) {
-				jr_skip(&jr, 1);
-				continue;
-			}
-			jr.p++;
-			if (jr_take(&jr, ']'))
-				continue;
-			/* A damaged step is told after the whole text is
-			 * known to be JSON: a torn file is "not JSON". */
-			for (size_t i = 0;; i++) {
-				struct step s;
-
-				if (!jr_step(&jr, &s)) {
-					if (jr.bad)
-						break;
-					if (!damaged)
-						damaged = i + 1;
-				} else if (!damaged) {
-					r = steplist_add(&j->steps, &s);
-					if (r < 0) {
-						journal_done(j);
-						snprintf(err, errlen, "cannot read journal %s: %s",
-							 path, strerror(-r));
-						return r;
-					}
-				}
-				if (!jr_take(&jr, ','))
-					break;
-			}
-			if (!jr.bad && !jr_take(&jr, ']'))
-				jr_fail(&jr);
-		} else if (fits && strcmp(key, "config") == 0 && jr_peek(&jr) == '"') {
-			/* Cut to fit, as ever. */
-			jr_string(&jr, j->config, sizeof(j->config), &fits);
-		} else if (fits && (strcmp(key, "created") == 0 ||
-				    strcmp(key, "updated") == 0) &&
-			   (jr_peek(&jr) == '-' ||
-			    (jr_peek(&jr) >= '0' && jr_peek(&jr) <= '9'))) {
-			if (jr_number(&jr, &v))
-				*(key[0] == 'c' ? &j->created : &j->updated) = (time_t)v;
-		} else {
-			jr_skip(&jr, 1);
-		}
-		if (jr.bad)
-			break;
+	n = next_line(&ld, f, &line, &cap);
+	if (n <= 0) {
+		ld.at = 1;
+		r = n < 0 ? (int)n : damaged(&ld, "empty file");
+		goto out;
 	}
-	if (!jr.bad && jr_peek(&jr) != -1)
-		jr_fail(&jr);
-	if (jr.bad || !has_steps) {
-		snprintf(err, errlen, "journal %s is damaged (not the agent's JSON)", path);
+	/* Line 1: the header of format 2, or (all or the start of) the
+	 * document of format 1. */
+	o = json_tokener_parse_ex(tok, line, (int)n);
+	if (!o && json_tokener_get_error(tok) == json_tokener_continue) {
+		r = load_v1(&ld, f, tok, NULL, &line, &cap, n, j);
+		goto out;
+	}
+	if (!o) {
+		r = not_json(&ld, tok);
+		goto out;
+	}
+	if (!json_object_object_get_ex(o, "version", &v) ||
+	    (json_object_is_type(v, json_type_int) && json_object_get_int64(v) == 1)) {
+		r = load_v1(&ld, f, tok, o, &line, &cap, n, j);
+		goto out;
+	}
+	if (json_object_is_type(v, json_type_int) &&
+	    json_object_get_int64(v) == JOURNAL_VERSION) {
+		r = line[n - 1] != '\n' ? damaged(&ld, "cut short (no newline at its end)")
+					: load_v2(&ld, f, tok, o, &line, &cap, j);
+	} else {
+		r = damaged(&ld, "\"version\" is not 1 or 2 (a newer agent's journal?)");
+	}
+	json_object_put(o);
+out:
+	if (tok)
+		json_tokener_free(tok);
+	if (r < 0) {
+		/* Never half read. */
 		journal_done(j);
-		return -EBADMSG;
+		if (errlen && !err[0])
+			snprintf(err, errlen, "cannot read journal %s: %s",
+				 path, strerror(-r));
 	}
-	if (damaged) {
-		snprintf(err, errlen, "journal %s: step %zu is damaged", path, damaged);
-		journal_done(j);
-		return -EBADMSG;
-	}
-	return 0;
+	return r;
 }
 
 static int fsync_dir(const char *path)
@@ -665,130 +627,93 @@ int agent_mkdir_parent(const char *path)
 	return 0;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t k = write(fd, buf, len);
+/* ---- writing */
 
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += k;
-		len -= k;
+/* The stream's buffer: 10,000 steps (1 MB) in some 16 writes, not 250. */
+#define WBUF_SIZE 65536
+
+/* v into o as key (a string constant); o owns v from then on. */
+static int add(json_object *o, const char *key, json_object *v)
+{
+	if (!v)
+		return -ENOMEM;
+	if (json_object_object_add_ex(o, key, v, JSON_C_OBJECT_ADD_KEY_IS_NEW |
+				      JSON_C_OBJECT_ADD_CONSTANT_KEY) < 0) {
+		json_object_put(v);
+		return -ENOMEM;
 	}
 	return 0;
 }
 
+/* One line: o as json-c writes it, and the newline. */
+static int put_line(FILE *f, json_object *o)
+{
+	const char *text = json_object_to_json_string_ext(o, JSON_FLAGS);
+
+	if (!text)
+		return -ENOMEM;
+	if (fputs(text, f) == EOF || putc('\n', f) == EOF)
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+static int put_header(FILE *f, const struct journal *j)
+{
+	json_object *o = json_object_new_object();
+	int r;
+
+	if (!o)
+		return -ENOMEM;
+	r = add(o, "format", json_object_new_string(JOURNAL_FORMAT));
+	if (r == 0)
+		r = add(o, "version", json_object_new_int(JOURNAL_VERSION));
+	if (r == 0)
+		r = add(o, "config", json_object_new_string(j->config));
+	if (r == 0)
+		r = add(o, "created", json_object_new_int64(j->created));
+	if (r == 0)
+		r = add(o, "updated", json_object_new_int64(j->updated));
+	if (r == 0)
+		r = add(o, "steps", json_object_new_int64((int64_t)j->steps.n));
+	if (r == 0)
+		r = put_line(f, o);
+	json_object_put(o);
+	return r;
+}
+
 /*
- * ---- writing: streamed, without a document tree (see the reader); at most
- * WBUF_SIZE bytes in memory whatever the number of steps.
+ * A step through an object of its own, freed before the next one: the memory
+ * of one step whatever their number. (One object whose values are replaced
+ * would leak in json-c 0.16: json_object_set_string to "" loses the old
+ * buffer, json-c issue 780.)
  */
-#define WBUF_SIZE 65536
-
-struct jwriter {
-	int fd;
-	int err;
-	size_t n;
-	char buf[WBUF_SIZE];
-};
-
-static void jw_flush(struct jwriter *w)
+static int put_step(FILE *f, const struct step *s)
 {
-	if (w->n && !w->err)
-		w->err = write_all(w->fd, w->buf, w->n);
-	w->n = 0;
-}
+	json_object *o = json_object_new_object();
+	int r;
 
-static void jw_put(struct jwriter *w, const char *s, size_t len)
-{
-	if (w->n + len > sizeof(w->buf))
-		jw_flush(w);
-	if (len > sizeof(w->buf)) {
-		if (!w->err)
-			w->err = write_all(w->fd, s, len);
-		return;
-	}
-	memcpy(w->buf + w->n, s, len);
-	w->n += len;
-}
-
-static void jw_raw(struct jwriter *w, const char *s)
-{
-	jw_put(w, s, strlen(s));
-}
-
-/* A JSON string: quotes, backslashes and control characters escaped. */
-static void jw_str(struct jwriter *w, const char *s)
-{
-	const char *run = s;
-
-	jw_put(w, "\"", 1);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		char esc[8];
-
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		jw_put(w, run, (size_t)(s - run));
-		run = s + 1;
-		switch (c) {
-		case '"': jw_put(w, "\\\"", 2); break;
-		case '\\': jw_put(w, "\\\\", 2); break;
-		case '\n': jw_put(w, "\\n", 2); break;
-		case '\t': jw_put(w, "\\t", 2); break;
-		case '\r': jw_put(w, "\\r", 2); break;
-		default:
-			snprintf(esc, sizeof(esc), "\\u%04x", c);
-			jw_put(w, esc, 6);
-		}
-	}
-	jw_put(w, run, (size_t)(s - run));
-	jw_put(w, "\"", 1);
-}
-
-static void jw_int(struct jwriter *w, long long v)
-{
-	char num[24];
-
-	jw_put(w, num, (size_t)snprintf(num, sizeof(num), "%lld", v));
-}
-
-/* The document journal_load reads, on one line. */
-static int jw_journal(struct jwriter *w, const struct journal *j)
-{
-	jw_raw(w, "{\"version\":1,\"config\":");
-	jw_str(w, j->config);
-	jw_raw(w, ",\"created\":");
-	jw_int(w, j->created);
-	jw_raw(w, ",\"updated\":");
-	jw_int(w, j->updated);
-	jw_raw(w, ",\"steps\":[");
-	for (size_t i = 0; i < j->steps.n; i++) {
-		const struct step *s = &j->steps.v[i];
-
-		jw_raw(w, i ? ",{\"kind\":" : "{\"kind\":");
-		jw_str(w, s->ops->kind);
-		jw_raw(w, ",\"target\":");
-		jw_str(w, s->target);
-		jw_raw(w, ",\"order\":");
-		jw_int(w, s->order);
-		jw_raw(w, ",\"prior\":");
-		jw_str(w, s->prior);
-		jw_raw(w, ",\"want\":");
-		jw_str(w, s->want);
-		jw_raw(w, "}");
-	}
-	jw_raw(w, "]}\n");
-	jw_flush(w);
-	return w->err;
+	if (!o)
+		return -ENOMEM;
+	r = add(o, "kind", json_object_new_string(s->ops->kind));
+	if (r == 0)
+		r = add(o, "target", json_object_new_string(s->target));
+	if (r == 0)
+		r = add(o, "order", json_object_new_int(s->order));
+	if (r == 0)
+		r = add(o, "want", json_object_new_string(s->want));
+	if (r == 0)
+		r = add(o, "prior", json_object_new_string(s->prior));
+	if (r == 0)
+		r = put_line(f, o);
+	json_object_put(o);
+	return r;
 }
 
 int journal_save(const char *path, struct journal *j)
 {
 	_cleanup_free_ char *tmp = NULL;
-	_cleanup_free_ struct jwriter *w = NULL;
+	_cleanup_free_ char *buf = NULL;
+	FILE *f;
 	int fd, r;
 
 	if (asprintf(&tmp, "%s.tmp", path) < 0) {
@@ -799,8 +724,8 @@ int journal_save(const char *path, struct journal *j)
 	if (r < 0)
 		return r;
 
-	w = malloc(sizeof(*w));
-	if (!w)
+	buf = malloc(WBUF_SIZE);
+	if (!buf)
 		return -ENOMEM;
 	j->updated = time(NULL);
 	if (!j->created)
@@ -813,19 +738,27 @@ int journal_save(const char *path, struct journal *j)
 	 * secrets, and `lvs-rs-agent status` run by hand as root must read it
 	 * although the service's DynamicUser owns it and the agent drops
 	 * CAP_DAC_OVERRIDE. */
-	r = fchmod(fd, 0644) < 0 ? -errno : 0;
-	if (r == 0) {
-		w->fd = fd;
-		w->err = 0;
-		w->n = 0;
-		r = jw_journal(w, j);
-	}
-	if (r == 0 && fsync(fd) < 0)
+	if (fchmod(fd, 0644) < 0 || !(f = fdopen(fd, "w"))) {
 		r = -errno;
-	if (close(fd) < 0 && r == 0)
+		close(fd);
+		goto out;
+	}
+	setvbuf(f, buf, _IOFBF, WBUF_SIZE);
+	errno = 0;
+	r = put_header(f, j);
+	for (size_t i = 0; r == 0 && i < j->steps.n; i++)
+		r = put_step(f, &j->steps.v[i]);
+	if (fflush(f) == EOF && r == 0)
+		r = errno ? -errno : -EIO;
+	if (ferror(f) && r == 0)
+		r = -EIO;
+	if (r == 0 && fsync(fileno(f)) < 0)
+		r = -errno;
+	if (fclose(f) == EOF && r == 0)
 		r = -errno;
 	if (r == 0 && rename(tmp, path) < 0)
 		r = -errno;
+out:
 	if (r < 0)
 		unlink(tmp);
 	else

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * agent/journal.c beyond the basics of test-agent.c: the streamed JSON
- * reader and writer (journals of earlier versions, written by json-c, still
- * read; odd strings survive; a torn file is damaged, never half read), the
- * step index, the checklist's text pool (lib/step.c), and 10,000 steps.
+ * agent/journal.c beyond the basics of test-agent.c: format 2 (JSON Lines, a
+ * json-c object a line); format 1 (one document) still read; odd strings
+ * survive; a journal cut at any byte, with a wrong count or with any line
+ * damaged is damaged as a whole, with the line and the reason, never half
+ * read; the step index, the checklist's text pool (lib/step.c), 10,000 steps.
  */
+#define _GNU_SOURCE /* asprintf */
 #include <errno.h>
+#include <json-c/json.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +21,7 @@
 #include <cmocka.h>
 
 #include "agent/agent.h"
+#include "arp/arp.h"
 #include "netconf/netconf.h"
 
 static char dir[] = "/tmp/test-journal.XXXXXX";
@@ -62,11 +67,100 @@ static struct step mkstep(const struct step_ops *ops, int order,
 	return s;
 }
 
-/* As json-c wrote it before (slashes escaped), with keys in another order,
- * unknown keys, white space and a \u escape. */
-static void test_reads_earlier_journals(void **state)
+#define HEAD(n) "{\"format\":\"lvs-rs-agent journal\",\"version\":2,\"config\":\"c\"," \
+		"\"created\":1,\"updated\":2,\"steps\":" #n "}\n"
+#define STEP "{\"kind\":\"address\",\"target\":\"192.0.2.1/32 dev lo\"," \
+		"\"order\":30,\"want\":\"present\",\"prior\":\"absent\"}\n"
+
+/* A journal of this text is damaged as a whole: err one line that names
+ * the journal and holds `why`; no step of it is kept. */
+static void assert_damaged(const char *text, size_t len, const char *why)
 {
-	static const char text[] =
+	struct journal k;
+	char err[512], head[300];
+
+	write_text(text, len);
+	err[0] = '\0';
+	assert_int_equal(journal_load(path, &k, err, sizeof(err)), -EBADMSG);
+	snprintf(head, sizeof(head), "journal %s: ", path);
+	if (strncmp(err, head, strlen(head)) != 0 || !strstr(err, why) ||
+	    !strstr(err, "damaged") || strchr(err, '\n'))
+		fail_msg("err \"%s\" does not tell \"%s\"", err, why);
+	assert_int_equal(k.steps.n, 0);
+	assert_null(k.steps.v);
+	assert_string_equal(k.config, "");
+}
+
+static void assert_loads(const char *text, size_t len, size_t steps)
+{
+	struct journal k;
+	char err[512] = "";
+
+	write_text(text, len);
+	if (journal_load(path, &k, err, sizeof(err)) != 0)
+		fail_msg("not read: %s", err);
+	assert_int_equal(k.steps.n, steps);
+	journal_done(&k);
+}
+
+/* Format 2: a header, then one line per step, each as json-c reads it. */
+static void test_format_2_lines(void **state)
+{
+	struct journal j = { 0 };
+	struct step s[2] = {
+		mkstep(&netconf_sysctl_ops, STEP_ORDER_ARP,
+		       "net/ipv4/conf/all/arp_ignore", "0", "1"),
+		mkstep(&netconf_addr_ops, STEP_ORDER_VIP,
+		       "192.0.2.1/32 dev lo", "absent", "present"),
+	};
+	static const char *const keys[] = { "kind", "target", "order", "want", "prior" };
+	char *text, *line, *save = NULL;
+	json_object *o, *v;
+	size_t len, n = 0;
+
+	snprintf(j.config, sizeof(j.config), "/etc/lvs-rs-agent/agent.conf");
+	for (size_t i = 0; i < 2; i++)
+		assert_int_equal(steplist_add(&j.steps, &s[i]), 0);
+	assert_int_equal(journal_save(path, &j), 0);
+	text = read_text(&len);
+	assert_int_equal(text[len - 1], '\n');
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save), n++) {
+		o = json_tokener_parse(line);
+		assert_true(json_object_is_type(o, json_type_object));
+		if (n == 0) {
+			assert_true(json_object_object_get_ex(o, "format", &v));
+			assert_string_equal(json_object_get_string(v), "lvs-rs-agent journal");
+			assert_true(json_object_object_get_ex(o, "version", &v));
+			assert_int_equal(json_object_get_int(v), 2);
+			assert_true(json_object_object_get_ex(o, "steps", &v));
+			assert_int_equal(json_object_get_int(v), 2);
+			assert_true(json_object_object_get_ex(o, "config", &v));
+			assert_string_equal(json_object_get_string(v), j.config);
+			assert_true(json_object_object_get_ex(o, "created", &v));
+			assert_int_equal(json_object_get_int64(v), j.created);
+			assert_true(json_object_object_get_ex(o, "updated", &v));
+			assert_int_equal(json_object_get_int64(v), j.updated);
+		} else {
+			for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
+				assert_true(json_object_object_get_ex(o, keys[k], NULL));
+			assert_true(json_object_object_get_ex(o, "target", &v));
+			assert_string_equal(json_object_get_string(v), s[n - 1].target);
+			assert_true(json_object_object_get_ex(o, "order", &v));
+			assert_int_equal(json_object_get_int(v), s[n - 1].order);
+		}
+		json_object_put(o);
+	}
+	assert_int_equal(n, 3);
+	free(text);
+	journal_done(&j);
+}
+
+/* Format 1 as json-c wrote it (one line, slashes escaped), as the streaming
+ * writer wrote it, and by hand: keys in another order, unknown keys, white
+ * space, \u escapes, "order" a string (json_object_get_int read it). */
+static void test_reads_format_1(void **state)
+{
+	static const char by_hand[] =
 		"{ \"version\": 1, \"future\": {\"a\": [1, 2.5e3, true, null, \"x\"]},\n"
 		"  \"steps\": [\n"
 		"    {\"want\":\"1\",\"prior\":\"0\",\"order\":10,\"kind\":\"sysctl\","
@@ -75,89 +169,340 @@ static void test_reads_earlier_journals(void **state)
 		"\"order\":\"30\",\"prior\":\"absent\",\"want\":\"present\",\"new\":[{}]}\n"
 		"  ],\n"
 		"  \"config\": \"\\/etc\\/lvs-rs-agent\\/agent.conf\", \"created\": 1700000000,"
-		" \"updated\": 1700000100 }\n";
+		" \"updated\": 1700000100 }\n\n";
+	static const char json_c[] =
+		"{\"version\":1,\"config\":\"\\/etc\\/lvs-rs-agent\\/agent.conf\","
+		"\"created\":1700000000,\"updated\":1700000100,\"steps\":["
+		"{\"kind\":\"sysctl\",\"target\":\"net\\/ipv4\\/conf\\/all\\/arp_ignore\","
+		"\"order\":10,\"prior\":\"0\",\"want\":\"1\"},"
+		"{\"kind\":\"address\",\"target\":\"198.51.100.1\\/32 dev lo\","
+		"\"order\":30,\"prior\":\"absent\",\"want\":\"present\"}]}\n";
+	static const char streamed[] =
+		"{\"version\":1,\"config\":\"/etc/lvs-rs-agent/agent.conf\","
+		"\"created\":1700000000,\"updated\":1700000100,\"steps\":["
+		"{\"kind\":\"sysctl\",\"target\":\"net/ipv4/conf/all/arp_ignore\","
+		"\"order\":10,\"prior\":\"0\",\"want\":\"1\"},"
+		"{\"kind\":\"address\",\"target\":\"198.51.100.1/32 dev lo\","
+		"\"order\":30,\"prior\":\"absent\",\"want\":\"present\"}]}\n";
+	static const char *const texts[] = { by_hand, json_c, streamed };
 	struct journal j;
 	char err[256];
 
-	write_text(text, sizeof(text) - 1);
+	for (size_t i = 0; i < ARRAY_SIZE(texts); i++) {
+		write_text(texts[i], strlen(texts[i]));
+		assert_int_equal(journal_load(path, &j, err, sizeof(err)), 0);
+		assert_int_equal(j.steps.n, 2);
+		assert_ptr_equal(j.steps.v[0].ops, &netconf_sysctl_ops);
+		assert_string_equal(j.steps.v[0].target, "net/ipv4/conf/all/arp_ignore");
+		assert_int_equal(j.steps.v[0].order, 10);
+		assert_string_equal(j.steps.v[0].prior, "0");
+		assert_string_equal(j.steps.v[0].want, "1");
+		assert_ptr_equal(j.steps.v[1].ops, &netconf_addr_ops);
+		assert_string_equal(j.steps.v[1].target, "198.51.100.1/32 dev lo");
+		assert_int_equal(j.steps.v[1].order, 30);
+		assert_string_equal(j.steps.v[1].prior, "absent");
+		assert_string_equal(j.steps.v[1].want, "present");
+		assert_string_equal(j.config, "/etc/lvs-rs-agent/agent.conf");
+		assert_int_equal(j.created, 1700000000);
+		assert_int_equal(j.updated, 1700000100);
+		journal_done(&j);
+	}
+
+	/* The next save writes format 2, with the same steps. */
+	write_text(json_c, strlen(json_c));
 	assert_int_equal(journal_load(path, &j, err, sizeof(err)), 0);
-	assert_int_equal(j.steps.n, 2);
-	assert_ptr_equal(j.steps.v[0].ops, &netconf_sysctl_ops);
-	assert_string_equal(j.steps.v[0].target, "net/ipv4/conf/all/arp_ignore");
-	assert_int_equal(j.steps.v[0].order, 10);
-	assert_string_equal(j.steps.v[0].prior, "0");
-	assert_string_equal(j.steps.v[0].want, "1");
-	assert_ptr_equal(j.steps.v[1].ops, &netconf_addr_ops);
-	assert_string_equal(j.steps.v[1].target, "198.51.100.1/32 dev lo");
-	assert_int_equal(j.steps.v[1].order, 30);
-	assert_string_equal(j.config, "/etc/lvs-rs-agent/agent.conf");
-	assert_int_equal(j.created, 1700000000);
-	assert_int_equal(j.updated, 1700000100);
+	assert_int_equal(journal_save(path, &j), 0);
+	{
+		struct journal k;
+		size_t len;
+		char *text = read_text(&len);
+
+		assert_non_null(strstr(text, "\"version\":2"));
+		assert_int_equal(journal_load(path, &k, err, sizeof(err)), 0);
+		assert_int_equal(k.steps.n, 2);
+		assert_string_equal(k.steps.v[1].target, "198.51.100.1/32 dev lo");
+		assert_int_equal(k.created, 1700000000);
+		free(text);
+		journal_done(&k);
+	}
 	journal_done(&j);
 }
 
-/* Quotes, backslashes, control characters and UTF-8 come back as written. */
+/* Format 1 damaged: cut anywhere, text after it, a bad step. */
+static void test_format_1_damaged(void **state)
+{
+	static const char doc[] =
+		"{\"version\":1,\"config\":\"/c\",\"created\":1,\"updated\":2,\"steps\":["
+		"{\"kind\":\"sysctl\",\"target\":\"net/ipv4/conf/all/arp_ignore\","
+		"\"order\":10,\"prior\":\"0\",\"want\":\"1\"}]}\n";
+	static const struct {
+		const char *text, *why;
+	} bad[] = {
+		{ "{\"steps\": 3}", "damaged: not the agent's JSON" },
+		{ "{\"version\":1}", "damaged: not the agent's JSON" },
+		{ "[]\n", "damaged: not the agent's JSON" },
+		{ "{\"steps\":[]}\n{}\n", "line 2: damaged: text after the JSON document" },
+		{ "{\"steps\":[]} x\n", "line 1: damaged: not JSON" },
+		{ "{\"steps\":[]}\n\n  x", "line 3: damaged: text after the JSON document" },
+		{ "{\"steps\":[\n{}\n", "line 2: damaged: the JSON text is cut short" },
+		{ "{\"steps\":[],}", "line 1: damaged: not JSON" },
+		{ "{\"version\":\"1\",\"steps\":[]}", "line 1: damaged: \"version\" is not 1 or 2" },
+		{ "{\"steps\":[],\"created\":\"x\"}", "damaged: \"created\" is not an integer" },
+		{ "{\"steps\":[{\"kind\":\"sysctl\",\"target\":\"a\\u0000b\","
+		  "\"prior\":\"0\",\"want\":\"1\"}]}", "step 1: damaged: \"target\" holds a NUL" },
+		{ "{\"steps\":[{\"kind\":\"sysctl\",\"target\":\"a\",\"prior\":\"0\","
+		  "\"want\":\"1\"},{\"kind\":\"bogus\",\"target\":\"x\",\"prior\":\"a\","
+		  "\"want\":\"b\"}]}", "step 2: damaged: unknown kind \"bogus\"" },
+		{ "{\"steps\":[{\"kind\":\"sysctl\",\"target\":\"a\",\"order\":\"x\","
+		  "\"prior\":\"0\",\"want\":\"1\"}]}", "step 1: damaged: \"order\" is not an integer" },
+		{ "{\"steps\":[{\"kind\":\"sysctl\",\"target\":\"a\",\"want\":\"1\"}]}",
+		  "step 1: damaged: \"prior\" is missing" },
+	};
+	size_t len = strlen(doc);
+
+	assert_loads(doc, len, 1);
+	/* The newline ends it: without it, the document is whole. */
+	assert_loads(doc, len - 1, 1);
+	for (size_t cut = 0; cut + 1 < len; cut++)
+		assert_damaged(doc, cut, "damaged");
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		assert_damaged(bad[i].text, strlen(bad[i].text), bad[i].why);
+}
+
+/* Quotes, backslashes, control characters, UTF-8, bytes that are not
+ * UTF-8, values as long as they may be: all come back as written. */
 static void test_odd_strings_round_trip(void **state)
 {
-	static const char config[] = "/etc/a \"b\" \\c\td\x01\x1f/é日本.conf";
+	static const char name[] =
+		"/etc/a \"b\" \\c\td\x01\x1f/\xc3\xa9\xe6\x97\xa5\xff.conf";
 	struct journal j = { 0 }, k;
-	struct step s = mkstep(&netconf_addr_ops, STEP_ORDER_VIP,
-			       "192.0.2.1/32 dev a\"b\\c", "absent", "present");
-	char err[256];
+	struct step s[4];
+	char ctl[32], err[256], big[STEP_TARGET_MAX];
 
-	snprintf(j.config, sizeof(j.config), "%s", config);
-	assert_int_equal(steplist_add(&j.steps, &s), 0);
+	for (int c = 1; c < 32; c++)
+		ctl[c - 1] = (char)c;
+	ctl[31] = '\0';
+	memset(big, '\x01', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	s[0] = mkstep(&netconf_addr_ops, STEP_ORDER_VIP,
+		      "192.0.2.1/32 dev a\"b\\c", "absent", "present");
+	s[1] = mkstep(&netconf_sysctl_ops, INT_MIN, ctl, "\"\\/\x7f\xff\xfe",
+		      "\xc3\xa9\xe6\x97\xa5\xf0\x9f\x98\x80 \\u0000");
+	s[2] = mkstep(&netconf_sysctl_ops, INT_MAX, big, "12345678901234567890123",
+		      "\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01"
+		      "\x01\x01\x01\x01\x01\x01\x01\x01");
+	s[3] = mkstep(&arp_nft_ops, -1, "net/ipv4/conf/a\"\\\t.b/arp_ignore", "", "");
+	/* Full, and each of its last bytes escaped by json-c as \u001f */
+	memset(j.config, '\x1f', sizeof(j.config) - 1);
+	memcpy(j.config, name, sizeof(name) - 1);
+	for (size_t i = 0; i < ARRAY_SIZE(s); i++)
+		assert_int_equal(steplist_add(&j.steps, &s[i]), 0);
 	assert_int_equal(journal_save(path, &j), 0);
 	assert_int_equal(journal_load(path, &k, err, sizeof(err)), 0);
-	assert_string_equal(k.config, config);
-	assert_int_equal(k.steps.n, 1);
-	assert_string_equal(k.steps.v[0].target, s.target);
+	assert_string_equal(k.config, j.config);
 	assert_int_equal(k.created, j.created);
 	assert_int_equal(k.updated, j.updated);
+	assert_int_equal(k.steps.n, ARRAY_SIZE(s));
+	for (size_t i = 0; i < ARRAY_SIZE(s); i++) {
+		assert_ptr_equal(k.steps.v[i].ops, s[i].ops);
+		assert_int_equal(k.steps.v[i].order, s[i].order);
+		assert_string_equal(k.steps.v[i].target, s[i].target);
+		assert_string_equal(k.steps.v[i].prior, s[i].prior);
+		assert_string_equal(k.steps.v[i].want, s[i].want);
+	}
 	journal_done(&j);
 	journal_done(&k);
 }
 
-/* A journal cut anywhere is damaged as a whole: no step of it is taken. */
-static void test_torn_journal_is_damaged(void **state)
+/* A journal cut at any byte is damaged as a whole: no step of it is taken. */
+static void test_every_truncation(void **state)
 {
-	struct journal j = { 0 }, k;
-	char err[256], *text;
+	struct journal j = { 0 };
+	char *text, *last;
 	size_t len;
 
 	for (int i = 0; i < 3; i++) {
 		char t[64];
 		struct step s;
 
-		snprintf(t, sizeof(t), "198.51.100.%d/32 dev lo", i + 1);
+		snprintf(t, sizeof(t), "198.51.100.%d/32 dev \"lo\\", i + 1);
 		s = mkstep(&netconf_addr_ops, STEP_ORDER_VIP, t, "absent", "present");
 		assert_int_equal(steplist_add(&j.steps, &s), 0);
 	}
 	assert_int_equal(journal_save(path, &j), 0);
 	text = read_text(&len);
-	assert_true(len > 100);
-	/* The last byte is the newline: the text without it is whole. */
-	for (size_t cut = 0; cut + 1 < len; cut++) {
-		write_text(text, cut);
-		err[0] = '\0';
-		assert_int_equal(journal_load(path, &k, err, sizeof(err)), -EBADMSG);
-		assert_non_null(strstr(err, "damaged"));
-		assert_int_equal(k.steps.n, 0);
-	}
-	/* Trailing garbage, a NUL inside a string: damaged too. */
-	text[len - 1] = 'x';
-	write_text(text, len);
-	assert_int_equal(journal_load(path, &k, err, sizeof(err)), -EBADMSG);
-	{
-		static const char nul[] = "{\"steps\":[{\"kind\":\"sysctl\","
-			"\"target\":\"a\\u0000b\",\"prior\":\"0\",\"want\":\"1\"}]}";
-
-		write_text(nul, sizeof(nul) - 1);
-	}
-	assert_int_equal(journal_load(path, &k, err, sizeof(err)), -EBADMSG);
-	assert_non_null(strstr(err, "step 1 is damaged"));
+	assert_true(len > 300);
+	assert_loads(text, len, 3);
+	for (size_t cut = 0; cut < len; cut++)
+		assert_damaged(text, cut, "damaged");
+	/* Cut after a whole line: the header's count tells. */
+	last = text + len - 1;
+	while (last[-1] != '\n')
+		last--;
+	assert_damaged(text, (size_t)(last - text),
+		       "line 4: damaged: missing: the header counts 3 steps, the file ends after 2");
+	/* Cut within a line, or before its newline. */
+	assert_damaged(text, len - 1, "line 4: damaged: cut short (no newline at its end)");
+	assert_damaged(text, len - 10, "line 4: damaged: cut short");
+	assert_damaged(text, (size_t)(strchr(text, '\n') - text), "line 1: damaged: cut short");
+	assert_damaged(text, 10, "line 1: damaged: the JSON text is cut short");
 	free(text);
 	journal_done(&j);
+}
+
+/* The header's count and the step lines disagree. */
+static void test_count_mismatch(void **state)
+{
+	assert_loads(HEAD(2) STEP STEP, strlen(HEAD(2) STEP STEP), 2);
+	assert_loads(HEAD(0), strlen(HEAD(0)), 0);
+	assert_damaged(HEAD(1) STEP STEP, strlen(HEAD(1) STEP STEP),
+		       "line 3: damaged: a line after the 1 steps the header counts");
+	assert_damaged(HEAD(3) STEP STEP, strlen(HEAD(3) STEP STEP),
+		       "line 4: damaged: missing: the header counts 3 steps, the file ends after 2");
+	assert_damaged(HEAD(0) STEP, strlen(HEAD(0) STEP),
+		       "line 2: damaged: a line after the 0 steps");
+	assert_damaged(HEAD(1) STEP "\n", strlen(HEAD(1) STEP "\n"),
+		       "line 3: damaged: a line after");
+	assert_damaged(HEAD(-1), strlen(HEAD(-1)), "line 1: damaged: \"steps\" is out of range");
+	assert_damaged(HEAD(1.0) STEP, strlen(HEAD(1.0) STEP),
+		       "line 1: damaged: \"steps\" is not an integer");
+	assert_damaged(HEAD(99999999999999999999) STEP, strlen(HEAD(99999999999999999999) STEP),
+		       "line 1: damaged: \"steps\" is out of range");
+}
+
+/* Every other damage, line by line, with its reason. */
+static void test_damaged_lines(void **state)
+{
+#define T(text, why) { text, sizeof(text) - 1, why }
+	static const struct {
+		const char *text;
+		size_t len;
+		const char *why;
+	} bad[] = {
+		T("", "line 1: damaged: empty file"),
+		T("\n", "line 1: damaged: the JSON text is cut short"),
+		T("x\n", "line 1: damaged: not JSON"),
+		/* The header */
+		T("{\"format\":\"lvs-rs-agent journal\",\"version\":3,\"steps\":0}\n",
+		  "line 1: damaged: \"version\" is not 1 or 2"),
+		T("{\"format\":\"lvs-rs-agent journal\",\"version\":\"2\",\"steps\":0}\n",
+		  "line 1: damaged: \"version\" is not 1 or 2"),
+		T("{\"format\":\"other\",\"version\":2,\"config\":\"c\",\"created\":1,"
+		  "\"updated\":2,\"steps\":0}\n", "line 1: damaged: \"format\" is \"other\""),
+		T("{\"version\":2,\"config\":\"c\",\"created\":1,\"updated\":2,\"steps\":0}\n",
+		  "line 1: damaged: \"format\" is missing"),
+		T("{\"format\":\"lvs-rs-agent journal\",\"version\":2,\"config\":\"c\","
+		  "\"created\":1,\"updated\":2}\n", "line 1: damaged: \"steps\" is missing"),
+		T("{\"format\":\"lvs-rs-agent journal\",\"version\":2,\"config\":1,"
+		  "\"created\":1,\"updated\":2,\"steps\":0}\n",
+		  "line 1: damaged: \"config\" is not a string"),
+		T("{\"format\":\"lvs-rs-agent journal\",\"version\":2,\"config\":\"c\","
+		  "\"created\":-1,\"updated\":2,\"steps\":0}\n",
+		  "line 1: damaged: \"created\" is out of range"),
+		T("{\"format\":\"lvs-rs-agent journal\",\"version\":2,\"config\":\"c\","
+		  "\"created\":1,\"updated\":null,\"steps\":0}\n",
+		  "line 1: damaged: \"updated\" is not an integer"),
+		T("{\"format\":\"lvs-rs-agent journal\",\"version\":2,\"config\":\"c\","
+		  "\"created\":1,\"updated\":2,\"steps\":0} x\n", "line 1: damaged: not JSON"),
+		T("{\"format\":\"lvs-rs-agent journal\",\"version\":2,\"config\":\"c\","
+		  "\"created\":1,\"updated\":2,\"steps\":0,}\n", "line 1: damaged: not JSON"),
+		T("{\"format\":\"lvs-rs-agent journal\",\"version\":2,\"config\":\"a\\u0000b\","
+		  "\"created\":1,\"updated\":2,\"steps\":0}\n",
+		  "line 1: damaged: \"config\" holds a NUL"),
+		/* Bad JSON, trailing garbage, a NUL byte */
+		T(HEAD(1) "{\"kind\":\"address\" \"target\":\"x\"}\n", "line 2: damaged: not JSON"),
+		T(HEAD(1) "{\"kind\":\"address\",\n", "line 2: damaged: the JSON text is cut short"),
+		T(HEAD(1) "\n", "line 2: damaged: the JSON text is cut short"),
+		T(HEAD(1) "{\"kind\":\"address\",\"target\":\"192.0.2.1/32 dev lo\",\"order\":30,"
+		  "\"want\":\"present\",\"prior\":\"absent\"} {}\n", "line 2: damaged: not JSON"),
+		T(HEAD(1) "{\"kind\":\"address\",\"target\":\"192.0.2.1/32 dev lo\",\"order\":30,"
+		  "\"want\":\"present\",\"prior\":\"absent\",}\n", "line 2: damaged: not JSON"),
+		T(HEAD(1) "{\"kind\":\"address\",\"target\":\"192.0.2.1/32\0dev lo\",\"order\":30,"
+		  "\"want\":\"present\",\"prior\":\"absent\"}\n", "line 2: damaged: a NUL byte"),
+		T(HEAD(1) STEP "\0", "line 3: damaged: a NUL byte"),
+		T(HEAD(1) "{\"kind\":\"address\",\"target\":\"192.0.2.1/32\\u0000dev lo\","
+		  "\"order\":30,\"want\":\"present\",\"prior\":\"absent\"}\n",
+		  "line 2: damaged: \"target\" holds a NUL"),
+		T(HEAD(1) "[" STEP "]\n", "line 2: damaged: the JSON text is cut short"),
+		T(HEAD(1) "[1]\n", "line 2: damaged: not a JSON object"),
+		/* Wrong types, missing members, an unknown kind */
+		T(HEAD(1) "{\"kind\":\"address\",\"target\":\"192.0.2.1/32 dev lo\",\"order\":\"30\","
+		  "\"want\":\"present\",\"prior\":\"absent\"}\n",
+		  "line 2: damaged: \"order\" is not an integer"),
+		T(HEAD(1) "{\"kind\":\"address\",\"target\":\"192.0.2.1/32 dev lo\",\"order\":30.5,"
+		  "\"want\":\"present\",\"prior\":\"absent\"}\n",
+		  "line 2: damaged: \"order\" is not an integer"),
+		T(HEAD(1) "{\"kind\":\"address\",\"target\":\"192.0.2.1/32 dev lo\","
+		  "\"order\":2147483648,\"want\":\"present\",\"prior\":\"absent\"}\n",
+		  "line 2: damaged: \"order\" is out of range"),
+		T(HEAD(1) "{\"kind\":\"address\",\"target\":17,\"order\":30,"
+		  "\"want\":\"present\",\"prior\":\"absent\"}\n",
+		  "line 2: damaged: \"target\" is not a string"),
+		T(HEAD(1) "{\"kind\":\"address\",\"target\":\"192.0.2.1/32 dev lo\",\"order\":30,"
+		  "\"want\":null,\"prior\":\"absent\"}\n",
+		  "line 2: damaged: \"want\" is not a string"),
+		T(HEAD(1) "{\"kind\":\"address\",\"target\":\"192.0.2.1/32 dev lo\",\"order\":30,"
+		  "\"want\":\"present\"}\n", "line 2: damaged: \"prior\" is missing"),
+		T(HEAD(1) "{\"kind\":\"address\",\"target\":\"192.0.2.1/32 dev lo\","
+		  "\"want\":\"present\",\"prior\":\"absent\"}\n",
+		  "line 2: damaged: \"order\" is missing"),
+		T(HEAD(1) "{\"target\":\"192.0.2.1/32 dev lo\",\"order\":30,"
+		  "\"want\":\"present\",\"prior\":\"absent\"}\n",
+		  "line 2: damaged: \"kind\" is missing"),
+		T(HEAD(2) STEP "{\"kind\":\"bo\\ngus\",\"target\":\"x\",\"order\":30,"
+		  "\"want\":\"present\",\"prior\":\"absent\"}\n",
+		  "line 3: damaged: unknown kind \"bo?gus\""),
+		T(HEAD(1) "{\"kind\":\"addressaddressaddressaddressaddress\",\"target\":\"x\","
+		  "\"order\":30,\"want\":\"present\",\"prior\":\"absent\"}\n",
+		  "line 2: damaged: \"kind\" is longer than 31 bytes"),
+	};
+#undef T
+	/* A value longer than its field is damage, never cut to fit. */
+	static const struct {
+		const char *before, *after;
+		size_t n;
+		const char *why;
+	} longer[] = {
+		{ HEAD(1) "{\"kind\":\"address\",\"target\":\"", "\",\"order\":30,"
+		  "\"want\":\"present\",\"prior\":\"absent\"}\n", STEP_TARGET_MAX,
+		  "line 2: damaged: \"target\" is longer than 95 bytes" },
+		{ HEAD(1) "{\"kind\":\"address\",\"target\":\"x\",\"order\":30,\"want\":\"",
+		  "\",\"prior\":\"absent\"}\n", STEP_VALUE_MAX,
+		  "line 2: damaged: \"want\" is longer than 23 bytes" },
+		{ HEAD(1) "{\"kind\":\"address\",\"target\":\"x\",\"order\":30,"
+		  "\"want\":\"present\",\"prior\":\"", "\"}\n", STEP_VALUE_MAX,
+		  "line 2: damaged: \"prior\" is longer than 23 bytes" },
+		{ "{\"format\":\"lvs-rs-agent journal\",\"version\":2,\"config\":\"",
+		  "\",\"created\":1,\"updated\":2,\"steps\":0}\n",
+		  sizeof(((struct journal *)0)->config),
+		  "line 1: damaged: \"config\" is longer than 255 bytes" },
+		/* Past any line journal_save writes */
+		{ HEAD(1) "{\"kind\":\"address\",\"target\":\"x\",\"order\":30,"
+		  "\"want\":\"present\",\"prior\":\"absent\",\"pad\":\"", "\"}\n", 5000,
+		  "line 2: damaged: longer than 4096 bytes" },
+	};
+
+	assert_loads(HEAD(1) STEP, strlen(HEAD(1) STEP), 1);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		assert_damaged(bad[i].text, bad[i].len, bad[i].why);
+	for (size_t i = 0; i < ARRAY_SIZE(longer); i++) {
+		char *text, *v = malloc(longer[i].n + 1);
+
+		assert_non_null(v);
+		/* One byte shorter fits */
+		memset(v, 'x', longer[i].n - 1);
+		v[longer[i].n - 1] = '\0';
+		assert_true(asprintf(&text, "%s%s%s", longer[i].before, v, longer[i].after) > 0);
+		if (longer[i].n < 1000)
+			assert_loads(text, strlen(text), strstr(text, "\"steps\":0") ? 0 : 1);
+		free(text);
+		memset(v, 'x', longer[i].n);
+		v[longer[i].n] = '\0';
+		assert_true(asprintf(&text, "%s%s%s", longer[i].before, v, longer[i].after) > 0);
+		assert_damaged(text, strlen(text), longer[i].why);
+		free(text);
+		free(v);
+	}
 }
 
 static void test_stepindex(void **state)
@@ -212,6 +557,21 @@ static void test_ten_thousand(void **state)
 		assert_int_equal(steplist_add(&j.steps, &s), 0);
 	}
 	assert_int_equal(journal_save(path, &j), 0);
+	{
+		size_t len, lines = 0;
+		char *text = read_text(&len);
+
+		for (size_t i = 0; i < len; i++)
+			lines += text[i] == '\n';
+		assert_int_equal(lines, 10001);
+		free(text);
+	}
+	assert_int_equal(journal_load(path, &k, err, sizeof(err)), 0);
+	assert_int_equal(k.steps.n, 10000);
+	assert_int_equal(k.created, j.created);
+	/* And again: what was read is written and read alike. */
+	assert_int_equal(journal_save(path, &k), 0);
+	journal_done(&k);
 	assert_int_equal(journal_load(path, &k, err, sizeof(err)), 0);
 	assert_int_equal(k.steps.n, 10000);
 	assert_int_equal(stepindex_build(&x, &k.steps), 0);
@@ -266,9 +626,13 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_reads_earlier_journals),
+		cmocka_unit_test(test_format_2_lines),
+		cmocka_unit_test(test_reads_format_1),
+		cmocka_unit_test(test_format_1_damaged),
 		cmocka_unit_test(test_odd_strings_round_trip),
-		cmocka_unit_test(test_torn_journal_is_damaged),
+		cmocka_unit_test(test_every_truncation),
+		cmocka_unit_test(test_count_mismatch),
+		cmocka_unit_test(test_damaged_lines),
 		cmocka_unit_test(test_stepindex),
 		cmocka_unit_test(test_ten_thousand),
 		cmocka_unit_test(test_checklist_texts),
