@@ -3,6 +3,8 @@
 #   kernel          the stock kernel autoloads what the labs use (IPVS, nf_tables, veth, ...)
 #   dr-noarp        negative control: VIP on the real servers by hand, no ARP suppression
 #   dr-nft          the DR lab with arp_suppress = nft (sysctls at 0), table-deleted control
+#   dr-anyip        the DR lab with anyip = yes (VIPs as local routes, a /28 prefix),
+#                   arp sysctls set back to 0 as negative control
 #   dr-noannounce   negative control: VIP by hand with arp_ignore=1 but arp_announce=0
 #   dr              the seed's DR lab (section 5.2), real servers prepared by the agent
 #   fwm             the seed's firewall-mark variant (80 and 443 as one service, mark 666)
@@ -399,6 +401,168 @@ lab_dr_nft() {
 	verify_revert
 	for ns in "$NS_RS1" "$NS_RS2"; do
 		expect "${ns#"$P"-}: arp sysctls 0 after revert" arp_zero "$ns"
+	done
+}
+
+# ---- dr-anyip: the DR lab with the VIPs as local routes (anyip = yes), not addresses.
+# The seed's addresses leave no prefix around the VIP 192.168.0.100 that misses the real
+# servers (.101, .102 are its neighbours, and a real server must not make the other's
+# address local), so the group holds the VIP as a /32 route and the prefix
+# 192.168.0.112/28 beside it, whose address .120 the director balances as a second
+# service: both kinds of route carry traffic end to end.
+ANY_NET=192.168.0.112/28 ANY_VIP=192.168.0.120 ANY_FREE=192.168.0.113
+
+# local_route NS DST: table local of NS holds DST as the agent's route: type local,
+# dev lo, protocol 76 (ip -j prints one flat object per route).
+local_route() {
+	ip -n "$1" -j route show table local | sed 's/},{/}\n{/g' | grep -F "\"dst\":\"$2\"," |
+		grep -F '"type":"local"' | grep -F '"dev":"lo"' | grep -qF '"protocol":"76"'
+}
+
+# no_vip_addr NS: no address of NS is the VIP or in the anyip prefix.
+no_vip_addr() {
+	! ip -n "$1" -j addr show | grep -qE '"local":"192\.168\.0\.(100|11[2-9]|12[0-7])"'
+}
+
+# verify_routes_ok: the agent's last verify found both routes.
+verify_routes_ok() {
+	grep -qE "^ok +route local $VIP4/32 dev lo table local: present" "$LAB_DIR/last" &&
+		grep -qE "^ok +route local $ANY_NET dev lo table local: present" "$LAB_DIR/last"
+}
+
+# anyip_arp_replies: the router asks for the balanced address of the prefix and for one
+# nobody balances; both real servers answer for both (the director for its VIP only).
+anyip_arp_replies() {
+	local a
+	section "the whole prefix answers ARP on the real servers ($ANY_VIP balanced, $ANY_FREE not)"
+	capture arpnet "$NS_SW" br0 arp
+	for a in $ANY_VIP $ANY_FREE; do
+		show "$NS_RT" $BB arping -c 1 -w 2 -I eth1 $a
+	done
+	capture_stop
+	grep "Reply 192.168.0.1[12][0-9] is-at" "$LAB_DIR/arpnet.txt" | sed 's/^[^ ]* /    /'
+	for a in $ANY_VIP $ANY_FREE; do
+		expect "RS1 answers ARP for $a" grep -q "$MAC_RS1 > .*Reply $a is-at" "$LAB_DIR/arpnet.txt"
+		expect "RS2 answers ARP for $a" grep -q "$MAC_RS2 > .*Reply $a is-at" "$LAB_DIR/arpnet.txt"
+	done
+}
+
+lab_dr_anyip() {
+	local mac ns c0 c1
+	topo_build 4
+	director_dr
+	show "$NS_DIR" ip addr add $ANY_VIP/32 dev lo
+	show "$NS_DIR" ipvsadm -A -t $ANY_VIP:80 -s rr
+	show "$NS_DIR" ipvsadm -a -t $ANY_VIP:80 -r 192.168.0.101:80 -g
+	show "$NS_DIR" ipvsadm -a -t $ANY_VIP:80 -r 192.168.0.102:80 -g
+	printf '%s\n' "# lvs-rs-agent config of the VM anyip lab" "[agent]" "arp_suppress = sysctl" \
+		"arp_ignore = 1" "arp_announce = 2" "" "[vip web]" "anyip = yes" \
+		"address = $VIP4/32 $ANY_NET" "mode = dr" "device = lo" > "$LAB_DIR/agent.conf"
+	say "agent config:"
+	sed 's/^/    /' "$LAB_DIR/agent.conf"
+
+	section "real servers prepared by lvs-rs-agent apply (anyip = yes, nothing by hand)"
+	for ns in "$NS_RS1" "$NS_RS2"; do
+		snapshot "$ns" "$LAB_DIR/${ns#"$P"-}.before"
+		agent "$ns" apply
+		expect "apply on ${ns#"$P"-} exits 0" [ $? = 0 ]
+		expect "${ns#"$P"-}: apply added the route $VIP4/32" \
+			grep -q "^+ route local $VIP4/32 dev lo table local$" "$LAB_DIR/last"
+		expect "${ns#"$P"-}: apply added the route $ANY_NET" \
+			grep -q "^+ route local $ANY_NET dev lo table local$" "$LAB_DIR/last"
+		expect "${ns#"$P"-}: apply added no address" not grep -q " address " "$LAB_DIR/last"
+	done
+	show "$NS_RS1" sysctl net.ipv4.conf.all.arp_ignore net.ipv4.conf.lo.arp_ignore \
+		net.ipv4.conf.all.arp_announce net.ipv4.conf.lo.arp_announce
+	show "$NS_RS1" ip addr show dev lo
+	show "$NS_RS1" ip route show table local
+	for ns in "$NS_RS1" "$NS_RS2"; do
+		expect "${ns#"$P"-}: table local holds $VIP4 (type local, dev lo, proto 76)" \
+			local_route "$ns" $VIP4
+		expect "${ns#"$P"-}: table local holds $ANY_NET (type local, dev lo, proto 76)" \
+			local_route "$ns" $ANY_NET
+		expect "${ns#"$P"-}: ip -j addr has no VIP address" no_vip_addr "$ns"
+	done
+
+	# Bound to the VIPs themselves: without IP_FREEBIND a bind needs a local address,
+	# which the routes alone make them (the wildcard of the other labs would accept too).
+	section "HTTP responders bound to the VIPs on the real servers"
+	WEB_BIND=$VIP4 web "$NS_RS1" RS1 192.168.0.101 80
+	WEB_BIND=$VIP4 web "$NS_RS2" RS2 192.168.0.102 80
+	WEB_BIND=$ANY_VIP web "$NS_RS1" RS1 192.168.0.101 80
+	WEB_BIND=$ANY_VIP web "$NS_RS2" RS2 192.168.0.102 80
+	for ns in "$NS_RS1" "$NS_RS2"; do
+		wait_listen "$ns" 80 $VIP4
+		wait_listen "$ns" 80 $ANY_VIP
+	done
+	show "$NS_RS1" ss -Hltn
+
+	section "requests from the client: six to $VIP4, four to $ANY_VIP (neighbour caches flushed)"
+	capture arp "$NS_SW" br0 arp
+	for ns in "$NS_RT" "$NS_RS1" "$NS_RS2"; do ip -n "$ns" neigh flush all; done
+	requests 6 "http://$VIP4/"
+	expect "six responses alternate RS1/RS2, 3 + 3" alternating RS1 RS2 3
+	requests 4 "http://$ANY_VIP/"
+	capture_stop
+	expect "four responses from the prefix's VIP alternate RS1/RS2, 2 + 2" alternating RS1 RS2 2
+	show "$NS_DIR" ipvsadm -Lnc
+	expect "the director's connection table shows the six to $VIP4" [ "$(ipvs_conns "$VIP4:80")" = 6 ]
+	expect "and the four to $ANY_VIP" [ "$(ipvs_conns "$ANY_VIP:80")" = 4 ]
+	show "$NS_RT" ip neigh show dev eth1
+	mac=$(neigh_mac "$NS_RT" eth1 $VIP4)
+	expect "the router's entry for $VIP4 holds the director's MAC ($mac)" [ "$mac" = $MAC_DIR ]
+	mac=$(neigh_mac "$NS_RT" eth1 $ANY_VIP)
+	expect "the router's entry for $ANY_VIP holds the director's MAC ($mac)" [ "$mac" = $MAC_DIR ]
+	say "ARP on the segment:"
+	sed 's/^[^ ]* /    /' "$LAB_DIR/arp.txt"
+	expect "no ARP reply for a VIP from a real server" \
+		not grep -qE "($MAC_RS1|$MAC_RS2) > .*Reply ($VIP4|$ANY_VIP) is-at" "$LAB_DIR/arp.txt"
+	expect "no ARP request with a VIP as sender" not grep -qE "tell ($VIP4|$ANY_VIP)," "$LAB_DIR/arp.txt"
+	for ns in "$NS_RS1" "$NS_RS2"; do
+		agent "$ns" verify
+		expect "verify on ${ns#"$P"-} exits 0" [ $? = 0 ]
+		expect "verify found both routes present" verify_routes_ok
+	done
+
+	# The classic failure: the VIPs are local through the routes, so with arp_ignore = 0
+	# the real servers answer ARP for them (the kernel answers for every address whose
+	# route type is local, not only for addresses on the device).
+	section "negative control: arp_ignore/arp_announce set back to 0 by hand (all, lo, eth0)"
+	for ns in "$NS_RS1" "$NS_RS2"; do
+		nsx "$ns" sysctl -qw net.ipv4.conf.{all,lo,eth0}.arp_{ignore,announce}=0 ||
+			fail "cannot set the arp sysctls of $ns"
+		expect "${ns#"$P"-}: arp_ignore/arp_announce of all, lo, eth0 are 0" arp_zero "$ns"
+		expect "${ns#"$P"-}: the routes are still there" local_route "$ns" $ANY_NET
+	done
+	rs_answers_vip
+	anyip_arp_replies
+	section "the agent's verify on $WHO names the cause"
+	agent "$(ns_of "$WHO")" verify
+	expect "verify exits 1" [ $? = 1 ]
+	expect "verify has a FAIL line naming the cause: arp_ignore eth0" \
+		fail_line_names "arp_ignore eth0 \(effective\)"
+
+	section "a second apply repairs both real servers"
+	for ns in "$NS_RS1" "$NS_RS2"; do
+		agent "$ns" apply
+		expect "apply on ${ns#"$P"-} exits 0" [ $? = 0 ]
+		expect "${ns#"$P"-}: it raised arp_ignore again" grep -q "all.arp_ignore 0 -> 1" "$LAB_DIR/last"
+		expect "${ns#"$P"-}: it left the routes alone" not grep -q " route " "$LAB_DIR/last"
+	done
+	# The router keeps what it learnt until the entry expires; flush it as an operator would.
+	for ns in "$NS_RT" "$NS_RS1" "$NS_RS2"; do ip -n "$ns" neigh flush all; done
+	c0=$(ipvs_conns "$VIP4:80")
+	requests 6 "http://$VIP4/"
+	c1=$(ipvs_conns "$VIP4:80")
+	expect "six responses alternate RS1/RS2 again, 3 + 3" alternating RS1 RS2 3
+	expect "all six went through the director (connections $c0 -> $c1)" [ "$c1" = $((c0 + 6)) ]
+	mac=$(neigh_mac "$NS_RT" eth1 $VIP4)
+	expect "the router's entry for the VIP holds the director's MAC again ($mac)" [ "$mac" = $MAC_DIR ]
+
+	verify_revert
+	for ns in "$NS_RS1" "$NS_RS2"; do
+		show "$ns" ip route show table local proto 76
+		expect "${ns#"$P"-}: no route of the agent left in table local" [ ! -s "$LAB_DIR/last" ]
 	done
 }
 

@@ -185,26 +185,28 @@ topo_build() { # topo_build 4|6
 }
 
 # web NS NAME ADDR PORT...: a tiny HTTP responder per port answering "NAME server - ADDR".
+# With WEB_BIND=IP it listens on that IPv4 address only, else on the wildcard.
 web() {
 	local ns=$1 name=$2 addr=$3 port dir
 	shift 3
 	for port in "$@"; do
-		dir=$LAB_DIR/www-$name-$port
+		dir=$LAB_DIR/www-$name-${WEB_BIND:+$WEB_BIND-}$port
 		mkdir -p "$dir"
-		echo "$name server - $addr port $port" > "$dir/index.html"
+		echo "$name server - $addr port $port${WEB_BIND:+ bound to $WEB_BIND}" > "$dir/index.html"
 		# busybox httpd binds the IPv6 wildcard, which takes IPv4 too (dual stack).
-		spawn "$ns" $BB httpd -f -p "$port" -h "$dir"
+		spawn "$ns" $BB httpd -f -p "${WEB_BIND:+$WEB_BIND:}$port" -h "$dir"
 	done
 }
 
-# wait_listen NS PORT: until something listens on PORT in NS (bounded).
+# wait_listen NS PORT [ADDR]: until something listens on PORT (on ADDR) in NS (bounded).
 wait_listen() {
-	local i
+	local i filter="sport = :$2"
+	[ -z "${3:-}" ] || filter="src $3:$2"
 	for i in $(seq 50); do
-		nsx "$1" ss -Hltn "sport = :$2" | grep -q . && return 0
+		nsx "$1" ss -Hltn "$filter" | grep -q . && return 0
 		sleep 0.1
 	done
-	fail "nothing listens on port $2 in $1"
+	fail "nothing listens on ${3:+$3 }port $2 in $1"
 }
 
 # capture NAME NS DEV FILTER...: tcpdump in the background into $LAB_DIR/NAME.txt.
@@ -243,14 +245,18 @@ agent() {
 	return $rc
 }
 
-# snapshot NS FILE: what revert must restore exactly (ip -j addr/link, the ARP and
-# rp_filter sysctls of every device; the nf_tables ruleset too when the lab sets
-# SNAP_NFT=1: nft costs ~1 s a call under emulation). The sysctls are found by a glob,
+# snapshot NS FILE: what revert must restore exactly (ip -j addr/link, the routes of
+# table local of both families (anyip VIPs are local routes, not addresses), the ARP
+# and rp_filter sysctls of every device; the nf_tables ruleset too when the lab sets
+# SNAP_NFT=1: nft costs ~1 s a call under emulation). One ip batch for addr, link and
+# the IPv4 routes (a process costs ~0.2 s under emulation); IPv6 needs its own: with a
+# table named, ip dumps one family, IPv4 unless -6. The sysctls are found by a glob,
 # never by naming a device: asking ip for a missing "tunl0" makes the kernel load ipip.
 # Once a fallback tunnel's module is loaded (by the agent, or a lab earlier in the
 # boot), every namespace holds that device from its birth.
 snapshot() {
-	nsx "$1" sh -c 'ip -j -p addr show; ip -j -p link show
+	nsx "$1" sh -c 'printf "addr show\nlink show\nroute show table local\n" | ip -j -p -batch -
+		ip -6 -j -p route show table local
 		grep -H . /proc/sys/net/ipv4/conf/*/arp_ignore \
 			/proc/sys/net/ipv4/conf/*/arp_announce /proc/sys/net/ipv4/conf/*/rp_filter
 		[ "$1" != 1 ] || nft list ruleset' sh "${SNAP_NFT:-0}" > "$2"
@@ -260,8 +266,8 @@ snapshot() {
 same_snapshot() {
 	snapshot "$1" "$2.after"
 	if diff -u "$2" "$2.after" > "$2.diff"; then
-		say "$1: ip -j addr, ip -j link$([ "${SNAP_NFT:-0}" = 1 ] && echo ", nft list ruleset")" \
-			"and the arp/rp_filter sysctls equal the snapshot"
+		say "$1: ip -j addr, ip -j link, table local$([ "${SNAP_NFT:-0}" = 1 ] &&
+			echo ", nft list ruleset") and the arp/rp_filter sysctls equal the snapshot"
 		return 0
 	fi
 	sed 's/^/    /' "$2.diff"

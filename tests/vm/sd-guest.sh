@@ -192,8 +192,8 @@ if systemctl restart $U; then
 		# The journal after restart must hold the boot-time priors (sysctl.d values),
 		# not the agent's own values: revert ran before the new apply.
 		$PY -c 'import json, sys
-d = json.load(open(sys.argv[1]))
-pr = {j["target"]: j["prior"] for j in d.get("steps", []) if j.get("kind") == "sysctl"}
+lines = [json.loads(l) for l in open(sys.argv[1])]  # JSON Lines: header, steps
+pr = {j["target"]: j["prior"] for j in lines[1:] if j.get("kind") == "sysctl"}
 print("  journal priors:", pr)
 ok = pr.get("net/ipv4/conf/all/arp_ignore") == "0" and pr.get("net/ipv4/conf/all/arp_announce") == "1"
 sys.exit(0 if ok else 1)' $STATE || bad "the journal's priors are not the sysctl.d values"
