@@ -100,13 +100,55 @@ static void split_subject(const char *full, char *kind, size_t klen,
 	*rest = full[n] ? full + n + 1 : "";
 }
 
-/* Whether an earlier check has the same subject (one series per subject). */
-static bool seen_before(const struct checklist *l, size_t i)
+/*
+ * One series per subject: a subject checked twice (status checks a journal
+ * step and verify's check of it) is one series that holds if all hold, at
+ * the place of its first check. Sorting the checks by subject, then by
+ * position, puts each subject's checks together with its first in front:
+ * n log n, where a scan of the earlier checks per check was n^2 (10,000
+ * VIPs: 100 million string compares).
+ */
+struct series_key {
+	const char *subject;
+	size_t i;
+};
+
+static int cmp_series_key(const void *a, const void *b)
 {
-	for (size_t k = 0; k < i; k++)
-		if (strcmp(l->v[k].subject, l->v[i].subject) == 0)
-			return true;
-	return false;
+	const struct series_key *x = a, *y = b;
+	int c = strcmp(x->subject, y->subject);
+
+	if (c)
+		return c;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* What agent_prom_format prints for check i: nothing (an earlier check has
+ * its subject), or its subject's series, failed or holding. */
+enum series { SERIES_NONE, SERIES_FAILS, SERIES_HOLDS };
+
+/* *ret: one entry per check (at least one), for the caller to free. */
+static int series_of(const struct checklist *l, unsigned char **ret)
+{
+	size_t n = l->n ? l->n : 1, a, b;
+	_cleanup_free_ struct series_key *keys = calloc(n, sizeof(*keys));
+	_cleanup_free_ unsigned char *v = calloc(n, 1);
+
+	if (!keys || !v)
+		return -ENOMEM;
+	for (size_t i = 0; i < l->n; i++)
+		keys[i] = (struct series_key){ l->v[i].subject, i };
+	qsort(keys, l->n, sizeof(*keys), cmp_series_key);
+	for (a = 0; a < l->n; a = b) {
+		bool ok = true;
+
+		for (b = a; b < l->n &&
+		     strcmp(keys[b].subject, keys[a].subject) == 0; b++)
+			ok = ok && l->v[keys[b].i].ok;
+		v[keys[a].i] = ok ? SERIES_HOLDS : SERIES_FAILS;
+	}
+	*ret = TAKE_PTR(v);
+	return 0;
 }
 
 static void gauge(FILE *f, const char *name, const char *help, long long v)
@@ -118,21 +160,22 @@ static void gauge(FILE *f, const char *name, const char *help, long long v)
 int agent_prom_format(FILE *f, const struct checklist *checks, bool success,
 		      time_t when)
 {
+	_cleanup_free_ unsigned char *series_v = NULL;
 	size_t series = 0, failed = 0;
+	int r;
 
+	r = series_of(checks, &series_v);
+	if (r < 0)
+		return r;
 	fputs("# HELP lvs_rs_agent_check_ok Whether a check of lvs-rs-agent verify holds (1) or fails (0).\n"
 	      "# TYPE lvs_rs_agent_check_ok gauge\n", f);
 	for (size_t i = 0; i < checks->n; i++) {
 		const char *rest;
 		char kind[CHECK_SUBJECT_MAX];
-		bool ok = true;
+		bool ok = series_v[i] == SERIES_HOLDS;
 
-		if (seen_before(checks, i))
+		if (series_v[i] == SERIES_NONE)
 			continue;
-		/* A subject checked twice is one series: it holds if all hold. */
-		for (size_t k = i; k < checks->n; k++)
-			if (strcmp(checks->v[k].subject, checks->v[i].subject) == 0)
-				ok = ok && checks->v[k].ok;
 		split_subject(checks->v[i].subject, kind, sizeof(kind), &rest);
 		fputs("lvs_rs_agent_check_ok{kind=\"", f);
 		put_label_value(f, kind);

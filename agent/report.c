@@ -121,6 +121,7 @@ static void print_journal_text(const struct report *r)
 {
 	const struct journal *j = r->journal;
 	_cleanup_free_ const struct step **plan = NULL;
+	_cleanup_free_ bool *planned = NULL;
 	char created[64], updated[64], t[STEP_TARGET_MAX + 16];
 	size_t n_plan = 0;
 
@@ -151,7 +152,8 @@ static void print_journal_text(const struct report *r)
 	if (r->n_errors)
 		return;
 	plan = calloc(j->steps.n, sizeof(*plan));
-	if (!plan || agent_revert_plan(&j->steps, plan, &n_plan) < 0) {
+	planned = calloc(j->steps.n, sizeof(*planned));
+	if (!plan || !planned || agent_revert_plan(&j->steps, plan, &n_plan) < 0) {
 		printf("revert would: (out of memory)\n");
 		return;
 	}
@@ -160,6 +162,8 @@ static void print_journal_text(const struct report *r)
 		const struct step *s = plan[i];
 		char op = s->ops->sign ? s->ops->sign(s->now, s->prior) : '~';
 
+		/* By position: a search of the plan per step is n^2. */
+		planned[s - j->steps.v] = true;
 		agent_display_target(s, t, sizeof(t));
 		if (op == '~')
 			printf("  ~ %s %s %s -> %s\n", s->ops->kind, t, s->now, s->prior);
@@ -170,11 +174,8 @@ static void print_journal_text(const struct report *r)
 	 * two lists should not have to guess. */
 	for (size_t i = 0; i < j->steps.n; i++) {
 		const struct step *s = &j->steps.v[i];
-		bool planned = false;
 
-		for (size_t k = 0; k < n_plan && !planned; k++)
-			planned = plan[k] == s;
-		if (planned || strcmp(s->prior, s->want) == 0)
+		if (planned[i] || strcmp(s->prior, s->want) == 0)
 			continue;
 		agent_display_target(s, t, sizeof(t));
 		if (strcmp(s->now, s->prior) == 0)
