@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "../lib/macro.h"
@@ -66,6 +67,15 @@ int journal_save(const char *path, struct journal *j);
 int journal_remove(const char *path);
 /* mkdir of the journal's directory (0755) when it is missing. */
 int agent_mkdir_parent(const char *path);
+/* fsync of the directory that holds path. */
+int agent_fsync_dir(const char *path);
+/*
+ * Replace path atomically with what write_cb writes to a buffered stream:
+ * tmp (same directory) created 0644 whatever the umask, fsync, rename over
+ * path, fsync of the directory. tmp is removed on failure. 0 or -errno.
+ */
+int agent_replace_file(const char *path, const char *tmp,
+		       int (*write_cb)(FILE *f, void *data), void *data);
 void journal_done(struct journal *j);
 
 /* ---- lock beside the journal */
@@ -151,7 +161,6 @@ int agent_lock_shared(const char *state_path, double wait_s, int *ret_fd,
 void agent_owner_hint(const char *path, const char *todo, char *buf, size_t len);
 
 /* ---- Prometheus textfile (verify/status --prometheus FILE) */
-#include <stdio.h> /* FILE */
 
 /* A label value escaped for the text format (\\, \", \n; a byte that is not
  * UTF-8 becomes U+FFFD). malloc'd; NULL without memory. */

@@ -599,38 +599,7 @@ out:
 	return r;
 }
 
-static int fsync_dir(const char *path)
-{
-	_cleanup_free_ char *copy = strdup(path);
-	_cleanup_close_ int fd = -1;
-
-	if (!copy)
-		return -ENOMEM;
-	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0)
-		return -errno;
-	return 0;
-}
-
-int agent_mkdir_parent(const char *path)
-{
-	_cleanup_free_ char *copy = strdup(path);
-	const char *dir;
-
-	if (!copy)
-		return -ENOMEM;
-	dir = dirname(copy);
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 /* ---- writing */
-
-/* The stream's buffer: 10,000 steps (1 MB) in some 16 writes, not 250. */
-#define WBUF_SIZE 65536
 
 /* v into o as key (a string constant); o owns v from then on. */
 static int add(json_object *o, const char *key, json_object *v)
@@ -709,12 +678,20 @@ static int put_step(FILE *f, const struct step *s)
 	return r;
 }
 
+static int put_journal(FILE *f, void *data)
+{
+	struct journal *j = data;
+	int r = put_header(f, j);
+
+	for (size_t i = 0; r == 0 && i < j->steps.n; i++)
+		r = put_step(f, &j->steps.v[i]);
+	return r;
+}
+
 int journal_save(const char *path, struct journal *j)
 {
 	_cleanup_free_ char *tmp = NULL;
-	_cleanup_free_ char *buf = NULL;
-	FILE *f;
-	int fd, r;
+	int r;
 
 	if (asprintf(&tmp, "%s.tmp", path) < 0) {
 		tmp = NULL;
@@ -723,52 +700,15 @@ int journal_save(const char *path, struct journal *j)
 	r = agent_mkdir_parent(path);
 	if (r < 0)
 		return r;
-
-	buf = malloc(WBUF_SIZE);
-	if (!buf)
-		return -ENOMEM;
 	j->updated = time(NULL);
 	if (!j->created)
 		j->created = j->updated;
-
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	/* 0644 whatever the umask (the unit's is 0077): the journal holds no
-	 * secrets, and `lvs-rs-agent status` run by hand as root must read it
-	 * although the service's DynamicUser owns it and the agent drops
-	 * CAP_DAC_OVERRIDE. */
-	if (fchmod(fd, 0644) < 0 || !(f = fdopen(fd, "w"))) {
-		r = -errno;
-		close(fd);
-		goto out;
-	}
-	setvbuf(f, buf, _IOFBF, WBUF_SIZE);
-	errno = 0;
-	r = put_header(f, j);
-	for (size_t i = 0; r == 0 && i < j->steps.n; i++)
-		r = put_step(f, &j->steps.v[i]);
-	if (fflush(f) == EOF && r == 0)
-		r = errno ? -errno : -EIO;
-	if (ferror(f) && r == 0)
-		r = -EIO;
-	if (r == 0 && fsync(fileno(f)) < 0)
-		r = -errno;
-	if (fclose(f) == EOF && r == 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-out:
-	if (r < 0)
-		unlink(tmp);
-	else
-		r = fsync_dir(path);
-	return r;
+	return agent_replace_file(path, tmp, put_journal, j);
 }
 
 int journal_remove(const char *path)
 {
 	if (unlink(path) < 0 && errno != ENOENT)
 		return -errno;
-	return fsync_dir(path);
+	return agent_fsync_dir(path);
 }

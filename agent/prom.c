@@ -198,76 +198,30 @@ int agent_prom_format(FILE *f, const struct checklist *checks, bool success,
 	return ferror(f) ? -EIO : 0;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
+struct prom_args {
+	const struct checklist *checks;
+	bool success;
+	time_t when;
+};
+
+static int put_prom(FILE *f, void *data)
 {
-	while (len) {
-		ssize_t k = write(fd, buf, len);
+	const struct prom_args *a = data;
 
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += k;
-		len -= k;
-	}
-	return 0;
-}
-
-static int fsync_parent(const char *path)
-{
-	_cleanup_free_ char *copy = strdup(path);
-	_cleanup_close_ int fd = -1;
-
-	if (!copy)
-		return -ENOMEM;
-	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0)
-		return -errno;
-	return 0;
+	return agent_prom_format(f, a->checks, a->success, a->when);
 }
 
 int agent_prom_write(const char *path, const struct checklist *checks,
 		     bool success, time_t when)
 {
-	_cleanup_free_ char *tmp = NULL, *text = NULL;
-	size_t len = 0;
-	FILE *f;
-	int fd, r;
+	struct prom_args a = { checks, success, when };
+	_cleanup_free_ char *tmp = NULL;
 
-	f = open_memstream(&text, &len);
-	if (!f)
-		return -ENOMEM;
-	r = agent_prom_format(f, checks, success, when);
-	if (fclose(f) != 0 && r == 0)
-		r = -ENOMEM;
-	if (r < 0)
-		return r;
 	/* The collector reads only *.prom: a name ending .tmp.PID is ignored,
 	 * and the PID keeps two concurrent runs from writing one tmp file. */
 	if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
 		tmp = NULL;
 		return -ENOMEM;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	/* 0644 whatever the umask (the unit's is 0077): node_exporter runs as
-	 * its own user and must read it. Nothing in it is secret. */
-	r = fchmod(fd, 0644) < 0 ? -errno : 0;
-	if (r == 0)
-		r = write_all(fd, text, len);
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0) {
-		unlink(tmp);
-		return r;
-	}
-	return fsync_parent(path);
+	return agent_replace_file(path, tmp, put_prom, &a);
 }
