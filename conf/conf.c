@@ -1395,7 +1395,8 @@ static int check_prefixes(struct conf_group *g, struct conf_errors *err,
 		(*n_errors)++;
 		if (!g->anyip) {
 			r = errorf(err, v->file, v->line,
-				   "vip \"%s\": %s is not a host address: a VIP takes /%u or no prefix",
+				   "vip \"%s\": %s is not a host address: a VIP takes /%u or no prefix "
+				   "(a whole prefix is local only with anyip = yes)",
 				   g->name, quotes(q, v->spelling), max);
 		} else if (v->prefixlen < min) {
 			r = errorf(err, v->file, v->line,
