@@ -162,23 +162,16 @@ static int parse(const struct step *s, struct target *t)
 /* ---- the kernel's links and addresses, sorted for lookups */
 
 struct view {
-	struct netconf_link *links;
-	size_t n_links;
+	struct nc_links links; /* first: nc_change_planned() loads it */
 	struct netconf_addr *addrs;
 	size_t n_addrs;
 };
 
 static void view_done(struct view *w)
 {
-	free(w->links);
+	nc_links_done(&w->links);
 	free(w->addrs);
 	memset(w, 0, sizeof(*w));
-}
-
-static int link_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct netconf_link *)a)->name,
-		      ((const struct netconf_link *)b)->name);
 }
 
 /* By device, family, prefix length and address: the identity of a step. */
@@ -195,23 +188,9 @@ static int addr_cmp(const void *a, const void *b)
 	return memcmp(&x->addr, &y->addr, sizeof(x->addr));
 }
 
-static int view_links(struct netconf *nc, struct view *w)
+static int view_addrs(struct netconf *nc, void *view)
 {
-	int r;
-
-	free(w->links);
-	w->links = NULL;
-	w->n_links = 0;
-	r = netconf_dump_links(nc, &w->links, &w->n_links);
-	if (r < 0)
-		return r;
-	if (w->n_links)
-		qsort(w->links, w->n_links, sizeof(*w->links), link_cmp);
-	return 0;
-}
-
-static int view_addrs(struct netconf *nc, struct view *w)
-{
+	struct view *w = view;
 	int r;
 
 	free(w->addrs);
@@ -223,19 +202,6 @@ static int view_addrs(struct netconf *nc, struct view *w)
 	if (w->n_addrs)
 		qsort(w->addrs, w->n_addrs, sizeof(*w->addrs), addr_cmp);
 	return 0;
-}
-
-static int view_ifindex(const struct view *w, const char *dev)
-{
-	struct netconf_link key;
-	const struct netconf_link *l;
-
-	if (!w->n_links)
-		return 0;
-	memset(&key, 0, sizeof(key));
-	snprintf(key.name, sizeof(key.name), "%s", dev);
-	l = bsearch(&key, w->links, w->n_links, sizeof(*w->links), link_cmp);
-	return l ? l->ifindex : 0;
 }
 
 static enum val view_value(const struct view *w, const struct target *t,
@@ -270,7 +236,7 @@ static int addr_observe(struct netconf *nc, struct step *const *v, size_t n)
 	_cleanup_(view_done) struct view w = { 0 };
 	int r;
 
-	r = view_links(nc, &w);
+	r = nc_links_load(nc, &w.links);
 	if (r < 0)
 		return r;
 	r = view_addrs(nc, &w);
@@ -285,7 +251,7 @@ static int addr_observe(struct netconf *nc, struct step *const *v, size_t n)
 			return -EINVAL;
 		}
 		r = STEP_SET(v[i]->now,
-			     val_str(view_value(&w, &t, view_ifindex(&w, t.dev))));
+			     val_str(view_value(&w, &t, nc_links_ifindex(&w.links, t.dev))));
 		if (r < 0)
 			return r;
 	}
@@ -303,17 +269,21 @@ struct plan {
 	bool deprecate;	 /* IPv6: NODAD, preferred lifetime 0 */
 };
 
-static void describe(const struct plan *p, const struct step *s, char *buf,
+static void describe(const void *plan, const struct step *s, char *buf,
 		     size_t len)
 {
+	const struct plan *p = plan;
+
 	snprintf(buf, len, "%s %s",
 		 p->type == RTM_DELADDR ? "RTM_DELADDR" : "RTM_NEWADDR",
 		 s->target);
 }
 
-static int plan_step(const struct step *s, enum step_field to,
-		     const struct view *w, struct plan *p, char *text, size_t len)
+static int plan_step(void *view, const struct step *s, enum step_field to,
+		     void *plan, char *text, size_t len)
 {
+	struct view *w = view;
+	struct plan *p = plan;
 	enum val from = val_of(s->now);
 
 	memset(p, 0, sizeof(*p));
@@ -342,17 +312,18 @@ static int plan_step(const struct step *s, enum step_field to,
 		p->flags = NLM_F_REPLACE;
 	}
 	p->deprecate = p->t.family == AF_INET6 && p->want == V_PRESENT;
-	p->ifindex = view_ifindex(w, p->t.dev);
+	p->ifindex = nc_links_ifindex(&w->links, p->t.dev);
 	if (!p->ifindex) {
 		describe(p, s, text, len);
 		p->type = 0;
 		return -ENODEV;
 	}
-	return 0;
+	return 1;
 }
 
-static void build(void *buf, uint32_t seq, const struct plan *p)
+static void build(const void *plan, void *buf, uint32_t seq)
 {
+	const struct plan *p = plan;
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ifaddrmsg *ifa;
 	size_t alen = addr_len(p->t.family);
@@ -395,52 +366,20 @@ static void build(void *buf, uint32_t seq, const struct plan *p)
 	}
 }
 
-/* What nc_batch_send() needs to know of the address steps. */
-struct addr_batch {
-	struct netconf *nc;
-	struct step *const *v;
-	const struct plan *plans;
-	struct view *w;
-};
-
-static bool batch_pending(void *ctx, size_t i)
+static bool done(const void *view, const void *plan)
 {
-	return ((struct addr_batch *)ctx)->plans[i].type != 0;
+	const struct plan *p = plan;
+
+	return view_value(view, &p->t, p->ifindex) == p->want;
 }
 
-static void batch_build(void *ctx, size_t i, void *buf, uint32_t seq)
-{
-	build(buf, seq, &((struct addr_batch *)ctx)->plans[i]);
-}
-
-static void batch_describe(void *ctx, size_t i, char *buf, size_t len)
-{
-	struct addr_batch *ab = ctx;
-
-	describe(&ab->plans[i], ab->v[i], buf, len);
-}
-
-static int batch_reread(void *ctx)
-{
-	struct addr_batch *ab = ctx;
-
-	return view_addrs(ab->nc, ab->w);
-}
-
-static bool batch_done(void *ctx, size_t i)
-{
-	struct addr_batch *ab = ctx;
-	const struct plan *p = &ab->plans[i];
-
-	return view_value(ab->w, &p->t, p->ifindex) == p->want;
-}
-
-static const struct nc_batch_ops addr_batch_ops = {
-	.pending = batch_pending,
-	.build = batch_build,
-	.describe = batch_describe,
-	.reread = batch_reread,
-	.done = batch_done,
+static const struct nc_plan_ops addr_plan_ops = {
+	.plan_size = sizeof(struct plan),
+	.plan = plan_step,
+	.build = build,
+	.describe = describe,
+	.reread = view_addrs,
+	.done = done,
 	.msg_min = MSG_MIN,
 };
 
@@ -448,48 +387,8 @@ static int addr_change(struct netconf *nc, struct step *const *v, size_t n,
 		       enum step_field to, int *res)
 {
 	_cleanup_(view_done) struct view w = { 0 };
-	_cleanup_free_ struct plan *plans = NULL;
-	struct nc_first_fail first;
-	struct addr_batch ab = { .nc = nc, .v = v, .w = &w };
-	char text[NC_ERR_SIZE];
-	int r;
 
-	if (!n)
-		return 0;
-	nc_first_fail_init(&first);
-	for (size_t i = 0; i < n; i++)
-		res[i] = 0;
-
-	plans = calloc(n, sizeof(*plans));
-	r = plans ? 0 : -ENOMEM;
-	/* One link dump for every step's ifindex. */
-	if (r == 0)
-		r = view_links(nc, &w);
-	if (r < 0) {
-		for (size_t i = 0; i < n; i++)
-			res[i] = r;
-		if (r == -ENOMEM)
-			netconf_set_error(nc, "out of memory");
-		return r;
-	}
-	ab.plans = plans;
-
-	for (size_t i = 0; i < n; i++) {
-		r = plan_step(v[i], to, &w, &plans[i], text, sizeof(text));
-		if (r < 0) {
-			res[i] = r;
-			nc_first_fail_note(&first, i, text);
-		}
-	}
-	r = nc_batch_send(nc, &addr_batch_ops, &ab, n, res, &first);
-	if (r < 0)
-		return r;
-
-	nc_first_fail_done(&first, nc);
-	for (size_t i = 0; i < n; i++)
-		if (res[i] < 0)
-			return res[i];
-	return 0;
+	return nc_change_planned(nc, &addr_plan_ops, &w, v, n, to, res);
 }
 
 static void addr_explain(const struct step *s, char *buf, size_t len)

@@ -102,4 +102,42 @@ struct nc_batch_ops {
 int nc_batch_send(struct netconf *nc, const struct nc_batch_ops *ops,
 		  void *ctx, size_t n, int *res, struct nc_first_fail *first);
 
+/* ---- the kernel's links by name, for ifindex lookups (one dump) */
+struct nc_links {
+	struct netconf_link *v;
+	size_t n;
+};
+int nc_links_load(struct netconf *nc, struct nc_links *l);
+/* The ifindex of dev, 0 when there is no such link. */
+int nc_links_ifindex(const struct nc_links *l, const char *dev);
+void nc_links_done(struct nc_links *l);
+
+/*
+ * A step kind whose every step is at most one request (addresses, routes):
+ * nc_change_planned() plans each step, sends the requests in batches
+ * (nc_batch_send) and maps the acks back, for the kind's view of the kernel.
+ */
+/* The kind's view of the kernel begins with its links (struct nc_links),
+ * which nc_change_planned() loads before planning. */
+struct nc_plan_ops {
+	size_t plan_size;
+	/* Plan s going to `to` into plan (zeroed): 1, a request to send;
+	 * 0, nothing to send; or -errno with one line in text. */
+	int (*plan)(void *view, const struct step *s, enum step_field to,
+		    void *plan, char *text, size_t len);
+	void (*build)(const void *plan, void *buf, uint32_t seq);
+	/* "RTM_NEWADDR 192.0.2.1/32 dev lo" */
+	void (*describe)(const void *plan, const struct step *s, char *buf,
+			 size_t len);
+	/* Acks were lost: read the kernel into view again; then done() says
+	 * whether the kernel is as the plan wanted. */
+	int (*reread)(struct netconf *nc, void *view);
+	bool (*done)(const void *view, const void *plan);
+	size_t msg_min;
+};
+/* The change() of a step_ops, for such a kind. */
+int nc_change_planned(struct netconf *nc, const struct nc_plan_ops *k,
+		      void *view, struct step *const *v, size_t n,
+		      enum step_field to, int *res);
+
 #endif

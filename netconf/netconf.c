@@ -941,3 +941,156 @@ int netconf_dump_addrs(struct netconf *nc, int family,
 	*n = acc.n;
 	return 0;
 }
+
+/* ---- links by name */
+
+static int link_name_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct netconf_link *)a)->name,
+		      ((const struct netconf_link *)b)->name);
+}
+
+int nc_links_load(struct netconf *nc, struct nc_links *l)
+{
+	int r;
+
+	nc_links_done(l);
+	r = netconf_dump_links(nc, &l->v, &l->n);
+	if (r < 0)
+		return r;
+	if (l->n)
+		qsort(l->v, l->n, sizeof(*l->v), link_name_cmp);
+	return 0;
+}
+
+int nc_links_ifindex(const struct nc_links *l, const char *dev)
+{
+	struct netconf_link key;
+	const struct netconf_link *found;
+
+	if (!l->n)
+		return 0;
+	memset(&key, 0, sizeof(key));
+	snprintf(key.name, sizeof(key.name), "%s", dev);
+	found = bsearch(&key, l->v, l->n, sizeof(*l->v), link_name_cmp);
+	return found ? found->ifindex : 0;
+}
+
+void nc_links_done(struct nc_links *l)
+{
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+/* ---- planned changes: one request per step */
+
+struct planned {
+	struct netconf *nc;
+	const struct nc_plan_ops *k;
+	void *view;
+	struct step *const *v;
+	char *plans;
+	bool *send; /* the plan is a request */
+};
+
+static const void *plan_at(const struct planned *pl, size_t i)
+{
+	return pl->plans + i * pl->k->plan_size;
+}
+
+static bool planned_pending(void *ctx, size_t i)
+{
+	struct planned *pl = ctx;
+
+	return pl->send[i];
+}
+
+static void planned_build(void *ctx, size_t i, void *buf, uint32_t seq)
+{
+	struct planned *pl = ctx;
+
+	pl->k->build(plan_at(pl, i), buf, seq);
+}
+
+static void planned_describe(void *ctx, size_t i, char *buf, size_t len)
+{
+	struct planned *pl = ctx;
+
+	pl->k->describe(plan_at(pl, i), pl->v[i], buf, len);
+}
+
+static int planned_reread(void *ctx)
+{
+	struct planned *pl = ctx;
+
+	return pl->k->reread(pl->nc, pl->view);
+}
+
+static bool planned_done(void *ctx, size_t i)
+{
+	struct planned *pl = ctx;
+
+	return pl->k->done(pl->view, plan_at(pl, i));
+}
+
+int nc_change_planned(struct netconf *nc, const struct nc_plan_ops *k,
+		      void *view, struct step *const *v, size_t n,
+		      enum step_field to, int *res)
+{
+	_cleanup_free_ char *plans = NULL;
+	_cleanup_free_ bool *send = NULL;
+	struct nc_batch_ops ops = {
+		.pending = planned_pending,
+		.build = planned_build,
+		.describe = planned_describe,
+		.reread = planned_reread,
+		.done = planned_done,
+		.msg_min = k->msg_min,
+	};
+	struct planned pl = { .nc = nc, .k = k, .view = view, .v = v };
+	struct nc_first_fail first;
+	char text[NC_ERR_SIZE];
+	int r;
+
+	if (!n)
+		return 0;
+	nc_first_fail_init(&first);
+	for (size_t i = 0; i < n; i++)
+		res[i] = 0;
+
+	plans = calloc(n, k->plan_size);
+	send = calloc(n, sizeof(*send));
+	r = plans && send ? 0 : -ENOMEM;
+	/* One link dump for every step's ifindex. */
+	if (r == 0)
+		r = nc_links_load(nc, view);
+	if (r < 0) {
+		for (size_t i = 0; i < n; i++)
+			res[i] = r;
+		if (r == -ENOMEM)
+			netconf_set_error(nc, "out of memory");
+		return r;
+	}
+	pl.plans = plans;
+	pl.send = send;
+
+	for (size_t i = 0; i < n; i++) {
+		r = k->plan(view, v[i], to, plans + i * k->plan_size, text,
+			    sizeof(text));
+		if (r < 0) {
+			res[i] = r;
+			nc_first_fail_note(&first, i, text);
+		}
+		send[i] = r > 0;
+	}
+	r = nc_batch_send(nc, &ops, &pl, n, res, &first);
+	if (r < 0)
+		return r;
+
+	nc_first_fail_done(&first, nc);
+	for (size_t i = 0; i < n; i++)
+		if (res[i] < 0)
+			return res[i];
+	return 0;
+}

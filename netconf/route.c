@@ -147,8 +147,7 @@ struct lroute {
 };
 
 struct view {
-	struct netconf_link *links;
-	size_t n_links;
+	struct nc_links links; /* first: nc_change_planned() loads it */
 	struct lroute *routes;
 	size_t n_routes, cap_routes;
 	bool v4, v6; /* the families whose routes are wanted */
@@ -156,15 +155,9 @@ struct view {
 
 static void view_done(struct view *w)
 {
-	free(w->links);
+	nc_links_done(&w->links);
 	free(w->routes);
 	memset(w, 0, sizeof(*w));
-}
-
-static int link_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct netconf_link *)a)->name,
-		      ((const struct netconf_link *)b)->name);
 }
 
 static int route_cmp(const void *a, const void *b)
@@ -178,30 +171,6 @@ static int route_cmp(const void *a, const void *b)
 	if (x->prefixlen != y->prefixlen)
 		return x->prefixlen < y->prefixlen ? -1 : 1;
 	return memcmp(&x->dst, &y->dst, sizeof(x->dst));
-}
-
-static int view_links(struct netconf *nc, struct view *w)
-{
-	int r = netconf_dump_links(nc, &w->links, &w->n_links);
-
-	if (r < 0)
-		return r;
-	if (w->n_links)
-		qsort(w->links, w->n_links, sizeof(*w->links), link_cmp);
-	return 0;
-}
-
-static int view_ifindex(const struct view *w, const char *dev)
-{
-	struct netconf_link key;
-	const struct netconf_link *l;
-
-	if (!w->n_links)
-		return 0;
-	memset(&key, 0, sizeof(key));
-	snprintf(key.name, sizeof(key.name), "%s", dev);
-	l = bsearch(&key, w->links, w->n_links, sizeof(*w->links), link_cmp);
-	return l ? l->ifindex : 0;
 }
 
 static int route_attr_cb(const struct nlattr *attr, void *data)
@@ -322,8 +291,9 @@ static int dump_family(struct netconf *nc, struct view *w, int family)
 }
 
 /* The local routes of the families in w->v4, w->v6, sorted. */
-static int view_routes(struct netconf *nc, struct view *w)
+static int view_routes(struct netconf *nc, void *view)
 {
+	struct view *w = view;
 	int r = 0;
 
 	w->n_routes = 0;
@@ -385,7 +355,7 @@ static int route_observe(struct netconf *nc, struct step *const *v, size_t n)
 		return 0;
 	r = view_families(nc, &w, v, n);
 	if (r == 0)
-		r = view_links(nc, &w);
+		r = nc_links_load(nc, &w.links);
 	if (r == 0)
 		r = view_routes(nc, &w);
 	if (r < 0)
@@ -395,7 +365,7 @@ static int route_observe(struct netconf *nc, struct step *const *v, size_t n)
 
 		parse(v[i], &t);
 		r = STEP_SET(v[i]->now,
-			     view_value(&w, &t, view_ifindex(&w, t.dev)) == V_PRESENT ?
+			     view_value(&w, &t, nc_links_ifindex(&w.links, t.dev)) == V_PRESENT ?
 				     NETCONF_PRESENT : NETCONF_ABSENT);
 		if (r < 0)
 			return r;
@@ -412,17 +382,21 @@ struct plan {
 	uint16_t type; /* RTM_NEWROUTE, RTM_DELROUTE; 0: nothing to send */
 };
 
-static void describe(const struct plan *p, const struct step *s, char *buf,
+static void describe(const void *plan, const struct step *s, char *buf,
 		     size_t len)
 {
+	const struct plan *p = plan;
+
 	snprintf(buf, len, "%s %s",
 		 p->type == RTM_DELROUTE ? "RTM_DELROUTE" : "RTM_NEWROUTE",
 		 s->target);
 }
 
-static int plan_step(const struct step *s, enum step_field to,
-		     const struct view *w, struct plan *p, char *text, size_t len)
+static int plan_step(void *view, const struct step *s, enum step_field to,
+		     void *plan, char *text, size_t len)
 {
+	struct view *w = view;
+	struct plan *p = plan;
 	enum val from = val_of(s->now);
 
 	memset(p, 0, sizeof(*p));
@@ -431,6 +405,11 @@ static int plan_step(const struct step *s, enum step_field to,
 		snprintf(text, len, "invalid route target \"%s\"", s->target);
 		return -EINVAL;
 	}
+	/* Lost acks are resolved by a dump of this family. */
+	if (p->t.family == AF_INET)
+		w->v4 = true;
+	else
+		w->v6 = true;
 	if (from == V_BAD || p->want == V_BAD) {
 		snprintf(text, len, "%s: no change from \"%s\" to \"%s\"",
 			 s->target, s->now, step_value(s, to));
@@ -439,13 +418,13 @@ static int plan_step(const struct step *s, enum step_field to,
 	if (from == p->want)
 		return 0;
 	p->type = p->want == V_PRESENT ? RTM_NEWROUTE : RTM_DELROUTE;
-	p->ifindex = view_ifindex(w, p->t.dev);
+	p->ifindex = nc_links_ifindex(&w->links, p->t.dev);
 	if (!p->ifindex) {
 		describe(p, s, text, len);
 		p->type = 0;
 		return -ENODEV;
 	}
-	return 0;
+	return 1;
 }
 
 /*
@@ -454,8 +433,9 @@ static int plan_step(const struct step *s, enum step_field to,
  * the agent's protocol number. A delete names the same protocol, so it
  * removes the agent's route and never someone else's of the same prefix.
  */
-static void build(void *buf, uint32_t seq, const struct plan *p)
+static void build(const void *plan, void *buf, uint32_t seq)
 {
+	const struct plan *p = plan;
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct rtmsg *rtm;
 
@@ -477,107 +457,29 @@ static void build(void *buf, uint32_t seq, const struct plan *p)
 	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)p->ifindex);
 }
 
-/* What nc_batch_send() needs to know of the route steps. */
-struct route_batch {
-	struct netconf *nc;
-	struct step *const *v;
-	const struct plan *plans;
-	struct view *w;
-};
-
-static bool batch_pending(void *ctx, size_t i)
+static bool done(const void *view, const void *plan)
 {
-	return ((struct route_batch *)ctx)->plans[i].type != 0;
+	const struct plan *p = plan;
+
+	return view_value(view, &p->t, p->ifindex) == p->want;
 }
 
-static void batch_build(void *ctx, size_t i, void *buf, uint32_t seq)
-{
-	build(buf, seq, &((struct route_batch *)ctx)->plans[i]);
-}
-
-static void batch_describe(void *ctx, size_t i, char *buf, size_t len)
-{
-	struct route_batch *rb = ctx;
-
-	describe(&rb->plans[i], rb->v[i], buf, len);
-}
-
-static int batch_reread(void *ctx)
-{
-	struct route_batch *rb = ctx;
-
-	return view_routes(rb->nc, rb->w);
-}
-
-static bool batch_done(void *ctx, size_t i)
-{
-	struct route_batch *rb = ctx;
-	const struct plan *p = &rb->plans[i];
-
-	return view_value(rb->w, &p->t, p->ifindex) == p->want;
-}
-
-static const struct nc_batch_ops route_batch_ops = {
-	.pending = batch_pending,
-	.build = batch_build,
-	.describe = batch_describe,
-	.reread = batch_reread,
-	.done = batch_done,
+static const struct nc_plan_ops route_plan_ops = {
+	.plan_size = sizeof(struct plan),
+	.plan = plan_step,
+	.build = build,
+	.describe = describe,
+	.reread = view_routes,
+	.done = done,
 	.msg_min = MSG_MIN,
 };
 
 static int route_change(struct netconf *nc, struct step *const *v, size_t n,
-			enum step_field to, int *res)
+		        enum step_field to, int *res)
 {
 	_cleanup_(view_done) struct view w = { 0 };
-	_cleanup_free_ struct plan *plans = NULL;
-	struct nc_first_fail first;
-	struct route_batch rb = { .nc = nc, .v = v, .w = &w };
-	char text[NC_ERR_SIZE];
-	int r;
 
-	if (!n)
-		return 0;
-	nc_first_fail_init(&first);
-	for (size_t i = 0; i < n; i++)
-		res[i] = 0;
-
-	plans = calloc(n, sizeof(*plans));
-	r = plans ? 0 : -ENOMEM;
-	/* One link dump for every step's ifindex. */
-	if (r == 0)
-		r = view_links(nc, &w);
-	if (r < 0) {
-		for (size_t i = 0; i < n; i++)
-			res[i] = r;
-		if (r == -ENOMEM)
-			netconf_set_error(nc, "out of memory");
-		return r;
-	}
-	rb.plans = plans;
-
-	for (size_t i = 0; i < n; i++) {
-		r = plan_step(v[i], to, &w, &plans[i], text, sizeof(text));
-		if (r < 0) {
-			res[i] = r;
-			nc_first_fail_note(&first, i, text);
-			continue;
-		}
-		/* Lost acks are resolved by a dump of these families. */
-		if (plans[i].t.family == AF_INET)
-			w.v4 = true;
-		else
-			w.v6 = true;
-	}
-	r = nc_batch_send(nc, &route_batch_ops, &rb, n, res, &first);
-	if (r < 0)
-		return r;
-
-	nc_first_fail_done(&first, nc);
-	for (size_t i = 0; i < n; i++)
-		if (res[i] < 0)
-			return res[i];
-	return 0;
+	return nc_change_planned(nc, &route_plan_ops, &w, v, n, to, res);
 }
 
 static void route_explain(const struct step *s, char *buf, size_t len)
