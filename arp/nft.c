@@ -843,6 +843,28 @@ static char *zeroed(char *buf, size_t len)
 	return buf;
 }
 
+/* A request about the agent's set: its flags (NFT_MSG_GETSET) or its
+ * elements (NFT_MSG_GETSETELEM). */
+static int query_set(uint16_t type, uint16_t flags, mnl_cb_t cb,
+		     struct observed *o, void (*reset)(void *data))
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!s)
+		return -ENOMEM;
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, ARP_NFT_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, SET_NAME);
+	nlh = nftnl_nlmsg_build_hdr(zeroed(buf, sizeof(buf)), type, NFPROTO_ARP, flags, 0);
+	if (type == NFT_MSG_GETSET)
+		nftnl_set_nlmsg_build_payload(nlh, s);
+	else
+		nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	return nft_query(nlh, cb, o, reset);
+}
+
 static int read_kernel(struct netconf *nc, struct observed *o)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -884,35 +906,12 @@ static int read_kernel(struct netconf *nc, struct observed *o)
 		goto fail;
 
 	/* The set's flags, then its elements. */
-	{
-		struct nftnl_set *s = nftnl_set_alloc();
-
-		if (!s)
-			return -ENOMEM;
-		nftnl_set_set_str(s, NFTNL_SET_TABLE, ARP_NFT_TABLE);
-		nftnl_set_set_str(s, NFTNL_SET_NAME, SET_NAME);
-		nlh = nftnl_nlmsg_build_hdr(zeroed(buf, sizeof(buf)),
-					    NFT_MSG_GETSET, NFPROTO_ARP,
-					    NLM_F_ACK, 0);
-		nftnl_set_nlmsg_build_payload(nlh, s);
-		nftnl_set_free(s);
-		r = nft_query(nlh, set_cb, o, NULL);
-	}
+	r = query_set(NFT_MSG_GETSET, NLM_F_ACK, set_cb, o, NULL);
 	if (r < 0 && r != -ENOENT)
 		goto fail;
 	if (o->set) {
-		struct nftnl_set *s = nftnl_set_alloc();
-
-		if (!s)
-			return -ENOMEM;
-		nftnl_set_set_str(s, NFTNL_SET_TABLE, ARP_NFT_TABLE);
-		nftnl_set_set_str(s, NFTNL_SET_NAME, SET_NAME);
-		nlh = nftnl_nlmsg_build_hdr(zeroed(buf, sizeof(buf)),
-					    NFT_MSG_GETSETELEM, NFPROTO_ARP,
-					    NLM_F_DUMP, 0);
-		nftnl_set_elems_nlmsg_build_payload(nlh, s);
-		nftnl_set_free(s);
-		r = nft_query(nlh, elem_cb, o, reset_elems);
+		r = query_set(NFT_MSG_GETSETELEM, NLM_F_DUMP, elem_cb, o,
+			      reset_elems);
 		if (r == -ENOENT)
 			o->set = false; /* deleted in between */
 		else if (r < 0)
