@@ -571,6 +571,17 @@ assert_sysctl()
 	fi
 }
 
+# write_web_conf FILE ADDR...: the usual config of the tests: arp_ignore 1,
+# arp_announce 2 and one group "web" holding ADDR... on lo.
+write_web_conf()
+{
+	local file=$1
+
+	shift
+	printf '[agent]\narp_ignore = 1\narp_announce = 2\n\n[vip web]\naddress = %s\n' \
+		"$*" >"$file"
+}
+
 # arp_replies IP [ASKS]: how many replies the peer's arping (on eth0, ASKS
 # requests, default 2) for IP gets; "error" when arping itself failed (its
 # output then goes to stderr).

@@ -21,14 +21,7 @@ V1=198.51.100.10
 V2=198.51.100.11
 V6=2001:db8:100::1
 CONF=$TDIR/agent.conf
-cat >"$CONF" <<EOF
-[agent]
-arp_ignore = 1
-arp_announce = 2
-
-[vip web]
-address = $V1 $V2 $V6
-EOF
+write_web_conf "$CONF" "$V1" "$V2" "$V6"
 RS=$(ns_name rs)
 PDIR=$TDIR/textfile
 PROM=$PDIR/lvs_rs_agent.prom
