@@ -571,6 +571,33 @@ assert_sysctl()
 	fi
 }
 
+# lvst_require_ping: PING=(ping), or busybox's applet (busybox-static is a
+# dependency); the test is skipped when neither exists.
+lvst_require_ping()
+{
+	if command -v ping >/dev/null; then
+		PING=(ping)
+	elif command -v busybox >/dev/null && busybox --list | grep -qx ping; then
+		PING=(busybox ping)
+	else
+		skip_all "neither ping nor busybox ping installed"
+	fi
+}
+
+# pin_arp_zero NS: arp_ignore and arp_announce 0 on all, default, lo and
+# eth0 of NS (a new namespace copies the host's values; eth0 exists only
+# once lab_new made it); exits the test when that fails.
+pin_arp_zero()
+{
+	local c
+
+	for c in all default lo eth0; do
+		sysctl_set "$1" "net.ipv4.conf.$c.arp_ignore" 0 &&
+		sysctl_set "$1" "net.ipv4.conf.$c.arp_announce" 0 ||
+			{ fail setup "could not pin arp sysctls of $c"; exit 1; }
+	done
+}
+
 # write_web_conf FILE ADDR...: the usual config of the tests: arp_ignore 1,
 # arp_announce 2 and one group "web" holding ADDR... on lo.
 write_web_conf()

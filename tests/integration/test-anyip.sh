@@ -41,11 +41,7 @@ R6="local $NET6 dev lo table local"
 RIP=192.0.2.2
 
 lab_new || { fail setup "could not build the rs/peer namespaces"; exit 1; }
-for c in all default lo eth0; do
-	sysctl_set rs "net.ipv4.conf.$c.arp_ignore" 0 &&
-	sysctl_set rs "net.ipv4.conf.$c.arp_announce" 0 ||
-		{ fail setup "could not pin arp sysctls of $c"; exit 1; }
-done
+pin_arp_zero rs
 # The peer reaches the VIPs through the RS, as a director's DR packet would.
 ip -n "$(ns_name peer)" route add "$NET" via "$RIP" dev eth0 &&
 ip -n "$(ns_name peer)" route add "$V4/32" via "$RIP" dev eth0 &&

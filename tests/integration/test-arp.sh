@@ -29,22 +29,10 @@ VIP=198.51.100.10
 RIP=192.0.2.2
 PEER_IP=192.0.2.1
 
-# ping from iputils, or busybox's applet (busybox-static is a dependency).
-if command -v ping >/dev/null; then
-	PING=(ping)
-elif command -v busybox >/dev/null && grep -qx ping <<<"$(busybox --list)"; then
-	PING=(busybox ping)
-else
-	skip_all "neither ping nor busybox ping installed"
-fi
+lvst_require_ping
 
 lab_new || { fail setup "could not build the rs/peer namespaces"; exit 1; }
-# ns_new pinned all/default/lo; eth0 exists only now.
-for c in all default lo eth0; do
-	sysctl_set rs "net.ipv4.conf.$c.arp_ignore" 0 &&
-	sysctl_set rs "net.ipv4.conf.$c.arp_announce" 0 ||
-		{ fail setup "could not pin arp sysctls of $c"; exit 1; }
-done
+pin_arp_zero rs
 # The peer reaches the VIP through the RS, as a director's DR packet would,
 # and knows the RS's MAC for good: it never sends an ARP request to the RS,
 # so the RS never learns the peer from one and must resolve it itself.

@@ -37,20 +37,10 @@ V3=198.51.100.12
 RIP=192.0.2.2
 PEER_IP=192.0.2.1
 
-if command -v ping >/dev/null; then
-	PING=(ping)
-elif command -v busybox >/dev/null && busybox --list | grep -qx ping; then
-	PING=(busybox ping)
-else
-	skip_all "neither ping nor busybox ping installed"
-fi
+lvst_require_ping
 
 lab_new || { fail setup "could not build the rs/peer namespaces"; exit 1; }
-for c in all default lo eth0; do
-	sysctl_set rs "net.ipv4.conf.$c.arp_ignore" 0 &&
-	sysctl_set rs "net.ipv4.conf.$c.arp_announce" 0 ||
-		{ fail setup "could not pin arp sysctls of $c"; exit 1; }
-done
+pin_arp_zero rs
 in_ns rs nft -f - <<'EOF' || { fail setup "could not create the user's table"; exit 1; }
 table inet userfw {
 	chain input {
