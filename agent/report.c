@@ -222,70 +222,115 @@ static void print_text(struct report *r)
 		       r->n_changes == 1 ? "" : "s");
 }
 
-/* What revert would do now, as change objects in its order. */
-static json_object *revert_json(const struct journal *j)
+/*
+ * The --json document is written as it is made, one member or array element
+ * at a time, each through json-c (escaping): the whole tree at once took
+ * 50 MB for status at 10,000 VIPs. The output is the same bytes as json-c's
+ * JSON_C_TO_STRING_PLAIN of the whole document.
+ */
+struct jw {
+	FILE *f;
+	bool more; /* a member was written: the next one needs a comma */
+};
+
+/* Write V (NULL: null) and release it. */
+static void jw_value(FILE *f, json_object *v)
+{
+	fputs(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
+					     JSON_C_TO_STRING_NOSLASHESCAPE), f);
+	json_object_put(v);
+}
+
+/* KEY is one of this file's constants: no escaping needed. */
+static void jw_key(struct jw *w, const char *key)
+{
+	fprintf(w->f, "%s\"%s\":", w->more ? "," : "", key);
+	w->more = true;
+}
+
+static void jw_member(struct jw *w, const char *key, json_object *v)
+{
+	jw_key(w, key);
+	jw_value(w->f, v);
+}
+
+/* The I-th element of an array being written. */
+static void jw_element(struct jw *w, size_t i, json_object *v)
+{
+	if (i)
+		fputc(',', w->f);
+	jw_value(w->f, v);
+}
+
+static json_object *change_json(const char *op, const char *kind, const char *target,
+				const char *from, const char *to)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "op", json_object_new_string(op));
+	json_object_object_add(o, "kind", json_object_new_string(kind));
+	json_object_object_add(o, "target", json_object_new_string(target));
+	json_object_object_add(o, "from", json_object_new_string(from));
+	json_object_object_add(o, "to", json_object_new_string(to));
+	return o;
+}
+
+/* What revert would do now, as change objects in its order; null when it
+ * cannot be told (rather than a wrong []). */
+static void revert_json(struct jw *w, const struct journal *j)
 {
 	_cleanup_free_ const struct step **plan = calloc(j->steps.n ? j->steps.n : 1,
 							 sizeof(*plan));
-	json_object *a = json_object_new_array();
 	size_t n = 0;
 
 	if (!plan || agent_revert_plan(&j->steps, plan, &n) < 0) {
-		json_object_put(a);
-		return NULL; /* null: unknown, rather than a wrong [] */
+		jw_member(w, "revert", NULL);
+		return;
 	}
+	jw_key(w, "revert");
+	fputc('[', w->f);
 	for (size_t i = 0; i < n; i++) {
 		const struct step *s = plan[i];
-		json_object *o = json_object_new_object();
 		char op[2] = { s->ops->sign ? s->ops->sign(s->now, s->prior) : '~', 0 };
 		char t[STEP_TARGET_MAX + 16];
 
 		agent_display_target(s, t, sizeof(t));
-		json_object_object_add(o, "op", json_object_new_string(op));
-		json_object_object_add(o, "kind", json_object_new_string(s->ops->kind));
-		json_object_object_add(o, "target", json_object_new_string(t));
-		json_object_object_add(o, "from", json_object_new_string(s->now));
-		json_object_object_add(o, "to", json_object_new_string(s->prior));
-		json_object_array_add(a, o);
+		jw_element(w, i, change_json(op, s->ops->kind, t, s->now, s->prior));
 	}
-	return a;
+	fputc(']', w->f);
 }
 
 static void print_json(struct report *r)
 {
-	json_object *root = json_object_new_object();
-	json_object *changes = json_object_new_array();
-	json_object *checks = json_object_new_array();
-	bool changed = r->n_changes > 0 && !r->changes_undone;
+	static const char *const state[] = {
+		[CHANGE_DONE] = "done",
+		[CHANGE_UNDONE] = "undone",
+		[CHANGE_FAILED] = "failed",
+		[CHANGE_SKIPPED] = "not made",
+	};
+	struct jw w = { .f = stdout };
+	bool plan = strcmp(r->command, "plan") == 0;
+	bool changed = r->n_changes > 0 && !r->changes_undone && !plan;
 
-	json_object_object_add(root, "command", json_object_new_string(r->command));
-	if (strcmp(r->command, "plan") == 0)
-		changed = false;
-	json_object_object_add(root, "changed", json_object_new_boolean(changed));
-	json_object_object_add(root, "ok", json_object_new_boolean(
-		!r->n_errors && checklist_failed(&r->checks) == 0));
+	fputc('{', w.f);
+	jw_member(&w, "command", json_object_new_string(r->command));
+	jw_member(&w, "changed", json_object_new_boolean(changed));
+	jw_member(&w, "ok", json_object_new_boolean(!r->n_errors &&
+						   checklist_failed(&r->checks) == 0));
+	jw_key(&w, "changes");
+	fputc('[', w.f);
 	for (size_t i = 0; i < r->n_changes; i++) {
 		const struct change *c = &r->changes[i];
-		json_object *o = json_object_new_object();
 		char op[2] = { c->op, 0 };
+		json_object *o = change_json(op, c->ops->kind, c->target, c->from, c->to);
 
-		json_object_object_add(o, "op", json_object_new_string(op));
-		json_object_object_add(o, "kind", json_object_new_string(c->ops->kind));
-		json_object_object_add(o, "target", json_object_new_string(c->target));
-		json_object_object_add(o, "from", json_object_new_string(c->from));
-		json_object_object_add(o, "to", json_object_new_string(c->to));
-		static const char *const state[] = {
-			[CHANGE_DONE] = "done",
-			[CHANGE_UNDONE] = "undone",
-			[CHANGE_FAILED] = "failed",
-			[CHANGE_SKIPPED] = "not made",
-		};
-
-		if (strcmp(r->command, "plan") != 0)
+		if (!plan)
 			json_object_object_add(o, "state", json_object_new_string(state[c->state]));
-		json_object_array_add(changes, o);
+		jw_element(&w, i, o);
 	}
-	json_object_object_add(root, "changes", changes);
+	fputc(']', w.f);
+	jw_key(&w, "checks");
+	fputc('[', w.f);
 	for (size_t i = 0; i < r->checks.n; i++) {
 		const struct check *c = &r->checks.v[i];
 		json_object *o = json_object_new_object();
@@ -297,12 +342,12 @@ static void print_json(struct report *r)
 		json_object_object_add(o, "expected", json_object_new_string(c->expected));
 		json_object_object_add(o, "found", json_object_new_string(c->found));
 		json_object_object_add(o, "why", json_object_new_string(c->why));
-		json_object_array_add(checks, o);
+		jw_element(&w, i, o);
 	}
-	json_object_object_add(root, "checks", checks);
+	fputc(']', w.f);
 	if (r->journal) {
-		json_object *j = json_object_new_array();
-
+		jw_key(&w, "journal");
+		fputc('[', w.f);
 		for (size_t i = 0; i < r->journal->steps.n; i++) {
 			const struct step *s = &r->journal->steps.v[i];
 			json_object *o = json_object_new_object();
@@ -315,29 +360,27 @@ static void print_json(struct report *r)
 			json_object_object_add(o, "want", json_object_new_string(s->want));
 			if (!r->n_errors)
 				json_object_object_add(o, "now", json_object_new_string(s->now));
-			json_object_array_add(j, o);
+			jw_element(&w, i, o);
 		}
-		json_object_object_add(root, "journal", j);
-		json_object_object_add(root, "config", json_object_new_string(r->journal->config));
-		json_object_object_add(root, "created", json_object_new_int64(r->journal->created));
-		json_object_object_add(root, "updated", json_object_new_int64(r->journal->updated));
+		fputc(']', w.f);
+		jw_member(&w, "config", json_object_new_string(r->journal->config));
+		jw_member(&w, "created", json_object_new_int64(r->journal->created));
+		jw_member(&w, "updated", json_object_new_int64(r->journal->updated));
 		/* The kernel was observed only when status got that far. */
 		if (!r->n_errors)
-			json_object_object_add(root, "revert", revert_json(r->journal));
+			revert_json(&w, r->journal);
 	}
 	if (r->n_errors) {
-		json_object *e = json_object_new_array();
-
+		jw_member(&w, "error", json_object_new_string(r->errors[0]));
+		jw_key(&w, "errors");
+		fputc('[', w.f);
 		for (size_t i = 0; i < r->n_errors; i++)
-			json_object_array_add(e, json_object_new_string(r->errors[i]));
-		json_object_object_add(root, "error", json_object_new_string(r->errors[0]));
-		json_object_object_add(root, "errors", e);
+			jw_element(&w, i, json_object_new_string(r->errors[i]));
+		fputc(']', w.f);
 	} else {
-		json_object_object_add(root, "error", NULL);
+		jw_member(&w, "error", NULL);
 	}
-	printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
-						       JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(root);
+	fputs("}\n", w.f);
 }
 
 void report_print(struct report *r)

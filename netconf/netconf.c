@@ -502,6 +502,8 @@ int nc_batch_send(struct netconf *nc, const struct nc_batch_ops *ops,
 	bt.max = nc->rcvbuf > 0 ? (size_t)nc->rcvbuf / ACK_COST : 1;
 	if (bt.max > BATCH_LIMIT / ops->msg_min)
 		bt.max = BATCH_LIMIT / ops->msg_min;
+	if (bt.max > n) /* one VIP: one slot, not 800 zeroed */
+		bt.max = n;
 	if (bt.max < 1)
 		bt.max = 1;
 	buf = malloc(BATCH_BUF);

@@ -116,6 +116,7 @@ if [ "${1:-}" = --inner ]; then
 			timed "$p.reapply" "$AGENT" -s "$STATE" -c "$D/$p.conf" apply &&
 			timed "$p.verify" "$AGENT" -s "$STATE" -c "$D/$p.conf" verify &&
 			timed "$p.status" "$AGENT" -s "$STATE" -c "$D/$p.conf" status &&
+			timed "$p.status_json" "$AGENT" -s "$STATE" -c "$D/$p.conf" --json status &&
 			timed "$p.prom" "$AGENT" -s "$STATE" -c "$D/$p.conf" \
 				verify --prometheus "$PROM" &&
 			timed "$p.revert" "$AGENT" -s "$STATE" revert &&
@@ -517,6 +518,7 @@ row 2b "1,000 IPv6: apply" addr1000.apply "ip -batch add" addr1000.ipadd ratio 1
 row - "1,000 IPv6: apply again, nothing to change" addr1000.reapply "" "" none -
 row - "1,000 IPv6: verify" addr1000.verify "" "" none -
 row - "1,000 IPv6: status" addr1000.status "verify" addr1000.verify none -
+row - "1,000 IPv6: status --json" addr1000.status_json "status" addr1000.status none -
 row - "1,000 IPv6: verify --prometheus" addr1000.prom "verify" addr1000.verify none -
 row - "1,000 IPv6: revert" addr1000.revert "ip -batch del" addr1000.ipdel none -
 row 1a "10,000 IPv6: apply" addr10000.apply "ip -batch add" addr10000.ipadd ratio 1.05
@@ -524,6 +526,7 @@ row 1b "10,000 IPv6: revert" addr10000.revert "ip -batch del" addr10000.ipdel ra
 row - "10,000 IPv6: apply again, nothing to change" addr10000.reapply "" "" none -
 row 4a "10,000 IPv6: verify" addr10000.verify "" "" ms 50
 row S "10,000 IPv6: status" addr10000.status "verify (same repetitions)" addr10000.verify ratio 3
+row - "10,000 IPv6: status --json" addr10000.status_json "status" addr10000.status none -
 row P "10,000 IPv6: verify --prometheus" addr10000.prom "verify (same repetitions)" addr10000.verify ratio 3
 anyrow 3 "10,000 anyip /128: apply" any10000.apply "ip -batch add of 10,000 IPv6 addresses" addr10000.ipadd ratio 0.15
 anyrow - "10,000 anyip /128: apply" any10000.apply "ip -batch route add local" any10000.iproute none -
@@ -537,12 +540,13 @@ anyrow - "1 anyip /24: revert" any24.revert "ip -batch route del local" any24.ip
 
 # Peak RSS: every agent run with 10,000 VIPs.
 RSS_LABELS=(addr10000.apply addr10000.reapply addr10000.verify addr10000.status
-	addr10000.prom addr10000.revert)
+	addr10000.status_json addr10000.prom addr10000.revert)
 [ -z "$ANYIP_ERR" ] && RSS_LABELS+=(any10000.apply any10000.verify any10000.revert)
 peak=$(rss "${RSS_LABELS[@]}")
 rss_detail=""
 for l in "${RSS_LABELS[@]}"; do
-	rss_detail+="${rss_detail:+, }${l#*.} $(rss "$l")"
+	name=${l#*.}
+	rss_detail+="${rss_detail:+, }${name/_json/ --json} $(rss "$l")"
 done
 [ -z "$ANYIP_ERR" ] || rss_detail+=" (anyip not measured)"
 if [ "$peak" -gt 0 ] && [ "$peak" -le 8192 ]; then
