@@ -14,6 +14,8 @@
 #   ipv6-tun        IPVS tunnelling (IPv6-in-IPv6) to IPv6 real servers, VIP on ip6tnl0
 #   tun             the seed's TUN mode (ipvsadm -i), real servers prepared by the agent;
 #                   rp_filter negative control
+#   tun-anyip       TUN mode with anyip = yes (VIPs as local routes on tunl0, a /28
+#                   prefix), the VIP's route deleted by hand as negative control
 
 loaded() { grep -q "^$1 " /proc/modules; }
 not() { ! "$@"; }
@@ -412,11 +414,11 @@ lab_dr_nft() {
 # service: both kinds of route carry traffic end to end.
 ANY_NET=192.168.0.112/28 ANY_VIP=192.168.0.120 ANY_FREE=192.168.0.113
 
-# local_route NS DST: table local of NS holds DST as the agent's route: type local,
-# dev lo, protocol 76 (ip -j prints one flat object per route).
+# local_route NS DST [DEV]: table local of NS holds DST as the agent's route: type
+# local, dev DEV (lo), protocol 76 (ip -j prints one flat object per route).
 local_route() {
 	ip -n "$1" -j route show table local | sed 's/},{/}\n{/g' | grep -F "\"dst\":\"$2\"," |
-		grep -F '"type":"local"' | grep -F '"dev":"lo"' | grep -qF '"protocol":"76"'
+		grep -F '"type":"local"' | grep -F "\"dev\":\"${3:-lo}\"" | grep -qF '"protocol":"76"'
 }
 
 # no_vip_addr NS: no address of NS is the VIP or in the anyip prefix.
@@ -424,10 +426,75 @@ no_vip_addr() {
 	! ip -n "$1" -j addr show | grep -qE '"local":"192\.168\.0\.(100|11[2-9]|12[0-7])"'
 }
 
-# verify_routes_ok: the agent's last verify found both routes.
+# verify_routes_ok [DEV]: the agent's last verify found both routes (on DEV, lo).
 verify_routes_ok() {
-	grep -qE "^ok +route local $VIP4/32 dev lo table local: present" "$LAB_DIR/last" &&
-		grep -qE "^ok +route local $ANY_NET dev lo table local: present" "$LAB_DIR/last"
+	grep -qE "^ok +route local $VIP4/32 dev ${1:-lo} table local: present" "$LAB_DIR/last" &&
+		grep -qE "^ok +route local $ANY_NET dev ${1:-lo} table local: present" "$LAB_DIR/last"
+}
+
+# any_service FLAG: the director balances ANY_VIP too (on its lo), RS1 and RS2 in the
+# forwarding method FLAG of ipvsadm (-g DR, -i TUN).
+any_service() {
+	show "$NS_DIR" ip addr add $ANY_VIP/32 dev lo
+	show "$NS_DIR" ipvsadm -A -t $ANY_VIP:80 -s rr
+	show "$NS_DIR" ipvsadm -a -t $ANY_VIP:80 -r 192.168.0.101:80 "$1"
+	show "$NS_DIR" ipvsadm -a -t $ANY_VIP:80 -r 192.168.0.102:80 "$1"
+}
+
+# anyip_apply DEV: apply on both real servers adds the two routes on DEV (the group's
+# device) and no address; table local then holds both as the agent's routes, and no
+# address of a real server is a VIP.
+anyip_apply() {
+	local ns dev=$1
+	for ns in "$NS_RS1" "$NS_RS2"; do
+		agent "$ns" apply
+		expect "apply on ${ns#"$P"-} exits 0" [ $? = 0 ]
+		expect "${ns#"$P"-}: apply added the route $VIP4/32" \
+			grep -q "^+ route local $VIP4/32 dev $dev table local$" "$LAB_DIR/last"
+		expect "${ns#"$P"-}: apply added the route $ANY_NET" \
+			grep -q "^+ route local $ANY_NET dev $dev table local$" "$LAB_DIR/last"
+		expect "${ns#"$P"-}: apply added no address" not grep -q " address " "$LAB_DIR/last"
+	done
+	show "$NS_RS1" ip route show table local
+	for ns in "$NS_RS1" "$NS_RS2"; do
+		expect "${ns#"$P"-}: table local holds $VIP4 (type local, dev $dev, proto 76)" \
+			local_route "$ns" $VIP4 "$dev"
+		expect "${ns#"$P"-}: table local holds $ANY_NET (type local, dev $dev, proto 76)" \
+			local_route "$ns" $ANY_NET "$dev"
+		expect "${ns#"$P"-}: ip -j addr has no VIP address" no_vip_addr "$ns"
+	done
+}
+
+# any_web: HTTP responders on both real servers bound to VIP4 and to ANY_VIP. Bound to
+# the VIPs themselves: without IP_FREEBIND a bind needs a local address, which the
+# routes alone make them (the wildcard of the other labs would accept too).
+any_web() {
+	local ns
+	section "HTTP responders bound to the VIPs on the real servers"
+	WEB_BIND=$VIP4 web "$NS_RS1" RS1 192.168.0.101 80
+	WEB_BIND=$VIP4 web "$NS_RS2" RS2 192.168.0.102 80
+	WEB_BIND=$ANY_VIP web "$NS_RS1" RS1 192.168.0.101 80
+	WEB_BIND=$ANY_VIP web "$NS_RS2" RS2 192.168.0.102 80
+	for ns in "$NS_RS1" "$NS_RS2"; do
+		wait_listen "$ns" 80 $VIP4
+		wait_listen "$ns" 80 $ANY_VIP
+	done
+	show "$NS_RS1" ss -Hltn
+}
+
+# anyip_requests: six requests to VIP4 and four to ANY_VIP (neighbour caches flushed
+# first) alternate RS1/RS2, and the director's connection table holds them all (the
+# lab's first requests). The caller captures around it.
+anyip_requests() {
+	local ns
+	for ns in "$NS_RT" "$NS_RS1" "$NS_RS2"; do ip -n "$ns" neigh flush all; done
+	requests 6 "http://$VIP4/"
+	expect "six responses alternate RS1/RS2, 3 + 3" alternating RS1 RS2 3
+	requests 4 "http://$ANY_VIP/"
+	expect "four responses from the prefix's VIP alternate RS1/RS2, 2 + 2" alternating RS1 RS2 2
+	show "$NS_DIR" ipvsadm -Lnc
+	expect "the director's connection table shows the six to $VIP4" [ "$(ipvs_conns "$VIP4:80")" = 6 ]
+	expect "and the four to $ANY_VIP" [ "$(ipvs_conns "$ANY_VIP:80")" = 4 ]
 }
 
 # anyip_arp_replies: the router asks for the balanced address of the prefix and for one
@@ -451,10 +518,7 @@ lab_dr_anyip() {
 	local mac ns c0 c1
 	topo_build 4
 	director_dr
-	show "$NS_DIR" ip addr add $ANY_VIP/32 dev lo
-	show "$NS_DIR" ipvsadm -A -t $ANY_VIP:80 -s rr
-	show "$NS_DIR" ipvsadm -a -t $ANY_VIP:80 -r 192.168.0.101:80 -g
-	show "$NS_DIR" ipvsadm -a -t $ANY_VIP:80 -r 192.168.0.102:80 -g
+	any_service -g
 	printf '%s\n' "# lvs-rs-agent config of the VM anyip lab" "[agent]" "arp_suppress = sysctl" \
 		"arp_ignore = 1" "arp_announce = 2" "" "[vip web]" "anyip = yes" \
 		"address = $VIP4/32 $ANY_NET" "mode = dr" "device = lo" > "$LAB_DIR/agent.conf"
@@ -462,52 +526,17 @@ lab_dr_anyip() {
 	sed 's/^/    /' "$LAB_DIR/agent.conf"
 
 	section "real servers prepared by lvs-rs-agent apply (anyip = yes, nothing by hand)"
-	for ns in "$NS_RS1" "$NS_RS2"; do
-		snapshot "$ns" "$LAB_DIR/${ns#"$P"-}.before"
-		agent "$ns" apply
-		expect "apply on ${ns#"$P"-} exits 0" [ $? = 0 ]
-		expect "${ns#"$P"-}: apply added the route $VIP4/32" \
-			grep -q "^+ route local $VIP4/32 dev lo table local$" "$LAB_DIR/last"
-		expect "${ns#"$P"-}: apply added the route $ANY_NET" \
-			grep -q "^+ route local $ANY_NET dev lo table local$" "$LAB_DIR/last"
-		expect "${ns#"$P"-}: apply added no address" not grep -q " address " "$LAB_DIR/last"
-	done
+	for ns in "$NS_RS1" "$NS_RS2"; do snapshot "$ns" "$LAB_DIR/${ns#"$P"-}.before"; done
+	anyip_apply lo
 	show "$NS_RS1" sysctl net.ipv4.conf.all.arp_ignore net.ipv4.conf.lo.arp_ignore \
 		net.ipv4.conf.all.arp_announce net.ipv4.conf.lo.arp_announce
 	show "$NS_RS1" ip addr show dev lo
-	show "$NS_RS1" ip route show table local
-	for ns in "$NS_RS1" "$NS_RS2"; do
-		expect "${ns#"$P"-}: table local holds $VIP4 (type local, dev lo, proto 76)" \
-			local_route "$ns" $VIP4
-		expect "${ns#"$P"-}: table local holds $ANY_NET (type local, dev lo, proto 76)" \
-			local_route "$ns" $ANY_NET
-		expect "${ns#"$P"-}: ip -j addr has no VIP address" no_vip_addr "$ns"
-	done
 
-	# Bound to the VIPs themselves: without IP_FREEBIND a bind needs a local address,
-	# which the routes alone make them (the wildcard of the other labs would accept too).
-	section "HTTP responders bound to the VIPs on the real servers"
-	WEB_BIND=$VIP4 web "$NS_RS1" RS1 192.168.0.101 80
-	WEB_BIND=$VIP4 web "$NS_RS2" RS2 192.168.0.102 80
-	WEB_BIND=$ANY_VIP web "$NS_RS1" RS1 192.168.0.101 80
-	WEB_BIND=$ANY_VIP web "$NS_RS2" RS2 192.168.0.102 80
-	for ns in "$NS_RS1" "$NS_RS2"; do
-		wait_listen "$ns" 80 $VIP4
-		wait_listen "$ns" 80 $ANY_VIP
-	done
-	show "$NS_RS1" ss -Hltn
-
+	any_web
 	section "requests from the client: six to $VIP4, four to $ANY_VIP (neighbour caches flushed)"
 	capture arp "$NS_SW" br0 arp
-	for ns in "$NS_RT" "$NS_RS1" "$NS_RS2"; do ip -n "$ns" neigh flush all; done
-	requests 6 "http://$VIP4/"
-	expect "six responses alternate RS1/RS2, 3 + 3" alternating RS1 RS2 3
-	requests 4 "http://$ANY_VIP/"
+	anyip_requests
 	capture_stop
-	expect "four responses from the prefix's VIP alternate RS1/RS2, 2 + 2" alternating RS1 RS2 2
-	show "$NS_DIR" ipvsadm -Lnc
-	expect "the director's connection table shows the six to $VIP4" [ "$(ipvs_conns "$VIP4:80")" = 6 ]
-	expect "and the four to $ANY_VIP" [ "$(ipvs_conns "$ANY_VIP:80")" = 4 ]
 	show "$NS_RT" ip neigh show dev eth1
 	mac=$(neigh_mac "$NS_RT" eth1 $VIP4)
 	expect "the router's entry for $VIP4 holds the director's MAC ($mac)" [ "$mac" = $MAC_DIR ]
@@ -656,8 +685,10 @@ lab_ipv6_dr() {
 # tun_snapshot NS FILE: the snapshot of `snapshot` without the fallback tunnel devices
 # (tunl0, ip6tnl0), which appear in every namespace once their module is loaded and stay
 # (a fallback device cannot be deleted); their state is compared apart (tun_state). The
-# other devices are listed by name (a new one shows) and dumped one by one. Never name a
-# missing device to ip: looking up "tunl0" makes the kernel load ipip (netdev-tunl0 alias).
+# other devices are listed by name (a new one shows) and dumped one by one; the IPv4
+# table local is dumped whole (an address or anyip route left on tunl0 shows there).
+# Never name a missing device to ip: looking up "tunl0" makes the kernel load ipip
+# (netdev-tunl0 alias).
 tun_snapshot() {
 	local dev devs
 	devs=$(ip -n "$1" -o link show | awk '{ split($2, a, "@"); sub(":$", "", a[1]);
@@ -665,8 +696,10 @@ tun_snapshot() {
 	# Few processes: each costs ~0.5 s under emulation on a loaded host.
 	{
 		echo "devices: $(echo $devs)"
-		for dev in $devs; do printf 'addr show dev %s\nlink show dev %s\n' "$dev" "$dev"; done |
-			ip -n "$1" -j -p -batch -
+		{
+			for dev in $devs; do printf 'addr show dev %s\nlink show dev %s\n' "$dev" "$dev"; done
+			echo "route show table local"
+		} | ip -n "$1" -j -p -batch -
 		nsx "$1" grep -H . /proc/sys/net/ipv4/conf/{all,default,lo,eth0}/{arp_ignore,arp_announce,rp_filter} \
 			/proc/sys/net/ipv6/conf/{all,default,lo,eth0}/disable_ipv6
 	} > "$2"
@@ -675,7 +708,7 @@ tun_snapshot() {
 tun_same() { # tun_same NS BEFORE
 	tun_snapshot "$1" "$2.after"
 	if diff -u "$2" "$2.after" > "$2.diff"; then
-		say "$1: ip -j addr, ip -j link (fallback tunnels apart) and the sysctls equal the snapshot"
+		say "$1: ip -j addr, ip -j link (fallback tunnels apart), table local and the sysctls equal the snapshot"
 		return 0
 	fi
 	sed 's/^/    /' "$2.diff"
@@ -689,20 +722,25 @@ tun_state() {
 		END { if (!found) print "absent" }'
 }
 
-# rpf_drops NS: the kernel's TcpExt IPReversePathFilter counter in NS.
-rpf_drops() {
-	nsx "$1" awk '$1 == "TcpExt:" { if (!n++) { for (i = 2; i <= NF; i++)
-		if ($i == "IPReversePathFilter") c = i } else { print $c; exit } }' /proc/net/netstat
+# mib NS GROUP NAME: the kernel's counter NAME of GROUP (Ip, TcpExt, ...) in NS, from
+# /proc/net/snmp or /proc/net/netstat (per group a line of names, then one of values).
+mib() {
+	nsx "$1" awk -v g="$2:" -v k="$3" '$1 == g { if (!n++) { for (i = 2; i <= NF; i++)
+		if ($i == k) c = i } else { print $c; exit } }' /proc/net/snmp /proc/net/netstat
 }
+
+# rpf_drops NS: the kernel's TcpExt IPReversePathFilter counter in NS.
+rpf_drops() { mib "$1" TcpExt IPReversePathFilter; }
 
 # on_dev NS DEV ADDR: ADDR is on DEV in NS.
 on_dev() { ip -n "$1" -o addr show | grep -qE "^[0-9]+: $2 +inet6? ${3//./\\.}/"; }
 
-write_tun_conf() { # write_tun_conf RP_FILTER ADDR...
+write_tun_conf() { # [ANYIP=yes] write_tun_conf RP_FILTER ADDR...
 	local rp=$1
 	shift
 	printf '%s\n' "# lvs-rs-agent config of the VM TUN lab" "[agent]" "arp_suppress = sysctl" \
-		"rp_filter = $rp" "" "[vip web]" "address = $*" "mode = tun" > "$LAB_DIR/agent.conf"
+		"rp_filter = $rp" "" "[vip web]" ${ANYIP:+"anyip = $ANYIP"} "address = $*" "mode = tun" \
+		> "$LAB_DIR/agent.conf"
 	say "agent config:"
 	sed 's/^/    /' "$LAB_DIR/agent.conf"
 }
@@ -739,7 +777,7 @@ director_tun() {
 }
 
 lab_tun() {
-	local ns n r0 r1 state body
+	local ns r0 r1
 	topo_build 4
 	web "$NS_RS1" RS1 192.168.0.101 80
 	web "$NS_RS2" RS2 192.168.0.102 80
@@ -753,18 +791,7 @@ lab_tun() {
 	section "real servers: conf/all/rp_filter as distributions set it (RS1 1, RS2 2)"
 	show "$NS_RS1" sysctl -w net.ipv4.conf.all.rp_filter=1
 	show "$NS_RS2" sysctl -w net.ipv4.conf.all.rp_filter=2
-	# Once loaded (by tun-fault in the same boot), ipip stays: tunl0 is then already
-	# there, down, in every namespace.
-	if loaded ipip; then
-		say "ipip is loaded already (an earlier lab of this boot loaded it)"
-	else
-		say "ipip is not loaded: the agent's request must load it"
-	fi
-	for ns in "$NS_RS1" "$NS_RS2"; do
-		tun_snapshot "$ns" "$LAB_DIR/${ns#"$P"-}.before"
-		tun_state "$ns" tunl0 > "$LAB_DIR/${ns#"$P"-}.tunl0"
-		say "${ns#"$P"-}: tunl0 before: $(cat "$LAB_DIR/${ns#"$P"-}.tunl0")"
-	done
+	tun_before
 
 	section "real servers prepared by lvs-rs-agent apply (nothing by hand)"
 	for ns in "$NS_RS1" "$NS_RS2"; do
@@ -802,12 +829,7 @@ lab_tun() {
 		show "$ns" sysctl -w net.ipv4.conf.all.rp_filter=1
 	done
 	r0=$(($(rpf_drops "$NS_RS1") + $(rpf_drops "$NS_RS2")))
-	: > "$LAB_DIR/responses"
-	for n in 1 2; do
-		body=$(nsx "$NS_C" curl -s -m 2 "http://$VIP4/") || body=-
-		echo "  client# curl -m 2 http://$VIP4/ -> ${body:--}"
-		echo "${body:--}" >> "$LAB_DIR/responses"
-	done
+	REQ_TMO=2 requests 2 "http://$VIP4/"
 	r1=$(($(rpf_drops "$NS_RS1") + $(rpf_drops "$NS_RS2")))
 	expect "both requests time out" [ "$(grep -c '^-$' "$LAB_DIR/responses")" = 2 ]
 	expect "TcpExtIPReversePathFilter rises on the real servers ($r0 -> $r1)" [ "$r1" -gt "$r0" ]
@@ -826,6 +848,30 @@ lab_tun() {
 	requests 6 "http://$VIP4/"
 	expect "six responses alternate RS1/RS2 again, 3 + 3" alternating RS1 RS2 3
 
+	tun_revert
+}
+
+# tun_before: the real servers' snapshots and tunl0's state before the agent. Once
+# loaded (by an earlier lab of the same boot), ipip stays: tunl0 is then already there,
+# down, in every namespace.
+tun_before() {
+	local ns
+	if loaded ipip; then
+		say "ipip is loaded already (an earlier lab of this boot loaded it)"
+	else
+		say "ipip is not loaded: the agent's request must load it"
+	fi
+	for ns in "$NS_RS1" "$NS_RS2"; do
+		tun_snapshot "$ns" "$LAB_DIR/${ns#"$P"-}.before"
+		tun_state "$ns" tunl0 > "$LAB_DIR/${ns#"$P"-}.tunl0"
+		say "${ns#"$P"-}: tunl0 before: $(cat "$LAB_DIR/${ns#"$P"-}.tunl0")"
+	done
+}
+
+# tun_revert: revert restores each real server to its tun_before snapshot, tunl0 down
+# and without the VIP; a second revert is a no-op.
+tun_revert() {
+	local ns state
 	section "revert restores each real server (tunl0 stays, down: the module stays loaded)"
 	for ns in "$NS_RS1" "$NS_RS2"; do
 		agent "$ns" revert
@@ -838,6 +884,84 @@ lab_tun() {
 		expect "${ns#"$P"-}: no address left on tunl0" not on_dev "$ns" tunl0 $VIP4
 		agent "$ns" revert
 		expect "a second revert on ${ns#"$P"-} is a no-op (exit 0)" [ $? = 0 ]
+	done
+}
+
+# ---- tun-anyip: TUN mode with the VIPs as local routes on tunl0 (anyip = yes): the
+# decapsulated requests reach services bound to the VIP and to the balanced address of
+# the prefix (ANY_NET, as in dr-anyip) through the routes alone. Negative control: the
+# VIP's route deleted by hand, as an operator might.
+lab_tun_anyip() {
+	local ns a n r0 r1
+	topo_build 4
+	director_tun
+	any_service -i
+	# rp_filter = 0 as in lab_tun: decapsulated requests arrive on tunl0, their reverse
+	# path is eth0.
+	ANYIP=yes write_tun_conf 0 $VIP4/32 $ANY_NET
+	tun_before
+
+	section "real servers prepared by lvs-rs-agent apply (anyip = yes, mode = tun, nothing by hand)"
+	anyip_apply tunl0
+	for ns in "$NS_RS1" "$NS_RS2"; do
+		expect "${ns#"$P"-}: tunl0 is up" [ "$(tun_state "$ns" tunl0)" = up ]
+	done
+	expect "ipip loaded" loaded ipip
+
+	any_web
+	section "requests from the client: six to $VIP4, four to $ANY_VIP"
+	capture ipip "$NS_SW" br0 'ip proto 4'
+	anyip_requests
+	capture_stop
+	say "IP-in-IP on the segment (first lines):"
+	head -n 2 "$LAB_DIR/ipip.txt" | sed 's/^[^ ]* /    /'
+	for a in $VIP4 $ANY_VIP; do
+		for n in 1 2; do
+			expect "the director sent IP-in-IP for $a to RS$n" grep -qE \
+				"192\.168\.0\.200 > 192\.168\.0\.10$n: .* > ${a//./\\.}\.80:" "$LAB_DIR/ipip.txt"
+		done
+	done
+	for ns in "$NS_RS1" "$NS_RS2"; do
+		agent "$ns" verify
+		expect "verify on ${ns#"$P"-} exits 0" [ $? = 0 ]
+		expect "verify found both routes present" verify_routes_ok tunl0
+	done
+
+	# Without its route the VIP is not local: the decapsulated request is one to forward,
+	# which a real server (ip_forward = 0) drops, counting Ip InAddrErrors.
+	section "negative control: the VIP's route deleted by hand on both real servers"
+	for ns in "$NS_RS1" "$NS_RS2"; do
+		show "$ns" ip route del local $VIP4/32 dev tunl0 table local
+		expect "${ns#"$P"-}: table local no longer holds $VIP4" not local_route "$ns" $VIP4 tunl0
+	done
+	r0=$(($(mib "$NS_RS1" Ip InAddrErrors) + $(mib "$NS_RS2" Ip InAddrErrors)))
+	REQ_TMO=2 requests 2 "http://$VIP4/"
+	r1=$(($(mib "$NS_RS1" Ip InAddrErrors) + $(mib "$NS_RS2" Ip InAddrErrors)))
+	expect "both requests time out" [ "$(grep -c '^-$' "$LAB_DIR/responses")" = 2 ]
+	expect "the real servers drop them as not local: Ip InAddrErrors $r0 -> $r1" [ "$r1" -gt "$r0" ]
+	agent "$NS_RS1" verify
+	expect "verify exits 1" [ $? = 1 ]
+	expect "verify has a FAIL line naming the route" \
+		fail_line_names "route local $VIP4/32 dev tunl0 table local"
+	expect "verify still finds the prefix's route" \
+		grep -qE "^ok +route local $ANY_NET dev tunl0 table local: present" "$LAB_DIR/last"
+
+	section "a second apply adds the route back"
+	for ns in "$NS_RS1" "$NS_RS2"; do
+		agent "$ns" apply
+		expect "apply on ${ns#"$P"-} exits 0" [ $? = 0 ]
+		expect "${ns#"$P"-}: it added the route $VIP4/32 again" \
+			grep -q "^+ route local $VIP4/32 dev tunl0 table local$" "$LAB_DIR/last"
+		expect "${ns#"$P"-}: it left the prefix's route alone" not grep -qF "$ANY_NET" "$LAB_DIR/last"
+		expect "${ns#"$P"-}: table local holds $VIP4 again" local_route "$ns" $VIP4 tunl0
+	done
+	requests 4 "http://$VIP4/"
+	expect "four responses alternate RS1/RS2 again, 2 + 2" alternating RS1 RS2 2
+
+	tun_revert
+	for ns in "$NS_RS1" "$NS_RS2"; do
+		show "$ns" ip route show table local proto 76
+		expect "${ns#"$P"-}: no route of the agent left in table local" [ ! -s "$LAB_DIR/last" ]
 	done
 }
 

@@ -275,7 +275,8 @@ same_snapshot() {
 }
 
 # requests N URL...: N requests from the client, cycling through the URLs; the bodies
-# go to $LAB_DIR/responses (one line each, "-" for a failed request).
+# go to $LAB_DIR/responses (one line each, "-" for a failed request). Each may take
+# REQ_TMO seconds (5).
 requests() {
 	local n=$1 i url body
 	shift
@@ -283,8 +284,8 @@ requests() {
 	: > "$LAB_DIR/responses"
 	for i in $(seq 0 $((n - 1))); do
 		url=${urls[$((i % ${#urls[@]}))]}
-		body=$(nsx "$NS_C" curl -s -m 5 "$url") || body=-
-		echo "  client# curl $url -> ${body:--}"
+		body=$(nsx "$NS_C" curl -s -m "${REQ_TMO:-5}" "$url") || body=-
+		echo "  client# curl${REQ_TMO:+ -m $REQ_TMO} $url -> ${body:--}"
 		echo "${body:--}" >> "$LAB_DIR/responses"
 	done
 }

@@ -11,10 +11,11 @@
 #
 # The labs run in two VMs at once (one vCPU each, software emulation), split so that both
 # take about as long (see the "vm A lab times" lines): the kernel check, the DR negative
-# controls, the anyip lab and the TUN fault/crash labs in one, the DR, nft, firewall-mark,
-# IPv6 and TUN labs in the other. "systemd" (sd-test.sh: systemd/lvs-rs-agent.service
-# under the host's systemd as PID 1, six results vm-systemd-*) boots a third VM as soon
-# as one of the two has finished, so no more than two run at once.
+# controls, the DR anyip lab, the TUN fault/crash labs and IPv6 TUN in one, the DR, nft,
+# firewall-mark, IPv6 DR, TUN and TUN anyip labs in the other. "systemd" (sd-test.sh:
+# systemd/lvs-rs-agent.service under the host's systemd as PID 1, six results
+# vm-systemd-*) boots a third VM as soon as one of the two has finished, so no more than
+# two run at once.
 #   LVS_VM_CACHE     the cache setup.sh filled (default /var/cache/lvs-rs-agent/vm)
 #   LVS_VM_PARALLEL  1 to boot the VMs one after the other
 set -u
@@ -28,8 +29,8 @@ VM_TMO_MAX=380		# a VM's labs in all (they take 180-220 s): with the systemd VM'
 BOOT_TMO=30		# boot and power-off (~3 s), on top of the labs' time
 
 # Two boots; the kernel check runs first in each and is reported once.
-VM_A="kernel dr-noarp dr-noannounce dr-anyip tun-fault tun-crash"
-VM_B="dr dr-nft fwm ipv6-dr tun ipv6-tun"
+VM_A="kernel dr-noarp dr-noannounce dr-anyip tun-fault tun-crash ipv6-tun"
+VM_B="dr dr-nft fwm ipv6-dr tun tun-anyip"
 VM_S="systemd"
 ALL="$VM_A $VM_B $VM_S"
 SD_CHECKS="systemd-boot systemd-sandbox systemd-reload systemd-restart systemd-status-by-root systemd-stop"
