@@ -26,8 +26,8 @@
 #    holds 762 IPv4 host addresses, so the 1,000 and 10,000 figures are IPv6
 #    /128 from 2001:db8::/32, added as the agent adds them (nodad,
 #    noprefixroute, preferred_lft 0; the anchors say the same); one VIP is
-#    192.0.2.1, the anyip /24 is 198.51.100.0/24. The namespace has only lo:
-#    nothing leaves it.
+#    192.0.2.1 (anyip: 203.0.113.1/32), the anyip /24 is 198.51.100.0/24.
+#    The namespace has only lo: nothing leaves it.
 #  - The address and anyip configs say arp_suppress = none, so that the agent
 #    makes exactly the anchor's kernel changes; the one-VIP bound is measured
 #    on the usual config (arp_suppress = sysctl: 4 sysctls and the address).
@@ -169,8 +169,8 @@ if [ "${1:-}" = --inner ]; then
 		expect addrs 0 one.revert_disk
 	}
 
-	# anyip: P is any10000 (10,000 /128), any24 (one /24) or anyp6 (40
-	# /120), R its routes.
+	# anyip: P is any1 (one /32), any1000 (1,000 /128), any10000 (10,000
+	# /128), any24 (one /24) or anyp6 (40 /120), R its routes.
 	case_any()
 	{
 		local p=$1 r=$2
@@ -201,6 +201,8 @@ if [ "${1:-}" = --inner ]; then
 	case $2 in
 	addr) case_addr "$3" ;;
 	one) case_one ;;
+	any1) case_any any1 1 ;;
+	any1000) case_any any1000 1000 ;;
 	any10000) case_any any10000 10000 ;;
 	any24) case_any any24 1 ;;
 	anyp6) case_any anyp6 40 ;;
@@ -315,11 +317,14 @@ awk -v f="$V6FLAGS" 'BEGIN { print "while read -r a; do ip addr add \"$a/128\" d
 	printf '[vip one]\naddress = %s\n' "$(cat "$D/addr1.vips")"
 } >"$D/one.conf"
 
-# anyip: 10,000 /128, one IPv4 /24, and 40 IPv6 /120 (10,240 addresses).
+# anyip: one IPv4 /32, 1,000 and 10,000 /128, one IPv4 /24, and 40 IPv6 /120
+# (10,240 addresses).
+echo 203.0.113.1/32 >"$D/any1.vips"
+awk 'BEGIN { for (i = 1; i <= 1000; i++) printf "2001:db8:200::%x/128\n", i }' >"$D/any1000.vips"
 awk 'BEGIN { for (i = 1; i <= 10000; i++) printf "2001:db8:200::%x/128\n", i }' >"$D/any10000.vips"
 echo 198.51.100.0/24 >"$D/any24.vips"
 awk 'BEGIN { for (i = 0; i < 40; i++) printf "2001:db8:300::%x/120\n", i * 256 }' >"$D/anyp6.vips"
-for p in any10000 any24 anyp6; do
+for p in any1 any1000 any10000 any24 anyp6; do
 	conf "$p" yes <"$D/$p.vips" >"$D/$p.conf"
 	awk '{ print "route add local " $0 " dev lo table local proto 76" }' "$D/$p.vips" >"$D/$p.radd"
 	awk '{ print "route del local " $0 " dev lo table local proto 76" }' "$D/$p.vips" >"$D/$p.rdel"
@@ -358,7 +363,7 @@ fi
 
 ns_new bench || { fail setup "could not create the namespace"; exit 1; }
 CASES=("one" "addr 1" "addr 1000" "addr 10000")
-[ -z "$ANYIP_ERR" ] && CASES+=("any10000" "any24" "anyp6")
+[ -z "$ANYIP_ERR" ] && CASES+=("any1" "any1000" "any10000" "any24" "anyp6")
 OUT=$TDIR/figures
 ERRS=$TDIR/errors
 : >"$OUT"
@@ -528,6 +533,13 @@ row 4a "10,000 IPv6: verify" addr10000.verify "" "" ms 50
 row S "10,000 IPv6: status" addr10000.status "verify (same repetitions)" addr10000.verify ratio 3
 row - "10,000 IPv6: status --json" addr10000.status_json "status" addr10000.status none -
 row P "10,000 IPv6: verify --prometheus" addr10000.prom "verify (same repetitions)" addr10000.verify ratio 3
+anyrow - "1 anyip /32 (203.0.113.1): apply" any1.apply "ip -batch route add local" any1.iproute none -
+anyrow - "1 anyip /32: verify" any1.verify "" "" none -
+anyrow - "1 anyip /32: revert" any1.revert "ip -batch route del local" any1.iprdel none -
+anyrow - "1,000 anyip /128: apply" any1000.apply "ip -batch add of 1,000 IPv6 addresses" addr1000.ipadd none -
+anyrow - "1,000 anyip /128: apply" any1000.apply "ip -batch route add local" any1000.iproute none -
+anyrow - "1,000 anyip /128: verify" any1000.verify "" "" none -
+anyrow - "1,000 anyip /128: revert" any1000.revert "ip -batch route del local" any1000.iprdel none -
 anyrow 3 "10,000 anyip /128: apply" any10000.apply "ip -batch add of 10,000 IPv6 addresses" addr10000.ipadd ratio 0.15
 anyrow - "10,000 anyip /128: apply" any10000.apply "ip -batch route add local" any10000.iproute none -
 anyrow - "10,000 anyip /128: verify" any10000.verify "" "" none -
@@ -536,6 +548,7 @@ anyrow - "40 anyip /120 (10,240 IPv6 addresses): apply" anyp6.apply "ip -batch a
 anyrow - "40 anyip /120: apply" anyp6.apply "ip -batch route add local" anyp6.iproute none -
 anyrow - "40 anyip /120: revert" anyp6.revert "ip -batch route del local" anyp6.iprdel none -
 anyrow - "1 anyip /24 (198.51.100.0/24): apply" any24.apply "ip -batch route add local" any24.iproute none -
+anyrow - "1 anyip /24: verify" any24.verify "" "" none -
 anyrow - "1 anyip /24: revert" any24.revert "ip -batch route del local" any24.iprdel none -
 
 # Peak RSS: every agent run with 10,000 VIPs.
@@ -737,8 +750,8 @@ EOF
   It holds 762 IPv4 host addresses (192.0.2.0/24, 198.51.100.0/24,
   203.0.113.0/24), too few for 1,000 VIPs: the 1,000 and 10,000 figures are
   IPv6 from 2001:db8::/32 (2001:db8:100::1.., anyip 2001:db8:200::1../128 and
-  40 /120 in 2001:db8:300::/112), the one-VIP figures IPv4 (192.0.2.1), the
-  anyip /24 is 198.51.100.0/24. The issue's anchors were IPv4: its absolute
+  40 /120 in 2001:db8:300::/112), the one-VIP figures IPv4 (192.0.2.1, anyip
+  203.0.113.1/32), the anyip /24 is 198.51.100.0/24. The issue's anchors were IPv4: its absolute
   figures and these are not directly comparable (see the notes above); the
   ratios, made on the same addresses in the same run, are.
 - status and verify --prometheus run after verify with the same config; the
