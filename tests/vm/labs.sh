@@ -1098,14 +1098,15 @@ landed() {
 	read -r LK _ LTEXT < <(awk "$LANDED_AWK" "$LAB_DIR/at-kill" "$LAB_DIR/changes")
 }
 
-# crash_kill NS DELAY_US WINDOW_MS STATE: the fault build's apply, slowed by DELAY_US
-# before each kernel change, SIGKILLed at a random moment of the window; KILL_MS, KRC.
+# crash_kill NS DELAY_US FROM_MS TO_MS STATE: the fault build's apply, slowed by DELAY_US
+# before each kernel change, SIGKILLed at a random moment between FROM_MS and TO_MS after
+# its start; KILL_MS, KRC.
 crash_kill() {
 	local pid
-	KILL_MS=$(( (RANDOM * 32768 + RANDOM) % $3 ))
+	KILL_MS=$(( $3 + (RANDOM * 32768 + RANDOM) % ($4 - $3) ))
 	# A simple command in the background: ip netns exec execs the agent, $! is its PID.
 	LVS_RS_AGENT_DELAY_US=$2 ip netns exec "$1" "$FAULT_BIN" -c "$LAB_DIR/agent.conf" \
-		-s "$4" apply > /dev/null 2>&1 &
+		-s "$5" apply > /dev/null 2>&1 &
 	pid=$!
 	sleep "$(awk -v m="$KILL_MS" 'BEGIN { printf "%.3f", m / 1000 }')"
 	kill -KILL "$pid" 2>/dev/null
@@ -1116,8 +1117,8 @@ crash_kill() {
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 lab_tun_crash() {
-	local rs=$P-rs1 i t set focus what n k_tun k_focus delay win t0 t_base t1 st
-	local delay_us window_ms focus_us focus_ms midway=0 tunhit=0 landings=""
+	local rs=$P-rs1 i t set focus what n k_tun k_focus delay t0 t_base t1 st
+	local delay_us window_ms focus_us focus_ms midway=0 tunhit=0 landings="" from to
 	local trials=${LVS_VM_CRASH_TRIALS:-4} w=1.2 seed=${LVS_VM_CRASH_SEED:-$(( $(date +%s%N) % 32768 ))}
 	FAULT_BIN=${AGENT%/*}/lvs-rs-agent-fault
 	[ -x "$FAULT_BIN" ] || fail "no fault build $FAULT_BIN (make build-tests)"
@@ -1205,9 +1206,15 @@ lab_tun_crash() {
 	focus_us=$(awk -v w=$w -v k="$k_focus" 'BEGIN { print int(w * 1e6 / (k + 1)) }')
 	focus_ms=$(awk -v t="$t1" -v k="$k_focus" -v d="$focus_us" \
 		'BEGIN { print int(t + (k + 0.5) * d / 1000) }')
+	# The kills fall where changes are made: from the first change (after the start,
+	# t1: config, journal, observation; 0.2-0.7 s under emulation, longer with ASan) to
+	# two delays before the last one (the kill itself starts a sleep, tens of ms late).
+	# A kill before the first change or after the last tests little and is left to
+	# chance, not aimed at.
 	say "undelayed apply ${t_base} ms (first change after about ${t1} ms); whole apply with" \
-		"LVS_RS_AGENT_DELAY_US=$delay_us: ${window_ms} ms; the TUN steps are changes $k_tun..$k_focus," \
-		"the focus window with $focus_us: ${focus_ms} ms"
+		"LVS_RS_AGENT_DELAY_US=$delay_us: ${window_ms} ms, kills between $((t1 + delay_us / 1000)) and" \
+		"$((t1 + (n - 2) * delay_us / 1000)) ms; the TUN steps are changes $k_tun..$k_focus," \
+		"the focus window with $focus_us: $((t1 + focus_us / 1000))..${focus_ms} ms"
 	expect "revert restored the namespace after calibration" same_snapshot "$rs" "$LAB_DIR/rs1.before"
 
 	for set in A B; do
@@ -1216,11 +1223,14 @@ lab_tun_crash() {
 			st=$LAB_DIR/state-$set$t
 			focus=$((t % 2))
 			if [ $focus = 1 ]; then
-				delay=$focus_us win=$focus_ms what="focus"
+				delay=$focus_us from=$((t1 + focus_us / 1000)) to=$focus_ms what="focus"
 			else
-				delay=$delay_us win=$window_ms what="whole apply"
+				delay=$delay_us from=$((t1 + delay_us / 1000))
+				to=$((t1 + (n - 2) * delay_us / 1000)) what="whole apply"
+				[ "$to" -le "$window_ms" ] || to=$window_ms
 			fi
-			crash_kill "$rs" "$delay" "$win" "$st"
+			[ "$to" -gt "$from" ] || to=$((from + 1))
+			crash_kill "$rs" "$delay" "$from" "$to" "$st"
 			landed "$rs"
 			[ "$KRC" = 137 ] || LTEXT="apply had ended (exit $KRC): $LTEXT"
 			echo "    trial $set$t: kill at $KILL_MS ms ($what window): after change $LK of $n ($LTEXT)"
