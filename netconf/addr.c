@@ -67,11 +67,6 @@ static bool dev_valid(const char *dev)
 	return true;
 }
 
-static size_t addr_len(int family)
-{
-	return family == AF_INET ? sizeof(struct in_addr) : sizeof(struct in6_addr);
-}
-
 static unsigned char max_prefix(int family)
 {
 	return family == AF_INET ? 32 : 128;
@@ -99,10 +94,7 @@ int netconf_addr_parse_target(const char *target, int *family, void *addr,
 			      unsigned char *prefixlen, char *dev)
 {
 	static const char sep[] = " dev ";
-	union {
-		struct in_addr v4;
-		struct in6_addr v6;
-	} u;
+	union netconf_inaddr u;
 	char a[INET6_ADDRSTRLEN];
 	const char *slash, *p;
 	unsigned int plen = 0;
@@ -136,23 +128,13 @@ int netconf_addr_parse_target(const char *target, int *family, void *addr,
 	if (!dev_valid(p))
 		return -EINVAL;
 	*family = fam;
-	memcpy(addr, &u, addr_len(fam));
+	memcpy(addr, &u, nc_addr_len(fam));
 	*prefixlen = (unsigned char)plen;
 	memcpy(dev, p, strlen(p) + 1);
 	return 0;
 }
 
-struct target {
-	int family;
-	unsigned char prefixlen;
-	union {
-		struct in_addr v4;
-		struct in6_addr v6;
-	} addr;
-	char dev[IF_NAMESIZE];
-};
-
-static int parse(const struct step *s, struct target *t)
+static int parse(const struct step *s, struct nc_target *t)
 {
 	memset(t, 0, sizeof(*t));
 	return netconf_addr_parse_target(s->target, &t->family, &t->addr,
@@ -204,7 +186,7 @@ static int view_addrs(struct netconf *nc, void *view)
 	return 0;
 }
 
-static enum val view_value(const struct view *w, const struct target *t,
+static enum val view_value(const struct view *w, const struct nc_target *t,
 			   int ifindex)
 {
 	struct netconf_addr key;
@@ -216,7 +198,7 @@ static enum val view_value(const struct view *w, const struct target *t,
 	key.family = t->family;
 	key.ifindex = ifindex;
 	key.prefixlen = t->prefixlen;
-	memcpy(&key.addr, &t->addr, addr_len(t->family));
+	memcpy(&key.addr, &t->addr, nc_addr_len(t->family));
 	a = bsearch(&key, w->addrs, w->n_addrs, sizeof(*w->addrs), addr_cmp);
 	if (!a)
 		return V_ABSENT;
@@ -243,7 +225,7 @@ static int addr_observe(struct netconf *nc, struct step *const *v, size_t n)
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n; i++) {
-		struct target t;
+		struct nc_target t;
 
 		if (parse(v[i], &t) < 0) {
 			netconf_set_error(nc, "invalid address target \"%s\"",
@@ -261,7 +243,7 @@ static int addr_observe(struct netconf *nc, struct step *const *v, size_t n)
 /* ---- change */
 
 struct plan {
-	struct target t;
+	struct nc_target t;
 	int ifindex;
 	enum val want;
 	uint16_t type;	 /* RTM_NEWADDR, RTM_DELADDR; 0: nothing to send */
@@ -326,7 +308,7 @@ static void build(const void *plan, void *buf, uint32_t seq)
 	const struct plan *p = plan;
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ifaddrmsg *ifa;
-	size_t alen = addr_len(p->t.family);
+	size_t alen = nc_addr_len(p->t.family);
 
 	nlh->nlmsg_type = p->type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | p->flags;
@@ -393,7 +375,7 @@ static int addr_change(struct netconf *nc, struct step *const *v, size_t n,
 
 static void addr_explain(const struct step *s, char *buf, size_t len)
 {
-	struct target t;
+	struct nc_target t;
 	const char *dev = parse(s, &t) == 0 ? t.dev : s->target;
 	enum val now = val_of(s->now), want = val_of(s->want);
 

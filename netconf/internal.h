@@ -119,6 +119,20 @@ void nc_links_done(struct nc_links *l);
  */
 /* The kind's view of the kernel begins with its links (struct nc_links),
  * which nc_change_planned() loads before planning. */
+/* The bytes of an address of FAMILY (AF_INET or AF_INET6). */
+static inline size_t nc_addr_len(int family)
+{
+	return family == AF_INET ? sizeof(struct in_addr) : sizeof(struct in6_addr);
+}
+
+/* A step target of the address and route kinds, parsed. */
+struct nc_target {
+	int family;
+	unsigned char prefixlen;
+	union netconf_inaddr addr;
+	char dev[IF_NAMESIZE];
+};
+
 struct nc_plan_ops {
 	size_t plan_size;
 	/* Plan s going to `to` into plan (zeroed): 1, a request to send;

@@ -87,6 +87,12 @@ struct netconf_link {
 	char kind[16];      /* IFLA_INFO_KIND, "" if none */
 };
 
+/* An IPv4 or IPv6 address, as the kernel carries it. */
+union netconf_inaddr {
+	struct in_addr v4;
+	struct in6_addr v6;
+};
+
 struct netconf_addr {
 	int family;
 	int ifindex;
@@ -94,10 +100,7 @@ struct netconf_addr {
 	unsigned char scope;
 	unsigned int flags; /* IFA_F_*, from IFA_FLAGS when present */
 	uint32_t preferred, valid; /* IFA_CACHEINFO, seconds; UINT32_MAX forever */
-	union {
-		struct in_addr v4;
-		struct in6_addr v6;
-	} addr;
+	union netconf_inaddr addr;
 };
 
 /* Caller frees *ret with free(). */

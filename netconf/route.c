@@ -41,21 +41,11 @@ static enum val val_of(const char *s)
 #define T_HEAD "local "
 #define T_TAIL " table local"
 
-union addr {
-	struct in_addr v4;
-	struct in6_addr v6;
-};
-
-static size_t addr_len(int family)
-{
-	return family == AF_INET ? sizeof(struct in_addr) : sizeof(struct in6_addr);
-}
-
 /* Whether the bits of addr beyond prefixlen are all zero. */
 static bool is_network(int family, const void *addr, unsigned char prefixlen)
 {
 	const unsigned char *b = addr;
-	size_t len = addr_len(family);
+	size_t len = nc_addr_len(family);
 
 	for (size_t i = 0; i < len; i++) {
 		unsigned int keep = prefixlen >= 8 * (i + 1) ? 8 :
@@ -94,7 +84,7 @@ int netconf_route_parse_target(const char *target, int *family, void *addr,
 {
 	char mid[STEP_TARGET_MAX], again[STEP_TARGET_MAX];
 	size_t len, head = strlen(T_HEAD), tail = strlen(T_TAIL);
-	union addr a;
+	union netconf_inaddr a;
 	char d[IF_NAMESIZE];
 	unsigned char plen;
 	int fam;
@@ -116,20 +106,13 @@ int netconf_route_parse_target(const char *target, int *family, void *addr,
 	    strcmp(again, target) != 0)
 		return -EINVAL;
 	*family = fam;
-	memcpy(addr, &a, addr_len(fam));
+	memcpy(addr, &a, nc_addr_len(fam));
 	*prefixlen = plen;
 	memcpy(dev, d, strlen(d) + 1);
 	return 0;
 }
 
-struct target {
-	int family;
-	unsigned char prefixlen;
-	union addr addr;
-	char dev[IF_NAMESIZE];
-};
-
-static int parse(const struct step *s, struct target *t)
+static int parse(const struct step *s, struct nc_target *t)
 {
 	memset(t, 0, sizeof(*t));
 	return netconf_route_parse_target(s->target, &t->family, &t->addr,
@@ -143,7 +126,7 @@ struct lroute {
 	int family;
 	int ifindex;
 	unsigned char prefixlen;
-	union addr dst;
+	union netconf_inaddr dst;
 };
 
 struct view {
@@ -228,7 +211,7 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 	if (rtm->rtm_type != RTN_LOCAL || table != RT_TABLE_LOCAL ||
 	    rtm->rtm_protocol == RTPROT_KERNEL || !tb[RTA_OIF])
 		return 0;
-	alen = addr_len(rtm->rtm_family);
+	alen = nc_addr_len(rtm->rtm_family);
 	if (rtm->rtm_dst_len > 8 * alen ||
 	    (tb[RTA_DST] && mnl_attr_get_payload_len(tb[RTA_DST]) != alen))
 		return -EBADMSG;
@@ -308,7 +291,7 @@ static int view_routes(struct netconf *nc, void *view)
 	return 0;
 }
 
-static enum val view_value(const struct view *w, const struct target *t,
+static enum val view_value(const struct view *w, const struct nc_target *t,
 			   int ifindex)
 {
 	struct lroute key;
@@ -319,7 +302,7 @@ static enum val view_value(const struct view *w, const struct target *t,
 	key.family = t->family;
 	key.ifindex = ifindex;
 	key.prefixlen = t->prefixlen;
-	memcpy(&key.dst, &t->addr, addr_len(t->family));
+	memcpy(&key.dst, &t->addr, nc_addr_len(t->family));
 	return bsearch(&key, w->routes, w->n_routes, sizeof(*w->routes),
 		       route_cmp) ? V_PRESENT : V_ABSENT;
 }
@@ -329,7 +312,7 @@ static int view_families(struct netconf *nc, struct view *w,
 			 struct step *const *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		struct target t;
+		struct nc_target t;
 
 		if (parse(v[i], &t) < 0) {
 			netconf_set_error(nc, "invalid route target \"%s\"",
@@ -361,7 +344,7 @@ static int route_observe(struct netconf *nc, struct step *const *v, size_t n)
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n; i++) {
-		struct target t;
+		struct nc_target t;
 
 		parse(v[i], &t);
 		r = STEP_SET(v[i]->now,
@@ -376,7 +359,7 @@ static int route_observe(struct netconf *nc, struct step *const *v, size_t n)
 /* ---- change */
 
 struct plan {
-	struct target t;
+	struct nc_target t;
 	int ifindex;
 	enum val want;
 	uint16_t type; /* RTM_NEWROUTE, RTM_DELROUTE; 0: nothing to send */
@@ -453,7 +436,7 @@ static void build(const void *plan, void *buf, uint32_t seq)
 	rtm->rtm_scope = p->type == RTM_NEWROUTE ? RT_SCOPE_HOST : RT_SCOPE_NOWHERE;
 	rtm->rtm_type = RTN_LOCAL;
 	mnl_attr_put_u32(nlh, RTA_TABLE, RT_TABLE_LOCAL);
-	mnl_attr_put(nlh, RTA_DST, addr_len(p->t.family), &p->t.addr);
+	mnl_attr_put(nlh, RTA_DST, nc_addr_len(p->t.family), &p->t.addr);
 	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)p->ifindex);
 }
 
@@ -484,7 +467,7 @@ static int route_change(struct netconf *nc, struct step *const *v, size_t n,
 
 static void route_explain(const struct step *s, char *buf, size_t len)
 {
-	struct target t;
+	struct nc_target t;
 	char a[INET6_ADDRSTRLEN] = "?";
 	enum val now = val_of(s->now), want = val_of(s->want);
 
