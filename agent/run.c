@@ -515,20 +515,25 @@ static int open_netconf(struct report *r, struct netconf **nc)
 	return AGENT_EXIT_OK;
 }
 
+/* Another run held the lock (PID HOLDER, 0 if unknown) for all of --wait. */
+static int lock_busy(const struct agent_opts *o, struct report *r, long holder)
+{
+	if (holder > 0)
+		report_error(r, "lock %s.lock is held by PID %ld (another lvs-rs-agent run); "
+			     "gave up after %g s (--wait)", o->state, holder, o->wait);
+	else
+		report_error(r, "lock %s.lock is busy; gave up after %g s (--wait)",
+			     o->state, o->wait);
+	return AGENT_EXIT_RUNTIME;
+}
+
 static int take_lock(const struct agent_opts *o, struct report *r, int *fd)
 {
 	long holder = 0;
 	int k = agent_lock(o->state, o->wait, fd, &holder);
 
-	if (k == -EAGAIN) {
-		if (holder > 0)
-			report_error(r, "lock %s.lock is held by PID %ld (another lvs-rs-agent run); "
-				     "gave up after %g s (--wait)", o->state, holder, o->wait);
-		else
-			report_error(r, "lock %s.lock is busy; gave up after %g s (--wait)",
-				     o->state, o->wait);
-		return AGENT_EXIT_RUNTIME;
-	}
+	if (k == -EAGAIN)
+		return lock_busy(o, r, holder);
 	if (k < 0) {
 		char lock[4096], hint[768] = "";
 
@@ -1119,15 +1124,8 @@ int agent_status(const struct agent_opts *o, struct report *r, struct journal *j
 	 * the journal is replaced atomically, so it still reads a whole one.
 	 */
 	k = agent_lock_shared(o->state, o->wait, &lock_fd, &holder);
-	if (k == -EAGAIN) {
-		if (holder > 0)
-			report_error(r, "lock %s.lock is held by PID %ld (another lvs-rs-agent run); "
-				     "gave up after %g s (--wait)", o->state, holder, o->wait);
-		else
-			report_error(r, "lock %s.lock is busy; gave up after %g s (--wait)",
-				     o->state, o->wait);
-		return AGENT_EXIT_RUNTIME;
-	}
+	if (k == -EAGAIN)
+		return lock_busy(o, r, holder);
 
 	k = journal_load(o->state, j, err, sizeof(err));
 	if (k < 0) {
