@@ -243,23 +243,11 @@ static int addr_observe(struct netconf *nc, struct step *const *v, size_t n)
 /* ---- change */
 
 struct plan {
-	struct nc_target t;
-	int ifindex;
+	struct nc_plan h; /* type RTM_NEWADDR, RTM_DELADDR */
 	enum val want;
-	uint16_t type;	 /* RTM_NEWADDR, RTM_DELADDR; 0: nothing to send */
 	uint16_t flags;	 /* NLM_F_CREATE|NLM_F_EXCL or NLM_F_REPLACE */
 	bool deprecate;	 /* IPv6: NODAD, preferred lifetime 0 */
 };
-
-static void describe(const void *plan, const struct step *s, char *buf,
-		     size_t len)
-{
-	const struct plan *p = plan;
-
-	snprintf(buf, len, "%s %s",
-		 p->type == RTM_DELADDR ? "RTM_DELADDR" : "RTM_NEWADDR",
-		 s->target);
-}
 
 static int plan_step(void *view, const struct step *s, enum step_field to,
 		     void *plan, char *text, size_t len)
@@ -270,12 +258,12 @@ static int plan_step(void *view, const struct step *s, enum step_field to,
 
 	memset(p, 0, sizeof(*p));
 	p->want = val_of(step_value(s, to));
-	if (parse(s, &p->t) < 0) {
+	if (parse(s, &p->h.t) < 0) {
 		snprintf(text, len, "invalid address target \"%s\"", s->target);
 		return -EINVAL;
 	}
 	if (from == V_BAD || p->want == V_BAD ||
-	    (p->t.family == AF_INET &&
+	    (p->h.t.family == AF_INET &&
 	     (from == V_PREFERRED || p->want == V_PREFERRED))) {
 		snprintf(text, len, "%s: no change from \"%s\" to \"%s\"",
 			 s->target, s->now, step_value(s, to));
@@ -284,23 +272,17 @@ static int plan_step(void *view, const struct step *s, enum step_field to,
 	if (from == p->want)
 		return 0;
 	if (p->want == V_ABSENT) {
-		p->type = RTM_DELADDR;
+		p->h.type = RTM_DELADDR;
 	} else if (from == V_ABSENT) {
-		p->type = RTM_NEWADDR;
+		p->h.type = RTM_NEWADDR;
 		p->flags = NLM_F_CREATE | NLM_F_EXCL;
 	} else {
 		/* present <-> preferred, IPv6 only: change its lifetimes. */
-		p->type = RTM_NEWADDR;
+		p->h.type = RTM_NEWADDR;
 		p->flags = NLM_F_REPLACE;
 	}
-	p->deprecate = p->t.family == AF_INET6 && p->want == V_PRESENT;
-	p->ifindex = nc_links_ifindex(&w->links, p->t.dev);
-	if (!p->ifindex) {
-		describe(p, s, text, len);
-		p->type = 0;
-		return -ENODEV;
-	}
-	return 1;
+	p->deprecate = p->h.t.family == AF_INET6 && p->want == V_PRESENT;
+	return nc_plan_link(&w->links, &p->h, s, text, len);
 }
 
 static void build(const void *plan, void *buf, uint32_t seq)
@@ -308,22 +290,22 @@ static void build(const void *plan, void *buf, uint32_t seq)
 	const struct plan *p = plan;
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ifaddrmsg *ifa;
-	size_t alen = nc_addr_len(p->t.family);
+	size_t alen = nc_addr_len(p->h.t.family);
 
-	nlh->nlmsg_type = p->type;
+	nlh->nlmsg_type = p->h.type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | p->flags;
 	nlh->nlmsg_seq = seq;
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	ifa->ifa_family = (unsigned char)p->t.family;
-	ifa->ifa_prefixlen = p->t.prefixlen;
-	ifa->ifa_index = (unsigned int)p->ifindex;
+	ifa->ifa_family = (unsigned char)p->h.t.family;
+	ifa->ifa_prefixlen = p->h.t.prefixlen;
+	ifa->ifa_index = (unsigned int)p->h.ifindex;
 	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
 	ifa->ifa_flags = p->deprecate ? IFA_F_NODAD : 0;
-	mnl_attr_put(nlh, IFA_LOCAL, alen, &p->t.addr);
+	mnl_attr_put(nlh, IFA_LOCAL, alen, &p->h.t.addr);
 	/* Without a peer IPv4 wants IFA_ADDRESS = IFA_LOCAL (as iproute2). */
-	if (p->t.family == AF_INET)
-		mnl_attr_put(nlh, IFA_ADDRESS, alen, &p->t.addr);
-	if (p->t.family == AF_INET6 && p->type == RTM_NEWADDR) {
+	if (p->h.t.family == AF_INET)
+		mnl_attr_put(nlh, IFA_ADDRESS, alen, &p->h.t.addr);
+	if (p->h.t.family == AF_INET6 && p->h.type == RTM_NEWADDR) {
 		struct ifa_cacheinfo ci = {
 			.ifa_prefered = p->deprecate ? 0 : INFINITY_LIFE_TIME,
 			.ifa_valid = INFINITY_LIFE_TIME,
@@ -352,14 +334,13 @@ static bool done(const void *view, const void *plan)
 {
 	const struct plan *p = plan;
 
-	return view_value(view, &p->t, p->ifindex) == p->want;
+	return view_value(view, &p->h.t, p->h.ifindex) == p->want;
 }
 
 static const struct nc_plan_ops addr_plan_ops = {
 	.plan_size = sizeof(struct plan),
 	.plan = plan_step,
 	.build = build,
-	.describe = describe,
 	.reread = view_addrs,
 	.done = done,
 	.msg_min = MSG_MIN,

@@ -133,16 +133,26 @@ struct nc_target {
 	char dev[IF_NAMESIZE];
 };
 
+/* The head of each kind's plan for nc_change_planned(): its requests are
+ * described by it ("RTM_NEWADDR 192.0.2.1/32 dev lo"). */
+struct nc_plan {
+	struct nc_target t;
+	int ifindex;
+	uint16_t type; /* RTM_NEW..., RTM_DEL...; 0: nothing to send */
+};
+
+/* The end of a plan(): p->ifindex for p->t.dev from the links; 1, or
+ * -ENODEV with the request in text (nothing to send) when it is missing. */
+int nc_plan_link(const struct nc_links *l, struct nc_plan *p,
+		 const struct step *s, char *text, size_t len);
+
 struct nc_plan_ops {
-	size_t plan_size;
+	size_t plan_size; /* a struct that begins with a struct nc_plan */
 	/* Plan s going to `to` into plan (zeroed): 1, a request to send;
 	 * 0, nothing to send; or -errno with one line in text. */
 	int (*plan)(void *view, const struct step *s, enum step_field to,
 		    void *plan, char *text, size_t len);
 	void (*build)(const void *plan, void *buf, uint32_t seq);
-	/* "RTM_NEWADDR 192.0.2.1/32 dev lo" */
-	void (*describe)(const void *plan, const struct step *s, char *buf,
-			 size_t len);
 	/* Acks were lost: read the kernel into view again; then done() says
 	 * whether the kernel is as the plan wanted. */
 	int (*reread)(struct netconf *nc, void *view);

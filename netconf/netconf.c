@@ -1015,11 +1015,43 @@ static void planned_build(void *ctx, size_t i, void *buf, uint32_t seq)
 	pl->k->build(plan_at(pl, i), buf, seq);
 }
 
+static const char *rtm_name(uint16_t type)
+{
+	switch (type) {
+	case RTM_NEWADDR:
+		return "RTM_NEWADDR";
+	case RTM_DELADDR:
+		return "RTM_DELADDR";
+	case RTM_NEWROUTE:
+		return "RTM_NEWROUTE";
+	case RTM_DELROUTE:
+		return "RTM_DELROUTE";
+	}
+	return "RTM_?";
+}
+
+static void plan_describe(const struct nc_plan *p, const struct step *s,
+			  char *buf, size_t len)
+{
+	snprintf(buf, len, "%s %s", rtm_name(p->type), s->target);
+}
+
+int nc_plan_link(const struct nc_links *l, struct nc_plan *p,
+		 const struct step *s, char *text, size_t len)
+{
+	p->ifindex = nc_links_ifindex(l, p->t.dev);
+	if (p->ifindex)
+		return 1;
+	plan_describe(p, s, text, len);
+	p->type = 0;
+	return -ENODEV;
+}
+
 static void planned_describe(void *ctx, size_t i, char *buf, size_t len)
 {
 	struct planned *pl = ctx;
 
-	pl->k->describe(plan_at(pl, i), pl->v[i], buf, len);
+	plan_describe((const struct nc_plan *)plan_at(pl, i), pl->v[i], buf, len);
 }
 
 static int planned_reread(void *ctx)

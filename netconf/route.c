@@ -359,21 +359,9 @@ static int route_observe(struct netconf *nc, struct step *const *v, size_t n)
 /* ---- change */
 
 struct plan {
-	struct nc_target t;
-	int ifindex;
+	struct nc_plan h; /* type RTM_NEWROUTE, RTM_DELROUTE */
 	enum val want;
-	uint16_t type; /* RTM_NEWROUTE, RTM_DELROUTE; 0: nothing to send */
 };
-
-static void describe(const void *plan, const struct step *s, char *buf,
-		     size_t len)
-{
-	const struct plan *p = plan;
-
-	snprintf(buf, len, "%s %s",
-		 p->type == RTM_DELROUTE ? "RTM_DELROUTE" : "RTM_NEWROUTE",
-		 s->target);
-}
 
 static int plan_step(void *view, const struct step *s, enum step_field to,
 		     void *plan, char *text, size_t len)
@@ -384,12 +372,12 @@ static int plan_step(void *view, const struct step *s, enum step_field to,
 
 	memset(p, 0, sizeof(*p));
 	p->want = val_of(step_value(s, to));
-	if (parse(s, &p->t) < 0) {
+	if (parse(s, &p->h.t) < 0) {
 		snprintf(text, len, "invalid route target \"%s\"", s->target);
 		return -EINVAL;
 	}
 	/* Lost acks are resolved by a dump of this family. */
-	if (p->t.family == AF_INET)
+	if (p->h.t.family == AF_INET)
 		w->v4 = true;
 	else
 		w->v6 = true;
@@ -400,14 +388,8 @@ static int plan_step(void *view, const struct step *s, enum step_field to,
 	}
 	if (from == p->want)
 		return 0;
-	p->type = p->want == V_PRESENT ? RTM_NEWROUTE : RTM_DELROUTE;
-	p->ifindex = nc_links_ifindex(&w->links, p->t.dev);
-	if (!p->ifindex) {
-		describe(p, s, text, len);
-		p->type = 0;
-		return -ENODEV;
-	}
-	return 1;
+	p->h.type = p->want == V_PRESENT ? RTM_NEWROUTE : RTM_DELROUTE;
+	return nc_plan_link(&w->links, &p->h, s, text, len);
 }
 
 /*
@@ -422,36 +404,35 @@ static void build(const void *plan, void *buf, uint32_t seq)
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct rtmsg *rtm;
 
-	nlh->nlmsg_type = p->type;
+	nlh->nlmsg_type = p->h.type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	if (p->type == RTM_NEWROUTE)
+	if (p->h.type == RTM_NEWROUTE)
 		nlh->nlmsg_flags |= NLM_F_CREATE | NLM_F_EXCL;
 	nlh->nlmsg_seq = seq;
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = (unsigned char)p->t.family;
-	rtm->rtm_dst_len = p->t.prefixlen;
+	rtm->rtm_family = (unsigned char)p->h.t.family;
+	rtm->rtm_dst_len = p->h.t.prefixlen;
 	rtm->rtm_table = RT_TABLE_LOCAL;
 	rtm->rtm_protocol = NETCONF_ROUTE_PROTO;
 	/* A delete matches any scope, as `ip route del` asks. */
-	rtm->rtm_scope = p->type == RTM_NEWROUTE ? RT_SCOPE_HOST : RT_SCOPE_NOWHERE;
+	rtm->rtm_scope = p->h.type == RTM_NEWROUTE ? RT_SCOPE_HOST : RT_SCOPE_NOWHERE;
 	rtm->rtm_type = RTN_LOCAL;
 	mnl_attr_put_u32(nlh, RTA_TABLE, RT_TABLE_LOCAL);
-	mnl_attr_put(nlh, RTA_DST, nc_addr_len(p->t.family), &p->t.addr);
-	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)p->ifindex);
+	mnl_attr_put(nlh, RTA_DST, nc_addr_len(p->h.t.family), &p->h.t.addr);
+	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)p->h.ifindex);
 }
 
 static bool done(const void *view, const void *plan)
 {
 	const struct plan *p = plan;
 
-	return view_value(view, &p->t, p->ifindex) == p->want;
+	return view_value(view, &p->h.t, p->h.ifindex) == p->want;
 }
 
 static const struct nc_plan_ops route_plan_ops = {
 	.plan_size = sizeof(struct plan),
 	.plan = plan_step,
 	.build = build,
-	.describe = describe,
 	.reread = view_routes,
 	.done = done,
 	.msg_min = MSG_MIN,
