@@ -118,6 +118,15 @@ $(BUILD)/test-%: tests/unit/test-%.c $$(filter-out $(FMAIN_OBJ),$$(call modobjs,
 
 build-tests: $(BIN) $(FBIN) $(UNIT_BIN)
 
+ifeq ($(SANITIZE),1)
+# valgrind cannot run an ASan build: test-valgrind runs the plain
+# build/lvs-rs-agent, which a sanitized check builds too.
+build-tests: plain-bin
+plain-bin:
+	@$(MAKE) --no-print-directory SANITIZE= BUILD=build build/lvs-rs-agent
+.PHONY: plain-bin
+endif
+
 # ---- fuzzing (clang libFuzzer), bounded
 FUZZ_TIME ?= 60
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -I. -fsanitize=fuzzer,address,undefined \

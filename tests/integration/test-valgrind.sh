@@ -8,8 +8,8 @@
 # of any kind, and the same exit code as without valgrind.
 #
 # An ASan build cannot run under valgrind; under SANITIZE=1 this uses the
-# plain build/lvs-rs-agent when it exists (ASan's own leak checker covers the
-# sanitized binary in the other tests).
+# plain build/lvs-rs-agent, which `make check SANITIZE=1` builds too (ASan's
+# own leak checker covers the sanitized binary in the other tests).
 
 . "$(dirname "$0")/lib.sh"
 set -u -o pipefail
