@@ -90,16 +90,6 @@ char *agent_prom_escape(const char *s)
 	return buf;
 }
 
-/* "address 192.0.2.10/32 dev lo" -> kind "address", subject the rest. */
-static void split_subject(const char *full, char *kind, size_t klen,
-			  const char **rest)
-{
-	size_t n = strcspn(full, " ");
-
-	snprintf(kind, klen, "%.*s", (int)n, full);
-	*rest = full[n] ? full + n + 1 : "";
-}
-
 /*
  * One series per subject: a subject checked twice (status checks a journal
  * step and verify's check of it) is one series that holds if all hold, at
@@ -109,14 +99,21 @@ static void split_subject(const char *full, char *kind, size_t klen,
  * VIPs: 100 million string compares).
  */
 struct series_key {
-	const char *subject;
+	const struct check *c;
 	size_t i;
 };
+
+static int cmp_subject(const struct check *x, const struct check *y)
+{
+	int c = strcmp(x->kind, y->kind);
+
+	return c ? c : strcmp(x->target, y->target);
+}
 
 static int cmp_series_key(const void *a, const void *b)
 {
 	const struct series_key *x = a, *y = b;
-	int c = strcmp(x->subject, y->subject);
+	int c = cmp_subject(x->c, y->c);
 
 	if (c)
 		return c;
@@ -137,13 +134,13 @@ static int series_of(const struct checklist *l, unsigned char **ret)
 	if (!keys || !v)
 		return -ENOMEM;
 	for (size_t i = 0; i < l->n; i++)
-		keys[i] = (struct series_key){ l->v[i].subject, i };
+		keys[i] = (struct series_key){ &l->v[i], i };
 	qsort(keys, l->n, sizeof(*keys), cmp_series_key);
 	for (a = 0; a < l->n; a = b) {
 		bool ok = true;
 
 		for (b = a; b < l->n &&
-		     strcmp(keys[b].subject, keys[a].subject) == 0; b++)
+		     cmp_subject(keys[b].c, keys[a].c) == 0; b++)
 			ok = ok && l->v[keys[b].i].ok;
 		v[keys[a].i] = ok ? SERIES_HOLDS : SERIES_FAILS;
 	}
@@ -170,17 +167,14 @@ int agent_prom_format(FILE *f, const struct checklist *checks, bool success,
 	fputs("# HELP lvs_rs_agent_check_ok Whether a check of lvs-rs-agent verify holds (1) or fails (0).\n"
 	      "# TYPE lvs_rs_agent_check_ok gauge\n", f);
 	for (size_t i = 0; i < checks->n; i++) {
-		const char *rest;
-		char kind[CHECK_SUBJECT_MAX];
 		bool ok = series_v[i] == SERIES_HOLDS;
 
 		if (series_v[i] == SERIES_NONE)
 			continue;
-		split_subject(checks->v[i].subject, kind, sizeof(kind), &rest);
 		fputs("lvs_rs_agent_check_ok{kind=\"", f);
-		put_label_value(f, kind);
+		put_label_value(f, checks->v[i].kind);
 		fputs("\",subject=\"", f);
-		put_label_value(f, rest);
+		put_label_value(f, checks->v[i].target);
 		fprintf(f, "\"} %d\n", ok);
 		series++;
 		failed += !ok;

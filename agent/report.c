@@ -94,14 +94,20 @@ static void print_change_text(const struct change *c)
 static void print_check_text(const struct check *c)
 {
 	const char *tag = !c->ok ? "FAIL" : c->warn ? "WARN" : "ok  ";
+	char subject[CHECK_SUBJECT_MAX], found[CHECK_FOUND_MAX + CHECK_DETAIL_MAX + 4];
 
-	if (c->ok && !c->warn)
-		printf("%s %s: %s\n", tag, c->subject, c->found);
-	else if (c->ok)
-		printf("%s %s: %s: %s\n", tag, c->subject, c->found, c->why);
+	check_subject(c, subject, sizeof(subject));
+	if (*c->detail)
+		snprintf(found, sizeof(found), "%s (%s)", c->found, c->detail);
 	else
-		printf("%s %s: expected %s, found %s: %s\n", tag, c->subject,
-		       c->expected, c->found, c->why);
+		snprintf(found, sizeof(found), "%s", c->found);
+	if (c->ok && !c->warn)
+		printf("%s %s: %s\n", tag, subject, found);
+	else if (c->ok)
+		printf("%s %s: %s: %s\n", tag, subject, found, c->why);
+	else
+		printf("%s %s: expected %s, found %s: %s\n", tag, subject,
+		       c->expected, found, c->why);
 }
 
 static void format_time(time_t t, char *buf, size_t len)
@@ -334,13 +340,18 @@ static void print_json(struct report *r)
 	for (size_t i = 0; i < r->checks.n; i++) {
 		const struct check *c = &r->checks.v[i];
 		json_object *o = json_object_new_object();
+		char subject[CHECK_SUBJECT_MAX];
 
+		check_subject(c, subject, sizeof(subject));
 		json_object_object_add(o, "ok", json_object_new_boolean(c->ok));
 		if (c->warn)
 			json_object_object_add(o, "warn", json_object_new_boolean(1));
-		json_object_object_add(o, "subject", json_object_new_string(c->subject));
+		json_object_object_add(o, "kind", json_object_new_string(c->kind));
+		json_object_object_add(o, "target", json_object_new_string(c->target));
+		json_object_object_add(o, "subject", json_object_new_string(subject));
 		json_object_object_add(o, "expected", json_object_new_string(c->expected));
 		json_object_object_add(o, "found", json_object_new_string(c->found));
+		json_object_object_add(o, "detail", json_object_new_string(c->detail));
 		json_object_object_add(o, "why", json_object_new_string(c->why));
 		jw_element(&w, i, o);
 	}

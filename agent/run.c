@@ -929,17 +929,17 @@ static void step_checks(struct steplist *l, struct report *r)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		const struct step *s = &l->v[i];
-		char subject[STEP_TARGET_MAX + 16], why[320] = "";
+		char target[STEP_TARGET_MAX + 16], why[320] = "";
 		bool ok = strcmp(s->now, s->want) == 0;
 
-		agent_display_target(s, subject + snprintf(subject, sizeof(subject), "%s ", s->ops->kind),
-				     sizeof(subject) - strlen(s->ops->kind) - 1);
+		agent_display_target(s, target, sizeof(target));
 		if (!ok && s->ops->explain)
 			s->ops->explain(s, why, sizeof(why));
 		else if (!ok)
 			snprintf(why, sizeof(why), "apply sets it to %s; the effective checks tell what breaks",
 				 s->want);
-		checklist_add(&r->checks, ok, subject, s->want, s->now, ok ? NULL : "%s", why);
+		checklist_add(&r->checks, ok, s->ops->kind, target, s->want, s->now, NULL,
+			      ok ? NULL : "%s", why);
 	}
 }
 
@@ -996,7 +996,7 @@ static int config_checks(const struct conf *c, struct netconf *nc,
 				goto out;
 			}
 		} else if (c->arp_suppress == CONF_ARP_NONE) {
-			checklist_add(&r->checks, true, "arp_suppress", "none", "none",
+			checklist_add(&r->checks, true, "arp_suppress", NULL, "none", "none", NULL,
 				      "the agent suppresses no ARP: unless something else does, the "
 				      "IPv4 VIPs are answered in ARP and clients may bypass the director");
 			r->checks.v[r->checks.n - 1].warn = true;
@@ -1060,21 +1060,27 @@ int agent_revert_plan(const struct steplist *l, const struct step **v, size_t *n
 }
 
 /*
- * Which journal steps verify's checks covered already: their subjects,
- * sorted once, then a binary search per step. A scan of the checks per step
- * was n^2 (10,000 VIPs: up to 10^8 string compares, most of status's time).
+ * Which journal steps verify's checks covered already: the checks sorted
+ * once by kind and target, then a binary search per step. A scan of the
+ * checks per step was n^2 (10,000 VIPs: up to 10^8 string compares, most of
+ * status's time).
  */
 struct subjects {
-	const char **v;
+	const struct check **v;
 	size_t n;
 };
 
 static int cmp_subject(const void *a, const void *b)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	const struct check *x = *(const struct check *const *)a;
+	const struct check *y = *(const struct check *const *)b;
+	int k = strcmp(x->kind, y->kind);
+
+	return k ? k : strcmp(x->target, y->target);
 }
 
-/* The texts stay the checklist's: its pool never moves them. */
+/* The checks stay the checklist's: only pointers to them are kept, and
+ * the checklist does not grow while they are used. */
 static int subjects_of(const struct checklist *l, struct subjects *x)
 {
 	x->n = 0;
@@ -1082,15 +1088,18 @@ static int subjects_of(const struct checklist *l, struct subjects *x)
 	if (!x->v)
 		return -ENOMEM;
 	for (size_t i = 0; i < l->n; i++)
-		x->v[i] = l->v[i].subject;
+		x->v[i] = &l->v[i];
 	x->n = l->n;
 	qsort(x->v, x->n, sizeof(*x->v), cmp_subject);
 	return 0;
 }
 
-static bool checked(const struct subjects *x, const char *subject)
+static bool checked(const struct subjects *x, const char *kind, const char *target)
 {
-	return bsearch(&subject, x->v, x->n, sizeof(*x->v), cmp_subject);
+	struct check key = { .kind = kind, .target = target };
+	const struct check *k = &key;
+
+	return bsearch(&k, x->v, x->n, sizeof(*x->v), cmp_subject);
 }
 
 static bool same_file(const char *a, const char *b)
@@ -1110,7 +1119,7 @@ int agent_status(const struct agent_opts *o, struct report *r, struct journal *j
 	struct conf_errors cerr = { 0 };
 	struct steplist rest = { 0 };
 	struct subjects done = { 0 };
-	char err[512], hint[512], subject[128];
+	char err[512], hint[512];
 	long holder = 0;
 	int k, ret;
 
@@ -1159,15 +1168,14 @@ int agent_status(const struct agent_opts *o, struct report *r, struct journal *j
 		/* "FILE: No such file...": the subject names FILE already. */
 		if (strncmp(why, o->config, n) == 0 && strncmp(why + n, ": ", 2) == 0)
 			why += n + 2;
-		snprintf(subject, sizeof(subject), "config %s", o->config);
-		checklist_add(&r->checks, true, subject, "usable", "unusable",
+		checklist_add(&r->checks, true, "config", o->config, "usable", "unusable", NULL,
 			      "%s: status checks only the journal's steps (verify's checks need the config)",
 			      why);
 		r->checks.v[r->checks.n - 1].warn = true;
 	} else {
 		if (j->steps.n && j->config[0] && !same_file(j->config, o->config)) {
-			snprintf(subject, sizeof(subject), "config %s", o->config);
-			checklist_add(&r->checks, true, subject, "the last apply's", "another",
+			checklist_add(&r->checks, true, "config", o->config, "the last apply's",
+				      "another", NULL,
 				      "the last apply used %s; the checks below are against %s",
 				      j->config, o->config);
 			r->checks.v[r->checks.n - 1].warn = true;
@@ -1186,10 +1194,10 @@ int agent_status(const struct agent_opts *o, struct report *r, struct journal *j
 	}
 	for (size_t i = 0; i < j->steps.n; i++) {
 		const struct step *s = &j->steps.v[i];
-		int n = snprintf(subject, sizeof(subject), "%s ", s->ops->kind);
+		char target[STEP_TARGET_MAX + 16];
 
-		agent_display_target(s, subject + n, sizeof(subject) - n);
-		if (!checked(&done, subject) && steplist_add(&rest, s) < 0) {
+		agent_display_target(s, target, sizeof(target));
+		if (!checked(&done, s->ops->kind, target) && steplist_add(&rest, s) < 0) {
 			free(done.v);
 			steplist_done(&rest);
 			report_error(r, "status: %s", strerror(ENOMEM));

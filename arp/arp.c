@@ -58,18 +58,18 @@ static bool listed(const char *name, const char *const *devs, size_t n)
 static int check_one(const char *dev, const char *key, int all, int want,
 		     bool is_ignore, struct checklist *out)
 {
-	char subject[96], expected[32], found[96];
+	char expected[32], found[16], detail[96];
 	int own, eff, r;
 	bool ok;
 
-	snprintf(subject, sizeof(subject), "%s %s (effective)", key, dev);
 	r = read_conf(dev, key, &own);
 	if (r < 0)
-		return checklist_add(out, false, subject, "", "unreadable",
+		return checklist_add(out, false, key, dev, "", "unreadable", NULL,
 				     "cannot read net.ipv4.conf.%s.%s: %s", dev,
 				     key, strerror(-r));
 	eff = own > all ? own : all;
-	snprintf(found, sizeof(found), "%d (all=%d, %s=%d)", eff, all, dev, own);
+	snprintf(found, sizeof(found), "%d", eff);
+	snprintf(detail, sizeof(detail), "effective: max(all %d, %s %d)", all, dev, own);
 	if (is_ignore) {
 		ok = eff >= want && eff <= 2;
 		if (want == 2)
@@ -77,25 +77,25 @@ static int check_one(const char *dev, const char *key, int all, int want,
 		else
 			snprintf(expected, sizeof(expected), "%d..2", want);
 		if (ok)
-			return checklist_add(out, true, subject, expected, found, NULL);
+			return checklist_add(out, true, key, dev, expected, found, detail, NULL);
 		if (eff < want && eff == 0)
-			return checklist_add(out, false, subject, expected, found,
+			return checklist_add(out, false, key, dev, expected, found, detail,
 				"%s answers ARP requests for every local address, the VIPs on other devices too: "
 				"the router learns VIP -> this real server's MAC and clients bypass the director",
 				dev);
 		if (eff < want)
-			return checklist_add(out, false, subject, expected, found,
+			return checklist_add(out, false, key, dev, expected, found, detail,
 				"%s is weaker than the configured arp_ignore %d: it answers requests for its own "
 				"addresses from other subnets too", dev, want);
-		return checklist_add(out, false, subject, expected, found,
+		return checklist_add(out, false, key, dev, expected, found, detail,
 			"arp_ignore %d is not one of the LVS policies (1 or 2): %s may drop or answer ARP unexpectedly",
 			eff, dev);
 	}
 	ok = eff >= want;
 	snprintf(expected, sizeof(expected), want == 2 ? "2" : ">= %d", want);
 	if (ok)
-		return checklist_add(out, true, subject, expected, found, NULL);
-	return checklist_add(out, false, subject, expected, found,
+		return checklist_add(out, true, key, dev, expected, found, detail, NULL);
+	return checklist_add(out, false, key, dev, expected, found, detail,
 		"%s may send ARP requests with a VIP as sender address: every neighbour on the segment "
 		"learns VIP -> this real server's MAC and traffic bypasses the director", dev);
 }

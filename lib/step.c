@@ -66,8 +66,9 @@ static const char *pool_copy(struct checklist *l, const char *src, size_t max)
 	return dst;
 }
 
-int checklist_add(struct checklist *l, bool ok, const char *subject,
-		  const char *expected, const char *found, const char *why, ...)
+int checklist_add(struct checklist *l, bool ok, const char *kind,
+		  const char *target, const char *expected, const char *found,
+		  const char *detail, const char *why, ...)
 {
 	struct check c = { .ok = ok };
 	char text[CHECK_WHY_MAX] = "";
@@ -88,14 +89,24 @@ int checklist_add(struct checklist *l, bool ok, const char *subject,
 		vsnprintf(text, sizeof(text), why, ap);
 		va_end(ap);
 	}
-	c.subject = pool_copy(l, subject, CHECK_SUBJECT_MAX);
+	c.kind = kind;
+	c.target = pool_copy(l, target, CHECK_TARGET_MAX);
 	c.expected = pool_copy(l, expected, CHECK_EXPECTED_MAX);
 	c.found = pool_copy(l, found, CHECK_FOUND_MAX);
+	c.detail = pool_copy(l, detail, CHECK_DETAIL_MAX);
 	c.why = pool_copy(l, text, CHECK_WHY_MAX);
-	if (!c.subject || !c.expected || !c.found || !c.why)
+	if (!c.target || !c.expected || !c.found || !c.detail || !c.why)
 		return -ENOMEM;
 	l->v[l->n++] = c;
 	return 0;
+}
+
+void check_subject(const struct check *c, char *buf, size_t len)
+{
+	if (*c->target)
+		snprintf(buf, len, "%s %s", c->kind, c->target);
+	else
+		snprintf(buf, len, "%s", c->kind);
 }
 
 void checklist_done(struct checklist *l)

@@ -100,17 +100,30 @@ _must_check_ int step_set(char *dst, size_t len, const char *src);
  * they live in its pool, not in the check, so that 10,000 checks cost some
  * 100 bytes each rather than the 640 of the longest texts.
  */
+#define CHECK_TARGET_MAX 112
 #define CHECK_SUBJECT_MAX 128
 #define CHECK_EXPECTED_MAX 64
-#define CHECK_FOUND_MAX 128
+#define CHECK_FOUND_MAX 64
+#define CHECK_DETAIL_MAX 128
 #define CHECK_WHY_MAX 320
 
 struct check {
 	bool ok;
 	bool warn; /* ok, but worth telling (arp_suppress = none) */
-	const char *subject;
+	/*
+	 * What is checked, one word: "address", "sysctl", "arp_ignore". Not
+	 * copied: a string that lives as long as the program (a literal, an
+	 * ops table's kind).
+	 */
+	const char *kind;
+	/* Which one: "192.0.2.1/32 dev lo", "eth0"; "" for a whole. */
+	const char *target;
 	const char *expected;
+	/* The value found, and only it: "0", "absent", "down". */
 	const char *found;
+	/* What else tells about found, for people: "effective: max(all 0,
+	 * eth0 1)". "" when nothing. */
+	const char *detail;
 	const char *why;
 };
 
@@ -122,11 +135,17 @@ struct checklist {
 	struct check_pool *pool; /* the texts, in blocks that never move */
 };
 
-/* Append a check; `why` is printf-style and may be NULL. 0 or -ENOMEM. */
-_printf_(6, 7) int checklist_add(struct checklist *l, bool ok,
-				 const char *subject, const char *expected,
-				 const char *found, const char *why, ...);
+/*
+ * Append a check; target and detail may be NULL (""), `why` is printf-style
+ * and may be NULL. 0 or -ENOMEM.
+ */
+_printf_(8, 9) int checklist_add(struct checklist *l, bool ok, const char *kind,
+				 const char *target, const char *expected,
+				 const char *found, const char *detail,
+				 const char *why, ...);
 void checklist_done(struct checklist *l);
+/* "KIND TARGET", or KIND alone: how text output and metrics name a check. */
+void check_subject(const struct check *c, char *buf, size_t len);
 size_t checklist_failed(const struct checklist *l);
 
 #endif

@@ -336,7 +336,7 @@ int tunnel_all_rp_filter_step(int rp_filter, const char *journal_prior,
 int tunnel_check(struct netconf *nc, const char *const *devs, size_t n,
 		 int rp_filter, struct checklist *out)
 {
-	char path[STEP_TARGET_MAX], subject[64], expected[32], found[96];
+	char path[STEP_TARGET_MAX], expected[32], found[16], detail[96];
 	int all, r;
 
 	r = netconf_sysctl_read_int(TUNNEL_ALL_RP_FILTER, &all);
@@ -349,11 +349,11 @@ int tunnel_check(struct netconf *nc, const char *const *devs, size_t n,
 
 		if (STREQ(devs[i], "ip6tnl0"))
 			continue;
-		snprintf(subject, sizeof(subject), "rp_filter %s (effective)", devs[i]);
 		snprintf(path, sizeof(path), "net/ipv4/conf/%s/rp_filter", devs[i]);
 		r = netconf_sysctl_read_int(path, &dev);
 		if (r == -ENOENT) {
-			r = checklist_add(out, false, subject, expected, "device missing",
+			r = checklist_add(out, false, "rp_filter", devs[i], expected,
+					  NETCONF_ABSENT, "device missing",
 					  "without %s the director's IP-in-IP packets are not decapsulated",
 					  devs[i]);
 			if (r < 0)
@@ -363,14 +363,18 @@ int tunnel_check(struct netconf *nc, const char *const *devs, size_t n,
 		if (r < 0)
 			return r;
 		eff = all > dev ? all : dev;
-		snprintf(found, sizeof(found), "%d (all=%d, %s=%d)", eff, all, devs[i], dev);
+		snprintf(found, sizeof(found), "%d", eff);
+		snprintf(detail, sizeof(detail), "effective: max(all %d, %s %d)", all,
+			 devs[i], dev);
 		if (eff == 0 || eff == rp_filter)
-			r = checklist_add(out, true, subject, expected, found, NULL);
+			r = checklist_add(out, true, "rp_filter", devs[i], expected, found,
+					  detail, NULL);
 		else if (eff == 1)
-			r = checklist_add(out, false, subject, expected, found, WHY_RP_FILTER,
-					  devs[i]);
+			r = checklist_add(out, false, "rp_filter", devs[i], expected, found,
+					  detail, WHY_RP_FILTER, devs[i]);
 		else
-			r = checklist_add(out, false, subject, expected, found,
+			r = checklist_add(out, false, "rp_filter", devs[i], expected, found,
+					  detail,
 					  "rp_filter = %d is configured; loose reverse-path filtering on %s "
 					  "drops decapsulated packets from clients the RS has no route to",
 					  rp_filter, devs[i]);

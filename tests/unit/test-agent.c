@@ -336,22 +336,23 @@ static void test_prom_format(void **state)
 	struct checklist l = { 0 };
 	char *text;
 
-	assert_int_equal(checklist_add(&l, true, "address 192.0.2.10/32 dev lo",
-				       "present", "present", NULL), 0);
-	assert_int_equal(checklist_add(&l, false, "arp_ignore eth0 (effective)",
-				       "1..2", "0", "why"), 0);
-	assert_int_equal(checklist_add(&l, true, "arp_suppress", "none", "none", NULL), 0);
-	assert_int_equal(checklist_add(&l, true, "address 2001:db8::\"x\\\n/128 dev lo",
-				       "present", "present", NULL), 0);
+	assert_int_equal(checklist_add(&l, true, "address", "192.0.2.10/32 dev lo",
+				       "present", "present", NULL, NULL), 0);
+	assert_int_equal(checklist_add(&l, false, "arp_ignore", "eth0",
+				       "1..2", "0", "effective", "why"), 0);
+	assert_int_equal(checklist_add(&l, true, "arp_suppress", NULL, "none", "none",
+				       NULL, NULL), 0);
+	assert_int_equal(checklist_add(&l, true, "address", "2001:db8::\"x\\\n/128 dev lo",
+				       "present", "present", NULL, NULL), 0);
 	/* one subject twice (status): one series, failed if either fails */
-	assert_int_equal(checklist_add(&l, false, "address 192.0.2.10/32 dev lo",
-				       "present", "absent", "gone"), 0);
+	assert_int_equal(checklist_add(&l, false, "address", "192.0.2.10/32 dev lo",
+				       "present", "absent", NULL, "gone"), 0);
 	text = prom_text(&l, false, 1700000000);
 	assert_string_equal(text,
 		"# HELP lvs_rs_agent_check_ok Whether a check of lvs-rs-agent verify holds (1) or fails (0).\n"
 		"# TYPE lvs_rs_agent_check_ok gauge\n"
 		"lvs_rs_agent_check_ok{kind=\"address\",subject=\"192.0.2.10/32 dev lo\"} 0\n"
-		"lvs_rs_agent_check_ok{kind=\"arp_ignore\",subject=\"eth0 (effective)\"} 0\n"
+		"lvs_rs_agent_check_ok{kind=\"arp_ignore\",subject=\"eth0\"} 0\n"
 		"lvs_rs_agent_check_ok{kind=\"arp_suppress\",subject=\"\"} 1\n"
 		"lvs_rs_agent_check_ok{kind=\"address\",subject=\"2001:db8::\\\"x\\\\\\n/128 dev lo\"} 1\n"
 		"# HELP lvs_rs_agent_checks Number of checks lvs-rs-agent verify ran.\n"
@@ -391,8 +392,8 @@ static void test_prom_write(void **state)
 	size_t n;
 
 	path_in(path, sizeof(path), "metrics.prom");
-	assert_int_equal(checklist_add(&l, true, "sysctl net.ipv4.conf.all.arp_ignore",
-				       "1", "1", NULL), 0);
+	assert_int_equal(checklist_add(&l, true, "sysctl", "net.ipv4.conf.all.arp_ignore",
+				       "1", "1", NULL, NULL), 0);
 	write_file(path, "old\n");
 	old = umask(0077);
 	assert_int_equal(agent_prom_write(path, &l, true, 42), 0);

@@ -46,10 +46,11 @@ static void set(struct netconf *nc, const char *dev, const char *key, int v)
 	assert_int_equal(netconf_sysctl_write(nc, path, val), 0);
 }
 
-static const struct check *find(const struct checklist *l, const char *subject)
+static const struct check *find(const struct checklist *l, const char *kind,
+				const char *target)
 {
 	for (size_t i = 0; i < l->n; i++)
-		if (strcmp(l->v[i].subject, subject) == 0)
+		if (strcmp(l->v[i].kind, kind) == 0 && strcmp(l->v[i].target, target) == 0)
 			return &l->v[i];
 	return NULL;
 }
@@ -59,14 +60,14 @@ static const struct {
 	int all_ignore, lo_ignore, want_ignore;
 	int all_announce, lo_announce, want_announce;
 	bool ignore_ok, announce_ok;
-	const char *found_ignore;
+	const char *found_ignore, *detail_ignore;
 } rows[] = {
-	{ 0, 0, 1, 0, 0, 2, false, false, "0 (all=0, lo=0)" },
-	{ 1, 0, 1, 2, 0, 2, true, true, "1 (all=1, lo=0)" },
-	{ 0, 1, 1, 0, 2, 2, true, true, "1 (all=0, lo=1)" },
-	{ 2, 0, 1, 1, 0, 2, true, false, "2 (all=2, lo=0)" },
-	{ 1, 0, 2, 1, 0, 1, false, true, "1 (all=1, lo=0)" },
-	{ 8, 0, 1, 2, 2, 2, false, true, "8 (all=8, lo=0)" },
+	{ 0, 0, 1, 0, 0, 2, false, false, "0", "effective: max(all 0, lo 0)" },
+	{ 1, 0, 1, 2, 0, 2, true, true, "1", "effective: max(all 1, lo 0)" },
+	{ 0, 1, 1, 0, 2, 2, true, true, "1", "effective: max(all 0, lo 1)" },
+	{ 2, 0, 1, 1, 0, 2, true, false, "2", "effective: max(all 2, lo 0)" },
+	{ 1, 0, 2, 1, 0, 1, false, true, "1", "effective: max(all 1, lo 0)" },
+	{ 8, 0, 1, 2, 2, 2, false, true, "8", "effective: max(all 8, lo 0)" },
 };
 
 static void test_effective(void **state)
@@ -87,13 +88,14 @@ static void test_effective(void **state)
 		set(nc, "lo", "arp_announce", rows[i].lo_announce);
 		assert_int_equal(arp_check_sysctl(nc, rows[i].want_ignore,
 						  rows[i].want_announce, devs, 1, &l), 0);
-		c = find(&l, "arp_ignore lo (effective)");
+		c = find(&l, "arp_ignore", "lo");
 		assert_non_null(c);
 		assert_int_equal(c->ok, rows[i].ignore_ok);
 		assert_string_equal(c->found, rows[i].found_ignore);
+		assert_string_equal(c->detail, rows[i].detail_ignore);
 		if (!c->ok)
 			assert_true(strlen(c->why) > 20);
-		c = find(&l, "arp_announce lo (effective)");
+		c = find(&l, "arp_announce", "lo");
 		assert_non_null(c);
 		assert_int_equal(c->ok, rows[i].announce_ok);
 		if (!c->ok)

@@ -596,17 +596,20 @@ static void test_checklist_texts(void **state)
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	for (int i = 0; i < 5000; i++)
-		assert_int_equal(checklist_add(&l, i % 3 != 0, "address 192.0.2.1/32 dev lo",
-					       "present", i % 3 ? "present" : "absent",
+		assert_int_equal(checklist_add(&l, i % 3 != 0, "address", "192.0.2.1/32 dev lo",
+					       "present", i % 3 ? "present" : "absent", NULL,
 					       i % 3 ? NULL : "why %d", i), 0);
-	assert_int_equal(checklist_add(&l, true, big, big, big, "%s", big), 0);
+	assert_int_equal(checklist_add(&l, true, "big", big, big, big, big, "%s", big), 0);
 	assert_int_equal(l.n, 5001);
 	assert_int_equal(checklist_failed(&l), 1667);
 	assert_string_equal(l.v[0].why, "why 0");
 	assert_string_equal(l.v[1].why, "");
 	assert_string_equal(l.v[4998].found, "absent");
-	assert_string_equal(l.v[4999].subject, "address 192.0.2.1/32 dev lo");
-	assert_int_equal(strlen(l.v[5000].subject), CHECK_SUBJECT_MAX - 1);
+	assert_string_equal(l.v[4999].kind, "address");
+	assert_string_equal(l.v[4999].target, "192.0.2.1/32 dev lo");
+	assert_string_equal(l.v[4999].detail, "");
+	assert_int_equal(strlen(l.v[5000].target), CHECK_TARGET_MAX - 1);
+	assert_int_equal(strlen(l.v[5000].detail), CHECK_DETAIL_MAX - 1);
 	assert_int_equal(strlen(l.v[5000].expected), CHECK_EXPECTED_MAX - 1);
 	assert_int_equal(strlen(l.v[5000].found), CHECK_FOUND_MAX - 1);
 	assert_int_equal(strlen(l.v[5000].why), CHECK_WHY_MAX - 1);

@@ -143,10 +143,11 @@ static void test_all_step(void **state)
 	}
 }
 
-static const struct check *find(const struct checklist *l, const char *subject)
+static const struct check *find(const struct checklist *l, const char *kind,
+				const char *target)
 {
 	for (size_t i = 0; i < l->n; i++)
-		if (strcmp(l->v[i].subject, subject) == 0)
+		if (strcmp(l->v[i].kind, kind) == 0 && strcmp(l->v[i].target, target) == 0)
 			return &l->v[i];
 	return NULL;
 }
@@ -155,13 +156,13 @@ static const struct check *find(const struct checklist *l, const char *subject)
 static const struct {
 	int all, dev, target;
 	bool ok;
-	const char *found, *why;
+	const char *found, *detail, *why;
 } check_rows[] = {
-	{ 0, 0, 0, true, "0 (all=0, lo=0)", "" },
-	{ 1, 0, 0, false, "1 (all=1, lo=0)", "strict reverse-path filtering drops them" },
-	{ 0, 1, 2, false, "1 (all=0, lo=1)", "route back is via eth0" },
-	{ 1, 2, 2, true, "2 (all=1, lo=2)", "" },
-	{ 2, 0, 0, false, "2 (all=2, lo=0)", "loose reverse-path filtering" },
+	{ 0, 0, 0, true, "0", "effective: max(all 0, lo 0)", "" },
+	{ 1, 0, 0, false, "1", "effective: max(all 1, lo 0)", "strict reverse-path filtering drops them" },
+	{ 0, 1, 2, false, "1", "effective: max(all 0, lo 1)", "route back is via eth0" },
+	{ 1, 2, 2, true, "2", "effective: max(all 1, lo 2)", "" },
+	{ 2, 0, 0, false, "2", "effective: max(all 2, lo 0)", "loose reverse-path filtering" },
 };
 
 static void test_check(void **state)
@@ -183,12 +184,13 @@ static void test_check(void **state)
 		assert_int_equal(tunnel_check(nc, devs, 3, check_rows[i].target, &l), 0);
 		/* lo and the missing device; ip6tnl0 has no rp_filter. */
 		assert_int_equal(l.n, 2);
-		c = find(&l, "rp_filter lo (effective)");
+		c = find(&l, "rp_filter", "lo");
 		assert_non_null(c);
 		assert_int_equal(c->ok, check_rows[i].ok);
 		assert_string_equal(c->found, check_rows[i].found);
+		assert_string_equal(c->detail, check_rows[i].detail);
 		assert_non_null(strstr(c->why, check_rows[i].why));
-		c = find(&l, "rp_filter nosuchdev0 (effective)");
+		c = find(&l, "rp_filter", "nosuchdev0");
 		assert_non_null(c);
 		assert_false(c->ok);
 		checklist_done(&l);
