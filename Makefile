@@ -105,6 +105,7 @@ $(FBIN): $(FOBJ) $(FMAIN_OBJ) $(BUILD)/link-flags
 
 # Each unit test links only its module and what lies below it.
 TEST_MODS_conf := lib conf
+TEST_MODS_suggest := lib
 TEST_MODS_netconf := lib netconf
 TEST_MODS_arp := lib netconf arp
 TEST_MODS_tunnel := lib netconf tunnel
@@ -134,7 +135,7 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -I. -fsanitize=fuzzer,address,undefined \
 $(BUILD)/fuzz-conf: tests/fuzz/fuzz-conf.c $(wildcard conf/*.c conf/*.h lib/*.c lib/*.h)
 	$(qecho) CLANG $@
 	@mkdir -p $(BUILD)
-	$(Q)clang $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz-conf.c $(wildcard conf/*.c) lib/step.c \
+	$(Q)clang $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz-conf.c $(wildcard conf/*.c) $(wildcard lib/*.c) \
 		$(shell $(PKG_CONFIG) --libs inih)
 
 fuzz: $(BUILD)/fuzz-conf
