@@ -275,7 +275,7 @@ static int parse_args(int argc, char **argv, struct agent_opts *o, struct args *
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, OPTSTRING, longopts, NULL)) != -1)
-		if (c == 'j')
+		if (c == 'j' || (c == '?' && optopt == 'j')) /* "--json=yes" too */
 			o->json = true;
 	/* The first word left is the command, for the document's "command". */
 	if (optind < argc && is_command(argv[optind]))
