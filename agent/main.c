@@ -175,7 +175,7 @@ static int bad_option(struct report *r, const char *word)
 		return usage_error(r, "--%s takes no value: write it alone, as --%s",
 				   option_of(optopt)->name, option_of(optopt)->name);
 	if (optopt)
-		return usage_error(r, "unknown option \"-%c\" (lvs-rs-agent --help lists the options)",
+		return usage_error(r, "unknown option \"-%c\" (--help lists the options)",
 				   optopt);
 	snprintf(name, sizeof(name), "%s", word + strspn(word, "-"));
 	name[strcspn(name, "=")] = '\0';
@@ -184,8 +184,8 @@ static int bad_option(struct report *r, const char *word)
 	guess = suggest(name, names, n);
 	if (guess)
 		return usage_error(r, "unknown option \"%s\": did you mean --%s? "
-				   "(lvs-rs-agent --help lists the options)", word, guess);
-	return usage_error(r, "unknown option \"%s\" (lvs-rs-agent --help lists the options)",
+				   "(--help lists the options)", word, guess);
+	return usage_error(r, "unknown option \"%s\" (--help lists the options)",
 			   word);
 }
 
@@ -215,9 +215,8 @@ static int check_command(struct report *r, char **words, int n,
 
 	if (n == 0 && swallowed)
 		return usage_error(r, "no command given: --%s took \"%s\" as its %s "
-				   "(the %s goes right after --%s)", swallowed->name, swallowed_word,
-				   value_name(swallowed->val), value_name(swallowed->val),
-				   swallowed->name);
+				   "(write the %s right after it)", swallowed->name, swallowed_word,
+				   value_name(swallowed->val), value_name(swallowed->val));
 	if (n == 0)
 		return usage_error(r, "no command given: add one of apply, plan, verify, status, "
 				   "revert, check-config");
@@ -225,7 +224,7 @@ static int check_command(struct report *r, char **words, int n,
 		guess = suggest(words[0], commands, ARRAY_SIZE(commands));
 		if (guess)
 			return usage_error(r, "unknown command \"%s\": did you mean %s? "
-					   "(lvs-rs-agent --help lists the commands)", words[0], guess);
+					   "(--help lists the commands)", words[0], guess);
 		return usage_error(r, "unknown command \"%s\" (commands: apply, plan, verify, "
 				   "status, revert, check-config)", words[0]);
 	}
@@ -263,7 +262,7 @@ struct args {
 /*
  * The command line into o and a. --json is looked for first, in a pass of
  * its own, so that a usage error found before it is JSON too. Returns 0 or
- * AGENT_EXIT_USAGE with the error in r.
+ * AGENT_EXIT_USAGE with the error in r (AGENT_EXIT_RUNTIME without memory).
  */
 static int parse_args(int argc, char **argv, struct agent_opts *o, struct args *a,
 		      struct report *r)
@@ -273,13 +272,22 @@ static int parse_args(int argc, char **argv, struct agent_opts *o, struct args *
 	const char *swallowed_word = NULL;
 	int c, ret;
 
+	/* On a copy: getopt_long reorders the words it is given, and a
+	 * missing value ("verify -c") would take the command when read again. */
+	_cleanup_free_ char **copy = malloc((argc + 1) * sizeof(*copy));
+
+	if (!copy) {
+		report_error(r, "out of memory");
+		return AGENT_EXIT_RUNTIME;
+	}
+	memcpy(copy, argv, (argc + 1) * sizeof(*copy));
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, OPTSTRING, longopts, NULL)) != -1)
+	while ((c = getopt_long(argc, copy, OPTSTRING, longopts, NULL)) != -1)
 		if (c == 'j' || (c == '?' && optopt == 'j')) /* "--json=yes" too */
 			o->json = true;
 	/* The first word left is the command, for the document's "command". */
-	if (optind < argc && is_command(argv[optind]))
-		r->command = argv[optind];
+	if (optind < argc && is_command(copy[optind]))
+		r->command = copy[optind];
 	r->json = o->json;
 
 	optind = 0; /* glibc: start again from scratch */

@@ -62,20 +62,24 @@ static int check_one(const char *dev, const char *key, int all, int want,
 	int own, eff, r;
 	bool ok;
 
+	if (!is_ignore)
+		snprintf(expected, sizeof(expected), want == 2 ? "2" : ">= %d", want);
+	else if (want == 2)
+		snprintf(expected, sizeof(expected), "2");
+	else
+		snprintf(expected, sizeof(expected), "%d..2", want);
 	r = read_conf(dev, key, &own);
-	if (r < 0)
-		return checklist_add(out, false, key, dev, "", "unreadable", NULL,
-				     "cannot read net.ipv4.conf.%s.%s: %s", dev,
-				     key, strerror(-r));
+	if (r < 0) {
+		snprintf(detail, sizeof(detail), "net.ipv4.conf.%s.%s: %s", dev, key,
+			 strerror(-r));
+		return checklist_add(out, false, key, dev, expected, "unreadable", detail,
+				     "verify cannot tell whether %s keeps the VIPs out of ARP", dev);
+	}
 	eff = own > all ? own : all;
 	snprintf(found, sizeof(found), "%d", eff);
 	snprintf(detail, sizeof(detail), "effective: max(all %d, %s %d)", all, dev, own);
 	if (is_ignore) {
 		ok = eff >= want && eff <= 2;
-		if (want == 2)
-			snprintf(expected, sizeof(expected), "2");
-		else
-			snprintf(expected, sizeof(expected), "%d..2", want);
 		if (ok)
 			return checklist_add(out, true, key, dev, expected, found, detail, NULL);
 		if (eff < want && eff == 0)
@@ -92,7 +96,6 @@ static int check_one(const char *dev, const char *key, int all, int want,
 			eff, dev);
 	}
 	ok = eff >= want;
-	snprintf(expected, sizeof(expected), want == 2 ? "2" : ">= %d", want);
 	if (ok)
 		return checklist_add(out, true, key, dev, expected, found, detail, NULL);
 	return checklist_add(out, false, key, dev, expected, found, detail,
