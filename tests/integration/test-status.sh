@@ -169,14 +169,8 @@ assert_match "... and the fix" '^  and the agent keeps only CAP_NET_ADMIN: make 
 chmod 0644 "$SVC_STATE"
 
 # status shares the lock: it waits for a run that holds it, and gives up naming it
-"$PYTHON" -c 'import fcntl, sys, time
-f = open(sys.argv[1], "r+")
-fcntl.lockf(f, fcntl.LOCK_EX)
-print("locked", flush=True)
-time.sleep(30)' "$SVC_STATE.lock" >"$TDIR/.locked" &
-holder=$!
-bg_register $holder
-for _ in $(seq 100); do [ -s "$TDIR/.locked" ] && break; sleep 0.05; done
+lock_hold "$SVC_STATE.lock" 30 || fail "lock holder started" "it did not get the lock"
+holder=$LOCK_HOLDER
 byhand -c "$CONF" --wait 0.3 status
 assert_rc "status while another run holds the lock: exit 3" 3
 assert_match "... naming its PID" "lock $SVC_STATE\.lock is held by PID $holder, another lvs-rs-agent run:\$" "$ERR"

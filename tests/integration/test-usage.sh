@@ -174,19 +174,8 @@ assert_rc "no CAP_NET_ADMIN: exit 3" 3
 assert_match "no CAP_NET_ADMIN: says what to do" '^  run it as root, or grant CAP_NET_ADMIN as an ambient capability$' "$ERR"
 keep "no CAP_NET_ADMIN"
 
-"$PYTHON" -c '
-import fcntl, os, sys, time
-fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644)
-fcntl.lockf(fd, fcntl.LOCK_EX)
-print(os.getpid(), flush=True)
-time.sleep(60)
-' "$STATE.lock" >"$TDIR/holder.pid" &
-H=$!
-bg_register $H
-for _ in $(seq 100); do
-	[ -s "$TDIR/holder.pid" ] && break
-	sleep 0.05
-done
+lock_hold "$STATE.lock" 60 || fail "lock holder started" "it did not get the lock"
+H=$LOCK_HOLDER
 agent_run rs -c "$CONF" -w 0 apply
 assert_rc "a busy lock: exit 3" 3
 assert_match "a busy lock: names the holder" "^lvs-rs-agent: lock $STATE\\.lock is held by PID $H, another lvs-rs-agent run:\$" "$ERR"
