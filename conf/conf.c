@@ -428,8 +428,6 @@ struct parser {
 
 	char hint[CONF_WORD_MAX + 32]; /* see hint() */
 	int comma_line;                /* reported "a, b" on this line */
-	/* The key that indented lines continue, for messages about them. */
-	char cont_name[CONF_WORD_MAX + 1];
 
 	/* The chunk handed out last, which the handler must see unchanged. */
 	bool cont;
@@ -1084,7 +1082,7 @@ static void section_begin(struct parser *p, char *text)
 			lerr(p, "unknown section %s: did you mean [agent]?", quotes(q, text));
 		else if (guess)
 			lerr(p, "unknown section %s: did you mean [vip %s]?", quotes(q, text),
-			     *rest ? rest : "NAME");
+			     group_name_valid(rest) ? rest : "NAME");
 		else
 			lerr(p, "unknown section %s; known: [agent], [vip NAME]",
 			     quotes(q, text));
@@ -1177,15 +1175,16 @@ static enum line_kind lex_key(struct parser *p, char *s)
 	char q[QBUF];
 	char *end = find_chars_or_comment(s, "=:");
 	char *value, sep = *end;
+	const struct conf_key *last = p->key;
 
 	p->key = NULL; /* a new key, or a refused line: either ends the last */
 	*end = '\0';
 	rstrip(s);
 	if (sep != '=' && sep != ':') {
-		/* After a key: most likely meant to continue its value. */
-		if (p->inih_key)
+		/* After a list: most likely meant to continue it. */
+		if (p->inih_key && last && last->multi)
 			lerr(p, "expected \"key = value\" or \"[section]\", found %s (to continue %s, "
-			     "indent the line deeper than its key)", quotes(q, s), p->cont_name);
+			     "indent the line deeper than its key)", quotes(q, s), last->name);
 		else
 			lerr(p, "expected \"key = value\" or \"[section]\", found %s",
 			     quotes(q, s));
@@ -1204,7 +1203,6 @@ static enum line_kind lex_key(struct parser *p, char *s)
 	*find_chars_or_comment(value, NULL) = '\0';
 	if (split_words(p, value) < 0)
 		return LINE_SKIP;
-	strcpy(p->cont_name, s);
 	p->key_name = s;
 	p->key_pending = true;
 	return LINE_KEY;
@@ -1257,9 +1255,9 @@ static enum line_kind lex_line(struct parser *p)
 			char q[QBUF];
 
 			rstrip(s);
-			lerr(p, "%s: an indented line continues the previous value (%s): "
+			lerr(p, "%s: an indented line continues the previous value%s%s%s: "
 			     "remove the indentation or join the lines", quotes(q, s),
-			     p->cont_name);
+			     p->key ? " (" : "", p->key ? p->key->name : "", p->key ? ")" : "");
 			return LINE_SKIP;
 		}
 		return split_words(p, s) < 0 ? LINE_SKIP : LINE_CONT;
