@@ -145,7 +145,7 @@ static void print_journal_text(const struct report *r)
 		const struct step *s = &j->steps.v[i];
 
 		agent_display_target(s, t, sizeof(t));
-		if (strcmp(s->prior, s->want) == 0)
+		if (step_same(s, s->prior, s->want))
 			printf("  = %s %s %s: so before the first apply; revert leaves it\n",
 			       s->ops->kind, t, s->want);
 		else if ((s->ops->sign ? s->ops->sign(s->prior, s->want) : '~') == '~')
@@ -181,10 +181,10 @@ static void print_journal_text(const struct report *r)
 	for (size_t i = 0; i < j->steps.n; i++) {
 		const struct step *s = &j->steps.v[i];
 
-		if (planned[i] || strcmp(s->prior, s->want) == 0)
+		if (planned[i] || step_same(s, s->prior, s->want))
 			continue;
 		agent_display_target(s, t, sizeof(t));
-		if (strcmp(s->now, s->prior) == 0)
+		if (step_same(s, s->now, s->prior))
 			printf("  (nothing for %s %s: already %s)\n", s->ops->kind, t, s->now);
 		else
 			printf("  (nothing for %s %s: %s now, %s before: nothing to restore)\n",

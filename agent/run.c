@@ -371,7 +371,7 @@ static ssize_t execute(struct netconf *nc, struct action *acts, size_t n)
  */
 static bool needs_restore(const struct step *s, const char *to)
 {
-	return strcmp(s->now, to) != 0 && strcmp(to, NETCONF_MISSING) != 0 &&
+	return !step_same(s, s->now, to) && strcmp(to, NETCONF_MISSING) != 0 &&
 	       strcmp(s->now, NETCONF_MISSING) != 0;
 }
 
@@ -460,7 +460,7 @@ static int act(struct netconf *nc, struct report *r, const char *verb,
 				const char *want = step_value(acts[i].s, acts[i].to);
 				char t[STEP_TARGET_MAX + 16];
 
-				if (strcmp(acts[i].s->now, want) == 0)
+				if (step_same(acts[i].s, acts[i].s->now, want))
 					continue;
 				agent_display_target(acts[i].s, t, sizeof(t));
 				report_error(r, "%s: %s %s reads back as %s, not %s",
@@ -753,7 +753,7 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 		qsort(acts + a0, n_acts - a0, sizeof(*acts), cmp_order_desc);
 		a1 = n_acts;
 		for (size_t i = 0; i < all.n; i++)
-			if (!stale[i] && strcmp(all.v[i].now, all.v[i].want) != 0)
+			if (!stale[i] && !step_same(&all.v[i], all.v[i].now, all.v[i].want))
 				acts[n_acts++] = (struct action){ &all.v[i], STEP_WANT, 0, 0 };
 		/* A stale part of a whole that stays (an element of the nft
 		 * set) goes in the same call as the wanted parts: its `want`
@@ -930,7 +930,7 @@ static void step_checks(struct steplist *l, struct report *r)
 	for (size_t i = 0; i < l->n; i++) {
 		const struct step *s = &l->v[i];
 		char target[STEP_TARGET_MAX + 16], why[320] = "";
-		bool ok = strcmp(s->now, s->want) == 0;
+		bool ok = step_same(s, s->now, s->want);
 
 		agent_display_target(s, target, sizeof(target));
 		if (!ok && s->ops->explain)

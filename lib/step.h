@@ -81,6 +81,12 @@ struct step_ops {
 	/* Human verb for a change from `from` to `to`: '+', '-' or '~'. */
 	char (*sign)(const char *from, const char *to);
 	/*
+	 * Whether two values name the same kernel state, for a kind whose
+	 * values carry what the kernel changes by itself (an address's
+	 * remaining lifetimes count down). NULL: equal as strings.
+	 */
+	bool (*same)(const char *a, const char *b);
+	/*
 	 * The kind's objects form one whole (the nft table): while any step of
 	 * the kind is still wanted, apply removes the stale ones in the same
 	 * change call that adds the new ones, so an edit is one transaction.
@@ -89,6 +95,8 @@ struct step_ops {
 };
 
 const char *step_value(const struct step *s, enum step_field f);
+/* Whether values a and b of s's kind name the same state (ops->same). */
+bool step_same(const struct step *s, const char *a, const char *b);
 /* Copy with truncation check: -ENAMETOOLONG when it does not fit. */
 _must_check_ int step_set(char *dst, size_t len, const char *src);
 #define STEP_SET(field, src) step_set((field), sizeof(field), (src))

@@ -123,7 +123,16 @@ extern const struct step_ops netconf_sysctl_ops;
  *   "present"   on the device as the agent makes it: scope global; for IPv6
  *               also IFA_F_NODAD and preferred lifetime 0 (deprecated), so
  *               the RS never picks it as the source of its own connections
- *   "preferred" (IPv6 only) on the device but usable as a source address
+ *   (IPv6 only) on the device otherwise, the whole address, so that revert
+ *   and rollback put back exactly what was there:
+ *   "preferred" no flags, valid and preferred lifetimes forever
+ *   "FLAGS/VALID/PREFERRED"  any other: FLAGS the IFA_F_* bits RTM_NEWADDR
+ *               takes, in hex (2 nodad, 10 home, 100 mngtmpaddr, 200
+ *               noprefixroute, 400 autojoin), the remaining lifetimes in
+ *               seconds (at most 999999999) or "forever": "212/3600/1800"
+ * Two values are the same (ops->same) when their flags and the kind of each
+ * lifetime (0, finite, forever) are: the finite ones count down. Making a
+ * pre-existing address "present" keeps its flags.
  * Many addresses go in one sendmsg (libmnl batch), each acked by sequence.
  */
 extern const struct step_ops netconf_addr_ops;
