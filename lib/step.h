@@ -87,6 +87,16 @@ struct step_ops {
 	 */
 	bool (*same)(const char *a, const char *b);
 	/*
+	 * Each object of the kind in the kernel that carries the agent's own
+	 * mark (the nft table's comment, a route's protocol): the agent made
+	 * it, whatever a journal says or lacks. cb gets a step with ops,
+	 * order, target and now set (want and prior empty) and returns 0 to
+	 * go on, or -errno to stop: marked returns it. 0 or -errno. NULL:
+	 * the kind's objects carry no mark (sysctls, addresses, links).
+	 */
+	int (*marked)(struct netconf *nc,
+		      int (*cb)(const struct step *s, void *data), void *data);
+	/*
 	 * The kind's objects form one whole (the nft table): while any step of
 	 * the kind is still wanted, apply removes the stale ones in the same
 	 * change call that adds the new ones, so an edit is one transaction.

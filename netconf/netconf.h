@@ -63,6 +63,26 @@ int netconf_fault_squeeze_rcvbuf(struct netconf *nc, int bytes);
 struct nlmsghdr;
 int netconf_talk(struct netconf *nc, struct nlmsghdr *nlh, const char *what);
 
+/* ---- the network namespace this process is in */
+struct netconf_netns {
+	/*
+	 * SO_NETNS_COOKIE (Linux 5.14): unique among the namespaces of one
+	 * boot and never reused; 0 when the kernel has none.
+	 */
+	uint64_t cookie;
+	/* Of /proc/self/ns/net (what `ip netns identify` and `ls -l` show as
+	 * net:[INODE]); an inode may be reused once its namespace is gone. */
+	uint64_t ino, dev;
+	/* /proc/sys/kernel/random/boot_id: the cookie counts within a boot. */
+	char boot_id[40];
+};
+
+/*
+ * Fills *ret as far as the kernel tells (a field it cannot read stays 0 or
+ * ""). 0, or -errno when none of it can be read.
+ */
+int netconf_netns_self(struct netconf_netns *ret);
+
 /* ---- sysctls: path relative to /proc/sys, "net/ipv4/conf/all/arp_ignore" */
 /*
  * Reads the first line without its newline. -ENOENT if it does not exist,
@@ -166,7 +186,9 @@ int netconf_addr_parse_target(const char *target, int *family, void *addr,
  * Observe: one RTM_GETROUTE dump of table local per address family. Change:
  * RTM_NEWROUTE (NLM_F_CREATE|NLM_F_EXCL) / RTM_DELROUTE with type local,
  * scope host and protocol NETCONF_ROUTE_PROTO, many per sendmsg, each acked
- * by sequence, one netconf_fault_point() each.
+ * by sequence, one netconf_fault_point() each. Its marked() lists the local
+ * routes of protocol NETCONF_ROUTE_PROTO: the agent's, whatever a journal
+ * says.
  */
 extern const struct step_ops netconf_route_ops;
 
