@@ -14,6 +14,7 @@
 
 #include "../lib/macro.h"
 #include "../lib/step.h"
+#include "../netconf/netconf.h"
 
 #define AGENT_STATE_PATH "/run/lvs-rs-agent/state"
 
@@ -52,6 +53,8 @@ struct step *stepindex_find(const struct stepindex *x,
 			    const struct step_ops *ops, const char *target);
 void stepindex_done(struct stepindex *x);
 const struct step_ops *agent_ops_by_kind(const char *kind);
+/* The i-th step kind the journal knows, NULL past the last. */
+const struct step_ops *agent_ops_at(size_t i);
 
 /* ---- the journal: the steps apply has taken, with their prior values */
 struct journal {
@@ -59,11 +62,42 @@ struct journal {
 	char config[256]; /* the config file of the last apply */
 	time_t created;   /* first apply */
 	time_t updated;   /* last write */
+	/* The network namespace (and boot) it was written in; all zero in
+	 * a journal of an older agent, which the next write binds. */
+	struct netconf_netns ns;
+	bool found; /* the file exists */
+	/*
+	 * journal_load_readable() of a damaged journal: the first line that
+	 * could not be read (0: none), how many lines there are from it to
+	 * the end, and the steps the header counts (0: header unreadable).
+	 */
+	size_t unread_from, unread_lines, counted;
 };
 /* A missing file is an empty journal (0). -EBADMSG for a damaged one. */
 int journal_load(const char *path, struct journal *j, char *err, size_t errlen);
-/* tmp file, fsync, rename, fsync dir. Creates the directory if missing. */
+/*
+ * As journal_load, but a damaged journal keeps what could be read before
+ * the damage: -EBADMSG, err saying where and why, j->steps the steps before
+ * it (none when the header is damaged), j->unread_* what is left unread.
+ */
+int journal_load_readable(const char *path, struct journal *j, char *err,
+			  size_t errlen);
+/*
+ * tmp file, fsync, rename, fsync dir. Creates the directory if missing.
+ * Binds the journal to this process's network namespace (j->ns).
+ */
 int journal_save(const char *path, struct journal *j);
+/* Whose a journal is, from its j->ns against this process's. */
+enum journal_owner {
+	JOURNAL_OURS,
+	JOURNAL_UNBOUND,    /* written by an older agent: cannot be told */
+	JOURNAL_OTHER_BOOT, /* before a reboot: nothing of it is in the kernel */
+	JOURNAL_OTHER_NETNS,
+};
+enum journal_owner journal_owner(const struct journal *j,
+				 const struct netconf_netns *self);
+/* "net:[4026532290] (cookie 5)" for messages. */
+void journal_netns_text(const struct netconf_netns *ns, char *buf, size_t len);
 int journal_remove(const char *path);
 /* mkdir of the journal's directory (0755) when it is missing. */
 int agent_mkdir_parent(const char *path);
