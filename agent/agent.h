@@ -126,6 +126,7 @@ enum change_state {
 	CHANGE_UNDONE,  /* made, then rolled back after a failure */
 	CHANGE_FAILED,  /* the kernel refused it */
 	CHANGE_SKIPPED, /* not attempted: the run stopped before it */
+	CHANGE_LEFT,    /* forget: what revert would have done, left undone */
 };
 
 struct change {
@@ -145,14 +146,22 @@ struct report {
 	bool changes_undone; /* rolled back after a failure */
 	struct checklist checks;
 	struct journal *journal; /* status */
+	bool observed;     /* status: the journal's steps were read from the kernel */
+	bool journal_lost; /* status: no journal, yet the agent's marked objects live */
+	bool forgot;       /* forget removed a journal */
 	char **errors; /* one line each; the first is the cause */
 	size_t n_errors;
+	char **warnings; /* one line each: done anyway, but worth telling */
+	size_t n_warnings;
 	bool error_printed; /* already on stderr, line by line */
 	const char *summary_verb; /* "apply", "plan", ... */
 };
 int report_change(struct report *r, const struct step *s, const char *from,
 		  const char *to);
 void report_error(struct report *r, const char *fmt, ...) _printf_(2, 3);
+/* Kept for --json's "warnings", and said on stderr at once ("warning: "):
+ * before the changes it warns of are made. */
+void report_warning(struct report *r, const char *fmt, ...) _printf_(2, 3);
 void report_print(struct report *r);
 /* Each error line to stderr, "lvs-rs-agent: " first (unless already printed). */
 void report_print_errors(const struct report *r);
@@ -165,10 +174,13 @@ struct agent_opts {
 	const char *state;
 	double wait;
 	bool json;
+	bool force; /* revert: also without a whole journal */
 	bool have_net_admin;
 };
 int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run);
 int agent_revert(const struct agent_opts *o, struct report *r);
+/* Drop the journal, saying what it leaves in the kernel; change nothing. */
+int agent_forget(const struct agent_opts *o, struct report *r);
 int agent_verify(const struct agent_opts *o, struct report *r);
 int agent_status(const struct agent_opts *o, struct report *r, struct journal *j);
 int agent_check_config(const struct agent_opts *o, struct report *r);

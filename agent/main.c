@@ -24,6 +24,8 @@ static void usage(FILE *f)
 		"  verify         check the live kernel against the config\n"
 		"  status         what the agent applied (its journal) and the live checks\n"
 		"  revert         undo what apply changed, restoring the recorded prior values\n"
+		"  forget         drop the journal, saying what it leaves in the kernel; change\n"
+		"                 nothing else (a damaged journal, or one of a namespace gone)\n"
 		"  check-config   parse and validate the config; touch nothing else\n"
 		"\n"
 		"Options:\n"
@@ -32,6 +34,9 @@ static void usage(FILE *f)
 		"  -s, --state FILE    the journal, default %s (lock: FILE.lock)\n"
 		"  -w, --wait SECONDS  how long to wait for another run's lock, default 10\n"
 		"  -j, --json          one JSON document on stdout instead of text\n"
+		"  -f, --force         revert: also with the journal damaged (the steps before the\n"
+		"                      damage) or lost, and remove the objects that carry the\n"
+		"                      agent's mark (nft table, anyip routes) but no journal step\n"
 		"      --prometheus FILE\n"
 		"                      verify, status: also write the checks as metrics for\n"
 		"                      node_exporter's textfile collector to FILE (replaced\n"
@@ -90,6 +95,7 @@ int main(int argc, char **argv)
 		{ "state", required_argument, NULL, 's' },
 		{ "wait", required_argument, NULL, 'w' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "prometheus", required_argument, NULL, OPT_PROMETHEUS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -106,7 +112,7 @@ int main(int argc, char **argv)
 	char prom_err[PATH_MAX + 128] = "";
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "c:s:w:jhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:s:w:jfhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o.config = optarg;
@@ -123,6 +129,9 @@ int main(int argc, char **argv)
 			break;
 		case 'j':
 			o.json = true;
+			break;
+		case 'f':
+			o.force = true;
 			break;
 		case OPT_PROMETHEUS:
 			if (!*optarg) {
@@ -144,7 +153,7 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "lvs-rs-agent: %s\n", optind >= argc ?
-			"a command is needed (apply, plan, verify, status, revert, check-config)" :
+			"a command is needed (apply, plan, verify, status, revert, forget, check-config)" :
 			"one command only");
 		usage(stderr);
 		return AGENT_EXIT_USAGE;
@@ -153,6 +162,11 @@ int main(int argc, char **argv)
 	if (prom && strcmp(cmd, "verify") != 0 && strcmp(cmd, "status") != 0) {
 		fprintf(stderr, "lvs-rs-agent: --prometheus goes with verify or status, not %s\n",
 			cmd);
+		return AGENT_EXIT_USAGE;
+	}
+
+	if (o.force && strcmp(cmd, "revert") != 0) {
+		fprintf(stderr, "lvs-rs-agent: --force goes with revert, not %s\n", cmd);
 		return AGENT_EXIT_USAGE;
 	}
 
@@ -167,6 +181,8 @@ int main(int argc, char **argv)
 		ret = agent_apply(&o, &r, true);
 	else if (strcmp(cmd, "revert") == 0)
 		ret = agent_revert(&o, &r);
+	else if (strcmp(cmd, "forget") == 0)
+		ret = agent_forget(&o, &r);
 	else if (strcmp(cmd, "verify") == 0)
 		ret = agent_verify(&o, &r);
 	else if (strcmp(cmd, "status") == 0)

@@ -43,36 +43,61 @@ int report_change(struct report *r, const struct step *s, const char *from,
 	return 0;
 }
 
+/* A line made from fmt appended to *v: the line, or NULL without memory. */
+_printf_(3, 0) static char *push_line(char ***v, size_t *n, const char *fmt,
+				      va_list ap)
+{
+	char **nv, *msg;
+
+	if (vasprintf(&msg, fmt, ap) < 0)
+		return NULL;
+	nv = realloc(*v, (*n + 1) * sizeof(*nv));
+	if (!nv) {
+		free(msg);
+		return NULL;
+	}
+	*v = nv;
+	(*v)[(*n)++] = msg;
+	return msg;
+}
+
+static void free_lines(char ***v, size_t *n)
+{
+	for (size_t i = 0; i < *n; i++)
+		free((*v)[i]);
+	free(*v);
+	*v = NULL;
+	*n = 0;
+}
+
 void report_error(struct report *r, const char *fmt, ...)
 {
-	char **v, *msg;
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
+	push_line(&r->errors, &r->n_errors, fmt, ap);
 	va_end(ap);
-	if (!msg)
-		return;
-	v = realloc(r->errors, (r->n_errors + 1) * sizeof(*v));
-	if (!v) {
-		free(msg);
-		return;
-	}
-	r->errors = v;
-	r->errors[r->n_errors++] = msg;
+}
+
+void report_warning(struct report *r, const char *fmt, ...)
+{
+	const char *msg;
+	va_list ap;
+
+	va_start(ap, fmt);
+	msg = push_line(&r->warnings, &r->n_warnings, fmt, ap);
+	va_end(ap);
+	if (msg)
+		fprintf(stderr, "lvs-rs-agent: warning: %s\n", msg);
 }
 
 void report_done(struct report *r)
 {
 	free(r->changes);
-	for (size_t i = 0; i < r->n_errors; i++)
-		free(r->errors[i]);
-	free(r->errors);
+	free_lines(&r->errors, &r->n_errors);
+	free_lines(&r->warnings, &r->n_warnings);
 	checklist_done(&r->checks);
 	r->changes = NULL;
-	r->errors = NULL;
-	r->n_errors = 0;
 }
 
 void report_print_errors(const struct report *r)
@@ -131,8 +156,10 @@ static void print_journal_text(const struct report *r)
 	char created[64], updated[64], t[STEP_TARGET_MAX + 16];
 	size_t n_plan = 0;
 
-	if (j->steps.n == 0) {
-		printf("journal: nothing applied\n");
+	if (j->steps.n == 0 && !j->unread_from) {
+		printf(r->journal_lost ? "journal: missing, yet the agent's own objects are live "
+					 "(FAIL lines below): it was lost\n"
+				       : "journal: nothing applied\n");
 		return;
 	}
 	format_time(j->created, created, sizeof(created));
@@ -140,6 +167,12 @@ static void print_journal_text(const struct report *r)
 	printf("journal: %zu step%s, first apply %s, last apply %s\n", j->steps.n,
 	       j->steps.n == 1 ? "" : "s", created, updated);
 	printf("  config of the last apply: %s\n", j->config[0] ? j->config : "unknown");
+	if (j->unread_from)
+		printf("  damaged: unreadable from line %zu on (%zu line%s; the header counts %zu "
+		       "step%s, %zu read): revert --force reverts the steps below, forget drops "
+		       "the journal\n", j->unread_from, j->unread_lines,
+		       j->unread_lines == 1 ? "" : "s", j->counted, j->counted == 1 ? "" : "s",
+		       j->steps.n);
 	printf("applied (from the values before the first apply):\n");
 	for (size_t i = 0; i < j->steps.n; i++) {
 		const struct step *s = &j->steps.v[i];
@@ -155,7 +188,7 @@ static void print_journal_text(const struct report *r)
 			       s->ops->kind, t);
 	}
 	/* The kernel was observed only when status got that far. */
-	if (r->n_errors)
+	if (!r->observed)
 		return;
 	plan = calloc(j->steps.n, sizeof(*plan));
 	planned = calloc(j->steps.n, sizeof(*planned));
@@ -205,6 +238,7 @@ static void print_text(struct report *r)
 			[CHANGE_UNDONE] = "(undone) ",
 			[CHANGE_FAILED] = "(failed) ",
 			[CHANGE_SKIPPED] = "(not made) ",
+			[CHANGE_LEFT] = "(left) ",
 		};
 
 		fputs(tag[r->changes[i].state], stdout);
@@ -217,7 +251,13 @@ static void print_text(struct report *r)
 
 	if (r->n_errors)
 		return;
-	if (strcmp(r->command, "verify") == 0 || strcmp(r->command, "status") == 0)
+	if (strcmp(r->command, "forget") == 0 && !r->forgot)
+		printf("forget: no journal: nothing to forget\n");
+	else if (strcmp(r->command, "forget") == 0)
+		printf("forget: journal removed; %zu change%s that revert would have made left "
+		       "undone%s\n", r->n_changes, r->n_changes == 1 ? "" : "s",
+		       r->n_changes ? " (listed above)" : "");
+	else if (strcmp(r->command, "verify") == 0 || strcmp(r->command, "status") == 0)
 		printf("%s: %zu checks, %zu failed\n", verb, r->checks.n, failed);
 	else if (strcmp(r->command, "check-config") == 0)
 		return;
@@ -313,10 +353,12 @@ static void print_json(struct report *r)
 		[CHANGE_UNDONE] = "undone",
 		[CHANGE_FAILED] = "failed",
 		[CHANGE_SKIPPED] = "not made",
+		[CHANGE_LEFT] = "left",
 	};
 	struct jw w = { .f = stdout };
 	bool plan = strcmp(r->command, "plan") == 0;
-	bool changed = r->n_changes > 0 && !r->changes_undone && !plan;
+	bool changed = r->n_changes > 0 && !r->changes_undone && !plan &&
+		       strcmp(r->command, "forget") != 0;
 
 	fputc('{', w.f);
 	jw_member(&w, "command", json_object_new_string(r->command));
@@ -369,7 +411,7 @@ static void print_json(struct report *r)
 			json_object_object_add(o, "target", json_object_new_string(t));
 			json_object_object_add(o, "prior", json_object_new_string(s->prior));
 			json_object_object_add(o, "want", json_object_new_string(s->want));
-			if (!r->n_errors)
+			if (r->observed)
 				json_object_object_add(o, "now", json_object_new_string(s->now));
 			jw_element(&w, i, o);
 		}
@@ -378,9 +420,26 @@ static void print_json(struct report *r)
 		jw_member(&w, "created", json_object_new_int64(r->journal->created));
 		jw_member(&w, "updated", json_object_new_int64(r->journal->updated));
 		/* The kernel was observed only when status got that far. */
-		if (!r->n_errors)
+		if (r->observed)
 			revert_json(&w, r->journal);
+		/* A damaged journal: the lines from the damage on, unread. */
+		if (r->journal->unread_from) {
+			json_object *u = json_object_new_object();
+
+			json_object_object_add(u, "from_line",
+					       json_object_new_int64((int64_t)r->journal->unread_from));
+			json_object_object_add(u, "lines",
+					       json_object_new_int64((int64_t)r->journal->unread_lines));
+			json_object_object_add(u, "steps_counted",
+					       json_object_new_int64((int64_t)r->journal->counted));
+			jw_member(&w, "unread", u);
+		}
 	}
+	jw_key(&w, "warnings");
+	fputc('[', w.f);
+	for (size_t i = 0; i < r->n_warnings; i++)
+		jw_element(&w, i, json_object_new_string(r->warnings[i]));
+	fputc(']', w.f);
 	if (r->n_errors) {
 		jw_member(&w, "error", json_object_new_string(r->errors[0]));
 		jw_key(&w, "errors");

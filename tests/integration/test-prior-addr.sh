@@ -44,17 +44,8 @@ put_prior()
 put_prior || { fail setup "could not add the pre-existing addresses"; exit 1; }
 
 CONF=$TDIR/agent.conf
-cat >"$CONF" <<EOF
-[agent]
-arp_ignore = 1
-arp_announce = 2
-
-[vip web]
-address = $P4 $NEW4
-
-[vip web6]
-address = $P_NODAD $P_LFT $P_NPR $P_HOME $P_ALL $P_PLAIN $NEW6
-EOF
+write_web_conf "$CONF" "$P4" "$NEW4"
+printf '\n[vip web6]\naddress = %s\n' "$P_NODAD $P_LFT $P_NPR $P_HOME $P_ALL $P_PLAIN $NEW6" >>"$CONF"
 
 AGENT_FORM='a.get("nodad") is True and a.get("deprecated") is True and a["preferred_life_time"] == 0 and a["valid_life_time"] == 4294967295'
 

@@ -70,6 +70,22 @@ static struct step mkstep(const struct step_ops *ops, int order,
 	return s;
 }
 
+/* A journal of n address steps 198.51.100.I/32 dev DEV saved to path; its
+ * text (malloc'd) and length. */
+static char *save_vips(struct journal *j, int n, const char *dev, size_t *len)
+{
+	for (int i = 0; i < n; i++) {
+		char t[64];
+		struct step s;
+
+		snprintf(t, sizeof(t), "198.51.100.%d/32 dev %s", i + 1, dev);
+		s = mkstep(&netconf_addr_ops, STEP_ORDER_VIP, t, "absent", "present");
+		assert_int_equal(steplist_add(&j->steps, &s), 0);
+	}
+	assert_int_equal(journal_save(path, j), 0);
+	return read_text(len);
+}
+
 #define HEAD(n) "{\"format\":\"lvs-rs-agent journal\",\"version\":2,\"config\":\"c\"," \
 		"\"created\":1,\"updated\":2,\"steps\":" #n "}\n"
 #define STEP "{\"kind\":\"address\",\"target\":\"192.0.2.1/32 dev lo\"," \
@@ -324,16 +340,7 @@ static void test_every_truncation(void **state)
 	char *text, *last;
 	size_t len;
 
-	for (int i = 0; i < 3; i++) {
-		char t[64];
-		struct step s;
-
-		snprintf(t, sizeof(t), "198.51.100.%d/32 dev \"lo\\", i + 1);
-		s = mkstep(&netconf_addr_ops, STEP_ORDER_VIP, t, "absent", "present");
-		assert_int_equal(steplist_add(&j.steps, &s), 0);
-	}
-	assert_int_equal(journal_save(path, &j), 0);
-	text = read_text(&len);
+	text = save_vips(&j, 3, "\"lo\\", &len);
 	assert_true(len > 300);
 	assert_loads(text, len, 3);
 	for (size_t cut = 0; cut < len; cut++)
@@ -520,16 +527,7 @@ static void test_readable(void **state)
 	char *text, err[512];
 	size_t len, head_end;
 
-	for (int i = 0; i < 4; i++) {
-		char t[64];
-		struct step s;
-
-		snprintf(t, sizeof(t), "198.51.100.%d/32 dev lo", i + 1);
-		s = mkstep(&netconf_addr_ops, STEP_ORDER_VIP, t, "absent", "present");
-		assert_int_equal(steplist_add(&j.steps, &s), 0);
-	}
-	assert_int_equal(journal_save(path, &j), 0);
-	text = read_text(&len);
+	text = save_vips(&j, 4, "lo", &len);
 	head_end = (size_t)(strchr(text, '\n') - text) + 1;
 	for (size_t cut = 0; cut <= len; cut++) {
 		size_t whole = 0, lines = 0, partial;

@@ -845,6 +845,20 @@ static void test_addr_v6(void **state)
 	assert_false(find_addr(nc, tg, &a));
 }
 
+/* tg is on lo as "212/3600/1800" makes it: nodad home noprefixroute, not
+ * deprecated, lifetimes counting down from 3600 and 1800 s. */
+static void assert_whole_212(struct netconf *nc, const char *tg)
+{
+	struct netconf_addr a;
+
+	assert_true(find_addr(nc, tg, &a));
+	assert_int_equal(a.flags & (IFA_F_NODAD | IFA_F_HOMEADDRESS | IFA_F_NOPREFIXROUTE |
+				    IFA_F_DEPRECATED),
+			 IFA_F_NODAD | IFA_F_HOMEADDRESS | IFA_F_NOPREFIXROUTE);
+	assert_in_range(a.valid, 3590, 3600);
+	assert_in_range(a.preferred, 1790, 1800);
+}
+
 /*
  * A pre-existing IPv6 address with flags and finite lifetimes is observed
  * whole; made the agent's VIP it keeps its own flags, and put back it gets
@@ -873,12 +887,7 @@ static void test_addr_v6_whole(void **state)
 	/* nodad home noprefixroute, valid 3600 s, preferred 1800 s */
 	assert_int_equal(STEP_SET(s.prior, "212/3600/1800"), 0);
 	assert_int_equal(netconf_addr_ops.change(nc, v, 1, STEP_PRIOR, res), 0);
-	assert_true(find_addr(nc, tg, &a));
-	assert_int_equal(a.flags & (IFA_F_NODAD | IFA_F_HOMEADDRESS | IFA_F_NOPREFIXROUTE |
-				    IFA_F_DEPRECATED),
-			 IFA_F_NODAD | IFA_F_HOMEADDRESS | IFA_F_NOPREFIXROUTE);
-	assert_in_range(a.valid, 3590, 3600);
-	assert_in_range(a.preferred, 1790, 1800);
+	assert_whole_212(nc, tg);
 	assert_int_equal(netconf_addr_ops.observe(nc, v, 1), 0);
 	assert_true(netconf_addr_ops.same(s.now, "212/3600/1800"));
 	assert_int_equal(s.now[0], '2');
@@ -896,12 +905,7 @@ static void test_addr_v6_whole(void **state)
 
 	/* Back: exactly the address that was. */
 	assert_int_equal(netconf_addr_ops.change(nc, v, 1, STEP_PRIOR, res), 0);
-	assert_true(find_addr(nc, tg, &a));
-	assert_int_equal(a.flags & (IFA_F_NODAD | IFA_F_HOMEADDRESS | IFA_F_NOPREFIXROUTE |
-				    IFA_F_DEPRECATED),
-			 IFA_F_NODAD | IFA_F_HOMEADDRESS | IFA_F_NOPREFIXROUTE);
-	assert_in_range(a.valid, 3590, 3600);
-	assert_in_range(a.preferred, 1790, 1800);
+	assert_whole_212(nc, tg);
 	assert_int_equal(netconf_addr_ops.observe(nc, v, 1), 0);
 	assert_true(netconf_addr_ops.same(s.now, s.prior));
 
