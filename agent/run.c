@@ -654,25 +654,35 @@ static int load_journal(const struct agent_opts *o, struct report *r,
 }
 
 struct marks {
-	const struct stepindex *known; /* NULL: none */
+	const struct steplist *known;
+	struct stepindex x; /* of known, made at the first marked object */
+	bool indexed;
 	struct steplist *out;
 };
 
 static int mark_cb(const struct step *s, void *data)
 {
 	struct marks *m = data;
+	int k;
 
-	if (m->known && stepindex_find(m->known, s->ops, s->target))
+	/* Most hosts have none: no index of 10,000 steps for nothing. */
+	if (!m->indexed) {
+		k = stepindex_build(&m->x, m->known);
+		if (k < 0)
+			return k;
+		m->indexed = true;
+	}
+	if (stepindex_find(&m->x, s->ops, s->target))
 		return 0;
 	return steplist_add(m->out, s);
 }
 
 /*
- * The objects in the kernel that carry the agent's mark and that `known`
- * does not hold, into out: the agent made them, and no journal says so.
+ * The objects in the kernel that carry the agent's mark and that no step of
+ * `known` holds, into out: the agent made them, and no journal says so.
  * Only the kinds that have a step in `kinds` (NULL: every kind).
  */
-static int unrecorded(struct netconf *nc, const struct stepindex *known,
+static int unrecorded(struct netconf *nc, const struct steplist *known,
 		      const struct steplist *kinds, struct steplist *out)
 {
 	struct marks m = { .known = known, .out = out };
@@ -682,6 +692,7 @@ static int unrecorded(struct netconf *nc, const struct stepindex *known,
 	for (size_t i = 0; k == 0 && (ops = agent_ops_at(i)); i++)
 		if (ops->marked && (!kinds || steplist_find(kinds, ops, NULL)))
 			k = ops->marked(nc, mark_cb, &m);
+	stepindex_done(&m.x);
 	return k;
 }
 
@@ -850,7 +861,7 @@ static int disown_marked(struct netconf *nc, struct report *r, const char *verb,
 		       !stepindex_find(oldx, all->v[i].ops, all->v[i].target);
 	if (!need)
 		return AGENT_EXIT_OK;
-	k = unrecorded(nc, oldx, all, &marks);
+	k = unrecorded(nc, &old->steps, all, &marks);
 	if (k == 0)
 		k = stepindex_build(&mx, &marks);
 	if (k < 0) {
@@ -1147,13 +1158,10 @@ static int revert_marked(const struct agent_opts *o, struct report *r,
 			 struct netconf *nc, struct journal *j)
 {
 	struct steplist marks = { 0 };
-	struct stepindex jx = { 0 };
 	char text[512];
 	int k, ret = AGENT_EXIT_OK;
 
-	k = stepindex_build(&jx, &j->steps);
-	if (k == 0)
-		k = unrecorded(nc, &jx, NULL, &marks);
+	k = unrecorded(nc, &j->steps, NULL, &marks);
 	if (k < 0) {
 		report_error(r, "revert: cannot read the agent's marked objects: %s (%s)",
 			     strerror(-k), netconf_error(nc));
@@ -1184,7 +1192,6 @@ static int revert_marked(const struct agent_opts *o, struct report *r,
 		ret = AGENT_EXIT_RUNTIME;
 	}
 out:
-	stepindex_done(&jx);
 	steplist_done(&marks);
 	return ret;
 }
@@ -1523,13 +1530,9 @@ static int unrecorded_checks(struct netconf *nc, struct report *r,
 			     const struct journal *j)
 {
 	struct steplist marks = { 0 };
-	struct stepindex jx = { 0 };
 	int k;
 
-	k = stepindex_build(&jx, &j->steps);
-	if (k == 0)
-		k = unrecorded(nc, &jx, NULL, &marks);
-	stepindex_done(&jx);
+	k = unrecorded(nc, &j->steps, NULL, &marks);
 	if (k < 0) {
 		steplist_done(&marks);
 		report_error(r, "status: cannot read the agent's marked objects: %s (%s)",

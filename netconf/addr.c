@@ -32,10 +32,11 @@
  */
 enum val { V_ABSENT, V_PRESENT, V_OTHER, V_BAD };
 
+/* 12 bytes: a change of 10,000 addresses plans one of them each. */
 struct aval {
-	enum val v;
-	uint32_t flags;		   /* V_OTHER: IFA_F_* of ADDR_FLAGS */
 	uint32_t valid, preferred; /* V_OTHER: INFINITY_LIFE_TIME is forever */
+	uint16_t flags;		   /* V_OTHER: IFA_F_* of ADDR_FLAGS */
+	unsigned char v;	   /* enum val */
 };
 
 /* The flags an address keeps that RTM_NEWADDR can give it; the others are
@@ -134,7 +135,7 @@ static struct aval val_of(const char *s)
 	if (!p || !life_parse(v, p, &a.valid) ||
 	    !life_parse(p + 1, p + 1 + strlen(p + 1), &a.preferred))
 		return a;
-	a.flags = (uint32_t)flags;
+	a.flags = (uint16_t)flags;
 	/* What the kernel takes: a valid lifetime, preferred within it
 	 * (forever is the largest number). */
 	if (!a.valid || a.preferred > a.valid)
@@ -332,7 +333,7 @@ static struct aval view_value(const struct view *w, const struct nc_target *t,
 	if ((a->flags & IFA_F_NODAD) &&
 	    ((a->flags & IFA_F_DEPRECATED) || a->preferred == 0))
 		return (struct aval){ .v = V_PRESENT };
-	return (struct aval){ .v = V_OTHER, .flags = a->flags & ADDR_FLAGS,
+	return (struct aval){ .v = V_OTHER, .flags = (uint16_t)(a->flags & ADDR_FLAGS),
 			      .valid = life_cap(a->valid),
 			      .preferred = life_cap(a->preferred) };
 }
@@ -369,8 +370,9 @@ static int addr_observe(struct netconf *nc, struct step *const *v, size_t n)
 
 struct plan {
 	struct nc_plan h; /* type RTM_NEWADDR, RTM_DELADDR */
-	struct aval from, want;
-	uint16_t flags; /* NLM_F_CREATE|NLM_F_EXCL or NLM_F_REPLACE */
+	struct aval want;
+	uint16_t from_flags; /* the address's own flags, kept by a replace */
+	uint16_t flags;	     /* NLM_F_CREATE|NLM_F_EXCL or NLM_F_REPLACE */
 };
 
 static int plan_step(void *view, const struct step *s, enum step_field to,
@@ -378,26 +380,27 @@ static int plan_step(void *view, const struct step *s, enum step_field to,
 {
 	struct view *w = view;
 	struct plan *p = plan;
+	struct aval from = val_of(s->now);
 
 	memset(p, 0, sizeof(*p));
-	p->from = val_of(s->now);
 	p->want = val_of(step_value(s, to));
 	if (parse(s, &p->h.t) < 0) {
 		snprintf(text, len, "invalid address target \"%s\"", s->target);
 		return -EINVAL;
 	}
-	if (p->from.v == V_BAD || p->want.v == V_BAD ||
+	if (from.v == V_BAD || p->want.v == V_BAD ||
 	    (p->h.t.family == AF_INET &&
-	     (p->from.v == V_OTHER || p->want.v == V_OTHER))) {
+	     (from.v == V_OTHER || p->want.v == V_OTHER))) {
 		snprintf(text, len, "%s: no change from \"%s\" to \"%s\"",
 			 s->target, s->now, step_value(s, to));
 		return -EINVAL;
 	}
-	if (aval_same(&p->from, &p->want))
+	if (aval_same(&from, &p->want))
 		return 0;
+	p->from_flags = from.flags;
 	if (p->want.v == V_ABSENT) {
 		p->h.type = RTM_DELADDR;
-	} else if (p->from.v == V_ABSENT) {
+	} else if (from.v == V_ABSENT) {
 		p->h.type = RTM_NEWADDR;
 		p->flags = NLM_F_CREATE | NLM_F_EXCL;
 	} else {
@@ -427,7 +430,7 @@ static void v6_attrs(const struct plan *p, uint32_t *flags, struct ifa_cacheinfo
 		 * A pre-existing address keeps its own flags (and with them
 		 * its prefix route, or none): revert restores the rest.
 		 */
-		*flags |= p->from.flags;
+		*flags |= p->from_flags;
 	} else {
 		/*
 		 * A new VIP gets no prefix route: the local route in table
