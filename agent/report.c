@@ -167,7 +167,11 @@ static void print_journal_text(const struct report *r)
 	printf("journal: %zu step%s, first apply %s, last apply %s\n", j->steps.n,
 	       j->steps.n == 1 ? "" : "s", created, updated);
 	printf("  config of the last apply: %s\n", j->config[0] ? j->config : "unknown");
-	if (j->unread_from)
+	if (j->unread_from == 1)
+		printf("  damaged: unreadable as a whole (%zu line%s, the header too): revert --force "
+		       "removes only the agent's marked objects, forget drops the journal\n",
+		       j->unread_lines, j->unread_lines == 1 ? "" : "s");
+	else if (j->unread_from)
 		printf("  damaged: unreadable from line %zu on (%zu line%s; the header counts %zu "
 		       "step%s, %zu read): revert --force reverts the steps below, forget drops "
 		       "the journal\n", j->unread_from, j->unread_lines,

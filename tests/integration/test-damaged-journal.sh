@@ -87,6 +87,10 @@ damaged_case()
 	assert_rc "$name: status exits 3" 3
 	assert_match "$name: status names the line, revert --force and forget" \
 		"^lvs-rs-agent: journal $STATE: line $line: damaged: .*; revert --force reverts the $k steps? before it, forget drops the journal \(lvs-rs-agent\(8\), JOURNAL\)$" "$ERR"
+	if [ "$line" = 1 ]; then
+		assert_match "$name: status says the header is damaged too" \
+			"^  damaged: unreadable as a whole \([0-9]+ lines?, the header too\)" "$OUT"
+	fi
 	if [ "$k" -gt 0 ]; then
 		assert_match "$name: status shows where the damage is" \
 			"^  damaged: unreadable from line $line on \([0-9]+ lines?; the header counts 8 steps, $k read\)" "$OUT"
