@@ -14,6 +14,7 @@
 
 #include "../lib/macro.h"
 #include "../lib/step.h"
+#include "../netconf/netconf.h"
 
 #define AGENT_STATE_PATH "/run/lvs-rs-agent/state"
 
@@ -60,6 +61,8 @@ struct step *stepindex_find(const struct stepindex *x,
 			    const struct step_ops *ops, const char *target);
 void stepindex_done(struct stepindex *x);
 const struct step_ops *agent_ops_by_kind(const char *kind);
+/* The i-th step kind the journal knows, NULL past the last. */
+const struct step_ops *agent_ops_at(size_t i);
 
 /* ---- the journal: the steps apply has taken, with their prior values */
 struct journal {
@@ -67,11 +70,42 @@ struct journal {
 	char config[256]; /* the config file of the last apply */
 	time_t created;   /* first apply */
 	time_t updated;   /* last write */
+	/* The network namespace (and boot) it was written in; all zero in
+	 * a journal of an older agent, which the next write binds. */
+	struct netconf_netns ns;
+	bool found; /* the file exists */
+	/*
+	 * journal_load_readable() of a damaged journal: the first line that
+	 * could not be read (0: none), how many lines there are from it to
+	 * the end, and the steps the header counts (0: header unreadable).
+	 */
+	size_t unread_from, unread_lines, counted;
 };
 /* A missing file is an empty journal (0). -EBADMSG for a damaged one. */
 int journal_load(const char *path, struct journal *j, char *err, size_t errlen);
-/* tmp file, fsync, rename, fsync dir. Creates the directory if missing. */
+/*
+ * As journal_load, but a damaged journal keeps what could be read before
+ * the damage: -EBADMSG, err saying where and why, j->steps the steps before
+ * it (none when the header is damaged), j->unread_* what is left unread.
+ */
+int journal_load_readable(const char *path, struct journal *j, char *err,
+			  size_t errlen);
+/*
+ * tmp file, fsync, rename, fsync dir. Creates the directory if missing.
+ * Binds the journal to this process's network namespace (j->ns).
+ */
 int journal_save(const char *path, struct journal *j);
+/* Whose a journal is, from its j->ns against this process's. */
+enum journal_owner {
+	JOURNAL_OURS,
+	JOURNAL_UNBOUND,    /* written by an older agent: cannot be told */
+	JOURNAL_OTHER_BOOT, /* before a reboot: nothing of it is in the kernel */
+	JOURNAL_OTHER_NETNS,
+};
+enum journal_owner journal_owner(const struct journal *j,
+				 const struct netconf_netns *self);
+/* "net:[4026532290] (cookie 5)" for messages. */
+void journal_netns_text(const struct netconf_netns *ns, char *buf, size_t len);
 int journal_remove(const char *path);
 /* mkdir of the journal's directory (0755) when it is missing. */
 int agent_mkdir_parent(const char *path);
@@ -100,6 +134,7 @@ enum change_state {
 	CHANGE_UNDONE,  /* made, then rolled back after a failure */
 	CHANGE_FAILED,  /* the kernel refused it */
 	CHANGE_SKIPPED, /* not attempted: the run stopped before it */
+	CHANGE_LEFT,    /* forget: what revert would have done, left undone */
 };
 
 struct change {
@@ -126,11 +161,14 @@ struct report {
 	bool changes_undone; /* rolled back after a failure */
 	struct checklist checks;
 	struct journal *journal; /* status */
+	bool observed;     /* status: the journal's steps were read from the kernel */
+	bool journal_lost; /* status: no journal, yet the agent's marked objects live */
+	bool forgot;       /* forget removed a journal */
 	char **errors; /* one line each; the first is the cause */
 	size_t n_errors;
 	bool error_printed; /* already on stderr, line by line */
-	/* Not errors, but worth telling: text shows them first, JSON in
-	 * "warnings". One line each (at most two, split by '\n'). */
+	/* Not errors, but worth telling: said on stderr at once (text), kept
+	 * for JSON's "warnings". One line each (at most two, split by '\n'). */
 	char **warnings;
 	size_t n_warnings;
 	enum report_applied applied; /* verify, status */
@@ -154,10 +192,13 @@ struct agent_opts {
 	const char *state;
 	double wait;
 	bool json;
+	bool force; /* revert: also without a whole journal */
 	bool have_net_admin;
 };
 int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run);
 int agent_revert(const struct agent_opts *o, struct report *r);
+/* Drop the journal, saying what it leaves in the kernel; change nothing. */
+int agent_forget(const struct agent_opts *o, struct report *r);
 int agent_verify(const struct agent_opts *o, struct report *r);
 int agent_status(const struct agent_opts *o, struct report *r, struct journal *j);
 int agent_check_config(const struct agent_opts *o, struct report *r);

@@ -45,6 +45,11 @@ const struct step_ops *agent_ops_by_kind(const char *kind)
 	return NULL;
 }
 
+const struct step_ops *agent_ops_at(size_t i)
+{
+	return i < ARRAY_SIZE(all_ops) ? all_ops[i] : NULL;
+}
+
 int steplist_add(struct steplist *l, const struct step *s)
 {
 	if (l->n == l->cap) {
@@ -183,6 +188,8 @@ struct jload {
 	size_t errlen;
 	const char *unit; /* "line" (format 2), "step" (format 1) */
 	size_t at;        /* its number, from 1 */
+	bool v2_steps;    /* at format 2's step lines: the ones before are whole */
+	bool got;         /* next_line read line `at` (not the end of the file) */
 };
 
 _printf_(2, 3) static int damaged(const struct jload *ld, const char *fmt, ...)
@@ -333,6 +340,7 @@ static ssize_t next_line(struct jload *ld, FILE *f, char **line, size_t *cap)
 	ssize_t n;
 
 	n = getline(line, cap, f);
+	ld->got = n > 0;
 	if (n < 0) {
 		if (feof(f))
 			return 0;
@@ -452,6 +460,40 @@ out:
 	return r;
 }
 
+/* An optional integer member in [0, INT64_MAX - 1], 0 when missing. */
+static int get_opt_u64(const struct jload *ld, json_object *o, const char *key,
+		       uint64_t *ret)
+{
+	int64_t x = 0;
+	int r = has(o, key) ? get_int(ld, o, key, 0, INT64_MAX - 1, &x) : 0;
+
+	*ret = (uint64_t)x;
+	return r;
+}
+
+/*
+ * The namespace the journal belongs to (header members of this agent; an
+ * older one wrote none: all zero). A boot id is hex digits and dashes.
+ */
+static int get_netns(const struct jload *ld, json_object *head,
+		     struct netconf_netns *ns)
+{
+	int r;
+
+	memset(ns, 0, sizeof(*ns));
+	r = get_opt_u64(ld, head, "netns_cookie", &ns->cookie);
+	if (r == 0)
+		r = get_opt_u64(ld, head, "netns_inode", &ns->ino);
+	if (r == 0)
+		r = get_opt_u64(ld, head, "netns_dev", &ns->dev);
+	if (r == 0 && has(head, "boot_id")) {
+		r = get_string(ld, head, "boot_id", ns->boot_id, sizeof(ns->boot_id));
+		if (r == 0 && strspn(ns->boot_id, "0123456789abcdef-") != strlen(ns->boot_id))
+			r = damaged(ld, "\"boot_id\" is not a boot id");
+	}
+	return r;
+}
+
 /* Format 2 after its header (line 1, head): one line per step. */
 static int load_v2(struct jload *ld, FILE *f, json_tokener *tok,
 		   json_object *head, char **line, size_t *cap,
@@ -478,10 +520,14 @@ static int load_v2(struct jload *ld, FILE *f, json_tokener *tok,
 	/* stepindex_build takes fewer than UINT32_MAX / 4. */
 	if (r == 0)
 		r = get_int(ld, head, "steps", 0, UINT32_MAX / 4 - 1, &count);
+	if (r == 0)
+		r = get_netns(ld, head, &j->ns);
 	if (r < 0)
 		return r;
 	j->created = (time_t)created;
 	j->updated = (time_t)updated;
+	j->counted = (size_t)count;
+	ld->v2_steps = true;
 	room = (size_t)count;
 	if (fstat(fileno(f), &st) == 0 && (size_t)st.st_size / JOURNAL_STEP_LINE_MIN < room)
 		room = (size_t)st.st_size / JOURNAL_STEP_LINE_MIN;
@@ -523,7 +569,19 @@ static int load_v2(struct jload *ld, FILE *f, json_tokener *tok,
 	return 0;
 }
 
-int journal_load(const char *path, struct journal *j, char *err, size_t errlen)
+/* The lines from the one being read to the end of the file: what a damaged
+ * journal leaves unread. */
+static size_t lines_left(FILE *f, char **line, size_t *cap, bool at_line)
+{
+	size_t n = at_line ? 1 : 0;
+
+	while (getline(line, cap, f) >= 0)
+		n++;
+	return n;
+}
+
+static int load(const char *path, struct journal *j, char *err, size_t errlen,
+		bool keep)
 {
 	_cleanup_fclose_ FILE *f = NULL;
 	_cleanup_free_ char *line = NULL;
@@ -547,6 +605,7 @@ int journal_load(const char *path, struct journal *j, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot read journal %s: %s", path, strerror(-r));
 		return r;
 	}
+	j->found = true;
 	tok = json_tokener_new();
 	if (!tok) {
 		r = -ENOMEM;
@@ -589,7 +648,22 @@ int journal_load(const char *path, struct journal *j, char *err, size_t errlen)
 out:
 	if (tok)
 		json_tokener_free(tok);
-	if (r < 0) {
+	if (r == -EBADMSG && keep) {
+		/*
+		 * The steps of format 2 before the damaged line are whole;
+		 * nothing of a damaged header or of format 1 (one document) is.
+		 */
+		bool at_line = ld.got;
+
+		if (!ld.v2_steps) {
+			journal_done(j);
+			j->found = true;
+			rewind(f);
+			at_line = false;
+		}
+		j->unread_from = ld.v2_steps ? ld.at : 1;
+		j->unread_lines = lines_left(f, &line, &cap, at_line);
+	} else if (r < 0) {
 		/* Never half read. */
 		journal_done(j);
 		if (errlen && !err[0])
@@ -597,6 +671,17 @@ out:
 				 path, strerror(-r));
 	}
 	return r;
+}
+
+int journal_load(const char *path, struct journal *j, char *err, size_t errlen)
+{
+	return load(path, j, err, errlen, false);
+}
+
+int journal_load_readable(const char *path, struct journal *j, char *err,
+			  size_t errlen)
+{
+	return load(path, j, err, errlen, true);
 }
 
 /* ---- writing */
@@ -644,6 +729,16 @@ static int put_header(FILE *f, const struct journal *j)
 		r = add(o, "updated", json_object_new_int64(j->updated));
 	if (r == 0)
 		r = add(o, "steps", json_object_new_int64((int64_t)j->steps.n));
+	/* The namespace it belongs to: the reader refuses it in another. */
+	if (r == 0 && j->ns.cookie && j->ns.cookie < INT64_MAX)
+		r = add(o, "netns_cookie", json_object_new_int64((int64_t)j->ns.cookie));
+	if (r == 0 && j->ns.ino && j->ns.ino < INT64_MAX && j->ns.dev < INT64_MAX) {
+		r = add(o, "netns_inode", json_object_new_int64((int64_t)j->ns.ino));
+		if (r == 0)
+			r = add(o, "netns_dev", json_object_new_int64((int64_t)j->ns.dev));
+	}
+	if (r == 0 && j->ns.boot_id[0])
+		r = add(o, "boot_id", json_object_new_string(j->ns.boot_id));
 	if (r == 0)
 		r = put_line(f, o);
 	json_object_put(o);
@@ -703,7 +798,38 @@ int journal_save(const char *path, struct journal *j)
 	j->updated = time(NULL);
 	if (!j->created)
 		j->created = j->updated;
+	(void)netconf_netns_self(&j->ns);
 	return agent_replace_file(path, tmp, put_journal, j);
+}
+
+enum journal_owner journal_owner(const struct journal *j,
+				 const struct netconf_netns *self)
+{
+	const struct netconf_netns *ns = &j->ns;
+
+	/* Cookies count from boot: compare them within one only. */
+	if (ns->boot_id[0] && self->boot_id[0] && strcmp(ns->boot_id, self->boot_id))
+		return JOURNAL_OTHER_BOOT;
+	if (ns->cookie && self->cookie)
+		return ns->cookie == self->cookie ? JOURNAL_OURS : JOURNAL_OTHER_NETNS;
+	if (ns->ino && self->ino)
+		return ns->ino == self->ino && ns->dev == self->dev ? JOURNAL_OURS
+								     : JOURNAL_OTHER_NETNS;
+	return JOURNAL_UNBOUND;
+}
+
+void journal_netns_text(const struct netconf_netns *ns, char *buf, size_t len)
+{
+	char cookie[40] = "";
+
+	if (ns->cookie)
+		snprintf(cookie, sizeof(cookie), " (cookie %llu)",
+			 (unsigned long long)ns->cookie);
+	if (ns->ino)
+		snprintf(buf, len, "net:[%llu]%s", (unsigned long long)ns->ino, cookie);
+	else
+		snprintf(buf, len, "a namespace of cookie %llu",
+			 (unsigned long long)ns->cookie);
 }
 
 int journal_remove(const char *path)

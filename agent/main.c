@@ -27,6 +27,8 @@ static void usage(FILE *f)
 		"  verify         check the live kernel against the config\n"
 		"  status         what the agent applied (its journal) and the live checks\n"
 		"  revert         undo what apply changed, restoring the recorded prior values\n"
+		"  forget         drop the journal, saying what it leaves in the kernel; change\n"
+		"                 nothing else (a damaged journal, or one of a namespace gone)\n"
 		"  check-config   parse and validate the config; touch nothing else\n"
 		"\n"
 		"Options:\n"
@@ -36,6 +38,9 @@ static void usage(FILE *f)
 		"  -w, --wait SECONDS  how long to wait for another run's lock, default 10\n"
 		"  -j, --json          one JSON document on stdout instead of text (schema %d:\n"
 		"                      lvs-rs-agent(8)), usage errors included\n"
+		"  -f, --force         revert: also with the journal damaged (the steps before the\n"
+		"                      damage) or lost, and remove the objects that carry the\n"
+		"                      agent's mark (nft table, anyip routes) but no journal step\n"
 		"      --prometheus FILE\n"
 		"                      verify, status: also write the checks as metrics for\n"
 		"                      node_exporter's textfile collector to FILE (replaced\n"
@@ -57,7 +62,7 @@ static void usage(FILE *f)
 enum { OPT_PROMETHEUS = 0x100, OPT_DETAILED_EXITCODE };
 
 static const char *const commands[] = {
-	"apply", "plan", "verify", "status", "revert", "check-config",
+	"apply", "plan", "verify", "status", "revert", "forget", "check-config",
 };
 
 static const struct option longopts[] = {
@@ -65,6 +70,7 @@ static const struct option longopts[] = {
 	{ "state", required_argument, NULL, 's' },
 	{ "wait", required_argument, NULL, 'w' },
 	{ "json", no_argument, NULL, 'j' },
+	{ "force", no_argument, NULL, 'f' },
 	{ "prometheus", required_argument, NULL, OPT_PROMETHEUS },
 	{ "detailed-exitcode", no_argument, NULL, OPT_DETAILED_EXITCODE },
 	{ "help", no_argument, NULL, 'h' },
@@ -73,7 +79,7 @@ static const struct option longopts[] = {
 };
 
 /* ':' first: a missing argument is told apart from an unknown option. */
-#define OPTSTRING ":c:s:w:jhV"
+#define OPTSTRING ":c:s:w:jfhV"
 
 /* The options that go with some commands only, and which. */
 static const struct {
@@ -82,6 +88,7 @@ static const struct {
 } option_commands[] = {
 	{ OPT_PROMETHEUS, { "verify", "status" } },
 	{ OPT_DETAILED_EXITCODE, { "plan" } },
+	{ 'f', { "revert" } },
 };
 
 /*
@@ -219,14 +226,14 @@ static int check_command(struct report *r, char **words, int n,
 				   value_name(swallowed->val), value_name(swallowed->val));
 	if (n == 0)
 		return usage_error(r, "no command given: add one of apply, plan, verify, status, "
-				   "revert, check-config");
+				   "revert, forget, check-config");
 	if (!is_command(words[0])) {
 		guess = suggest(words[0], commands, ARRAY_SIZE(commands));
 		if (guess)
 			return usage_error(r, "unknown command \"%s\": did you mean %s? "
 					   "(--help lists the commands)", words[0], guess);
-		return usage_error(r, "unknown command \"%s\" (commands: apply, plan, verify, "
-				   "status, revert, check-config)", words[0]);
+		return usage_error(r, "unknown command \"%s\" (--help lists the commands)",
+				   words[0]);
 	}
 	if (n > 1 && is_command(words[1]))
 		return usage_error(r, "one command at a time: %s and %s given (run one, then the other)",
@@ -322,6 +329,9 @@ static int parse_args(int argc, char **argv, struct agent_opts *o, struct args *
 			break;
 		case 'j':
 			break;
+		case 'f':
+			o->force = true;
+			break;
 		case OPT_PROMETHEUS:
 			a->prom = optarg;
 			break;
@@ -382,6 +392,8 @@ int main(int argc, char **argv)
 		ret = agent_apply(&o, &r, true);
 	else if (STREQ(a.cmd, "revert"))
 		ret = agent_revert(&o, &r);
+	else if (STREQ(a.cmd, "forget"))
+		ret = agent_forget(&o, &r);
 	else if (STREQ(a.cmd, "verify"))
 		ret = agent_verify(&o, &r);
 	else if (STREQ(a.cmd, "status"))

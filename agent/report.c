@@ -43,41 +43,25 @@ int report_change(struct report *r, const struct step *s, const char *from,
 	return 0;
 }
 
-_printf_(3, 0) static void push_message(char ***v, size_t *n, const char *fmt,
-					va_list ap)
+/* A line made from fmt appended to *v: the line, or NULL without memory. */
+_printf_(3, 0) static char *push_line(char ***v, size_t *n, const char *fmt,
+				      va_list ap)
 {
 	char **nv, *msg;
 
 	if (vasprintf(&msg, fmt, ap) < 0)
-		return;
+		return NULL;
 	nv = realloc(*v, (*n + 1) * sizeof(*nv));
 	if (!nv) {
 		free(msg);
-		return;
+		return NULL;
 	}
 	*v = nv;
 	(*v)[(*n)++] = msg;
+	return msg;
 }
 
-void report_error(struct report *r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	push_message(&r->errors, &r->n_errors, fmt, ap);
-	va_end(ap);
-}
-
-void report_warning(struct report *r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	push_message(&r->warnings, &r->n_warnings, fmt, ap);
-	va_end(ap);
-}
-
-static void free_messages(char ***v, size_t *n)
+static void free_lines(char ***v, size_t *n)
 {
 	for (size_t i = 0; i < *n; i++)
 		free((*v)[i]);
@@ -86,13 +70,13 @@ static void free_messages(char ***v, size_t *n)
 	*n = 0;
 }
 
-void report_done(struct report *r)
+void report_error(struct report *r, const char *fmt, ...)
 {
-	free(r->changes);
-	free_messages(&r->errors, &r->n_errors);
-	free_messages(&r->warnings, &r->n_warnings);
-	checklist_done(&r->checks);
-	r->changes = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	push_line(&r->errors, &r->n_errors, fmt, ap);
+	va_end(ap);
 }
 
 /* PREFIX and the message; its second line, if any, indented under it. */
@@ -106,6 +90,30 @@ static void print_message(FILE *f, const char *prefix, const char *msg)
 	}
 	fputc('\n', f);
 }
+
+void report_warning(struct report *r, const char *fmt, ...)
+{
+	const char *msg;
+	va_list ap;
+
+	va_start(ap, fmt);
+	msg = push_line(&r->warnings, &r->n_warnings, fmt, ap);
+	va_end(ap);
+	/* Said at once, before the changes it warns of are made, as errors
+	 * are said on stderr in either mode; JSON also carries it. */
+	if (msg)
+		print_message(stderr, "lvs-rs-agent: warning: ", msg);
+}
+
+void report_done(struct report *r)
+{
+	free(r->changes);
+	free_lines(&r->errors, &r->n_errors);
+	free_lines(&r->warnings, &r->n_warnings);
+	checklist_done(&r->checks);
+	r->changes = NULL;
+}
+
 
 void report_print_errors(const struct report *r)
 {
@@ -166,8 +174,10 @@ static void print_journal_text(const struct report *r)
 	char created[64], updated[64], t[STEP_TARGET_MAX + 16];
 	size_t n_plan = 0;
 
-	if (j->steps.n == 0) {
-		printf("journal: nothing applied\n");
+	if (j->steps.n == 0 && !j->unread_from) {
+		printf(r->journal_lost ? "journal: missing, yet the agent's own objects are live "
+					 "(FAIL lines below): it was lost\n"
+				       : "journal: nothing applied\n");
 		return;
 	}
 	format_time(j->created, created, sizeof(created));
@@ -175,12 +185,22 @@ static void print_journal_text(const struct report *r)
 	printf("journal: %zu step%s, first apply %s, last apply %s\n", j->steps.n,
 	       j->steps.n == 1 ? "" : "s", created, updated);
 	printf("  config of the last apply: %s\n", j->config[0] ? j->config : "unknown");
+	if (j->unread_from == 1)
+		printf("  damaged: unreadable as a whole (%zu line%s, the header too): revert --force "
+		       "removes only the agent's marked objects, forget drops the journal\n",
+		       j->unread_lines, j->unread_lines == 1 ? "" : "s");
+	else if (j->unread_from)
+		printf("  damaged: unreadable from line %zu on (%zu line%s; the header counts %zu "
+		       "step%s, %zu read): revert --force reverts the steps below, forget drops "
+		       "the journal\n", j->unread_from, j->unread_lines,
+		       j->unread_lines == 1 ? "" : "s", j->counted, j->counted == 1 ? "" : "s",
+		       j->steps.n);
 	printf("applied (from the values before the first apply):\n");
 	for (size_t i = 0; i < j->steps.n; i++) {
 		const struct step *s = &j->steps.v[i];
 
 		agent_display_target(s, t, sizeof(t));
-		if (strcmp(s->prior, s->want) == 0)
+		if (step_same(s, s->prior, s->want))
 			printf("  = %s %s %s: so before the first apply; revert leaves it\n",
 			       s->ops->kind, t, s->want);
 		else if ((s->ops->sign ? s->ops->sign(s->prior, s->want) : '~') == '~')
@@ -190,7 +210,7 @@ static void print_journal_text(const struct report *r)
 			       s->ops->kind, t);
 	}
 	/* The kernel was observed only when status got that far. */
-	if (r->n_errors)
+	if (!r->observed)
 		return;
 	plan = calloc(j->steps.n, sizeof(*plan));
 	planned = calloc(j->steps.n, sizeof(*planned));
@@ -216,10 +236,10 @@ static void print_journal_text(const struct report *r)
 	for (size_t i = 0; i < j->steps.n; i++) {
 		const struct step *s = &j->steps.v[i];
 
-		if (planned[i] || strcmp(s->prior, s->want) == 0)
+		if (planned[i] || step_same(s, s->prior, s->want))
 			continue;
 		agent_display_target(s, t, sizeof(t));
-		if (strcmp(s->now, s->prior) == 0)
+		if (step_same(s, s->now, s->prior))
 			printf("  (nothing for %s %s: already %s)\n", s->ops->kind, t, s->now);
 		else
 			printf("  (nothing for %s %s: %s now, %s before: nothing to restore)\n",
@@ -234,8 +254,6 @@ static void print_text(struct report *r)
 	/* verify where nothing was applied: its warning says why they fail */
 	bool brief = STREQ(r->command, "verify") && r->applied == REPORT_APPLIED_NO;
 
-	for (size_t i = 0; i < r->n_warnings; i++)
-		print_message(stdout, "warning: ", r->warnings[i]);
 	if (r->journal)
 		print_journal_text(r);
 	for (size_t i = 0; i < r->n_changes; i++) {
@@ -244,6 +262,7 @@ static void print_text(struct report *r)
 			[CHANGE_UNDONE] = "(undone) ",
 			[CHANGE_FAILED] = "(failed) ",
 			[CHANGE_SKIPPED] = "(not made) ",
+			[CHANGE_LEFT] = "(left) ",
 		};
 
 		fputs(tag[r->changes[i].state], stdout);
@@ -256,7 +275,13 @@ static void print_text(struct report *r)
 
 	if (r->n_errors)
 		return;
-	if (strcmp(r->command, "verify") == 0 || strcmp(r->command, "status") == 0)
+	if (strcmp(r->command, "forget") == 0 && !r->forgot)
+		printf("forget: no journal: nothing to forget\n");
+	else if (strcmp(r->command, "forget") == 0)
+		printf("forget: journal removed; %zu change%s that revert would have made left "
+		       "undone%s\n", r->n_changes, r->n_changes == 1 ? "" : "s",
+		       r->n_changes ? " (listed above)" : "");
+	else if (strcmp(r->command, "verify") == 0 || strcmp(r->command, "status") == 0)
 		printf("%s: %zu checks, %zu failed\n", verb, r->checks.n, failed);
 	else if (strcmp(r->command, "check-config") == 0)
 		return;
@@ -330,6 +355,7 @@ static void revert_json(struct jw *w, const struct journal *j)
 
 	if (!plan || agent_revert_plan(&j->steps, plan, &n) < 0) {
 		jw_member(w, "revert", NULL);
+		jw_member(w, "unread", NULL);
 		return;
 	}
 	jw_key(w, "revert");
@@ -373,7 +399,7 @@ static json_object *time_or_null(time_t t)
 static void journal_json(struct jw *w, const struct report *r)
 {
 	const struct journal *j = r->journal;
-	bool observed = j && !r->n_errors;
+	bool observed = j && r->observed;
 
 	if (!j) {
 		jw_member(w, "journal", NULL);
@@ -381,6 +407,7 @@ static void journal_json(struct jw *w, const struct report *r)
 		jw_member(w, "created", NULL);
 		jw_member(w, "updated", NULL);
 		jw_member(w, "revert", NULL);
+		jw_member(w, "unread", NULL);
 		return;
 	}
 	jw_key(w, "journal");
@@ -406,6 +433,17 @@ static void journal_json(struct jw *w, const struct report *r)
 		revert_json(w, j);
 	else
 		jw_member(w, "revert", NULL);
+	/* A damaged journal: the lines from the damage on, unread. */
+	if (j->unread_from) {
+		json_object *u = json_object_new_object();
+
+		json_object_object_add(u, "from_line", json_object_new_int64((int64_t)j->unread_from));
+		json_object_object_add(u, "lines", json_object_new_int64((int64_t)j->unread_lines));
+		json_object_object_add(u, "steps_counted", json_object_new_int64((int64_t)j->counted));
+		jw_member(w, "unread", u);
+	} else {
+		jw_member(w, "unread", NULL);
+	}
 }
 
 /*
@@ -419,11 +457,13 @@ static void print_json(struct report *r)
 		[CHANGE_UNDONE] = "undone",
 		[CHANGE_FAILED] = "failed",
 		[CHANGE_SKIPPED] = "not made",
+		[CHANGE_LEFT] = "left",
 	};
 	struct jw w = { .f = stdout };
 	const char *cmd = r->command ? r->command : "";
 	bool plan = STREQ(cmd, "plan");
-	bool changed = r->n_changes > 0 && !r->changes_undone && !plan;
+	bool changed = r->n_changes > 0 && !r->changes_undone && !plan &&
+		       !STREQ(cmd, "forget");
 
 	fputc('{', w.f);
 	jw_member(&w, "schema", json_object_new_int(AGENT_JSON_SCHEMA));

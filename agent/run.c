@@ -290,6 +290,19 @@ static int observe_list(struct netconf *nc, struct steplist *l)
 	return observe(nc, v, l->n);
 }
 
+/* observe_list, a failure told as what `verb` could not do. An exit code. */
+static int observe_for(struct netconf *nc, struct report *r, const char *verb,
+		       struct steplist *l)
+{
+	int k = observe_list(nc, l);
+
+	if (k < 0) {
+		report_error(r, "%s: cannot read the kernel's state: %s", verb, strerror(-k));
+		return AGENT_EXIT_RUNTIME;
+	}
+	return AGENT_EXIT_OK;
+}
+
 /* ---- acting */
 
 static void describe(const struct step *s, const char *from, const char *to,
@@ -392,7 +405,7 @@ static ssize_t execute(struct netconf *nc, struct action *acts, size_t n)
  */
 static bool needs_restore(const struct step *s, const char *to)
 {
-	return strcmp(s->now, to) != 0 && strcmp(to, NETCONF_MISSING) != 0 &&
+	return !step_same(s, s->now, to) && strcmp(to, NETCONF_MISSING) != 0 &&
 	       strcmp(s->now, NETCONF_MISSING) != 0;
 }
 
@@ -481,7 +494,7 @@ static int act(struct netconf *nc, struct report *r, const char *verb,
 				const char *want = step_value(acts[i].s, acts[i].to);
 				char t[STEP_TARGET_MAX + 16];
 
-				if (strcmp(acts[i].s->now, want) == 0)
+				if (step_same(acts[i].s, acts[i].s->now, want))
 					continue;
 				agent_display_target(acts[i].s, t, sizeof(t));
 				report_error(r, "%s: %s %s reads back as %s, not %s",
@@ -579,6 +592,180 @@ static int need_net_admin(const struct agent_opts *o, struct report *r,
 	return AGENT_EXIT_RUNTIME;
 }
 
+/* ---- the journal of this network namespace, and the agent's marks */
+
+enum {
+	JL_READABLE = 1, /* a damaged journal: go on with the steps before it */
+	JL_FOREIGN = 2,  /* one of another namespace too (forget) */
+	JL_READ_ONLY = 4, /* status, by hand: say whose a journal it cannot read is */
+};
+
+/* A damaged journal, and the two ways on. */
+static void report_damage(struct report *r, const char *damage, const struct journal *j)
+{
+	report_error(r, "%s; revert --force reverts the %zu step%s before it, forget drops "
+		     "the journal (lvs-rs-agent(8), JOURNAL)", damage, j->steps.n,
+		     j->steps.n == 1 ? "" : "s");
+}
+
+/*
+ * Load the journal for `verb` and make sure it belongs here. Returns an exit
+ * code, the reason reported. damage: "" or why the journal is damaged; j
+ * then holds the steps before the damage, and only a JL_READABLE caller
+ * goes on with them. A journal from before this boot is emptied with a
+ * warning and *gone set: nothing it recorded is in this kernel any more,
+ * so the caller replaces or removes the file. One of another network
+ * namespace is refused (its changes are there, not here) unless JL_FOREIGN.
+ */
+static int load_journal(const struct agent_opts *o, struct report *r,
+			const char *verb, unsigned flags, struct journal *j,
+			char *damage, size_t len, bool *gone)
+{
+	struct netconf_netns self;
+	char theirs[96], ours[96], hint[512] = "";
+	int k;
+
+	damage[0] = '\0';
+	*gone = false;
+	k = journal_load_readable(o->state, j, damage, len);
+	if (k < 0 && k != -EBADMSG) {
+		if ((k == -EACCES || k == -EPERM) && (flags & JL_READ_ONLY))
+			agent_owner_hint(o->state, "make it readable (chmod 0644; its directory 0755)",
+					 hint, sizeof(hint));
+		if (*hint)
+			report_error(r, "cannot read journal %s: %s", o->state, hint);
+		else
+			report_error(r, "%s", damage);
+		return AGENT_EXIT_RUNTIME;
+	}
+	if (k == 0)
+		damage[0] = '\0';
+	(void)netconf_netns_self(&self);
+	switch (journal_owner(j, &self)) {
+	case JOURNAL_OURS:
+	case JOURNAL_UNBOUND:
+		break;
+	case JOURNAL_OTHER_BOOT:
+		report_warning(r, "journal %s was written before this boot (boot id %s):\n"
+			       "nothing it recorded is in this kernel any more, so it counts as none",
+			       o->state, j->ns.boot_id);
+		journal_done(j);
+		damage[0] = '\0';
+		*gone = true;
+		return AGENT_EXIT_OK;
+	case JOURNAL_OTHER_NETNS:
+		journal_netns_text(&j->ns, theirs, sizeof(theirs));
+		journal_netns_text(&self, ours, sizeof(ours));
+		if (flags & JL_FOREIGN) {
+			report_warning(r, "journal %s belongs to network namespace %s, not this one (%s):\n"
+				       "what it recorded is there, and stays", o->state, theirs, ours);
+			break;
+		}
+		report_error(r, "journal %s belongs to network namespace %s; this %s runs in %s:\n"
+			     "run it there, give each namespace its own journal (-s), or, if that "
+			     "namespace is gone, forget", o->state, theirs, verb, ours);
+		return AGENT_EXIT_RUNTIME;
+	}
+	if (damage[0] && !(flags & JL_READABLE)) {
+		report_damage(r, damage, j);
+		return AGENT_EXIT_RUNTIME;
+	}
+	return AGENT_EXIT_OK;
+}
+
+struct marks {
+	const struct steplist *known;
+	struct stepindex x; /* of known, made at the first marked object */
+	bool indexed;
+	struct steplist *out;
+};
+
+static int mark_cb(const struct step *s, void *data)
+{
+	struct marks *m = data;
+	int k;
+
+	/* Most hosts have none: no index of 10,000 steps for nothing. */
+	if (!m->indexed) {
+		k = stepindex_build(&m->x, m->known);
+		if (k < 0)
+			return k;
+		m->indexed = true;
+	}
+	if (stepindex_find(&m->x, s->ops, s->target))
+		return 0;
+	return steplist_add(m->out, s);
+}
+
+/*
+ * The objects in the kernel that carry the agent's mark and that no step of
+ * `known` holds, into out: the agent made them, and no journal says so.
+ * Only the kinds that have a step in `kinds` (NULL: every kind).
+ */
+static int unrecorded(struct netconf *nc, const struct steplist *known,
+		      const struct steplist *kinds, struct steplist *out)
+{
+	struct marks m = { .known = known, .out = out };
+	const struct step_ops *ops;
+	int k = 0;
+
+	for (size_t i = 0; k == 0 && (ops = agent_ops_at(i)); i++)
+		if (ops->marked && (!kinds || steplist_find(kinds, ops, NULL)))
+			k = ops->marked(nc, mark_cb, &m);
+	stepindex_done(&m.x);
+	return k;
+}
+
+/* The most steps a one-line message names; it counts the others. */
+#define SHOWN_MAX 4
+
+/* "route local 198.51.100.0/24 dev lo table local, nft arp lvs_rs_agent
+ * and 3 more": v[0..shown) named, of n. */
+static void steps_text(const struct step *const *v, size_t shown, size_t n,
+		       char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < shown && used < len; i++) {
+		char t[STEP_TARGET_MAX + 16];
+
+		agent_display_target(v[i], t, sizeof(t));
+		used += (size_t)snprintf(buf + used, len - used, "%s%s %s",
+					 i ? ", " : "", v[i]->ops->kind, t);
+	}
+	if (n > shown && used < len)
+		snprintf(buf + used, len - used, " and %zu more", n - shown);
+}
+
+/* steps_text of the steps of l for which keep(step, data) holds (keep
+ * NULL: all); returns their number. */
+static size_t list_text(const struct steplist *l,
+			bool (*keep)(const struct step *s, const void *data),
+			const void *data, char *buf, size_t len)
+{
+	const struct step *v[SHOWN_MAX] = { NULL };
+	size_t n = 0;
+
+	for (size_t i = 0; i < l->n; i++)
+		if (!keep || keep(&l->v[i], data)) {
+			if (n < SHOWN_MAX)
+				v[n] = &l->v[i];
+			n++;
+		}
+	steps_text(v, n < SHOWN_MAX ? n : SHOWN_MAX, n, buf, len);
+	return n;
+}
+
+static bool same_file(const char *a, const char *b)
+{
+	_cleanup_free_ char *ra = realpath(a, NULL), *rb = realpath(b, NULL);
+
+	if (ra && rb)
+		return strcmp(ra, rb) == 0;
+	return strcmp(a, b) == 0;
+}
+
 /* ---- apply and plan */
 
 /* By order class, then by kind, so each kind's actions of a class are
@@ -658,6 +845,103 @@ static int probe_tunnels(const struct conf *c, struct netconf *nc,
 	return AGENT_EXIT_OK;
 }
 
+static bool in_index(const struct step *s, const void *x)
+{
+	return stepindex_find(x, s->ops, s->target) != NULL;
+}
+
+static bool not_in_index(const struct step *s, const void *x)
+{
+	return !in_index(s, x);
+}
+
+/*
+ * Never take the agent's own objects for pre-existing. A desired step that
+ * the journal does not hold but the kernel does (the journal lost, or one
+ * written elsewhere) would get the kernel's value as its prior, and revert
+ * would keep the object for ever: when it carries the agent's mark its
+ * prior is absent instead. Marked objects that neither the journal nor the
+ * config holds are told, and left. The kernel is asked only when there is
+ * such a step, or no journal. Returns an exit code.
+ */
+static int disown_marked(struct netconf *nc, struct report *r, const char *verb,
+			 const struct journal *old, const struct stepindex *oldx,
+			 const struct stepindex *wantx, struct steplist *all,
+			 const bool *stale)
+{
+	struct steplist marks = { 0 };
+	struct stepindex mx = { 0 };
+	bool need = !old->found;
+	char text[512];
+	size_t n;
+	int k;
+
+	for (size_t i = 0; i < all->n && !need; i++)
+		need = !stale[i] && all->v[i].ops->marked &&
+		       strcmp(all->v[i].now, NETCONF_ABSENT) != 0 &&
+		       !stepindex_find(oldx, all->v[i].ops, all->v[i].target);
+	if (!need)
+		return AGENT_EXIT_OK;
+	k = unrecorded(nc, &old->steps, all, &marks);
+	if (k == 0)
+		k = stepindex_build(&mx, &marks);
+	if (k < 0) {
+		report_error(r, "%s: cannot read the agent's marked objects: %s (%s)", verb,
+			     strerror(-k), netconf_error(nc));
+		goto out;
+	}
+	for (size_t i = 0; i < all->n; i++)
+		if (!stale[i] && stepindex_find(&mx, all->v[i].ops, all->v[i].target) &&
+		    !stepindex_find(oldx, all->v[i].ops, all->v[i].target))
+			snprintf(all->v[i].prior, sizeof(all->v[i].prior), NETCONF_ABSENT);
+	n = list_text(&marks, in_index, wantx, text, sizeof(text));
+	if (n)
+		report_warning(r, "%s: %s %zu of the agent's own objects that are live (%s): they "
+			       "count as the agent's, not as pre-existing, so revert removes them%s",
+			       verb, old->found ? "the journal has no step for" : "no journal records",
+			       n, text, old->found ? "" : "; sysctls and addresses carry no mark: "
+			       "their values are recorded as found");
+	n = list_text(&marks, not_in_index, wantx, text, sizeof(text));
+	if (n)
+		report_warning(r, "%s: %zu of the agent's own objects are live but in neither the "
+			       "journal nor the config (%s): left as they are; revert --force "
+			       "removes them", verb, n, text);
+out:
+	stepindex_done(&mx);
+	steplist_done(&marks);
+	return k < 0 ? AGENT_EXIT_RUNTIME : AGENT_EXIT_OK;
+}
+
+/*
+ * The config is not the one of the last apply: what only that one asked
+ * for is undone by this run (the stale steps' actions). Said before it is.
+ */
+static void warn_config_moved(const struct agent_opts *o, struct report *r,
+			      const char *verb, const struct journal *old,
+			      const struct action *acts, size_t n_acts,
+			      const struct steplist *all, const bool *stale)
+{
+	const struct step *v[SHOWN_MAX] = { NULL };
+	char text[512];
+	size_t n = 0;
+
+	for (size_t i = 0; i < n_acts; i++)
+		if (stale[acts[i].s - all->v]) {
+			if (n < SHOWN_MAX)
+				v[n] = acts[i].s;
+			n++;
+		}
+	if (!n) {
+		report_warning(r, "%s: the last apply used the config %s, this run %s: nothing "
+			       "only that one asked for is left to undo", verb, old->config, o->config);
+		return;
+	}
+	steps_text(v, n < SHOWN_MAX ? n : SHOWN_MAX, n, text, sizeof(text));
+	report_warning(r, "%s: the last apply used the config %s, this run %s: what only that "
+		       "one asked for is to be undone (%zu change%s: %s)", verb, old->config, o->config,
+		       n, n == 1 ? "" : "s", text);
+}
+
 int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 {
 	_cleanup_(conf_freep) struct conf *c = NULL;
@@ -671,6 +955,7 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 	const char *verb = dry_run ? "plan" : "apply";
 	char err[512];
 	size_t n_acts = 0, n_stale = 0;
+	bool gone, config_moved;
 	int ret, k;
 
 	ret = load_config(o, r, &c);
@@ -688,12 +973,9 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 		if (ret)
 			goto out;
 	}
-	k = journal_load(o->state, &old, err, sizeof(err));
-	if (k < 0) {
-		report_error(r, "%s", err);
-		ret = AGENT_EXIT_RUNTIME;
+	ret = load_journal(o, r, verb, 0, &old, err, sizeof(err), &gone);
+	if (ret)
 		goto out;
-	}
 	/* After the journal: a value an earlier apply lowered stays wanted. */
 	k = desired_steps(c, nc, &old.steps, &want, r);
 	if (k < 0) {
@@ -757,6 +1039,9 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 	for (size_t i = 0; i < all.n; i++)
 		if (!stale[i] && !stepindex_find(&oldx, all.v[i].ops, all.v[i].target))
 			memcpy(all.v[i].prior, all.v[i].now, sizeof(all.v[i].prior));
+	ret = disown_marked(nc, r, verb, &old, &oldx, &wantx, &all, stale);
+	if (ret)
+		goto out;
 
 	/* Order: stale VIPs go first, then everything wanted in ascending order
 	 * (suppression before VIPs), stale policy last: no moment with a VIP
@@ -774,7 +1059,7 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 		qsort(acts + a0, n_acts - a0, sizeof(*acts), cmp_order_desc);
 		a1 = n_acts;
 		for (size_t i = 0; i < all.n; i++)
-			if (!stale[i] && strcmp(all.v[i].now, all.v[i].want) != 0)
+			if (!stale[i] && !step_same(&all.v[i], all.v[i].now, all.v[i].want))
 				acts[n_acts++] = (struct action){ &all.v[i], STEP_WANT, 0, 0 };
 		/* A stale part of a whole that stays (an element of the nft
 		 * set) goes in the same call as the wanted parts: its `want`
@@ -800,6 +1085,9 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 	}
 	stepindex_done(&oldx);
 	stepindex_done(&wantx);
+	config_moved = old.steps.n && old.config[0] && !same_file(old.config, o->config);
+	if (config_moved)
+		warn_config_moved(o, r, verb, &old, acts, n_acts, &all, stale);
 	k = record_actions(r, acts, n_acts);
 	if (k < 0)
 		goto oom;
@@ -849,8 +1137,10 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 				all.v[m++] = all.v[i];
 		all.n = m;
 	}
+	/* The journal names the config it is of: written again when that
+	 * changes, so that its warning is given once. */
 	if ((n_acts > 0 && n_stale > 0) ||
-	    (n_acts == 0 && (all.n != old.steps.n || !old.updated))) {
+	    (n_acts == 0 && (all.n != old.steps.n || !old.updated || config_moved))) {
 		next.steps = all;
 		k = next.steps.n ? journal_save(o->state, &next)
 				 : journal_remove(o->state);
@@ -879,14 +1169,63 @@ out:
 
 /* ---- revert */
 
+/*
+ * revert --force: the agent's marked objects that the journal (its readable
+ * steps) does not hold join it, to be removed; without --force, when there
+ * is no journal, they are told and the run stops (exit 3): plain revert
+ * undoes only what a journal records. Returns an exit code.
+ */
+static int revert_marked(const struct agent_opts *o, struct report *r,
+			 struct netconf *nc, struct journal *j)
+{
+	struct steplist marks = { 0 };
+	char text[512];
+	int k, ret = AGENT_EXIT_OK;
+
+	k = unrecorded(nc, &j->steps, NULL, &marks);
+	if (k < 0) {
+		report_error(r, "revert: cannot read the agent's marked objects: %s (%s)",
+			     strerror(-k), netconf_error(nc));
+		ret = AGENT_EXIT_RUNTIME;
+		goto out;
+	}
+	if (!marks.n)
+		goto out;
+	list_text(&marks, NULL, NULL, text, sizeof(text));
+	if (!o->force) {
+		report_error(r, "revert: no journal %s, yet %zu of the agent's own objects are live "
+			     "(%s): the journal that recorded them is gone; revert --force removes "
+			     "them (sysctls and addresses carry no mark: what an apply changed of "
+			     "them cannot be told, and is left)", o->state, marks.n, text);
+		ret = AGENT_EXIT_RUNTIME;
+		goto out;
+	}
+	report_warning(r, "revert --force: removing %zu of the agent's own objects that no journal "
+		       "step records (%s); sysctls and addresses carry no mark: those an apply "
+		       "changed without a journal step are left as they are", marks.n, text);
+	for (size_t i = 0; i < marks.n && k == 0; i++) {
+		snprintf(marks.v[i].prior, sizeof(marks.v[i].prior), NETCONF_ABSENT);
+		memcpy(marks.v[i].want, marks.v[i].now, sizeof(marks.v[i].want));
+		k = steplist_add(&j->steps, &marks.v[i]);
+	}
+	if (k < 0) {
+		report_error(r, "revert: %s", strerror(-k));
+		ret = AGENT_EXIT_RUNTIME;
+	}
+out:
+	steplist_done(&marks);
+	return ret;
+}
+
 int agent_revert(const struct agent_opts *o, struct report *r)
 {
 	_cleanup_(netconf_closep) struct netconf *nc = NULL;
 	_cleanup_close_ int lock_fd = -1;
 	_cleanup_free_ struct action *acts = NULL;
 	struct journal j = { 0 };
-	char err[512];
+	char damage[512];
 	size_t n_acts = 0;
+	bool gone;
 	int ret, k;
 
 	ret = need_net_admin(o, r, "revert");
@@ -895,24 +1234,30 @@ int agent_revert(const struct agent_opts *o, struct report *r)
 	ret = take_lock(o, r, &lock_fd);
 	if (ret)
 		return ret;
-	k = journal_load(o->state, &j, err, sizeof(err));
-	if (k < 0) {
-		report_error(r, "%s", err);
-		return AGENT_EXIT_RUNTIME;
-	}
-	if (j.steps.n == 0) {
-		journal_done(&j);
-		return AGENT_EXIT_OK;
-	}
+	ret = load_journal(o, r, "revert", o->force ? JL_READABLE : 0, &j, damage,
+			   sizeof(damage), &gone);
+	if (ret)
+		goto out;
+	if (damage[0])
+		report_warning(r, "revert --force: %s: reverting the %zu step%s before it; what the "
+			       "%zu line%s from line %zu on recorded (the header counts %zu step%s) "
+			       "is left as it is", damage, j.steps.n, j.steps.n == 1 ? "" : "s",
+			       j.unread_lines, j.unread_lines == 1 ? "" : "s", j.unread_from,
+			       j.counted, j.counted == 1 ? "" : "s");
 	ret = open_netconf(r, &nc);
 	if (ret)
 		goto out;
-	k = observe_list(nc, &j.steps);
-	if (k < 0) {
-		report_error(r, "revert: cannot read the kernel's state: %s", strerror(-k));
-		ret = AGENT_EXIT_RUNTIME;
-		goto out;
+	/* Without a whole journal, the agent's marks tell what is its own. */
+	if (o->force || !j.found) {
+		ret = revert_marked(o, r, nc, &j);
+		if (ret)
+			goto out;
 	}
+	if (j.steps.n == 0)
+		goto done;
+	ret = observe_for(nc, r, "revert", &j.steps);
+	if (ret)
+		goto out;
 	acts = calloc(j.steps.n, sizeof(*acts));
 	if (!acts) {
 		ret = AGENT_EXIT_RUNTIME;
@@ -933,12 +1278,90 @@ int agent_revert(const struct agent_opts *o, struct report *r)
 	ret = act(nc, r, "revert", acts, n_acts);
 	if (ret != AGENT_EXIT_OK)
 		goto out;
+done:
+	if (!j.found && !gone)
+		goto out;
 	k = journal_remove(o->state);
 	if (k < 0) {
 		report_error(r, "revert: done, but cannot remove the journal %s: %s",
 			     o->state, strerror(-k));
 		ret = AGENT_EXIT_RUNTIME;
 	}
+out:
+	journal_done(&j);
+	return ret;
+}
+
+/* ---- forget */
+
+int agent_forget(const struct agent_opts *o, struct report *r)
+{
+	_cleanup_(netconf_closep) struct netconf *nc = NULL;
+	_cleanup_close_ int lock_fd = -1;
+	_cleanup_free_ const struct step **plan = NULL;
+	struct netconf_netns self;
+	struct journal j = { 0 };
+	char damage[512];
+	size_t n = 0;
+	bool gone;
+	int ret, k;
+
+	ret = take_lock(o, r, &lock_fd);
+	if (ret)
+		return ret;
+	ret = load_journal(o, r, "forget", JL_READABLE | JL_FOREIGN, &j, damage,
+			   sizeof(damage), &gone);
+	if (ret)
+		goto out;
+	if (!j.found && !gone)
+		goto out;
+	if (damage[0])
+		report_warning(r, "forget: %s: what the %zu line%s from line %zu on recorded (the "
+			       "header counts %zu step%s, %zu read) is left in the kernel too, "
+			       "unknown", damage, j.unread_lines, j.unread_lines == 1 ? "" : "s",
+			       j.unread_from, j.counted, j.counted == 1 ? "" : "s", j.steps.n);
+	(void)netconf_netns_self(&self);
+	plan = calloc(j.steps.n ? j.steps.n : 1, sizeof(*plan));
+	if (!plan) {
+		report_error(r, "forget: %s", strerror(ENOMEM));
+		ret = AGENT_EXIT_RUNTIME;
+		goto out;
+	}
+	if (journal_owner(&j, &self) == JOURNAL_OTHER_NETNS) {
+		/* Not here to look at: what the journal says was done stays. */
+		for (size_t i = 0; i < j.steps.n; i++) {
+			struct step *s = &j.steps.v[i];
+
+			memcpy(s->now, s->want, sizeof(s->now));
+		}
+	} else if (j.steps.n) {
+		ret = open_netconf(r, &nc);
+		if (ret)
+			goto out;
+		ret = observe_for(nc, r, "forget", &j.steps);
+		if (ret)
+			goto out;
+	}
+	/* What revert would do now: what forgetting leaves undone. */
+	if (agent_revert_plan(&j.steps, plan, &n) < 0) {
+		report_error(r, "forget: %s", strerror(ENOMEM));
+		ret = AGENT_EXIT_RUNTIME;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (report_change(r, plan[i], plan[i]->now, plan[i]->prior) < 0) {
+			report_error(r, "forget: %s", strerror(ENOMEM));
+			ret = AGENT_EXIT_RUNTIME;
+			goto out;
+		}
+		r->changes[r->n_changes - 1].state = CHANGE_LEFT;
+	}
+	k = journal_remove(o->state);
+	if (k < 0) {
+		report_error(r, "forget: cannot remove the journal %s: %s", o->state, strerror(-k));
+		ret = AGENT_EXIT_RUNTIME;
+	}
+	r->forgot = k == 0;
 out:
 	journal_done(&j);
 	return ret;
@@ -951,7 +1374,7 @@ static void step_checks(struct steplist *l, struct report *r)
 	for (size_t i = 0; i < l->n; i++) {
 		const struct step *s = &l->v[i];
 		char target[STEP_TARGET_MAX + 16], why[320] = "";
-		bool ok = strcmp(s->now, s->want) == 0;
+		bool ok = step_same(s, s->now, s->want);
 
 		agent_display_target(s, target, sizeof(target));
 		if (!ok && s->ops->explain)
@@ -995,12 +1418,9 @@ static int config_checks(const struct conf *c, struct netconf *nc,
 		ret = k == -EOPNOTSUPP ? AGENT_EXIT_USAGE : AGENT_EXIT_RUNTIME;
 		goto out;
 	}
-	k = observe_list(nc, &want);
-	if (k < 0) {
-		report_error(r, "%s: cannot read the kernel's state: %s", verb, strerror(-k));
-		ret = AGENT_EXIT_RUNTIME;
+	ret = observe_for(nc, r, verb, &want);
+	if (ret)
 		goto out;
-	}
 	step_checks(&want, r);
 	if (has_ipv4_vip(c)) {
 		const char *devs[64];
@@ -1151,13 +1571,35 @@ static bool checked(const struct subjects *x, const char *kind, const char *targ
 	return bsearch(&k, x->v, x->n, sizeof(*x->v), cmp_subject);
 }
 
-static bool same_file(const char *a, const char *b)
+/*
+ * A failed check for each object that carries the agent's mark and that the
+ * journal does not hold: revert would leave it. Returns an exit code.
+ */
+static int unrecorded_checks(struct netconf *nc, struct report *r,
+			     const struct journal *j)
 {
-	_cleanup_free_ char *ra = realpath(a, NULL), *rb = realpath(b, NULL);
+	struct steplist marks = { 0 };
+	int k;
 
-	if (ra && rb)
-		return strcmp(ra, rb) == 0;
-	return strcmp(a, b) == 0;
+	k = unrecorded(nc, &j->steps, NULL, &marks);
+	if (k < 0) {
+		steplist_done(&marks);
+		report_error(r, "status: cannot read the agent's marked objects: %s (%s)",
+			     strerror(-k), netconf_error(nc));
+		return AGENT_EXIT_RUNTIME;
+	}
+	for (size_t i = 0; i < marks.n; i++) {
+		char t[STEP_TARGET_MAX + 16];
+
+		agent_display_target(&marks.v[i], t, sizeof(t));
+		checklist_add(&r->checks, false, marks.v[i].ops->kind, t, "recorded", "unrecorded",
+			      marks.v[i].now, "it carries the agent's mark, but %s: revert leaves "
+			      "it; revert --force removes it", j->found ? "the journal has no step "
+			      "for it" : "there is no journal (lost)");
+	}
+	r->journal_lost = marks.n && !j->found;
+	steplist_done(&marks);
+	return AGENT_EXIT_OK;
 }
 
 int agent_status(const struct agent_opts *o, struct report *r, struct journal *j)
@@ -1168,8 +1610,9 @@ int agent_status(const struct agent_opts *o, struct report *r, struct journal *j
 	struct conf_errors cerr = { 0 };
 	struct steplist rest = { 0 };
 	struct subjects done = { 0 };
-	char err[512], hint[512];
+	char damage[512];
 	long holder = 0;
+	bool gone;
 	int k, ret;
 
 	/*
@@ -1185,28 +1628,19 @@ int agent_status(const struct agent_opts *o, struct report *r, struct journal *j
 	if (k == -EAGAIN)
 		return lock_busy(o, r, holder);
 
-	k = journal_load(o->state, j, err, sizeof(err));
-	if (k < 0) {
-		hint[0] = '\0';
-		if (k == -EACCES || k == -EPERM)
-			agent_owner_hint(o->state, "make it readable (chmod 0644; its directory 0755)",
-					 hint, sizeof(hint));
-		if (*hint)
-			report_error(r, "cannot read journal %s: %s", o->state, hint);
-		else
-			report_error(r, "%s", err);
-		return AGENT_EXIT_RUNTIME;
-	}
+	ret = load_journal(o, r, "status", JL_READABLE | JL_READ_ONLY, j, damage,
+			   sizeof(damage), &gone);
+	if (ret)
+		return ret;
 	r->journal = j;
 	r->applied = j->steps.n ? REPORT_APPLIED_YES : REPORT_APPLIED_NO;
 	ret = open_netconf(r, &nc);
 	if (ret)
 		return ret;
-	k = observe_list(nc, &j->steps);
-	if (k < 0) {
-		report_error(r, "status: cannot read the kernel's state: %s", strerror(-k));
-		return AGENT_EXIT_RUNTIME;
-	}
+	ret = observe_for(nc, r, "status", &j->steps);
+	if (ret)
+		return ret;
+	r->observed = true;
 
 	/* The live checks as verify makes them, when the config can be read;
 	 * status needs only the journal, so a missing or broken config is told
@@ -1254,6 +1688,14 @@ int agent_status(const struct agent_opts *o, struct report *r, struct journal *j
 	free(done.v);
 	step_checks(&rest, r);
 	steplist_done(&rest);
+
+	ret = unrecorded_checks(nc, r, j);
+	if (ret)
+		return ret;
+	if (damage[0]) {
+		report_damage(r, damage, j);
+		return AGENT_EXIT_RUNTIME;
+	}
 	return checklist_failed(&r->checks) ? AGENT_EXIT_CHECK : AGENT_EXIT_OK;
 }
 

@@ -53,7 +53,8 @@ int arp_check_sysctl(struct netconf *nc, int want_ignore, int want_announce,
  *       sender for requests out of eth0 (rip = auto), or absent
  *   "arp lvs_rs_agent output *"        the same without oifname (fixed rip)
  * Every change() call is one nf_tables batch: all or nothing in the kernel,
- * one netconf_fault_point() each.
+ * one netconf_fault_point() each. marked() lists the table when it carries
+ * the marker comment, and, while it is whole, its elements and output rules.
  */
 extern const struct step_ops arp_nft_ops;
 

@@ -1752,6 +1752,52 @@ static void nft_explain(const struct step *s, char *buf, size_t len)
 			 p.key, s->now, s->want);
 }
 
+/*
+ * The table when it carries the marker, and while it is whole its elements
+ * (those that are a VIP or a prefix) and output rules: deleting the table
+ * takes everything in it.
+ */
+static int nft_marked(struct netconf *nc,
+		      int (*cb)(const struct step *s, void *data), void *data)
+{
+	struct observed o;
+	struct step s;
+	int r;
+
+	r = read_kernel(nc, &o);
+	if (r < 0 || (o.table != T_PRESENT && o.table != T_INCOMPLETE))
+		goto out;
+	init_step(&s, "");
+	snprintf(s.target, sizeof(s.target), "%s", ARP_NFT_TARGET);
+	snprintf(s.now, sizeof(s.now), "%s", table_value(o.table, o.interval));
+	r = cb(&s, data);
+	for (size_t i = 0; r == 0 && o.table == T_PRESENT && i < o.n_ranges; i++) {
+		uint64_t size = o.ranges[i].hi - o.ranges[i].lo;
+		unsigned plen = 32;
+		char a[INET_ADDRSTRLEN + 4];
+
+		while (plen > 0 && prefix_size(plen) < size)
+			plen--;
+		if (prefix_size(plen) != size || (o.ranges[i].lo & (size - 1)))
+			continue; /* not a VIP or a prefix: not the agent's */
+		init_step(&s, "");
+		vip_text(addr_of(o.ranges[i].lo), plen, a, sizeof(a));
+		snprintf(s.target, sizeof(s.target), "%s vip %s", ARP_NFT_TARGET, a);
+		snprintf(s.now, sizeof(s.now), "%s", NETCONF_PRESENT);
+		r = cb(&s, data);
+	}
+	for (size_t i = 0; r == 0 && o.table == T_PRESENT && i < o.n_rules; i++) {
+		init_step(&s, "");
+		snprintf(s.target, sizeof(s.target), "%s output %s", ARP_NFT_TARGET,
+			 o.rules[i].key);
+		snprintf(s.now, sizeof(s.now), "%s", o.rules[i].value);
+		r = cb(&s, data);
+	}
+out:
+	observed_done(&o);
+	return r;
+}
+
 static char nft_sign(const char *from, const char *to)
 {
 	bool f_absent = strcmp(from, NETCONF_ABSENT) == 0;
@@ -1770,6 +1816,7 @@ const struct step_ops arp_nft_ops = {
 	.change = nft_change,
 	.explain = nft_explain,
 	.sign = nft_sign,
+	.marked = nft_marked,
 	/* Editing the VIPs edits the set in one nf_tables batch. */
 	.transactional = true,
 };

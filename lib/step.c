@@ -20,6 +20,13 @@ const char *step_value(const struct step *s, enum step_field f)
 	return s->want;
 }
 
+bool step_same(const struct step *s, const char *a, const char *b)
+{
+	if (s->ops && s->ops->same)
+		return s->ops->same(a, b);
+	return strcmp(a, b) == 0;
+}
+
 int step_set(char *dst, size_t len, const char *src)
 {
 	size_t n = strlen(src);

@@ -81,6 +81,22 @@ struct step_ops {
 	/* Human verb for a change from `from` to `to`: '+', '-' or '~'. */
 	char (*sign)(const char *from, const char *to);
 	/*
+	 * Whether two values name the same kernel state, for a kind whose
+	 * values carry what the kernel changes by itself (an address's
+	 * remaining lifetimes count down). NULL: equal as strings.
+	 */
+	bool (*same)(const char *a, const char *b);
+	/*
+	 * Each object of the kind in the kernel that carries the agent's own
+	 * mark (the nft table's comment, a route's protocol): the agent made
+	 * it, whatever a journal says or lacks. cb gets a step with ops,
+	 * order, target and now set (want and prior empty) and returns 0 to
+	 * go on, or -errno to stop: marked returns it. 0 or -errno. NULL:
+	 * the kind's objects carry no mark (sysctls, addresses, links).
+	 */
+	int (*marked)(struct netconf *nc,
+		      int (*cb)(const struct step *s, void *data), void *data);
+	/*
 	 * The kind's objects form one whole (the nft table): while any step of
 	 * the kind is still wanted, apply removes the stale ones in the same
 	 * change call that adds the new ones, so an edit is one transaction.
@@ -89,6 +105,8 @@ struct step_ops {
 };
 
 const char *step_value(const struct step *s, enum step_field f);
+/* Whether values a and b of s's kind name the same state (ops->same). */
+bool step_same(const struct step *s, const char *a, const char *b);
 /* Copy with truncation check: -ENAMETOOLONG when it does not fit. */
 _must_check_ int step_set(char *dst, size_t len, const char *src);
 #define STEP_SET(field, src) step_set((field), sizeof(field), (src))

@@ -21,32 +21,157 @@
 /* The smallest request: header, ifaddrmsg, one IPv4 attribute. */
 #define MSG_MIN 40
 
-enum val { V_ABSENT, V_PRESENT, V_PREFERRED, V_BAD };
+/*
+ * A value: absent, present (as the agent makes it), or an IPv6 address as
+ * it is otherwise, whole: the flags RTM_NEWADDR takes and its remaining
+ * lifetimes, so that revert and rollback put back exactly that address.
+ * "preferred" is the plain one (no flags, forever); any other is
+ * FLAGS/VALID/PREFERRED: the flags in hex, the lifetimes in seconds or
+ * "forever". Finite lifetimes are kept up to LIFE_MAX seconds (31 years):
+ * the longest such value, "712/999999999/999999999", fills a step's value.
+ */
+enum val { V_ABSENT, V_PRESENT, V_OTHER, V_BAD };
 
-static enum val val_of(const char *s)
+/* 12 bytes: a change of 10,000 addresses plans one of them each. */
+struct aval {
+	uint32_t valid, preferred; /* V_OTHER: INFINITY_LIFE_TIME is forever */
+	uint16_t flags;		   /* V_OTHER: IFA_F_* of ADDR_FLAGS */
+	unsigned char v;	   /* enum val */
+};
+
+/* The flags an address keeps that RTM_NEWADDR can give it; the others are
+ * the kernel's (tentative, deprecated, permanent, ...). */
+#define ADDR_FLAGS                                                             \
+	(IFA_F_NODAD | IFA_F_HOMEADDRESS | IFA_F_MANAGETEMPADDR |              \
+	 IFA_F_NOPREFIXROUTE | IFA_F_MCAUTOJOIN)
+#define LIFE_MAX 999999999U
+#define FOREVER "forever"
+
+static uint32_t life_cap(uint32_t t)
 {
-	if (STREQ(s, NETCONF_ABSENT))
-		return V_ABSENT;
-	if (STREQ(s, NETCONF_PRESENT))
-		return V_PRESENT;
-	if (STREQ(s, NETCONF_PREFERRED))
-		return V_PREFERRED;
-	return V_BAD;
+	return t == INFINITY_LIFE_TIME || t <= LIFE_MAX ? t : LIFE_MAX;
 }
 
-static const char *val_str(enum val v)
+static void life_str(uint32_t t, char *buf, size_t len)
 {
-	switch (v) {
+	if (t == INFINITY_LIFE_TIME)
+		snprintf(buf, len, FOREVER);
+	else
+		snprintf(buf, len, "%u", t);
+}
+
+/* buf: at least STEP_VALUE_MAX bytes, which every value fits. */
+static void aval_str(const struct aval *a, char *buf, size_t len)
+{
+	char v[16], p[16], text[48];
+
+	switch (a->v) {
 	case V_ABSENT:
-		return NETCONF_ABSENT;
+		snprintf(buf, len, NETCONF_ABSENT);
+		return;
 	case V_PRESENT:
-		return NETCONF_PRESENT;
-	case V_PREFERRED:
-		return NETCONF_PREFERRED;
+		snprintf(buf, len, NETCONF_PRESENT);
+		return;
+	case V_OTHER:
+		if (!a->flags && a->valid == INFINITY_LIFE_TIME &&
+		    a->preferred == INFINITY_LIFE_TIME) {
+			snprintf(buf, len, NETCONF_PREFERRED);
+			return;
+		}
+		life_str(a->valid, v, sizeof(v));
+		life_str(a->preferred, p, sizeof(p));
+		snprintf(text, sizeof(text), "%x/%s/%s", a->flags, v, p);
+		if (step_set(buf, len, text) < 0)
+			snprintf(buf, len, "?");
+		return;
 	case V_BAD:
 		break;
 	}
-	return "?";
+	snprintf(buf, len, "?");
+}
+
+/* A lifetime field of FLAGS/VALID/PREFERRED up to `end`. */
+static bool life_parse(const char *s, const char *end, uint32_t *ret)
+{
+	uint64_t x = 0;
+
+	if ((size_t)(end - s) == strlen(FOREVER) && !strncmp(s, FOREVER, strlen(FOREVER))) {
+		*ret = INFINITY_LIFE_TIME;
+		return true;
+	}
+	if (s == end || end - s > 9)
+		return false;
+	for (const char *p = s; p < end; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		x = x * 10 + (uint64_t)(*p - '0');
+	}
+	*ret = (uint32_t)x;
+	return true;
+}
+
+static struct aval val_of(const char *s)
+{
+	struct aval a = { .v = V_BAD };
+	const char *v, *p;
+	char *end, again[STEP_VALUE_MAX];
+	unsigned long flags;
+
+	if (STREQ(s, NETCONF_ABSENT))
+		return (struct aval){ .v = V_ABSENT };
+	if (STREQ(s, NETCONF_PRESENT))
+		return (struct aval){ .v = V_PRESENT };
+	if (STREQ(s, NETCONF_PREFERRED))
+		return (struct aval){ .v = V_OTHER, .valid = INFINITY_LIFE_TIME,
+				      .preferred = INFINITY_LIFE_TIME };
+	if (*s < '0' || *s > '9')
+		return a;
+	errno = 0;
+	flags = strtoul(s, &end, 16);
+	if (errno || *end != '/' || (flags & ~(unsigned long)ADDR_FLAGS))
+		return a;
+	v = end + 1;
+	p = strchr(v, '/');
+	if (!p || !life_parse(v, p, &a.valid) ||
+	    !life_parse(p + 1, p + 1 + strlen(p + 1), &a.preferred))
+		return a;
+	a.flags = (uint16_t)flags;
+	/* What the kernel takes: a valid lifetime, preferred within it
+	 * (forever is the largest number). */
+	if (!a.valid || a.preferred > a.valid)
+		return (struct aval){ .v = V_BAD };
+	a.v = V_OTHER;
+	/* One spelling per value. */
+	aval_str(&a, again, sizeof(again));
+	if (strcmp(again, s) != 0)
+		return (struct aval){ .v = V_BAD };
+	return a;
+}
+
+/* A lifetime as compared: 0, finite, or forever (the finite ones count
+ * down between two reads of the same address). */
+static int life_class(uint32_t t)
+{
+	return t == INFINITY_LIFE_TIME ? 2 : t > 0;
+}
+
+static bool aval_same(const struct aval *a, const struct aval *b)
+{
+	if (a->v != b->v)
+		return false;
+	if (a->v != V_OTHER)
+		return true;
+	return a->flags == b->flags && life_class(a->valid) == life_class(b->valid) &&
+	       life_class(a->preferred) == life_class(b->preferred);
+}
+
+static bool addr_same(const char *a, const char *b)
+{
+	struct aval x = val_of(a), y = val_of(b);
+
+	if (x.v == V_BAD || y.v == V_BAD)
+		return strcmp(a, b) == 0;
+	return aval_same(&x, &y);
 }
 
 /* ---- targets: "ADDR/PREFIX dev DEV" */
@@ -186,14 +311,14 @@ static int view_addrs(struct netconf *nc, void *view)
 	return 0;
 }
 
-static enum val view_value(const struct view *w, const struct nc_target *t,
-			   int ifindex)
+static struct aval view_value(const struct view *w, const struct nc_target *t,
+			      int ifindex)
 {
 	struct netconf_addr key;
 	const struct netconf_addr *a;
 
 	if (!ifindex || !w->n_addrs)
-		return V_ABSENT;
+		return (struct aval){ .v = V_ABSENT };
 	memset(&key, 0, sizeof(key));
 	key.family = t->family;
 	key.ifindex = ifindex;
@@ -201,14 +326,16 @@ static enum val view_value(const struct view *w, const struct nc_target *t,
 	memcpy(&key.addr, &t->addr, nc_addr_len(t->family));
 	a = bsearch(&key, w->addrs, w->n_addrs, sizeof(*w->addrs), addr_cmp);
 	if (!a)
-		return V_ABSENT;
+		return (struct aval){ .v = V_ABSENT };
 	if (t->family == AF_INET)
-		return V_PRESENT;
+		return (struct aval){ .v = V_PRESENT };
 	/* As the agent makes it: never chosen as a source, no DAD. */
 	if ((a->flags & IFA_F_NODAD) &&
 	    ((a->flags & IFA_F_DEPRECATED) || a->preferred == 0))
-		return V_PRESENT;
-	return V_PREFERRED;
+		return (struct aval){ .v = V_PRESENT };
+	return (struct aval){ .v = V_OTHER, .flags = (uint16_t)(a->flags & ADDR_FLAGS),
+			      .valid = life_cap(a->valid),
+			      .preferred = life_cap(a->preferred) };
 }
 
 /* ---- observe */
@@ -226,16 +353,15 @@ static int addr_observe(struct netconf *nc, struct step *const *v, size_t n)
 		return r;
 	for (size_t i = 0; i < n; i++) {
 		struct nc_target t;
+		struct aval a;
 
 		if (parse(v[i], &t) < 0) {
 			netconf_set_error(nc, "invalid address target \"%s\"",
 					  v[i]->target);
 			return -EINVAL;
 		}
-		r = STEP_SET(v[i]->now,
-			     val_str(view_value(&w, &t, nc_links_ifindex(&w.links, t.dev))));
-		if (r < 0)
-			return r;
+		a = view_value(&w, &t, nc_links_ifindex(&w.links, t.dev));
+		aval_str(&a, v[i]->now, sizeof(v[i]->now));
 	}
 	return 0;
 }
@@ -244,9 +370,9 @@ static int addr_observe(struct netconf *nc, struct step *const *v, size_t n)
 
 struct plan {
 	struct nc_plan h; /* type RTM_NEWADDR, RTM_DELADDR */
-	enum val want;
-	uint16_t flags;	 /* NLM_F_CREATE|NLM_F_EXCL or NLM_F_REPLACE */
-	bool deprecate;	 /* IPv6: NODAD, preferred lifetime 0 */
+	struct aval want;
+	uint16_t from_flags; /* the address's own flags, kept by a replace */
+	uint16_t flags;	     /* NLM_F_CREATE|NLM_F_EXCL or NLM_F_REPLACE */
 };
 
 static int plan_step(void *view, const struct step *s, enum step_field to,
@@ -254,7 +380,7 @@ static int plan_step(void *view, const struct step *s, enum step_field to,
 {
 	struct view *w = view;
 	struct plan *p = plan;
-	enum val from = val_of(s->now);
+	struct aval from = val_of(s->now);
 
 	memset(p, 0, sizeof(*p));
 	p->want = val_of(step_value(s, to));
@@ -262,27 +388,59 @@ static int plan_step(void *view, const struct step *s, enum step_field to,
 		snprintf(text, len, "invalid address target \"%s\"", s->target);
 		return -EINVAL;
 	}
-	if (from == V_BAD || p->want == V_BAD ||
+	if (from.v == V_BAD || p->want.v == V_BAD ||
 	    (p->h.t.family == AF_INET &&
-	     (from == V_PREFERRED || p->want == V_PREFERRED))) {
+	     (from.v == V_OTHER || p->want.v == V_OTHER))) {
 		snprintf(text, len, "%s: no change from \"%s\" to \"%s\"",
 			 s->target, s->now, step_value(s, to));
 		return -EINVAL;
 	}
-	if (from == p->want)
+	if (aval_same(&from, &p->want))
 		return 0;
-	if (p->want == V_ABSENT) {
+	p->from_flags = from.flags;
+	if (p->want.v == V_ABSENT) {
 		p->h.type = RTM_DELADDR;
-	} else if (from == V_ABSENT) {
+	} else if (from.v == V_ABSENT) {
 		p->h.type = RTM_NEWADDR;
 		p->flags = NLM_F_CREATE | NLM_F_EXCL;
 	} else {
-		/* present <-> preferred, IPv6 only: change its lifetimes. */
+		/* IPv6 only: the same address, other flags and lifetimes. */
 		p->h.type = RTM_NEWADDR;
 		p->flags = NLM_F_REPLACE;
 	}
-	p->deprecate = p->h.t.family == AF_INET6 && p->want == V_PRESENT;
 	return nc_plan_link(&w->links, &p->h, s, text, len);
+}
+
+/* The IFA_FLAGS and lifetimes of an IPv6 RTM_NEWADDR. */
+static void v6_attrs(const struct plan *p, uint32_t *flags, struct ifa_cacheinfo *ci)
+{
+	memset(ci, 0, sizeof(*ci));
+	if (p->want.v == V_OTHER) {
+		/* Put back exactly the address that was. */
+		*flags = p->want.flags;
+		ci->ifa_valid = p->want.valid;
+		ci->ifa_prefered = p->want.preferred;
+		return;
+	}
+	ci->ifa_valid = INFINITY_LIFE_TIME;
+	ci->ifa_prefered = 0;
+	*flags = IFA_F_NODAD;
+	if (p->flags == NLM_F_REPLACE) {
+		/*
+		 * A pre-existing address keeps its own flags (and with them
+		 * its prefix route, or none): revert restores the rest.
+		 */
+		*flags |= p->from_flags;
+	} else {
+		/*
+		 * A new VIP gets no prefix route: the local route in table
+		 * local is what makes a /128 ours (as for an IPv4 /32), and
+		 * deleting an address with a prefix route scans every address
+		 * of the device for another user of the prefix, which makes
+		 * removing many IPv6 VIPs quadratic (10,000: a minute).
+		 */
+		*flags |= IFA_F_NOPREFIXROUTE;
+	}
 }
 
 static void build(const void *plan, void *buf, uint32_t seq)
@@ -300,31 +458,17 @@ static void build(const void *plan, void *buf, uint32_t seq)
 	ifa->ifa_prefixlen = p->h.t.prefixlen;
 	ifa->ifa_index = (unsigned int)p->h.ifindex;
 	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
-	ifa->ifa_flags = p->deprecate ? IFA_F_NODAD : 0;
 	mnl_attr_put(nlh, IFA_LOCAL, alen, &p->h.t.addr);
 	/* Without a peer IPv4 wants IFA_ADDRESS = IFA_LOCAL (as iproute2). */
 	if (p->h.t.family == AF_INET)
 		mnl_attr_put(nlh, IFA_ADDRESS, alen, &p->h.t.addr);
 	if (p->h.t.family == AF_INET6 && p->h.type == RTM_NEWADDR) {
-		struct ifa_cacheinfo ci = {
-			.ifa_prefered = p->deprecate ? 0 : INFINITY_LIFE_TIME,
-			.ifa_valid = INFINITY_LIFE_TIME,
-		};
+		struct ifa_cacheinfo ci;
+		uint32_t flags;
 
-		uint32_t flags = p->deprecate ? IFA_F_NODAD : 0;
-
-		/*
-		 * A new VIP gets no prefix route: the local route in table
-		 * local is what makes a /128 ours (as for an IPv4 /32), and
-		 * deleting an address with a prefix route scans every address
-		 * of the device for another user of the prefix, which makes
-		 * removing many IPv6 VIPs quadratic (10,000: a minute).
-		 * A replace (present <-> preferred of a pre-existing address)
-		 * leaves the address's prefix route as it was.
-		 */
-		if (p->deprecate && p->flags != NLM_F_REPLACE)
-			flags |= IFA_F_NOPREFIXROUTE;
-		/* Explicit 0 too: a replace must clear NODAD. */
+		v6_attrs(p, &flags, &ci);
+		ifa->ifa_flags = (unsigned char)(flags & 0xff);
+		/* Explicit 0 too: a replace must clear what is not wanted. */
 		mnl_attr_put_u32(nlh, IFA_FLAGS, flags);
 		mnl_attr_put(nlh, IFA_CACHEINFO, sizeof(ci), &ci);
 	}
@@ -333,8 +477,9 @@ static void build(const void *plan, void *buf, uint32_t seq)
 static bool done(const void *view, const void *plan)
 {
 	const struct plan *p = plan;
+	struct aval now = view_value(view, &p->h.t, p->h.ifindex);
 
-	return view_value(view, &p->h.t, p->h.ifindex) == p->want;
+	return aval_same(&now, &p->want);
 }
 
 static const struct nc_plan_ops addr_plan_ops = {
@@ -358,16 +503,16 @@ static void addr_explain(const struct step *s, char *buf, size_t len)
 {
 	struct nc_target t;
 	const char *dev = parse(s, &t) == 0 ? t.dev : s->target;
-	enum val now = val_of(s->now), want = val_of(s->want);
+	struct aval now = val_of(s->now), want = val_of(s->want);
 
-	if (now == V_ABSENT && want != V_ABSENT)
+	if (now.v == V_ABSENT && want.v != V_ABSENT)
 		snprintf(buf, len,
 			 "VIP not on %s: the director's packets for it are dropped",
 			 dev);
-	else if (now == V_PREFERRED)
+	else if (now.v == V_OTHER && now.preferred != 0 && want.v == V_PRESENT)
 		snprintf(buf, len,
 			 "IPv6 VIP usable as source address: the RS may open connections from the VIP");
-	else if (want == V_ABSENT)
+	else if (want.v == V_ABSENT)
 		snprintf(buf, len,
 			 "address still on %s: the RS accepts traffic for it",
 			 dev);
@@ -378,11 +523,11 @@ static void addr_explain(const struct step *s, char *buf, size_t len)
 
 static char addr_sign(const char *from, const char *to)
 {
-	enum val f = val_of(from), t = val_of(to);
+	struct aval f = val_of(from), t = val_of(to);
 
-	if (t == V_ABSENT)
+	if (t.v == V_ABSENT)
 		return '-';
-	if (f == V_ABSENT && (t == V_PRESENT || t == V_PREFERRED))
+	if (f.v == V_ABSENT && (t.v == V_PRESENT || t.v == V_OTHER))
 		return '+';
 	return '~';
 }
@@ -393,4 +538,5 @@ const struct step_ops netconf_addr_ops = {
 	.change = addr_change,
 	.explain = addr_explain,
 	.sign = addr_sign,
+	.same = addr_same,
 };

@@ -10,13 +10,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
 #include "internal.h"
+
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
 
 /*
  * Room for the acks of one batch (see addr.c). Asked with SO_RCVBUFFORCE
@@ -606,4 +613,32 @@ int nc_change_planned(struct netconf *nc, const struct nc_plan_ops *k,
 		if (res[i] < 0)
 			return res[i];
 	return 0;
+}
+
+/* ---- the network namespace */
+
+int netconf_netns_self(struct netconf_netns *ret)
+{
+	_cleanup_close_ int sock = -1, fd = -1;
+	socklen_t len = sizeof(ret->cookie);
+	struct stat st;
+	ssize_t n;
+
+	memset(ret, 0, sizeof(*ret));
+	/* Any socket is in the namespace of the process that made it. */
+	sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (sock >= 0 &&
+	    getsockopt(sock, SOL_SOCKET, SO_NETNS_COOKIE, &ret->cookie, &len) < 0)
+		ret->cookie = 0;
+	if (stat("/proc/self/ns/net", &st) == 0) {
+		ret->ino = st.st_ino;
+		ret->dev = st.st_dev;
+	}
+	fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, ret->boot_id, sizeof(ret->boot_id) - 1);
+		ret->boot_id[n > 0 ? n : 0] = '\0';
+		ret->boot_id[strcspn(ret->boot_id, "\n")] = '\0';
+	}
+	return ret->cookie || ret->ino || ret->boot_id[0] ? 0 : -ENOENT;
 }

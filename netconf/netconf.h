@@ -72,6 +72,26 @@ int netconf_fault_squeeze_rcvbuf(struct netconf *nc, int bytes);
 struct nlmsghdr;
 int netconf_talk(struct netconf *nc, struct nlmsghdr *nlh, const char *what);
 
+/* ---- the network namespace this process is in */
+struct netconf_netns {
+	/*
+	 * SO_NETNS_COOKIE (Linux 5.14): unique among the namespaces of one
+	 * boot and never reused; 0 when the kernel has none.
+	 */
+	uint64_t cookie;
+	/* Of /proc/self/ns/net (what `ip netns identify` and `ls -l` show as
+	 * net:[INODE]); an inode may be reused once its namespace is gone. */
+	uint64_t ino, dev;
+	/* /proc/sys/kernel/random/boot_id: the cookie counts within a boot. */
+	char boot_id[40];
+};
+
+/*
+ * Fills *ret as far as the kernel tells (a field it cannot read stays 0 or
+ * ""). 0, or -errno when none of it can be read.
+ */
+int netconf_netns_self(struct netconf_netns *ret);
+
 /* ---- sysctls: path relative to /proc/sys, "net/ipv4/conf/all/arp_ignore" */
 /*
  * Reads the first line without its newline. -ENOENT if it does not exist,
@@ -132,7 +152,16 @@ extern const struct step_ops netconf_sysctl_ops;
  *   "present"   on the device as the agent makes it: scope global; for IPv6
  *               also IFA_F_NODAD and preferred lifetime 0 (deprecated), so
  *               the RS never picks it as the source of its own connections
- *   "preferred" (IPv6 only) on the device but usable as a source address
+ *   (IPv6 only) on the device otherwise, the whole address, so that revert
+ *   and rollback put back exactly what was there:
+ *   "preferred" no flags, valid and preferred lifetimes forever
+ *   "FLAGS/VALID/PREFERRED"  any other: FLAGS the IFA_F_* bits RTM_NEWADDR
+ *               takes, in hex (2 nodad, 10 home, 100 mngtmpaddr, 200
+ *               noprefixroute, 400 autojoin), the remaining lifetimes in
+ *               seconds (at most 999999999) or "forever": "212/3600/1800"
+ * Two values are the same (ops->same) when their flags and the kind of each
+ * lifetime (0, finite, forever) are: the finite ones count down. Making a
+ * pre-existing address "present" keeps its flags.
  * Many addresses go in one sendmsg (libmnl batch), each acked by sequence.
  */
 extern const struct step_ops netconf_addr_ops;
@@ -166,7 +195,9 @@ int netconf_addr_parse_target(const char *target, int *family, void *addr,
  * Observe: one RTM_GETROUTE dump of table local per address family. Change:
  * RTM_NEWROUTE (NLM_F_CREATE|NLM_F_EXCL) / RTM_DELROUTE with type local,
  * scope host and protocol NETCONF_ROUTE_PROTO, many per sendmsg, each acked
- * by sequence, one netconf_fault_point() each.
+ * by sequence, one netconf_fault_point() each. Its marked() lists the local
+ * routes of protocol NETCONF_ROUTE_PROTO: the agent's, whatever a journal
+ * says.
  */
 extern const struct step_ops netconf_route_ops;
 

@@ -134,6 +134,7 @@ struct view {
 	struct lroute *routes;
 	size_t n_routes, cap_routes;
 	bool v4, v6; /* the families whose routes are wanted */
+	unsigned char proto; /* only routes of this protocol; 0: any */
 };
 
 static void view_done(struct view *w)
@@ -209,7 +210,8 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 	 * goes with it: it is not a route that anyone added.
 	 */
 	if (rtm->rtm_type != RTN_LOCAL || table != RT_TABLE_LOCAL ||
-	    rtm->rtm_protocol == RTPROT_KERNEL || !tb[RTA_OIF])
+	    rtm->rtm_protocol == RTPROT_KERNEL || !tb[RTA_OIF] ||
+	    (w->proto && rtm->rtm_protocol != w->proto))
 		return 0;
 	alen = nc_addr_len(rtm->rtm_family);
 	if (rtm->rtm_dst_len > 8 * alen ||
@@ -243,9 +245,9 @@ static void rdump_reset(void *data)
 
 /*
  * Table local of one family, appended to w->routes. The kernel filters by
- * table and type when the request is checked strictly (Linux 4.20 and
- * later), so a host with a large main table is not dumped whole; an older
- * kernel sends everything and route_cb() filters alike.
+ * table, type and protocol when the request is checked strictly (Linux 4.20
+ * and later), so a host with a large main table is not dumped whole; an
+ * older kernel sends everything and route_cb() filters alike.
  */
 static int dump_family(struct netconf *nc, struct view *w, int family)
 {
@@ -261,6 +263,7 @@ static int dump_family(struct netconf *nc, struct view *w, int family)
 	rtm->rtm_family = (unsigned char)family;
 	rtm->rtm_table = RT_TABLE_LOCAL;
 	rtm->rtm_type = RTN_LOCAL;
+	rtm->rtm_protocol = w->proto;
 	strict = nl_set_strict(nc->rt, true) == 0;
 	r = nc_dump(nc, nlh, route_cb, rdump_reset, &d,
 		    family == AF_INET ? "RTM_GETROUTE dump (IPv4 table local)" :
@@ -467,6 +470,35 @@ static void route_explain(const struct step *s, char *buf, size_t len)
 			 s->now, s->want);
 }
 
+/* The routes of table local with the agent's protocol, whoever else's
+ * target they might share: the agent added them. */
+static int route_marked(struct netconf *nc,
+			int (*cb)(const struct step *s, void *data), void *data)
+{
+	_cleanup_(view_done) struct view w = { .v4 = true, .v6 = true,
+					       .proto = NETCONF_ROUTE_PROTO };
+	int r;
+
+	r = nc_links_load(nc, &w.links);
+	if (r == 0)
+		r = view_routes(nc, &w);
+	for (size_t i = 0; r == 0 && i < w.n_routes; i++) {
+		const struct lroute *e = &w.routes[i];
+		struct step s = { .ops = &netconf_route_ops, .order = STEP_ORDER_VIP };
+		const char *dev = NULL;
+
+		for (size_t l = 0; l < w.links.n && !dev; l++)
+			if (w.links.v[l].ifindex == e->ifindex)
+				dev = w.links.v[l].name;
+		if (!dev || netconf_route_target(e->family, &e->dst, e->prefixlen, dev,
+						 s.target, sizeof(s.target)) < 0)
+			continue;
+		snprintf(s.now, sizeof(s.now), NETCONF_PRESENT);
+		r = cb(&s, data);
+	}
+	return r;
+}
+
 static char route_sign(const char *from, const char *to)
 {
 	enum val f = val_of(from), t = val_of(to);
@@ -484,4 +516,5 @@ const struct step_ops netconf_route_ops = {
 	.change = route_change,
 	.explain = route_explain,
 	.sign = route_sign,
+	.marked = route_marked,
 };

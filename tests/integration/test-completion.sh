@@ -96,9 +96,9 @@ HELP_LONG=$(sed -n "s/$OPT_LINE/\2/p" <<<"$HELP" | tr '\n' ' ')
 # "-c FILE", "--config FILE", "--prometheus FILE", "-w SECONDS"
 HELP_ARGS=$(sed -n "s/$OPT_LINE/\1\2\3/p" <<<"$HELP" | tr -d , |
 	awk 'NF == 3 { print $1, $3; print $2, $3 } NF == 2 && $2 ~ /^[A-Z]/ { print $1, $2 }')
-assert_eq "--help lists 6 commands" 6 "$(wc -w <<<"$HELP_CMDS")"
+assert_eq "--help lists 7 commands" 7 "$(wc -w <<<"$HELP_CMDS")"
 missing=
-for o in -c --config -s --state -w --wait -j --json -h --help -V --version; do
+for o in -c --config -s --state -w --wait -j --json -f --force -h --help -V --version; do
 	case " $HELP_OPTS " in
 	*" $o "*) ;;
 	*) missing="$missing $o" ;;
@@ -115,6 +115,7 @@ run_cases()
 	expect "commands after the binary are those of --help" "$HELP_CMDS" ''
 	expect "commands: 'ch' -> check-config" "check-config" ch
 	expect "commands: 're' -> revert" "revert" re
+	expect "commands: 'fo' -> forget" "forget" fo
 	expect "options after '-' are those of --help" "$HELP_OPTS" -
 	expect "options after '--' are the long ones of --help" "$HELP_LONG" --
 	expect "options: '--c' -> --config" "--config" --c

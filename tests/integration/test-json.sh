@@ -180,7 +180,7 @@ cp "$STATE" "$TDIR/state.good"
 printf 'not a journal\n' >"$STATE"
 agent_run rs -c "$CONF" --json status
 check "status with a damaged journal" 3 \
-	'd["journal"] is None and d["revert"] is None and d["applied"] is None and d["errors"]'
+	'd["journal"] == [] and d["unread"] is not None and d["unread"]["from_line"] == 1 and d["errors"]'
 cp "$TDIR/state.good" "$STATE"
 LVS_RS_AGENT_FAULT=2 AGENT_BIN=$FAULT_BIN agent_run rs -c "$CONF" --json revert
 check "revert failing at its 2nd change, rolled back" 3 \

@@ -4,7 +4,10 @@
  * json-c object a line); format 1 (one document) still read; odd strings
  * survive; a journal cut at any byte, with a wrong count or with any line
  * damaged is damaged as a whole, with the line and the reason, never half
- * read; the step index, the checklist's text pool (lib/step.c), 10,000 steps.
+ * read by journal_load; journal_load_readable keeps the steps before the
+ * damage and says what is left unread; the header binds a journal to its
+ * network namespace and boot; the step index, the checklist's text pool
+ * (lib/step.c), 10,000 steps.
  */
 #define _GNU_SOURCE /* asprintf */
 #include <errno.h>
@@ -65,6 +68,22 @@ static struct step mkstep(const struct step_ops *ops, int order,
 	assert_int_equal(STEP_SET(s.prior, prior), 0);
 	assert_int_equal(STEP_SET(s.want, want), 0);
 	return s;
+}
+
+/* A journal of n address steps 198.51.100.I/32 dev DEV saved to path; its
+ * text (malloc'd) and length. */
+static char *save_vips(struct journal *j, int n, const char *dev, size_t *len)
+{
+	for (int i = 0; i < n; i++) {
+		char t[64];
+		struct step s;
+
+		snprintf(t, sizeof(t), "198.51.100.%d/32 dev %s", i + 1, dev);
+		s = mkstep(&netconf_addr_ops, STEP_ORDER_VIP, t, "absent", "present");
+		assert_int_equal(steplist_add(&j->steps, &s), 0);
+	}
+	assert_int_equal(journal_save(path, j), 0);
+	return read_text(len);
 }
 
 #define HEAD(n) "{\"format\":\"lvs-rs-agent journal\",\"version\":2,\"config\":\"c\"," \
@@ -321,16 +340,7 @@ static void test_every_truncation(void **state)
 	char *text, *last;
 	size_t len;
 
-	for (int i = 0; i < 3; i++) {
-		char t[64];
-		struct step s;
-
-		snprintf(t, sizeof(t), "198.51.100.%d/32 dev \"lo\\", i + 1);
-		s = mkstep(&netconf_addr_ops, STEP_ORDER_VIP, t, "absent", "present");
-		assert_int_equal(steplist_add(&j.steps, &s), 0);
-	}
-	assert_int_equal(journal_save(path, &j), 0);
-	text = read_text(&len);
+	text = save_vips(&j, 3, "\"lo\\", &len);
 	assert_true(len > 300);
 	assert_loads(text, len, 3);
 	for (size_t cut = 0; cut < len; cut++)
@@ -505,6 +515,143 @@ static void test_damaged_lines(void **state)
 	}
 }
 
+/*
+ * journal_load_readable: a journal cut at any byte keeps exactly the whole
+ * step lines before the cut (none when the header is cut), and says from
+ * which line on, and how many lines, it could not read; a corrupted line
+ * in the middle keeps the steps before it.
+ */
+static void test_readable(void **state)
+{
+	struct journal j = { 0 }, k;
+	char *text, err[512];
+	size_t len, head_end;
+
+	text = save_vips(&j, 4, "lo", &len);
+	head_end = (size_t)(strchr(text, '\n') - text) + 1;
+	for (size_t cut = 0; cut <= len; cut++) {
+		size_t whole = 0, lines = 0, partial;
+
+		/* Whole step lines before the cut, and the lines in it. */
+		for (size_t b = 0; b < cut; b++)
+			if (text[b] == '\n') {
+				lines++;
+				if (b >= head_end)
+					whole++;
+			}
+		partial = cut && text[cut - 1] != '\n';
+		write_text(text, cut);
+		err[0] = '\0';
+		if (cut == len) {
+			assert_int_equal(journal_load_readable(path, &k, err, sizeof(err)), 0);
+			assert_int_equal(k.steps.n, 4);
+			assert_int_equal(k.unread_from, 0);
+			journal_done(&k);
+			continue;
+		}
+		assert_int_equal(journal_load_readable(path, &k, err, sizeof(err)), -EBADMSG);
+		assert_true(k.found);
+		if (!strstr(err, "damaged") || strchr(err, '\n'))
+			fail_msg("cut %zu: err \"%s\"", cut, err);
+		if (cut < head_end) {
+			/* No header: nothing readable, every line unread. */
+			assert_int_equal(k.steps.n, 0);
+			assert_int_equal(k.unread_from, 1);
+			assert_int_equal(k.unread_lines, lines + partial);
+			assert_int_equal(k.counted, 0);
+		} else {
+			assert_int_equal(k.steps.n, whole);
+			assert_int_equal(k.counted, 4);
+			assert_int_equal(k.unread_from, whole + 2);
+			assert_int_equal(k.unread_lines, partial);
+			for (size_t i = 0; i < whole; i++)
+				assert_string_equal(k.steps.v[i].target, j.steps.v[i].target);
+		}
+		journal_done(&k);
+	}
+	free(text);
+
+	/* A corrupted line in the middle: the one step before it. */
+	write_text(HEAD(3) STEP "{\"kind\":\"address\",\"tar\n" STEP,
+		   strlen(HEAD(3) STEP "{\"kind\":\"address\",\"tar\n" STEP));
+	assert_int_equal(journal_load_readable(path, &k, err, sizeof(err)), -EBADMSG);
+	assert_non_null(strstr(err, "line 3: damaged"));
+	assert_int_equal(k.steps.n, 1);
+	assert_int_equal(k.unread_from, 3);
+	assert_int_equal(k.unread_lines, 2);
+	assert_string_equal(k.config, "c");
+	journal_done(&k);
+	/* Format 1 is one document: nothing of a damaged one. */
+	write_text("{\"version\":1,\"steps\":[\n{}\n", strlen("{\"version\":1,\"steps\":[\n{}\n"));
+	assert_int_equal(journal_load_readable(path, &k, err, sizeof(err)), -EBADMSG);
+	assert_int_equal(k.steps.n, 0);
+	assert_int_equal(k.unread_from, 1);
+	assert_int_equal(k.unread_lines, 2);
+	journal_done(&k);
+	/* journal_load keeps nothing of the same. */
+	assert_damaged(HEAD(3) STEP "x\n" STEP, strlen(HEAD(3) STEP "x\n" STEP), "line 3");
+	journal_done(&j);
+}
+
+/* A journal names the network namespace (and boot) it was written in. */
+static void test_netns(void **state)
+{
+	struct journal j = { 0 }, k;
+	struct netconf_netns self, other;
+	struct step s = mkstep(&netconf_addr_ops, STEP_ORDER_VIP, "192.0.2.1/32 dev lo",
+			       "absent", "present");
+	char err[512], line[512], *text;
+	size_t len;
+
+	assert_int_equal(netconf_netns_self(&self), 0);
+	assert_true(self.ino != 0);
+	assert_true(self.boot_id[0] != '\0');
+	assert_int_equal(steplist_add(&j.steps, &s), 0);
+	assert_int_equal(journal_save(path, &j), 0);
+	assert_memory_equal(&j.ns, &self, sizeof(self));
+	text = read_text(&len);
+	snprintf(line, sizeof(line), "\"netns_inode\":%llu,\"netns_dev\":%llu,\"boot_id\":\"%s\"}",
+		 (unsigned long long)self.ino, (unsigned long long)self.dev, self.boot_id);
+	if (!strstr(text, line))
+		fail_msg("header lacks %s: %s", line, text);
+	free(text);
+	assert_int_equal(journal_load(path, &k, err, sizeof(err)), 0);
+	assert_memory_equal(&k.ns, &self, sizeof(self));
+	assert_int_equal(journal_owner(&k, &self), JOURNAL_OURS);
+	other = self;
+	other.cookie = self.cookie + 1;
+	other.ino = self.ino + 1;
+	assert_int_equal(journal_owner(&k, &other), JOURNAL_OTHER_NETNS);
+	/* Without cookies: by inode and device. */
+	k.ns.cookie = other.cookie = 0;
+	assert_int_equal(journal_owner(&k, &other), JOURNAL_OTHER_NETNS);
+	other.ino = self.ino;
+	assert_int_equal(journal_owner(&k, &other), JOURNAL_OURS);
+	/* Another boot: whatever the namespace numbers say. */
+	snprintf(other.boot_id, sizeof(other.boot_id), "00000000-0000-0000-0000-000000000000");
+	assert_int_equal(journal_owner(&k, &other), JOURNAL_OTHER_BOOT);
+	journal_done(&k);
+
+	/* An older agent's header: nothing to tell. */
+	assert_loads(HEAD(1) STEP, strlen(HEAD(1) STEP), 1);
+	assert_int_equal(journal_load(path, &k, err, sizeof(err)), 0);
+	assert_int_equal(journal_owner(&k, &self), JOURNAL_UNBOUND);
+	journal_done(&k);
+#define H(extra) "{\"format\":\"lvs-rs-agent journal\",\"version\":2,\"config\":\"c\"," \
+		"\"created\":1,\"updated\":2,\"steps\":0," extra "}\n"
+	assert_loads(H("\"netns_cookie\":5,\"boot_id\":\"ab-12\""), strlen(H("\"netns_cookie\":5,\"boot_id\":\"ab-12\"")), 0);
+	assert_damaged(H("\"netns_cookie\":-1"), strlen(H("\"netns_cookie\":-1")),
+		       "line 1: damaged: \"netns_cookie\" is out of range");
+	assert_damaged(H("\"netns_inode\":\"5\""), strlen(H("\"netns_inode\":\"5\"")),
+		       "line 1: damaged: \"netns_inode\" is not an integer");
+	assert_damaged(H("\"boot_id\":\"x y\""), strlen(H("\"boot_id\":\"x y\"")),
+		       "line 1: damaged: \"boot_id\" is not a boot id");
+	assert_damaged(H("\"boot_id\":7"), strlen(H("\"boot_id\":7")),
+		       "line 1: damaged: \"boot_id\" is not a string");
+#undef H
+	journal_done(&j);
+}
+
 static void test_stepindex(void **state)
 {
 	struct steplist l = { 0 };
@@ -636,6 +783,8 @@ int main(void)
 		cmocka_unit_test(test_every_truncation),
 		cmocka_unit_test(test_count_mismatch),
 		cmocka_unit_test(test_damaged_lines),
+		cmocka_unit_test(test_readable),
+		cmocka_unit_test(test_netns),
 		cmocka_unit_test(test_stepindex),
 		cmocka_unit_test(test_ten_thousand),
 		cmocka_unit_test(test_checklist_texts),

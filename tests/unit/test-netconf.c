@@ -583,6 +583,41 @@ static void test_sign(void **state)
 	assert_null(netconf_sysctl_ops.explain);
 }
 
+/* Whole IPv6 addresses: one spelling each; equal when their flags and the
+ * kind of each lifetime (0, finite, forever) are, as lifetimes count down. */
+static void test_addr_values(void **state)
+{
+	static const struct {
+		const char *a, *b;
+		bool same;
+	} t[] = {
+		{ "present", "present", true },
+		{ "absent", "absent", true },
+		{ "present", "preferred", false },
+		{ "preferred", "preferred", true },
+		{ "2/3600/1800", "2/3599/1799", true },
+		{ "212/999999999/7", "212/5/4", true },
+		{ "2/3600/1800", "2/3600/0", false },
+		{ "2/3600/1800", "2/forever/1800", false },
+		{ "2/forever/forever", "2/forever/1", false },
+		{ "2/forever/forever", "preferred", false },
+		{ "200/forever/forever", "202/forever/forever", false },
+		{ "0/forever/0", "0/forever/0", true },
+		/* Not values of the kind: equal only as the same text. */
+		{ "0/forever/forever", "preferred", false },
+		{ "02/forever/forever", "2/forever/forever", false },
+		{ "2/100/200", "2/100/200", true },
+		{ "2/100/200", "2/100/199", false },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++)
+		if (netconf_addr_ops.same(t[i].a, t[i].b) != t[i].same)
+			fail_msg("same(\"%s\", \"%s\") is not %d", t[i].a, t[i].b, t[i].same);
+	assert_int_equal(netconf_addr_ops.sign("absent", "212/3600/1800"), '+');
+	assert_int_equal(netconf_addr_ops.sign("present", "212/3600/1800"), '~');
+	assert_int_equal(netconf_addr_ops.sign("212/3600/1800", "absent"), '-');
+}
+
 static void test_explain(void **state)
 {
 	static const struct {
@@ -805,6 +840,95 @@ static void test_addr_v6(void **state)
 	assert_false(a.flags & IFA_F_DEPRECATED);
 	assert_int_equal(netconf_addr_ops.observe(nc, v, 1), 0);
 	assert_string_equal(s.now, "preferred");
+	assert_int_equal(STEP_SET(s.prior, "absent"), 0);
+	assert_int_equal(netconf_addr_ops.change(nc, v, 1, STEP_PRIOR, res), 0);
+	assert_false(find_addr(nc, tg, &a));
+}
+
+/* tg is on lo as "212/3600/1800" makes it: nodad home noprefixroute, not
+ * deprecated, lifetimes counting down from 3600 and 1800 s. */
+static void assert_whole_212(struct netconf *nc, const char *tg)
+{
+	struct netconf_addr a;
+
+	assert_true(find_addr(nc, tg, &a));
+	assert_int_equal(a.flags & (IFA_F_NODAD | IFA_F_HOMEADDRESS | IFA_F_NOPREFIXROUTE |
+				    IFA_F_DEPRECATED),
+			 IFA_F_NODAD | IFA_F_HOMEADDRESS | IFA_F_NOPREFIXROUTE);
+	assert_in_range(a.valid, 3590, 3600);
+	assert_in_range(a.preferred, 1790, 1800);
+}
+
+/*
+ * A pre-existing IPv6 address with flags and finite lifetimes is observed
+ * whole; made the agent's VIP it keeps its own flags, and put back it gets
+ * all of them and its lifetimes again, not a plain forever/forever address.
+ */
+static void test_addr_v6_whole(void **state)
+{
+	struct netconf *nc = *state;
+	const char *tg = "2001:db8::7/128 dev lo";
+	static const char *const bad[] = {
+		"1/forever/forever",	/* not a flag RTM_NEWADDR takes */
+		"2/0/0",		/* no valid lifetime */
+		"2/100/200",		/* preferred past valid */
+		"2/forever/x",
+		"02/forever/forever",	/* one spelling */
+		"0/forever/forever",	/* that is "preferred" */
+		"2/1000000000/forever",
+		"2/forever/",
+	};
+	struct netconf_addr a;
+	struct step s, *v[] = { &s };
+	int res[1];
+
+	NEED_KERNEL();
+	mkstep(&s, &netconf_addr_ops, tg, "present", "absent");
+	/* nodad home noprefixroute, valid 3600 s, preferred 1800 s */
+	assert_int_equal(STEP_SET(s.prior, "212/3600/1800"), 0);
+	assert_int_equal(netconf_addr_ops.change(nc, v, 1, STEP_PRIOR, res), 0);
+	assert_whole_212(nc, tg);
+	assert_int_equal(netconf_addr_ops.observe(nc, v, 1), 0);
+	assert_true(netconf_addr_ops.same(s.now, "212/3600/1800"));
+	assert_int_equal(s.now[0], '2');
+
+	/* The agent's form: NODAD, deprecated, forever; its flags stay. */
+	assert_int_equal(netconf_addr_ops.change(nc, v, 1, STEP_WANT, res), 0);
+	assert_true(find_addr(nc, tg, &a));
+	assert_true(a.flags & IFA_F_DEPRECATED);
+	assert_true(a.flags & IFA_F_HOMEADDRESS);
+	assert_true(a.flags & IFA_F_NOPREFIXROUTE);
+	assert_int_equal(a.preferred, 0);
+	assert_int_equal(a.valid, UINT32_MAX);
+	assert_int_equal(netconf_addr_ops.observe(nc, v, 1), 0);
+	assert_string_equal(s.now, "present");
+
+	/* Back: exactly the address that was. */
+	assert_int_equal(netconf_addr_ops.change(nc, v, 1, STEP_PRIOR, res), 0);
+	assert_whole_212(nc, tg);
+	assert_int_equal(netconf_addr_ops.observe(nc, v, 1), 0);
+	assert_true(netconf_addr_ops.same(s.now, s.prior));
+
+	/* Not DEPRECATED but no NODAD, forever: the plain one, "preferred". */
+	assert_int_equal(STEP_SET(s.prior, "200/forever/forever"), 0);
+	assert_int_equal(netconf_addr_ops.change(nc, v, 1, STEP_PRIOR, res), 0);
+	assert_int_equal(netconf_addr_ops.observe(nc, v, 1), 0);
+	assert_string_equal(s.now, "200/forever/forever");
+	assert_true(find_addr(nc, tg, &a));
+	assert_false(a.flags & (IFA_F_NODAD | IFA_F_HOMEADDRESS));
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		assert_int_equal(STEP_SET(s.prior, bad[i]), 0);
+		res[0] = 0;
+		assert_int_equal(netconf_addr_ops.change(nc, v, 1, STEP_PRIOR, res), -EINVAL);
+		assert_int_equal(res[0], -EINVAL);
+	}
+	/* IPv4 has no such value. */
+	mkstep(&s, &netconf_addr_ops, "192.0.2.7/32 dev lo", "present", "absent");
+	assert_int_equal(STEP_SET(s.prior, "2/forever/forever"), 0);
+	assert_int_equal(netconf_addr_ops.change(nc, v, 1, STEP_PRIOR, res), -EINVAL);
+
+	mkstep(&s, &netconf_addr_ops, tg, "present", "200/forever/forever");
 	assert_int_equal(STEP_SET(s.prior, "absent"), 0);
 	assert_int_equal(netconf_addr_ops.change(nc, v, 1, STEP_PRIOR, res), 0);
 	assert_false(find_addr(nc, tg, &a));
@@ -1353,6 +1477,7 @@ int main(void)
 		cmocka_unit_test(test_sysctl_bad_paths),
 		cmocka_unit_test(test_sign),
 		cmocka_unit_test(test_explain),
+		cmocka_unit_test(test_addr_values),
 		cmocka_unit_test(test_route_target),
 		cmocka_unit_test(test_route_parse),
 		cmocka_unit_test(test_route_sign_explain),
@@ -1362,6 +1487,7 @@ int main(void)
 		cmocka_unit_test(test_dump_links),
 		cmocka_unit_test(test_addr_v4),
 		cmocka_unit_test(test_addr_v6),
+		cmocka_unit_test(test_addr_v6_whole),
 		cmocka_unit_test(test_addr_refusals),
 		cmocka_unit_test(test_addr_batch),
 		cmocka_unit_test(test_addr_lost_acks),
