@@ -1690,15 +1690,42 @@ int conf_validate(struct conf *c, struct conf_errors *err)
 
 /* ---- files */
 
-static int read_file(const char *path, char **ret, size_t *ret_len)
+/* What a file that is not a regular one is, for a message. */
+static const char *file_type(mode_t m)
+{
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISSOCK(m))
+		return "a socket";
+	if (S_ISCHR(m))
+		return "a character device";
+	if (S_ISBLK(m))
+		return "a block device";
+	return "not a regular file";
+}
+
+/* -EBADFD with *type set for anything but a regular file. */
+static int read_file(const char *path, char **ret, size_t *ret_len,
+		     const char **type)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0, cap = 0;
+	struct stat st;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO in place of the config must not hang the run
+	 * (the open of one blocks until a writer comes). */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode)) {
+		*type = file_type(st.st_mode);
+		return -EBADFD;
+	}
 	for (;;) {
 		ssize_t n;
 
@@ -1731,10 +1758,14 @@ static int read_file(const char *path, char **ret, size_t *ret_len)
 static int load_one(struct conf *c, const char *path, struct conf_errors *err)
 {
 	_cleanup_free_ char *text = NULL;
+	const char *type = NULL;
 	size_t len = 0;
 	int r;
 
-	r = read_file(path, &text, &len);
+	r = read_file(path, &text, &len, &type);
+	if (r == -EBADFD)
+		return errorf(err, path, 0, "%s, not a regular file: the config is read from regular files only",
+			      type) < 0 ? -ENOMEM : r;
 	if (r == -EFBIG)
 		return errorf(err, path, 0, "larger than %d bytes",
 			      CONF_FILE_MAX) < 0 ? -ENOMEM : -EFBIG;

@@ -897,15 +897,27 @@ static void test_load_errors(void **state)
 	assert_true(has_error_at(&e, "b.conf.d/20.conf", path));
 	conf_errors_done(&e);
 
-	/* an unreadable drop-in (a directory) is an error naming it */
+	/* a drop-in that is no regular file (a directory, a FIFO: read at
+	 * once, never waited on) is an error naming it */
 	write_file("c.conf", "[vip c]\naddress = 192.0.2.1\n");
 	snprintf(path, sizeof(path), "%s/c.conf.d", tmpdir);
 	assert_int_equal(mkdir(path, 0755), 0);
 	snprintf(path, sizeof(path), "%s/c.conf.d/dir.conf", tmpdir);
 	assert_int_equal(mkdir(path, 0755), 0);
-	assert_int_equal(load("c.conf", &c, &e), -EISDIR);
+	snprintf(path, sizeof(path), "%s/c.conf.d/fifo.conf", tmpdir);
+	assert_int_equal(mkfifo(path, 0644), 0);
+	assert_int_equal(load("c.conf", &c, &e), -EBADFD);
+	assert_int_equal(e.n, 2);
+	assert_true(has_error_at(&e, "c.conf.d/dir.conf",
+				 ": a directory, not a regular file: the config is read from regular files only"));
+	assert_true(has_error_at(&e, "c.conf.d/fifo.conf",
+				 ": a FIFO, not a regular file: the config is read from regular files only"));
+	conf_errors_done(&e);
+	/* the main file too */
+	assert_int_equal(load("c.conf.d/fifo.conf", &c, &e), -EBADFD);
 	assert_int_equal(e.n, 1);
-	assert_true(has_error_at(&e, "c.conf.d/dir.conf", ": Is a directory"));
+	assert_true(has_error_at(&e, "c.conf.d/fifo.conf",
+				 ": a FIFO, not a regular file: the config is read from regular files only"));
 	conf_errors_done(&e);
 
 	/* path.d that is not a directory */
