@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "../lib/macro.h"
@@ -64,22 +65,43 @@ struct journal {
 int journal_load(const char *path, struct journal *j, char *err, size_t errlen);
 /* tmp file, fsync, rename, fsync dir. Creates the directory if missing. */
 int journal_save(const char *path, struct journal *j);
+/* journal_save without touching its times: a journal put back as it was. */
+int journal_write(const char *path, const struct journal *j);
 int journal_remove(const char *path);
-/* mkdir of the journal's directory (0755) when it is missing. */
+/*
+ * mkdir of the journal's directory (0755) when it is missing; an existing
+ * one must be a directory: -ELOOP for a symlink, -ENOTDIR.
+ */
 int agent_mkdir_parent(const char *path);
+/*
+ * open(2) of a file in a directory another user may own: never through a
+ * symlink, never blocking (a FIFO), and only a regular file. flags as for
+ * open (O_NOFOLLOW, O_NONBLOCK, O_NOCTTY, O_CLOEXEC are added); one_link:
+ * refuse a file with more than one hard link (one the agent writes through).
+ * The fd, or -errno: -ELOOP a symlink, -EISDIR a directory, -EBADFD or
+ * -ENXIO another non-regular file, -EMLINK hard links.
+ */
+int agent_open_regular(const char *path, int flags, mode_t mode, bool one_link);
+/* strerror() that says what agent_open_regular() and friends refused. */
+const char *agent_file_strerror(int err);
 /* fsync of the directory that holds path. */
 int agent_fsync_dir(const char *path);
 /*
  * Replace path atomically with what write_cb writes to a buffered stream:
- * tmp (same directory) created 0644 whatever the umask, fsync, rename over
- * path, fsync of the directory. tmp is removed on failure. 0 or -errno.
+ * tmp (same directory) created new (O_EXCL; anything at its name is removed
+ * first) 0644 whatever the umask, fsync, rename over path, fsync of the
+ * directory. tmp is removed on failure. A path that exists and is not a
+ * regular file is refused as agent_open_regular() refuses it. 0 or -errno.
  */
 int agent_replace_file(const char *path, const char *tmp,
 		       int (*write_cb)(FILE *f, void *data), void *data);
 void journal_done(struct journal *j);
 
 /* ---- lock beside the journal */
-/* 0 and *ret_fd, -EAGAIN with *holder = PID when busy past wait_s seconds. */
+/*
+ * 0 and *ret_fd, -EAGAIN with *holder = PID when busy past wait_s seconds,
+ * or agent_open_regular()'s refusals of what is at STATE.lock.
+ */
 int agent_lock(const char *state_path, double wait_s, int *ret_fd, long *holder);
 
 /* ---- privileges */
@@ -149,7 +171,7 @@ int agent_revert_plan(const struct steplist *l, const struct step **v, size_t *n
  * Read lock beside the journal for a command that changes nothing: opens
  * STATE.lock read-only and never creates it. 0 and *ret_fd; -ENOENT or
  * -EACCES when there is no lock file this process may read; -EAGAIN with
- * *holder as agent_lock.
+ * *holder as agent_lock; agent_open_regular()'s refusals.
  */
 int agent_lock_shared(const char *state_path, double wait_s, int *ret_fd,
 		      long *holder);

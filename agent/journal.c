@@ -187,7 +187,7 @@ struct jload {
 
 _printf_(2, 3) static int damaged(const struct jload *ld, const char *fmt, ...)
 {
-	char why[160];
+	char why[256];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -306,6 +306,40 @@ static int step_from_json(const struct jload *ld, json_object *o, bool v1,
 	if (r == 0)
 		r = get_string(ld, o, "prior", s->prior, sizeof(s->prior));
 	return r;
+}
+
+/*
+ * What a journal names must be what the agent itself makes: each kind says
+ * which targets and values are its own (step_ops.valid_target and
+ * valid_value). A journal may be written by another user than the one who
+ * reverts it; a step naming anything else (kernel/hostname as a sysctl) is
+ * damage, and nothing of that journal is acted on. A pass of its own after
+ * the whole file is read: the format's errors are told first.
+ */
+static int validate(struct jload *ld, const struct steplist *l)
+{
+	bool v1 = STREQ(ld->unit, "step");
+	char shown[64], target[STEP_TARGET_MAX];
+
+	for (size_t i = 0; i < l->n; i++) {
+		const struct step *s = &l->v[i];
+		const char *bad = NULL;
+
+		ld->at = v1 ? i + 1 : i + 2;
+		if (!s->ops->valid_target || !s->ops->valid_target(s->target))
+			return damaged(ld, "%s \"%s\" is not one the agent makes", s->ops->kind,
+				       printable(s->target, shown, sizeof(shown)));
+		if (!s->ops->valid_value(s->target, STEP_WANT, s->want))
+			bad = "want";
+		else if (!s->ops->valid_value(s->target, STEP_PRIOR, s->prior))
+			bad = "prior";
+		if (bad)
+			return damaged(ld, "\"%s\" \"%s\" is not a value of %s %s", bad,
+				       printable(bad[0] == 'w' ? s->want : s->prior, shown,
+						 sizeof(shown)),
+				       s->ops->kind, printable(s->target, target, sizeof(target)));
+	}
+	return 0;
 }
 
 /* Room for n steps in one block: a journal read costs its steps, not the
@@ -539,12 +573,20 @@ int journal_load(const char *path, struct journal *j, char *err, size_t errlen)
 	memset(j, 0, sizeof(*j));
 	if (errlen)
 		err[0] = '\0';
-	f = fopen(path, "re");
-	if (!f) {
+	/* Not through a symlink, and never blocking on a FIFO: the directory
+	 * may be another user's. */
+	r = agent_open_regular(path, O_RDONLY, 0, false);
+	if (r == -ENOENT)
+		return 0;
+	if (r >= 0 && !(f = fdopen(r, "r"))) {
+		int fd = r;
+
 		r = -errno;
-		if (r == -ENOENT)
-			return 0;
-		snprintf(err, errlen, "cannot read journal %s: %s", path, strerror(-r));
+		close(fd);
+	}
+	if (r < 0) {
+		snprintf(err, errlen, "cannot read journal %s: %s", path,
+			 agent_file_strerror(r));
 		return r;
 	}
 	tok = json_tokener_new();
@@ -589,6 +631,8 @@ int journal_load(const char *path, struct journal *j, char *err, size_t errlen)
 out:
 	if (tok)
 		json_tokener_free(tok);
+	if (r == 0)
+		r = validate(&ld, &j->steps);
 	if (r < 0) {
 		/* Never half read. */
 		journal_done(j);
@@ -680,7 +724,7 @@ static int put_step(FILE *f, const struct step *s)
 
 static int put_journal(FILE *f, void *data)
 {
-	struct journal *j = data;
+	const struct journal *j = data;
 	int r = put_header(f, j);
 
 	for (size_t i = 0; r == 0 && i < j->steps.n; i++)
@@ -688,7 +732,7 @@ static int put_journal(FILE *f, void *data)
 	return r;
 }
 
-int journal_save(const char *path, struct journal *j)
+int journal_write(const char *path, const struct journal *j)
 {
 	_cleanup_free_ char *tmp = NULL;
 	int r;
@@ -700,10 +744,15 @@ int journal_save(const char *path, struct journal *j)
 	r = agent_mkdir_parent(path);
 	if (r < 0)
 		return r;
+	return agent_replace_file(path, tmp, put_journal, (void *)j);
+}
+
+int journal_save(const char *path, struct journal *j)
+{
 	j->updated = time(NULL);
 	if (!j->created)
 		j->created = j->updated;
-	return agent_replace_file(path, tmp, put_journal, j);
+	return journal_write(path, j);
 }
 
 int journal_remove(const char *path)

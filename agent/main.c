@@ -64,7 +64,8 @@ static int write_prometheus(const char *path, struct report *r, int ret,
 	err[0] = '\0';
 	if (k == 0)
 		return ret;
-	snprintf(err, errlen, "cannot write the metrics file %s: %s", path, strerror(-k));
+	snprintf(err, errlen, "cannot write the metrics file %s: %s", path,
+		 agent_file_strerror(k));
 	if (r->json)
 		report_error(r, "%s", err);
 	return ret == AGENT_EXIT_OK || ret == AGENT_EXIT_CHECK ? AGENT_EXIT_RUNTIME : ret;

@@ -542,7 +542,7 @@ static int take_lock(const struct agent_opts *o, struct report *r, int *fd)
 			agent_owner_hint(lock, "the journal belongs to the service: use "
 					 "systemctl stop lvs-rs-agent to revert, systemctl reload "
 					 "lvs-rs-agent to apply", hint, sizeof(hint));
-		report_error(r, "cannot open lock %s: %s%s%s", lock, strerror(-k),
+		report_error(r, "cannot open lock %s: %s%s%s", lock, agent_file_strerror(k),
 			     *hint ? ": " : "", hint);
 		return AGENT_EXIT_RUNTIME;
 	}
@@ -808,11 +808,11 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 	if (ret != AGENT_EXIT_OK) {
 		/* Put the journal back as it was before this run. */
 		if (ret == AGENT_EXIT_RUNTIME) {
-			k = old.steps.n ? journal_save(o->state, &old)
+			k = old.steps.n ? journal_write(o->state, &old)
 					: journal_remove(o->state);
 			if (k < 0)
 				report_error(r, "cannot restore the journal %s: %s",
-					     o->state, strerror(-k));
+					     o->state, agent_file_strerror(k));
 		}
 		goto out;
 	}
@@ -836,7 +836,7 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 		next.steps = (struct steplist){ 0 };
 		if (k < 0) {
 			report_error(r, "%s: applied, but cannot write the journal %s: %s",
-				     verb, o->state, strerror(-k));
+				     verb, o->state, agent_file_strerror(k));
 			ret = AGENT_EXIT_RUNTIME;
 			goto out;
 		}
@@ -915,7 +915,7 @@ int agent_revert(const struct agent_opts *o, struct report *r)
 	k = journal_remove(o->state);
 	if (k < 0) {
 		report_error(r, "revert: done, but cannot remove the journal %s: %s",
-			     o->state, strerror(-k));
+			     o->state, agent_file_strerror(k));
 		ret = AGENT_EXIT_RUNTIME;
 	}
 out:
@@ -1135,6 +1135,11 @@ int agent_status(const struct agent_opts *o, struct report *r, struct journal *j
 	k = agent_lock_shared(o->state, o->wait, &lock_fd, &holder);
 	if (k == -EAGAIN)
 		return lock_busy(o, r, holder);
+	/* Not a lock file the agent made: someone planted it. */
+	if (k == -ELOOP || k == -EISDIR || k == -EBADFD) {
+		report_error(r, "cannot open lock %s.lock: %s", o->state, agent_file_strerror(k));
+		return AGENT_EXIT_RUNTIME;
+	}
 
 	k = journal_load(o->state, j, err, sizeof(err));
 	if (k < 0) {

@@ -63,6 +63,9 @@ int netconf_fault_squeeze_rcvbuf(struct netconf *nc, int bytes);
 struct nlmsghdr;
 int netconf_talk(struct netconf *nc, struct nlmsghdr *nlh, const char *what);
 
+/* An interface name the kernel takes (its dev_valid_name()). */
+bool netconf_ifname_valid(const char *name);
+
 /* ---- sysctls: path relative to /proc/sys, "net/ipv4/conf/all/arp_ignore" */
 /*
  * Reads the first line without its newline. -ENOENT if it does not exist,
@@ -72,8 +75,8 @@ int netconf_talk(struct netconf *nc, struct nlmsghdr *nlh, const char *what);
 int netconf_sysctl_read(const char *path, char *buf, size_t len);
 int netconf_sysctl_read_int(const char *path, int *ret);
 /*
- * Writes value (one non-empty line) after netconf_fault_point(). nc may be
- * NULL (no error text then).
+ * Writes value (one non-empty line) after netconf_fault_point(); only paths
+ * under net/ (-EINVAL for any other). nc may be NULL (no error text then).
  */
 int netconf_sysctl_write(struct netconf *nc, const char *path, const char *value);
 /* "net/ipv4/conf/all/arp_ignore" -> "net.ipv4.conf.all.arp_ignore" for people */
@@ -113,7 +116,10 @@ int netconf_dump_addrs(struct netconf *nc, int family,
 
 /*
  * "sysctl": target is a /proc/sys path, values are the file's text. A target
- * whose file does not exist observes as "missing".
+ * whose file does not exist observes as "missing". A journal's step is one
+ * of the agent's own: net/ipv4/conf/{all,lo}/{arp_ignore,arp_announce}
+ * (want 1 or 2) and net/ipv4/conf/{all,DEV}/rp_filter (want 0 or 2), prior
+ * any int, or "missing" for a DEV other than all and lo.
  */
 extern const struct step_ops netconf_sysctl_ops;
 
