@@ -100,9 +100,20 @@ void journal_done(struct journal *j);
 /* ---- lock beside the journal */
 /*
  * 0 and *ret_fd, -EAGAIN with *holder = PID when busy past wait_s seconds,
- * or agent_open_regular()'s refusals of what is at STATE.lock.
+ * -EINTR when a signal was caught while waiting, or agent_open_regular()'s
+ * refusals of what is at STATE.lock.
  */
 int agent_lock(const char *state_path, double wait_s, int *ret_fd, long *holder);
+
+/* ---- signals: apply and revert stop between kernel changes and roll back */
+/* Catch SIGTERM, SIGINT and SIGHUP; each kernel change asks first. 0 or -errno. */
+int agent_catch_signals(void);
+/* The signal caught, or 0. */
+int agent_interrupted(void);
+/* From now on no kernel change is stopped (the rollback runs to its end). */
+void agent_stop_no_more(void);
+/* "SIGTERM" */
+const char *agent_signal_name(int sig);
 
 /* ---- privileges */
 /* Keep only CAP_NET_ADMIN; returns whether we hold it. */

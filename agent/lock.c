@@ -42,6 +42,11 @@ static int lock_wait(int fd, short type, double wait_s, long *holder)
 			close(fd);
 			return r;
 		}
+		/* A caught signal ends the wait: nothing was changed yet. */
+		if (agent_interrupted()) {
+			close(fd);
+			return -EINTR;
+		}
 		if (now_s() >= deadline) {
 			fl = (struct flock){ .l_type = type, .l_whence = SEEK_SET };
 			*holder = 0;

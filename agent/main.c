@@ -41,7 +41,8 @@ static void usage(FILE *f)
 		"\n"
 		"Exit codes: 0 done or nothing to do (verify/status: every check holds),\n"
 		"1 a check fails, 2 usage or configuration error (nothing changed),\n"
-		"3 runtime failure (everything this run changed was rolled back),\n"
+		"3 runtime failure or interrupted by SIGTERM, SIGINT or SIGHUP (everything this\n"
+		"run changed was rolled back),\n"
 		"4 the rollback itself failed (the message lists what is left changed).\n",
 		CONF_DEFAULT_PATH, AGENT_STATE_PATH);
 }
@@ -159,6 +160,17 @@ int main(int argc, char **argv)
 
 	/* Least privilege before anything else touches the system. */
 	o.have_net_admin = agent_drop_privileges();
+
+	/* apply and revert stop between kernel changes and roll back; the
+	 * commands that change nothing end at once, as they always did. */
+	if (strcmp(cmd, "apply") == 0 || strcmp(cmd, "revert") == 0) {
+		ret = agent_catch_signals();
+		if (ret < 0) {
+			fprintf(stderr, "lvs-rs-agent: cannot catch SIGTERM, SIGINT and SIGHUP: %s\n",
+				strerror(-ret));
+			return AGENT_EXIT_RUNTIME;
+		}
+	}
 
 	r.command = cmd;
 	r.json = o.json;

@@ -316,8 +316,11 @@ static void print_json(struct report *r)
 	};
 	struct jw w = { .f = stdout };
 	bool plan = strcmp(r->command, "plan") == 0;
-	bool changed = r->n_changes > 0 && !r->changes_undone && !plan;
+	bool changed = false;
 
+	/* Changed: some change was made and stays so. */
+	for (size_t i = 0; i < r->n_changes && !plan && !r->changes_undone; i++)
+		changed |= r->changes[i].state == CHANGE_DONE;
 	fputc('{', w.f);
 	jw_member(&w, "command", json_object_new_string(r->command));
 	jw_member(&w, "changed", json_object_new_boolean(changed));

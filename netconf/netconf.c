@@ -150,7 +150,23 @@ bool netconf_ifname_valid(const char *name)
 	return true;
 }
 
-/* ---- fault injection */
+/* ---- the point before each kernel change: stop, fault injection */
+
+/* Per process, like the fault count: every module's changes ask it. */
+static bool (*stop_asked)(void);
+
+void netconf_set_stop(bool (*stop)(void))
+{
+	stop_asked = stop;
+}
+
+static int stop_point(struct netconf *nc)
+{
+	if (!stop_asked || !stop_asked())
+		return 0;
+	netconf_set_error(nc, "stopped before this change");
+	return -EINTR;
+}
 
 #ifdef LVS_FAULT_INJECTION
 /*
@@ -211,6 +227,9 @@ int netconf_fault_point(struct netconf *nc)
 		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 			;
 	}
+	/* After the delay: a signal during it stops this change. */
+	if (stop_point(nc) < 0)
+		return -EINTR;
 	fault.count++;
 	if (fault.target && fault.count == fault.target) {
 		netconf_set_error(nc, "injected fault at kernel change %lu",
@@ -222,7 +241,7 @@ int netconf_fault_point(struct netconf *nc)
 #else
 int netconf_fault_point(struct netconf *nc)
 {
-	return 0;
+	return stop_point(nc);
 }
 #endif
 

@@ -32,13 +32,19 @@ const char *netconf_error(const struct netconf *nc);
 void netconf_set_error(struct netconf *nc, const char *fmt, ...) _printf_(2, 3);
 
 /*
- * Fault injection for tests. In a build with -DLVS_FAULT_INJECTION the
- * environment variable LVS_RS_AGENT_FAULT=N makes the Nth kernel change of
- * the process fail with -EIO ("injected fault") instead of being sent; every
- * module calls this once per kernel change it is about to make. In a normal
- * build it always returns 0.
+ * The point before each kernel change: every module calls this once per
+ * kernel change it is about to make, and makes the change only when it
+ * returns 0. It returns -EINTR ("stopped before this change") while the
+ * function given to netconf_set_stop() says stop, so that a run can end
+ * between two changes and roll back what it made. Fault injection for
+ * tests: in a build with -DLVS_FAULT_INJECTION the environment variable
+ * LVS_RS_AGENT_FAULT=N makes the Nth kernel change of the process fail with
+ * -EIO ("injected fault") instead of being sent, and LVS_RS_AGENT_DELAY_US
+ * sleeps before each one.
  */
 int netconf_fault_point(struct netconf *nc);
+/* Per process; NULL (the default): never stop. */
+void netconf_set_stop(bool (*stop)(void));
 
 #ifdef LVS_FAULT_INJECTION
 /*
