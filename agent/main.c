@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +31,8 @@ static void usage(FILE *f)
 		"  -c, --config FILE   config file, default %s\n"
 		"                      (plus FILE.d/*.conf drop-ins, in lexical order)\n"
 		"  -s, --state FILE    the journal, default %s (lock: FILE.lock)\n"
-		"  -w, --wait SECONDS  how long to wait for another run's lock, default 10\n"
+		"  -w, --wait SECONDS  how long to wait for another run's lock, 0 to 86400,\n"
+		"                      default 10\n"
 		"  -j, --json          one JSON document on stdout instead of text\n"
 		"      --prometheus FILE\n"
 		"                      verify, status: also write the checks as metrics for\n"
@@ -79,7 +81,9 @@ static int parse_wait(const char *arg, double *ret)
 
 	errno = 0;
 	v = strtod(arg, &end);
-	if (errno || end == arg || *end || v < 0 || v > 86400)
+	/* strtod takes "nan" (which no comparison refuses: a wait without
+	 * end), "inf" and "-0". */
+	if (errno || end == arg || *end || !isfinite(v) || signbit(v) || v > 86400)
 		return -EINVAL;
 	*ret = v;
 	return 0;
