@@ -323,6 +323,7 @@ struct conf *conf_new(void)
 	c->arp_announce = 2;
 	c->rip_auto = true;
 	c->rp_filter = 2;
+	c->max_vips = CONF_MAX_VIPS_DEFAULT;
 	return c;
 }
 
@@ -617,6 +618,35 @@ static int parse_int_choice(struct parser *p, const struct conf_key *k,
 	return -EINVAL;
 }
 
+/* A count: decimal digits, 1..CONF_MAX_VIPS_LIMIT. */
+static int parse_max_vips(struct parser *p, const struct conf_key *k,
+			  const char *value, void *base)
+{
+	char q[QBUF];
+	unsigned long v = 0;
+	const char *s = value;
+
+	if (!isdigit((unsigned char)*s)) {
+		kerr(p, k, "%s is not a number; allowed: 1 to %d", quotes(q, value),
+		     CONF_MAX_VIPS_LIMIT);
+		return -EINVAL;
+	}
+	for (; isdigit((unsigned char)*s); s++)
+		if (v <= CONF_MAX_VIPS_LIMIT)
+			v = v * 10 + (unsigned long)(*s - '0');
+	if (*s) {
+		err_garbage(p, k, value, (size_t)(s - value), lskip(s));
+		return -EINVAL;
+	}
+	if (v < 1 || v > CONF_MAX_VIPS_LIMIT) {
+		kerr(p, k, "%s is out of range; allowed: 1 to %d", quotes(q, value),
+		     CONF_MAX_VIPS_LIMIT);
+		return -EINVAL;
+	}
+	*(unsigned *)((char *)base + k->offset) = (unsigned)v;
+	return 0;
+}
+
 static int parse_rip(struct parser *p, const struct conf_key *k,
 		     const char *value, void *base)
 {
@@ -836,6 +866,8 @@ static const struct conf_key keys[] = {
 	{ .section = SEC_AGENT, .name = "rp_filter", .parse = parse_int_choice,
 	  .offset = offsetof(struct conf, rp_filter), .slot = 4,
 	  CHOICES(rp_filter_choices), REFUSED(rp_filter_refused) },
+	{ .section = SEC_AGENT, .name = "max_vips", .parse = parse_max_vips,
+	  .offset = offsetof(struct conf, max_vips), .slot = 5 },
 	{ .section = SEC_VIP, .name = "address", .parse = parse_address,
 	  .offset = offsetof(struct conf_group, vips), .slot = 0,
 	  .multi = true },
@@ -1659,6 +1691,33 @@ static int check_device(struct conf_group *g, struct conf_errors *err,
 		      bad->family == AF_INET ? 6 : 4, other);
 }
 
+/*
+ * Past max_vips, the error names the first VIP over it, where it is
+ * written: the limit and how to raise it, and why there is one.
+ */
+static int check_max_vips(const struct conf *c, struct conf_errors *err,
+			  unsigned *n_errors)
+{
+	size_t n = 0;
+
+	for (size_t g = 0; g < c->n_groups; g++) {
+		const struct conf_group *grp = &c->groups[g];
+
+		if (n + grp->n_vips <= c->max_vips) {
+			n += grp->n_vips;
+			continue;
+		}
+		(*n_errors)++;
+		return errorf(err, grp->vips[c->max_vips - n].file,
+			      grp->vips[c->max_vips - n].line,
+			      "vip \"%s\": VIP number %u is over [agent] max_vips = %u: the kernel's "
+			      "time for apply and revert grows faster than the number of VIPs "
+			      "(lvs-rs-agent.conf(5), max_vips); raise max_vips to allow more",
+			      grp->name, c->max_vips + 1, c->max_vips);
+	}
+	return 0;
+}
+
 int conf_validate(struct conf *c, struct conf_errors *err)
 {
 	unsigned n_errors = 0;
@@ -1683,6 +1742,8 @@ int conf_validate(struct conf *c, struct conf_errors *err)
 	}
 	if (r >= 0)
 		r = check_duplicate_vips(c, err, &n_errors);
+	if (r >= 0)
+		r = check_max_vips(c, err, &n_errors);
 	if (r < 0)
 		return r;
 	return n_errors ? -EINVAL : 0;
