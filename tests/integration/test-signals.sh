@@ -98,15 +98,7 @@ assert_match "calibration: $CHANGES changes" "^apply: $CHANGES changes$" "$OUT" 
 agent_run rs revert
 assert_rc "calibration: revert exits 0" 0 || lvst_done
 DELAY_US=$(awk -v w="$WINDOW" -v c="$CHANGES" 'BEGIN { print int(w * 1e6 / c) }')
-WINDOW_MS=
-for i in 1 2; do
-	t=$(now_ms)
-	LVS_RS_AGENT_DELAY_US=$DELAY_US AGENT_BIN=$FAULT_BIN agent_run rs -c "$CONF" apply
-	t=$(( $(now_ms) - t ))
-	[ "$RC" -eq 0 ] || break
-	[ -z "$WINDOW_MS" ] || [ "$t" -lt "$WINDOW_MS" ] && WINDOW_MS=$t
-	agent_run rs revert
-done
+delayed_window rs "$CONF" "$DELAY_US" 2
 assert_rc "calibration: apply with LVS_RS_AGENT_DELAY_US=$DELAY_US exits 0" 0 || lvst_done
 assert_snapshot "calibration: the namespace is fresh again" rs "$TDIR/fresh" || lvst_done
 rm -f "$STATE"
