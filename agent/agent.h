@@ -70,7 +70,8 @@ int journal_write(const char *path, const struct journal *j);
 int journal_remove(const char *path);
 /*
  * mkdir of the journal's directory (0755) when it is missing; an existing
- * one must be a directory: -ELOOP for a symlink, -ENOTDIR.
+ * one must be a directory, or a symlink to one that root or this user owns:
+ * -ELOOP for another user's symlink, -ENOTDIR.
  */
 int agent_mkdir_parent(const char *path);
 /*

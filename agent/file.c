@@ -64,7 +64,7 @@ const char *agent_file_strerror(int err)
 {
 	switch (err) {
 	case -ELOOP:
-		return "a symbolic link (or in a directory that is one), which the agent does not follow there";
+		return "a symbolic link (or in a directory that is another user's symbolic link), which the agent does not follow there";
 	case -EISDIR:
 		return "a directory, not a regular file";
 	case -EBADFD:
@@ -107,11 +107,18 @@ int agent_mkdir_parent(const char *path)
 	if (errno != EEXIST)
 		return -errno;
 	/* mkdir does not follow a symlink, but the files opened in it would:
-	 * one planted in place of the directory is refused. */
+	 * one planted in place of the directory by another user is refused.
+	 * One of root's (systemd makes /run/lvs-rs-agent a symlink to
+	 * /run/private/lvs-rs-agent for a DynamicUser= unit that keeps it) or
+	 * of this user's own is followed. */
 	if (lstat(dir, &st) < 0)
 		return -errno;
-	if (S_ISLNK(st.st_mode))
-		return -ELOOP;
+	if (S_ISLNK(st.st_mode)) {
+		if (st.st_uid != 0 && st.st_uid != geteuid())
+			return -ELOOP;
+		if (stat(dir, &st) < 0)
+			return -errno;
+	}
 	if (!S_ISDIR(st.st_mode))
 		return -ENOTDIR;
 	return 0;

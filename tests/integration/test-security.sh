@@ -6,10 +6,11 @@
 # run write anything but the agent's own files and the agent's own kernel
 # objects. Each protection beside its negative control:
 #
-#   - lock: a symlink, a hard link, a FIFO, a directory at STATE.lock, and a
-#     symlink in place of the journal's directory are refused (exit 3, one
-#     line naming what it is, within the wait), the file they point to keeps
-#     its content and mode; a plain lock file works;
+#   - lock: a symlink, a hard link, a FIFO, a directory at STATE.lock, and
+#     another user's symlink in place of the journal's directory are refused
+#     (exit 3, one line naming what it is, within the wait), the file they
+#     point to keeps its content and mode; a plain lock file, and root's
+#     symlink as the directory (systemd's for the unit), work;
 #   - STATE.tmp planted as a symlink, a hard link or a FIFO: apply replaces it
 #     and the file it pointed to is untouched;
 #   - the journal as a symlink or a FIFO: status and revert refuse it at once;
@@ -119,13 +120,22 @@ assert_rc "lock directory: apply exits 3" 3
 one_line "lock directory: apply says why" "cannot open lock .*: a directory"
 rmdir "$STATE.lock"
 
-# the journal's directory itself a symlink
+# the journal's directory itself another user's symlink: refused; root's
+# own (as systemd makes /run/lvs-rs-agent for the unit) is followed
 mkdir "$TDIR/real"
 ln -s "$TDIR/real" "$TDIR/linkdir"
+chown -h 65534:65534 "$TDIR/linkdir"
 STATE=$TDIR/linkdir/state agent_run rs -c "$CONF" apply
-assert_rc "journal directory a symlink: apply exits 3" 3
-one_line "journal directory a symlink: apply says why" "a symbolic link"
-assert_eq "journal directory a symlink: nothing written through it" "" "$(ls -A "$TDIR/real")"
+assert_rc "journal directory another user's symlink: apply exits 3" 3
+one_line "journal directory another user's symlink: apply says why" \
+	"cannot open lock .*linkdir/state\.lock: a symbolic link \(or in a directory that is another user's symbolic link\)"
+assert_eq "journal directory another user's symlink: nothing written through it" "" \
+	"$(ls -A "$TDIR/real")"
+chown -h 0:0 "$TDIR/linkdir"
+STATE=$TDIR/linkdir/state agent_run rs -c "$CONF" apply
+assert_rc "journal directory root's symlink (negative control): apply exits 0" 0
+STATE=$TDIR/linkdir/state agent_run rs revert
+assert_rc "journal directory root's symlink: revert exits 0" 0
 
 # negative control: a plain lock file works
 STATE=$L/state
