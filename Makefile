@@ -144,6 +144,20 @@ fuzz: $(BUILD)/fuzz-conf
 	$(BUILD)/fuzz-conf -max_total_time=$(FUZZ_TIME) -max_len=4096 -timeout=5 \
 		-artifact_prefix=$(BUILD)/ $(BUILD)/fuzz-corpus tests/fuzz/corpus
 
+# The journal reader: agent/journal.c and every kind's validation, so the
+# whole agent but main.c (and the libraries it links).
+$(BUILD)/fuzz-journal: tests/fuzz/fuzz-journal.c $(SRC) $(wildcard */*.h)
+	$(qecho) CLANG $@
+	@mkdir -p $(BUILD)
+	$(Q)clang $(FUZZ_CFLAGS) $(shell $(PKG_CONFIG) --cflags $(PKGS)) -o $@ \
+		tests/fuzz/fuzz-journal.c $(SRC) $(shell $(PKG_CONFIG) --libs $(PKGS))
+
+fuzz-journal: $(BUILD)/fuzz-journal
+	@mkdir -p $(BUILD)/fuzz-journal-corpus
+	$(BUILD)/fuzz-journal -max_total_time=$(FUZZ_TIME) -max_len=8192 -timeout=5 \
+		-artifact_prefix=$(BUILD)/journal- $(BUILD)/fuzz-journal-corpus \
+		tests/fuzz/journal-corpus
+
 # ---- tests
 check: build-tests
 	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) tests/run-tests.sh $(TESTS)
@@ -200,7 +214,7 @@ uninstall:
 clean:
 	rm -rf build build-san
 
-.PHONY: all build-tests check unit integration vm bench deps demo fuzz install uninstall clean
+.PHONY: all build-tests check unit integration vm bench deps demo fuzz fuzz-journal install uninstall clean
 FORCE:
 
 -include $(OBJ:.o=.d) $(FOBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(FMAIN_OBJ:.o=.d) $(UNIT_BIN:=.d)

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "../lib/macro.h"
@@ -106,23 +107,56 @@ enum journal_owner journal_owner(const struct journal *j,
 				 const struct netconf_netns *self);
 /* "net:[4026532290] (cookie 5)" for messages. */
 void journal_netns_text(const struct netconf_netns *ns, char *buf, size_t len);
+/* journal_save without touching its times: a journal put back as it was. */
+int journal_write(const char *path, const struct journal *j);
 int journal_remove(const char *path);
-/* mkdir of the journal's directory (0755) when it is missing. */
+/*
+ * mkdir of the journal's directory (0755) when it is missing; an existing
+ * one must be a directory, or a symlink to one that root or this user owns:
+ * -ELOOP for another user's symlink, -ENOTDIR.
+ */
 int agent_mkdir_parent(const char *path);
+/*
+ * open(2) of a file in a directory another user may own: never through a
+ * symlink, never blocking (a FIFO), and only a regular file. flags as for
+ * open (O_NOFOLLOW, O_NONBLOCK, O_NOCTTY, O_CLOEXEC are added); one_link:
+ * refuse a file with more than one hard link (one the agent writes through).
+ * The fd, or -errno: -ELOOP a symlink, -EISDIR a directory, -EBADFD or
+ * -ENXIO another non-regular file, -EMLINK hard links.
+ */
+int agent_open_regular(const char *path, int flags, mode_t mode, bool one_link);
+/* strerror() that says what agent_open_regular() and friends refused. */
+const char *agent_file_strerror(int err);
 /* fsync of the directory that holds path. */
 int agent_fsync_dir(const char *path);
 /*
  * Replace path atomically with what write_cb writes to a buffered stream:
- * tmp (same directory) created 0644 whatever the umask, fsync, rename over
- * path, fsync of the directory. tmp is removed on failure. 0 or -errno.
+ * tmp (same directory) created new (O_EXCL; anything at its name is removed
+ * first) 0644 whatever the umask, fsync, rename over path, fsync of the
+ * directory. tmp is removed on failure. A path that exists and is not a
+ * regular file is refused as agent_open_regular() refuses it. 0 or -errno.
  */
 int agent_replace_file(const char *path, const char *tmp,
 		       int (*write_cb)(FILE *f, void *data), void *data);
 void journal_done(struct journal *j);
 
 /* ---- lock beside the journal */
-/* 0 and *ret_fd, -EAGAIN with *holder = PID when busy past wait_s seconds. */
+/*
+ * 0 and *ret_fd, -EAGAIN with *holder = PID when busy past wait_s seconds,
+ * -EINTR when a signal was caught while waiting, or agent_open_regular()'s
+ * refusals of what is at STATE.lock.
+ */
 int agent_lock(const char *state_path, double wait_s, int *ret_fd, long *holder);
+
+/* ---- signals: apply and revert stop between kernel changes and roll back */
+/* Catch SIGTERM, SIGINT and SIGHUP; each kernel change asks first. 0 or -errno. */
+int agent_catch_signals(void);
+/* The signal caught, or 0. */
+int agent_interrupted(void);
+/* From now on no kernel change is stopped (the rollback runs to its end). */
+void agent_stop_no_more(void);
+/* "SIGTERM" */
+const char *agent_signal_name(int sig);
 
 /* ---- privileges */
 /* Keep only CAP_NET_ADMIN; returns whether we hold it. */
@@ -213,7 +247,7 @@ int agent_revert_plan(const struct steplist *l, const struct step **v, size_t *n
  * Read lock beside the journal for a command that changes nothing: opens
  * STATE.lock read-only and never creates it. 0 and *ret_fd; -ENOENT or
  * -EACCES when there is no lock file this process may read; -EAGAIN with
- * *holder as agent_lock.
+ * *holder as agent_lock; agent_open_regular()'s refusals.
  */
 int agent_lock_shared(const char *state_path, double wait_s, int *ret_fd,
 		      long *holder);

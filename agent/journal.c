@@ -194,7 +194,7 @@ struct jload {
 
 _printf_(2, 3) static int damaged(const struct jload *ld, const char *fmt, ...)
 {
-	char why[160];
+	char why[256];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -313,6 +313,43 @@ static int step_from_json(const struct jload *ld, json_object *o, bool v1,
 	if (r == 0)
 		r = get_string(ld, o, "prior", s->prior, sizeof(s->prior));
 	return r;
+}
+
+/*
+ * What a journal names must be what the agent itself makes: each kind says
+ * which targets and values are its own (step_ops.valid_target and
+ * valid_value). A journal may be written by another user than the one who
+ * reverts it; a step naming anything else (kernel/hostname as a sysctl) is
+ * damage, and nothing of that journal is acted on. A pass of its own after
+ * the whole file is read: the format's errors are told first.
+ */
+/* *bad: the index of the step refused (as many as there are when none). */
+static int validate(struct jload *ld, const struct steplist *l, size_t *bad_at)
+{
+	bool v1 = STREQ(ld->unit, "step");
+	char shown[64], target[STEP_TARGET_MAX];
+
+	for (size_t i = 0; i < l->n; i++) {
+		const struct step *s = &l->v[i];
+		const char *bad = NULL;
+
+		*bad_at = i;
+		ld->at = v1 ? i + 1 : i + 2;
+		if (!s->ops->valid_target || !s->ops->valid_target(s->target))
+			return damaged(ld, "%s \"%s\" is not one the agent makes", s->ops->kind,
+				       printable(s->target, shown, sizeof(shown)));
+		if (!s->ops->valid_value(s->target, STEP_WANT, s->want))
+			bad = "want";
+		else if (!s->ops->valid_value(s->target, STEP_PRIOR, s->prior))
+			bad = "prior";
+		if (bad)
+			return damaged(ld, "\"%s\" \"%s\" is not a value of %s %s", bad,
+				       printable(bad[0] == 'w' ? s->want : s->prior, shown,
+						 sizeof(shown)),
+				       s->ops->kind, printable(s->target, target, sizeof(target)));
+	}
+	*bad_at = l->n;
+	return 0;
 }
 
 /* Room for n steps in one block: a journal read costs its steps, not the
@@ -590,6 +627,7 @@ static int load(const char *path, struct journal *j, char *err, size_t errlen,
 	};
 	json_tokener *tok = NULL;
 	json_object *o, *v;
+	bool kept = false;
 	size_t cap = 0;
 	ssize_t n;
 	int r;
@@ -597,12 +635,20 @@ static int load(const char *path, struct journal *j, char *err, size_t errlen,
 	memset(j, 0, sizeof(*j));
 	if (errlen)
 		err[0] = '\0';
-	f = fopen(path, "re");
-	if (!f) {
+	/* Not through a symlink, and never blocking on a FIFO: the directory
+	 * may be another user's. */
+	r = agent_open_regular(path, O_RDONLY, 0, false);
+	if (r == -ENOENT)
+		return 0;
+	if (r >= 0 && !(f = fdopen(r, "r"))) {
+		int fd = r;
+
 		r = -errno;
-		if (r == -ENOENT)
-			return 0;
-		snprintf(err, errlen, "cannot read journal %s: %s", path, strerror(-r));
+		close(fd);
+	}
+	if (r < 0) {
+		snprintf(err, errlen, "cannot read journal %s: %s", path,
+			 agent_file_strerror(r));
 		return r;
 	}
 	j->found = true;
@@ -648,7 +694,22 @@ static int load(const char *path, struct journal *j, char *err, size_t errlen,
 out:
 	if (tok)
 		json_tokener_free(tok);
-	if (r == -EBADMSG && keep) {
+	/* Whole but naming what the agent does not make: damaged from the
+	 * first such step on, the steps before it readable as any others. */
+	if (r == 0) {
+		size_t bad = 0;
+
+		r = validate(&ld, &j->steps, &bad);
+		if (r == -EBADMSG && keep && ld.v2_steps) {
+			j->unread_from = ld.at;
+			j->unread_lines = j->steps.n - bad;
+			j->steps.n = bad;
+			kept = true;
+		}
+	}
+	if (kept) {
+		/* the readable steps are in j: nothing more to do */
+	} else if (r == -EBADMSG && keep) {
 		/*
 		 * The steps of format 2 before the damaged line are whole;
 		 * nothing of a damaged header or of format 1 (one document) is.
@@ -663,6 +724,18 @@ out:
 		}
 		j->unread_from = ld.v2_steps ? ld.at : 1;
 		j->unread_lines = lines_left(f, &line, &cap, at_line);
+		/* The steps before the damage are taken only as any others:
+		 * each one the agent makes. The first that is not moves the
+		 * damage up to its line. */
+		if (ld.v2_steps) {
+			size_t bad = 0, from = j->unread_from;
+
+			if (validate(&ld, &j->steps, &bad) < 0) {
+				j->unread_from = ld.at;
+				j->unread_lines += from - ld.at;
+				j->steps.n = bad;
+			}
+		}
 	} else if (r < 0) {
 		/* Never half read. */
 		journal_done(j);
@@ -775,7 +848,7 @@ static int put_step(FILE *f, const struct step *s)
 
 static int put_journal(FILE *f, void *data)
 {
-	struct journal *j = data;
+	const struct journal *j = data;
 	int r = put_header(f, j);
 
 	for (size_t i = 0; r == 0 && i < j->steps.n; i++)
@@ -783,7 +856,7 @@ static int put_journal(FILE *f, void *data)
 	return r;
 }
 
-int journal_save(const char *path, struct journal *j)
+int journal_write(const char *path, const struct journal *j)
 {
 	_cleanup_free_ char *tmp = NULL;
 	int r;
@@ -795,11 +868,16 @@ int journal_save(const char *path, struct journal *j)
 	r = agent_mkdir_parent(path);
 	if (r < 0)
 		return r;
+	return agent_replace_file(path, tmp, put_journal, (void *)j);
+}
+
+int journal_save(const char *path, struct journal *j)
+{
 	j->updated = time(NULL);
 	if (!j->created)
 		j->created = j->updated;
 	(void)netconf_netns_self(&j->ns);
-	return agent_replace_file(path, tmp, put_journal, j);
+	return journal_write(path, j);
 }
 
 enum journal_owner journal_owner(const struct journal *j,

@@ -42,6 +42,11 @@ static int lock_wait(int fd, short type, double wait_s, long *holder)
 			close(fd);
 			return r;
 		}
+		/* A caught signal ends the wait: nothing was changed yet. */
+		if (agent_interrupted()) {
+			close(fd);
+			return -EINTR;
+		}
 		if (now_s() >= deadline) {
 			fl = (struct flock){ .l_type = type, .l_whence = SEEK_SET };
 			*holder = 0;
@@ -66,9 +71,11 @@ int agent_lock(const char *state_path, double wait_s, int *ret_fd, long *holder)
 	fd = agent_mkdir_parent(path);
 	if (fd < 0)
 		return fd;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	/* The agent writes this file (mode, PID): a symlink or a hard link
+	 * planted by the directory's owner would make it write another file. */
+	fd = agent_open_regular(path, O_RDWR | O_CREAT, 0644, true);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	/* Readable whatever the umask (the unit's is 0077): status, run by hand
 	 * as another uid, takes its read lock on a read-only descriptor. Fails
 	 * harmlessly on a file of another owner. */
@@ -104,9 +111,9 @@ int agent_lock_shared(const char *state_path, double wait_s, int *ret_fd,
 		path = NULL;
 		return -ENOMEM;
 	}
-	fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	fd = agent_open_regular(path, O_RDONLY, 0, false);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	r = lock_wait(fd, F_RDLCK, wait_s, holder);
 	if (r < 0)
 		return r;

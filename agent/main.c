@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -35,7 +36,8 @@ static void usage(FILE *f)
 		"  -c, --config FILE   config file, default %s\n"
 		"                      (plus FILE.d/*.conf drop-ins, in lexical order)\n"
 		"  -s, --state FILE    the journal, default %s (lock: FILE.lock)\n"
-		"  -w, --wait SECONDS  how long to wait for another run's lock, default 10\n"
+		"  -w, --wait SECONDS  how long to wait for another run's lock, 0 to 86400,\n"
+		"                      default 10\n"
 		"  -j, --json          one JSON document on stdout instead of text (schema %d:\n"
 		"                      lvs-rs-agent(8)), usage errors included\n"
 		"  -f, --force         revert: also with the journal damaged (the steps before the\n"
@@ -53,7 +55,8 @@ static void usage(FILE *f)
 		"\n"
 		"Exit codes: 0 done or nothing to do (verify/status: every check holds),\n"
 		"1 a check fails, 2 usage or configuration error (nothing changed),\n"
-		"3 runtime failure (everything this run changed was rolled back),\n"
+		"3 runtime failure or interrupted by SIGTERM, SIGINT or SIGHUP (everything this\n"
+		"run changed was rolled back),\n"
 		"4 the rollback itself failed (the message lists what is left changed),\n"
 		"5 plan --detailed-exitcode: changes pending.\n",
 		CONF_DEFAULT_PATH, AGENT_STATE_PATH, AGENT_JSON_SCHEMA);
@@ -107,7 +110,8 @@ static int write_prometheus(const char *path, struct report *r, int ret,
 	err[0] = '\0';
 	if (k == 0)
 		return ret;
-	snprintf(err, errlen, "cannot write the metrics file %s: %s", path, strerror(-k));
+	snprintf(err, errlen, "cannot write the metrics file %s: %s", path,
+		 agent_file_strerror(k));
 	if (r->json)
 		report_error(r, "%s", err);
 	return ret == AGENT_EXIT_OK || ret == AGENT_EXIT_CHECK ? AGENT_EXIT_RUNTIME : ret;
@@ -120,7 +124,9 @@ static int parse_wait(const char *arg, double *ret)
 
 	errno = 0;
 	v = strtod(arg, &end);
-	if (errno || end == arg || *end || v < 0 || v > 86400)
+	/* strtod takes "nan" (which no comparison refuses: a wait without
+	 * end), "inf" and "-0". */
+	if (errno || end == arg || *end || !isfinite(v) || signbit(v) || v > 86400)
 		return -EINVAL;
 	*ret = v;
 	return 0;
@@ -385,6 +391,18 @@ int main(int argc, char **argv)
 
 	/* Least privilege before anything else touches the system. */
 	o.have_net_admin = agent_drop_privileges();
+
+	/* apply and revert stop between kernel changes and roll back; the
+	 * commands that change nothing end at once, as they always did. */
+	if (STREQ(a.cmd, "apply") || STREQ(a.cmd, "revert")) {
+		ret = agent_catch_signals();
+		if (ret < 0) {
+			report_error(&r, "cannot catch SIGTERM, SIGINT and SIGHUP: %s",
+				     strerror(-ret));
+			ret = AGENT_EXIT_RUNTIME;
+			goto out;
+		}
+	}
 
 	if (STREQ(a.cmd, "apply"))
 		ret = agent_apply(&o, &r, false);

@@ -462,9 +462,15 @@ static void print_json(struct report *r)
 	struct jw w = { .f = stdout };
 	const char *cmd = r->command ? r->command : "";
 	bool plan = STREQ(cmd, "plan");
-	bool changed = r->n_changes > 0 && !r->changes_undone && !plan &&
-		       !STREQ(cmd, "forget");
+	bool changed = false;
 
+	/* Changed: some change was made and stays so (forget's are left). */
+	for (size_t i = 0; i < r->n_changes && !plan && !r->changes_undone; i++)
+		changed |= r->changes[i].state == CHANGE_DONE;
+
+	/* Changed: some change was made and stays so. */
+	for (size_t i = 0; i < r->n_changes && !plan && !r->changes_undone; i++)
+		changed |= r->changes[i].state == CHANGE_DONE;
 	fputc('{', w.f);
 	jw_member(&w, "schema", json_object_new_int(AGENT_JSON_SCHEMA));
 	jw_member(&w, "command", string_or_null(r->command));

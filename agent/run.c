@@ -470,14 +470,19 @@ static int act(struct netconf *nc, struct report *r, const char *verb,
 	       struct action *acts, size_t n)
 {
 	_cleanup_free_ struct step **v = NULL;
+	char cause[32];
+	size_t made = 0;
 	ssize_t failed;
-	int left;
+	int left, sig;
 
 	if (n == 0)
 		return AGENT_EXIT_OK;
 	for (size_t i = 0; i < n; i++)
 		memcpy(acts[i].s->was, acts[i].s->now, sizeof(acts[i].s->was));
 	failed = execute(nc, acts, n);
+	/* Stopped by a signal before a change (one caught after the last
+	 * change leaves the run done). */
+	sig = failed >= 0 && acts[failed].res == -EINTR ? agent_interrupted() : 0;
 	if (failed < 0) {
 		/* Read back: never report success without asking the kernel. */
 		v = malloc(n * sizeof(*v));
@@ -506,24 +511,35 @@ static int act(struct netconf *nc, struct report *r, const char *verb,
 		}
 		if (failed < 0)
 			return AGENT_EXIT_OK;
-	} else if (failed >= 0) {
+	} else if (failed >= 0 && !sig) {
 		report_failure(nc, r, verb, &acts[failed]);
 	}
+	/* A second signal does not stop the rollback. */
+	agent_stop_no_more();
 	left = rollback(nc, acts, n, r);
 	r->changes_undone = true;
-	/* The report holds one change per action, in the same order. */
+	/* The report holds one change per action, in the same order. A change
+	 * the signal stopped was not refused: it was not made. */
 	for (size_t i = 0; i < n && r->n_changes >= n; i++) {
 		struct change *c = &r->changes[r->n_changes - n + i];
 
 		c->state = acts[i].done ? CHANGE_UNDONE :
-			   acts[i].res ? CHANGE_FAILED : CHANGE_SKIPPED;
+			   acts[i].res && !(sig && acts[i].res == -EINTR) ? CHANGE_FAILED :
+			   CHANGE_SKIPPED;
+		made += acts[i].done;
 	}
+	snprintf(cause, sizeof(cause), "%s%s", sig ? "interrupted by " : "",
+		 sig ? agent_signal_name(sig) : "");
 	if (left != 0) {
-		report_error(r, "%s: the rollback left %d step%s changed (listed above)",
-			     verb, left, left == 1 ? "" : "s");
+		report_error(r, "%s: %s%sthe rollback left %d step%s changed (listed above)",
+			     verb, cause, sig ? ": " : "", left, left == 1 ? "" : "s");
 		return AGENT_EXIT_ROLLBACK;
 	}
-	report_error(r, "%s: every change of this run was rolled back", verb);
+	if (sig && made == 0)
+		report_error(r, "%s: %s: nothing was changed", verb, cause);
+	else
+		report_error(r, "%s: %s%severy change of this run was rolled back", verb,
+			     cause, sig ? ": " : "");
 	return AGENT_EXIT_RUNTIME;
 }
 
@@ -536,6 +552,18 @@ static int record_actions(struct report *r, struct action *acts, size_t n)
 			return k;
 	}
 	return 0;
+}
+
+/*
+ * The run ends before its first kernel change: the last n changes of the
+ * report were not made, and say so (text "(not made)", JSON "not made" and
+ * "changed": false). Returns AGENT_EXIT_RUNTIME.
+ */
+static int not_made(struct report *r, size_t n)
+{
+	for (size_t i = r->n_changes >= n ? r->n_changes - n : 0; i < r->n_changes; i++)
+		r->changes[i].state = CHANGE_SKIPPED;
+	return AGENT_EXIT_RUNTIME;
 }
 
 static int open_netconf(struct report *r, struct netconf **nc)
@@ -569,6 +597,11 @@ static int take_lock(const struct agent_opts *o, struct report *r, int *fd)
 
 	if (k == -EAGAIN)
 		return lock_busy(o, r, holder);
+	if (k == -EINTR) {
+		report_error(r, "interrupted by %s while waiting for the lock %s.lock: nothing was changed",
+			     agent_signal_name(agent_interrupted()), o->state);
+		return AGENT_EXIT_RUNTIME;
+	}
 	if (k < 0) {
 		char lock[4096], hint[768] = "";
 
@@ -576,7 +609,7 @@ static int take_lock(const struct agent_opts *o, struct report *r, int *fd)
 		if (k == -EACCES || k == -EPERM)
 			agent_owner_hint(lock, "systemctl reload lvs-rs-agent applies, stop reverts",
 					 hint, sizeof(hint));
-		report_error(r, "cannot open %s: %s", lock, *hint ? hint : strerror(-k));
+		report_error(r, "cannot open %s: %s", lock, *hint ? hint : agent_file_strerror(k));
 		return AGENT_EXIT_RUNTIME;
 	}
 	return AGENT_EXIT_OK;
@@ -831,6 +864,11 @@ static int probe_tunnels(const struct conf *c, struct netconf *nc,
 		}
 		*probed = true;
 		k = tunnel_probe(nc, s->target);
+		if (k == -EINTR && agent_interrupted()) {
+			report_error(r, "apply: interrupted by %s: nothing was changed",
+				     agent_signal_name(agent_interrupted()));
+			return AGENT_EXIT_RUNTIME;
+		}
 		if (k == -EOPNOTSUPP) {
 			report_error(r, "this kernel lacks %s,\nneeded by vip \"%s\" mode = tun",
 				     tunnel_support_name(s->target), grp ? grp->name : "?");
@@ -1095,6 +1133,12 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 		ret = AGENT_EXIT_OK;
 		goto out;
 	}
+	if (agent_interrupted()) {
+		report_error(r, "%s: interrupted by %s: nothing was changed", verb,
+			     agent_signal_name(agent_interrupted()));
+		ret = not_made(r, n_acts);
+		goto out;
+	}
 
 	/* Journal first: every step of this run with its prior value, before
 	 * the kernel is touched. A crash from here on leaves a journal from
@@ -1108,8 +1152,8 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 		next.steps = (struct steplist){ 0 };
 		if (k < 0) {
 			report_error(r, "%s: cannot write the journal %s: %s; nothing was changed",
-				     verb, o->state, strerror(-k));
-			ret = AGENT_EXIT_RUNTIME;
+				     verb, o->state, agent_file_strerror(k));
+			ret = not_made(r, n_acts);
 			goto out;
 		}
 	}
@@ -1117,11 +1161,11 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 	if (ret != AGENT_EXIT_OK) {
 		/* Put the journal back as it was before this run. */
 		if (ret == AGENT_EXIT_RUNTIME) {
-			k = old.steps.n ? journal_save(o->state, &old)
+			k = old.steps.n ? journal_write(o->state, &old)
 					: journal_remove(o->state);
 			if (k < 0)
 				report_error(r, "cannot restore the journal %s: %s",
-					     o->state, strerror(-k));
+					     o->state, agent_file_strerror(k));
 		}
 		goto out;
 	}
@@ -1147,7 +1191,7 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 		next.steps = (struct steplist){ 0 };
 		if (k < 0) {
 			report_error(r, "%s: applied, but cannot write the journal %s: %s",
-				     verb, o->state, strerror(-k));
+				     verb, o->state, agent_file_strerror(k));
 			ret = AGENT_EXIT_RUNTIME;
 			goto out;
 		}
@@ -1284,7 +1328,7 @@ done:
 	k = journal_remove(o->state);
 	if (k < 0) {
 		report_error(r, "revert: done, but cannot remove the journal %s: %s",
-			     o->state, strerror(-k));
+			     o->state, agent_file_strerror(k));
 		ret = AGENT_EXIT_RUNTIME;
 	}
 out:
@@ -1627,6 +1671,11 @@ int agent_status(const struct agent_opts *o, struct report *r, struct journal *j
 	k = agent_lock_shared(o->state, o->wait, &lock_fd, &holder);
 	if (k == -EAGAIN)
 		return lock_busy(o, r, holder);
+	/* Not a lock file the agent made: someone planted it. */
+	if (k == -ELOOP || k == -EISDIR || k == -EBADFD) {
+		report_error(r, "cannot open lock %s.lock: %s", o->state, agent_file_strerror(k));
+		return AGENT_EXIT_RUNTIME;
+	}
 
 	ret = load_journal(o, r, "status", JL_READABLE | JL_READ_ONLY, j, damage,
 			   sizeof(damage), &gone);

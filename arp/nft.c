@@ -44,6 +44,9 @@
 #define MARKER "managed by lvs-rs-agent; revert with: lvs-rs-agent revert"
 #define SET_ID 1
 #define ACK_TIMEOUT_MS 10000
+/* The value of an output rule in the agent's chain that it did not write
+ * as it is (apply replaces it). */
+#define RULE_OTHER "other"
 
 enum kind { K_TABLE, K_VIP, K_RULE };
 
@@ -727,7 +730,7 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 			inet_ntop(AF_INET, &g.addr, x->value, sizeof(x->value));
 		else
 			/* Ours by place, not by shape: replaced by apply. */
-			snprintf(x->value, sizeof(x->value), "other");
+			snprintf(x->value, sizeof(x->value), RULE_OTHER);
 	}
 out:
 	nftnl_rule_free(r);
@@ -1810,6 +1813,50 @@ static char nft_sign(const char *from, const char *to)
 	return '~';
 }
 
+/* parse_target() takes the canonical text of a table or element; a rule's
+ * key must be an interface name, or "*". */
+static bool nft_valid_target(const char *target)
+{
+	struct parsed p;
+
+	if (parse_target(target, &p) < 0)
+		return false;
+	return p.kind != K_RULE || STREQ(p.key, "*") || netconf_ifname_valid(p.key);
+}
+
+/* The values observe gives, whichever field: a stale part of the table is
+ * journaled with its prior value as want. */
+static bool nft_valid_value(const char *target, enum step_field f,
+			    const char *value)
+{
+	static const char *const table[] = {
+		NETCONF_PRESENT, ARP_NFT_INTERVAL, NETCONF_ABSENT,
+		ARP_NFT_FOREIGN, ARP_NFT_INCOMPLETE,
+	};
+	struct parsed p;
+	struct in_addr a;
+	char again[INET_ADDRSTRLEN];
+
+	if (parse_target(target, &p) < 0)
+		return false;
+	switch (p.kind) {
+	case K_TABLE:
+		for (size_t i = 0; i < ARRAY_SIZE(table); i++)
+			if (STREQ(value, table[i]))
+				return true;
+		return false;
+	case K_VIP:
+		return STREQ(value, NETCONF_PRESENT) || STREQ(value, NETCONF_ABSENT);
+	case K_RULE:
+		if (STREQ(value, NETCONF_ABSENT) || STREQ(value, RULE_OTHER))
+			return true;
+		return inet_pton(AF_INET, value, &a) == 1 &&
+		       inet_ntop(AF_INET, &a, again, sizeof(again)) &&
+		       STREQ(again, value);
+	}
+	return false;
+}
+
 const struct step_ops arp_nft_ops = {
 	.kind = "nft",
 	.observe = nft_observe,
@@ -1817,6 +1864,8 @@ const struct step_ops arp_nft_ops = {
 	.explain = nft_explain,
 	.sign = nft_sign,
 	.marked = nft_marked,
+	.valid_target = nft_valid_target,
+	.valid_value = nft_valid_value,
 	/* Editing the VIPs edits the set in one nf_tables batch. */
 	.transactional = true,
 };

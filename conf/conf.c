@@ -324,6 +324,7 @@ struct conf *conf_new(void)
 	c->arp_announce = 2;
 	c->rip_auto = true;
 	c->rp_filter = 2;
+	c->max_vips = CONF_MAX_VIPS_DEFAULT;
 	return c;
 }
 
@@ -652,6 +653,35 @@ static int parse_int_choice(struct parser *p, const struct conf_key *k,
 	return -EINVAL;
 }
 
+/* A count: decimal digits, 1..CONF_MAX_VIPS_LIMIT. */
+static int parse_max_vips(struct parser *p, const struct conf_key *k,
+			  const char *value, void *base)
+{
+	char q[QBUF];
+	unsigned long v = 0;
+	const char *s = value;
+
+	if (!isdigit((unsigned char)*s)) {
+		kerr(p, k, "%s is not a number; allowed: 1 to %d", quotes(q, value),
+		     CONF_MAX_VIPS_LIMIT);
+		return -EINVAL;
+	}
+	for (; isdigit((unsigned char)*s); s++)
+		if (v <= CONF_MAX_VIPS_LIMIT)
+			v = v * 10 + (unsigned long)(*s - '0');
+	if (*s) {
+		err_garbage(p, k, value, (size_t)(s - value), lskip(s));
+		return -EINVAL;
+	}
+	if (v < 1 || v > CONF_MAX_VIPS_LIMIT) {
+		kerr(p, k, "%s is out of range; allowed: 1 to %d", quotes(q, value),
+		     CONF_MAX_VIPS_LIMIT);
+		return -EINVAL;
+	}
+	*(unsigned *)((char *)base + k->offset) = (unsigned)v;
+	return 0;
+}
+
 static int parse_rip(struct parser *p, const struct conf_key *k,
 		     const char *value, void *base)
 {
@@ -882,6 +912,8 @@ static const struct conf_key keys[] = {
 	{ .section = SEC_AGENT, .name = "rp_filter", .parse = parse_int_choice,
 	  .offset = offsetof(struct conf, rp_filter), .slot = 4,
 	  CHOICES(rp_filter_choices), REFUSED(rp_filter_refused) },
+	{ .section = SEC_AGENT, .name = "max_vips", .parse = parse_max_vips,
+	  .offset = offsetof(struct conf, max_vips), .slot = 5 },
 	{ .section = SEC_VIP, .name = "address", .parse = parse_address,
 	  .offset = offsetof(struct conf_group, vips), .slot = 0,
 	  .multi = true },
@@ -1782,6 +1814,33 @@ static int check_device(struct conf_group *g, struct conf_errors *err,
 		      bad->family == AF_INET ? 6 : 4, other);
 }
 
+/*
+ * Past max_vips, the error names the first VIP over it, where it is
+ * written: the limit and how to raise it, and why there is one.
+ */
+static int check_max_vips(const struct conf *c, struct conf_errors *err,
+			  unsigned *n_errors)
+{
+	size_t n = 0;
+
+	for (size_t g = 0; g < c->n_groups; g++) {
+		const struct conf_group *grp = &c->groups[g];
+
+		if (n + grp->n_vips <= c->max_vips) {
+			n += grp->n_vips;
+			continue;
+		}
+		(*n_errors)++;
+		return errorf(err, grp->vips[c->max_vips - n].file,
+			      grp->vips[c->max_vips - n].line,
+			      "vip \"%s\": VIP number %u is over [agent] max_vips = %u: the kernel's "
+			      "time for apply and revert grows faster than the number of VIPs "
+			      "(lvs-rs-agent.conf(5), max_vips); raise max_vips to allow more",
+			      grp->name, c->max_vips + 1, c->max_vips);
+	}
+	return 0;
+}
+
 int conf_validate(struct conf *c, struct conf_errors *err)
 {
 	unsigned n_errors = 0;
@@ -1806,6 +1865,8 @@ int conf_validate(struct conf *c, struct conf_errors *err)
 	}
 	if (r >= 0)
 		r = check_duplicate_vips(c, err, &n_errors);
+	if (r >= 0)
+		r = check_max_vips(c, err, &n_errors);
 	if (r < 0)
 		return r;
 	return n_errors ? -EINVAL : 0;
@@ -1813,15 +1874,42 @@ int conf_validate(struct conf *c, struct conf_errors *err)
 
 /* ---- files */
 
-static int read_file(const char *path, char **ret, size_t *ret_len)
+/* What a file that is not a regular one is, for a message. */
+static const char *file_type(mode_t m)
+{
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISSOCK(m))
+		return "a socket";
+	if (S_ISCHR(m))
+		return "a character device";
+	if (S_ISBLK(m))
+		return "a block device";
+	return "not a regular file";
+}
+
+/* -EBADFD with *type set for anything but a regular file. */
+static int read_file(const char *path, char **ret, size_t *ret_len,
+		     const char **type)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0, cap = 0;
+	struct stat st;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO in place of the config must not hang the run
+	 * (the open of one blocks until a writer comes). */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode)) {
+		*type = file_type(st.st_mode);
+		return -EBADFD;
+	}
 	for (;;) {
 		ssize_t n;
 
@@ -1854,10 +1942,14 @@ static int read_file(const char *path, char **ret, size_t *ret_len)
 static int load_one(struct conf *c, const char *path, struct conf_errors *err)
 {
 	_cleanup_free_ char *text = NULL;
+	const char *type = NULL;
 	size_t len = 0;
 	int r;
 
-	r = read_file(path, &text, &len);
+	r = read_file(path, &text, &len, &type);
+	if (r == -EBADFD)
+		return errorf(err, path, 0, "%s, not a regular file: the config is read from regular files only",
+			      type) < 0 ? -ENOMEM : r;
 	if (r == -EFBIG)
 		return errorf(err, path, 0, "larger than %d bytes",
 			      CONF_FILE_MAX) < 0 ? -ENOMEM : -EFBIG;

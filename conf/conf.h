@@ -22,8 +22,18 @@
 #define CONF_WORD_MAX 64
 /* struct conf_errors keeps this many lines, then one "too many errors". */
 #define CONF_ERRORS_MAX 50
-/* The keys of [agent]: arp_suppress, arp_ignore, arp_announce, rip, rp_filter */
-#define CONF_AGENT_KEYS 5
+/* The keys of [agent]: arp_suppress, arp_ignore, arp_announce, rip, rp_filter,
+ * max_vips */
+#define CONF_AGENT_KEYS 6
+/*
+ * [agent] max_vips: how many VIPs (an anyip prefix counts as one: one route)
+ * a config may hold. The kernel's cost of an address grows with the number
+ * already there: 10,000 IPv6 VIPs take some 1.5 s to apply and 6 s to
+ * revert, within the 10 s another run waits for the lock by default; four
+ * times as many take over a minute and minutes (lvs-rs-agent.conf(5)).
+ */
+#define CONF_MAX_VIPS_DEFAULT 10000
+#define CONF_MAX_VIPS_LIMIT 1000000
 
 enum conf_arp_suppress {
 	CONF_ARP_SYSCTL,
@@ -85,6 +95,7 @@ struct conf {
 	bool rip_auto;                       /* default true */
 	struct in_addr rip;                  /* when !rip_auto */
 	int rp_filter;                       /* 2 (default) or 0 */
+	unsigned max_vips;                   /* CONF_MAX_VIPS_DEFAULT */
 	struct conf_group *groups;
 	size_t n_groups;
 	/* private to conf/: the file names that vips/groups point into */
@@ -138,8 +149,8 @@ int conf_parse_string(struct conf *c, const char *filename, const char *text,
 /*
  * The checks that need the whole config (defaults filled in, prefixes
  * against anyip, duplicates and overlapping prefixes across groups and
- * files, device fits the mode and family). 0 or -EINVAL. VIPs refused here
- * are dropped from their group.
+ * files, device fits the mode and family, no more than max_vips VIPs).
+ * 0 or -EINVAL. VIPs refused here are dropped from their group.
  */
 int conf_validate(struct conf *c, struct conf_errors *err);
 

@@ -97,6 +97,17 @@ struct step_ops {
 	int (*marked)(struct netconf *nc,
 		      int (*cb)(const struct step *s, void *data), void *data);
 	/*
+	 * A journal is a file that another user may have written (the unit's
+	 * DynamicUser owns its directory; root runs revert by hand), so a step
+	 * read from one is taken only when it is one this kind makes:
+	 * valid_target() when target is the canonical text of an object the
+	 * agent itself creates, valid_value() when value can be its field f
+	 * (STEP_WANT or STEP_PRIOR) for that target. Anything else is a
+	 * damaged journal: revert never acts on it.
+	 */
+	bool (*valid_target)(const char *target);
+	bool (*valid_value)(const char *target, enum step_field f, const char *value);
+	/*
 	 * The kind's objects form one whole (the nft table): while any step of
 	 * the kind is still wanted, apply removes the stale ones in the same
 	 * change call that adds the new ones, so an edit is one transaction.

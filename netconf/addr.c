@@ -176,22 +176,6 @@ static bool addr_same(const char *a, const char *b)
 
 /* ---- targets: "ADDR/PREFIX dev DEV" */
 
-/* The kernel's own rule (dev_valid_name()). */
-static bool dev_valid(const char *dev)
-{
-	const char *p;
-
-	if (!dev || !*dev || strnlen(dev, IF_NAMESIZE) >= IF_NAMESIZE)
-		return false;
-	if (STREQ(dev, ".") || STREQ(dev, ".."))
-		return false;
-	for (p = dev; *p; p++)
-		if (*p == '/' || *p == ':' || *p == ' ' ||
-		    (*p >= '\t' && *p <= '\r'))
-			return false;
-	return true;
-}
-
 static unsigned char max_prefix(int family)
 {
 	return family == AF_INET ? 32 : 128;
@@ -205,7 +189,7 @@ int netconf_addr_target(int family, const void *addr, unsigned char prefixlen,
 
 	if ((family != AF_INET && family != AF_INET6) || !addr)
 		return -EINVAL;
-	if (prefixlen > max_prefix(family) || !dev_valid(dev))
+	if (prefixlen > max_prefix(family) || !netconf_ifname_valid(dev))
 		return -EINVAL;
 	if (!inet_ntop(family, addr, a, sizeof(a)))
 		return -errno;
@@ -250,7 +234,7 @@ int netconf_addr_parse_target(const char *target, int *family, void *addr,
 	if (strncmp(p, sep, sizeof(sep) - 1) != 0)
 		return -EINVAL;
 	p += sizeof(sep) - 1;
-	if (!dev_valid(p))
+	if (!netconf_ifname_valid(p))
 		return -EINVAL;
 	*family = fam;
 	memcpy(addr, &u, nc_addr_len(fam));
@@ -532,6 +516,27 @@ static char addr_sign(const char *from, const char *to)
 	return '~';
 }
 
+/* A VIP as the agent adds it (/32, /128), spelt as netconf_addr_target()
+ * spells it. */
+static bool addr_valid_target(const char *target)
+{
+	char again[STEP_TARGET_MAX];
+	struct nc_target t = { 0 };
+
+	return netconf_addr_parse_target(target, &t.family, &t.addr, &t.prefixlen,
+					 t.dev) == 0 &&
+	       t.prefixlen == max_prefix(t.family) &&
+	       netconf_addr_target(t.family, &t.addr, t.prefixlen, t.dev, again,
+				   sizeof(again)) == 0 &&
+	       STREQ(again, target);
+}
+
+static bool addr_valid_value(const char *target, enum step_field f,
+			     const char *value)
+{
+	return val_of(value).v != V_BAD;
+}
+
 const struct step_ops netconf_addr_ops = {
 	.kind = "address",
 	.observe = addr_observe,
@@ -539,4 +544,6 @@ const struct step_ops netconf_addr_ops = {
 	.explain = addr_explain,
 	.sign = addr_sign,
 	.same = addr_same,
+	.valid_target = addr_valid_target,
+	.valid_value = addr_valid_value,
 };

@@ -108,6 +108,22 @@ void netconf_set_error(struct netconf *nc, const char *fmt, ...)
 	va_end(ap);
 }
 
+bool netconf_ifname_valid(const char *name)
+{
+	const char *p;
+
+	if (!name || !*name || strnlen(name, IF_NAMESIZE) >= IF_NAMESIZE)
+		return false;
+	if (STREQ(name, ".") || STREQ(name, ".."))
+		return false;
+	/* The kernel's isspace() counts Latin-1 NBSP (0xa0) as a space. */
+	for (p = name; *p; p++)
+		if (*p == '/' || *p == ':' || *p == ' ' || *p == '\xa0' ||
+		    (*p >= '\t' && *p <= '\r'))
+			return false;
+	return true;
+}
+
 /* The socket's text for a failure, as netconf_error()'s. */
 int nc_took(struct netconf *nc, int r)
 {
@@ -117,6 +133,11 @@ int nc_took(struct netconf *nc, int r)
 }
 
 /* ---- fault injection: the netlink layer's switch, for every module */
+
+void netconf_set_stop(bool (*stop)(void))
+{
+	nl_set_stop(stop);
+}
 
 int netconf_fault_point(struct netconf *nc)
 {

@@ -41,13 +41,19 @@ const char *netconf_error(const struct netconf *nc);
 void netconf_set_error(struct netconf *nc, const char *fmt, ...) _printf_(2, 3);
 
 /*
- * Fault injection for tests. In a build with -DLVS_FAULT_INJECTION the
- * environment variable LVS_RS_AGENT_FAULT=N makes the Nth kernel change of
- * the process fail with -EIO ("injected fault") instead of being sent; every
- * module calls this once per kernel change it is about to make. In a normal
- * build it always returns 0.
+ * The point before each kernel change: every module calls this once per
+ * kernel change it is about to make, and makes the change only when it
+ * returns 0. It returns -EINTR ("stopped before this change") while the
+ * function given to netconf_set_stop() says stop, so that a run can end
+ * between two changes and roll back what it made. Fault injection for
+ * tests: in a build with -DLVS_FAULT_INJECTION the environment variable
+ * LVS_RS_AGENT_FAULT=N makes the Nth kernel change of the process fail with
+ * -EIO ("injected fault") instead of being sent, and LVS_RS_AGENT_DELAY_US
+ * sleeps before each one.
  */
 int netconf_fault_point(struct netconf *nc);
+/* Per process; NULL (the default): never stop. */
+void netconf_set_stop(bool (*stop)(void));
 
 #ifdef LVS_FAULT_INJECTION
 /*
@@ -92,6 +98,9 @@ struct netconf_netns {
  */
 int netconf_netns_self(struct netconf_netns *ret);
 
+/* An interface name the kernel takes (its dev_valid_name()). */
+bool netconf_ifname_valid(const char *name);
+
 /* ---- sysctls: path relative to /proc/sys, "net/ipv4/conf/all/arp_ignore" */
 /*
  * Reads the first line without its newline. -ENOENT if it does not exist,
@@ -101,8 +110,8 @@ int netconf_netns_self(struct netconf_netns *ret);
 int netconf_sysctl_read(const char *path, char *buf, size_t len);
 int netconf_sysctl_read_int(const char *path, int *ret);
 /*
- * Writes value (one non-empty line) after netconf_fault_point(). nc may be
- * NULL (no error text then).
+ * Writes value (one non-empty line) after netconf_fault_point(); only paths
+ * under net/ (-EINVAL for any other). nc may be NULL (no error text then).
  */
 int netconf_sysctl_write(struct netconf *nc, const char *path, const char *value);
 /* "net/ipv4/conf/all/arp_ignore" -> "net.ipv4.conf.all.arp_ignore" for people */
@@ -142,7 +151,10 @@ int netconf_dump_addrs(struct netconf *nc, int family,
 
 /*
  * "sysctl": target is a /proc/sys path, values are the file's text. A target
- * whose file does not exist observes as "missing".
+ * whose file does not exist observes as "missing". A journal's step is one
+ * of the agent's own: net/ipv4/conf/{all,lo}/{arp_ignore,arp_announce}
+ * (want 1 or 2) and net/ipv4/conf/{all,DEV}/rp_filter (want 0 or 2), prior
+ * any int, or "missing" for a DEV other than all and lo.
  */
 extern const struct step_ops netconf_sysctl_ops;
 

@@ -47,7 +47,24 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* ---- the test build's switches */
+/* ---- the point before each kernel change: stop, and the test build's
+ * switches */
+
+/* Per process, like the fault count: every module's changes ask it. */
+static bool (*stop_asked)(void);
+
+void nl_set_stop(bool (*stop)(void))
+{
+	stop_asked = stop;
+}
+
+static int stop_point(struct nl *nl)
+{
+	if (!stop_asked || !stop_asked())
+		return 0;
+	nl_set_error(nl, "stopped before this change");
+	return -EINTR;
+}
 
 #ifdef LVS_FAULT_INJECTION
 /*
@@ -119,6 +136,9 @@ int nl_fault_point(struct nl *nl)
 		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 			;
 	}
+	/* After the delay: a signal during it stops this change. */
+	if (stop_point(nl) < 0)
+		return -EINTR;
 	fault.count++;
 	if (fault.target && fault.count == fault.target) {
 		nl_set_error(nl, "injected fault at kernel change %lu", fault.count);
@@ -142,7 +162,7 @@ static int fault_timeout(int ms)
 #else
 int nl_fault_point(struct nl *nl)
 {
-	return 0;
+	return stop_point(nl);
 }
 
 static bool fault_mute(void)

@@ -215,6 +215,14 @@ int nl_genl_family(struct nl *nl, const char *name, uint16_t *id);
  */
 int nl_fault_point(struct nl *nl);
 
+/*
+ * The same point asks stop() (per process; NULL: never) after the delay and
+ * before the change: when it says stop, the change is not made and the
+ * point returns -EINTR ("stopped before this change"), so that a run told to
+ * end by a signal ends between two changes, never in the middle of one.
+ */
+void nl_set_stop(bool (*stop)(void));
+
 #ifdef LVS_FAULT_INJECTION
 /* Test builds only: forget the count and read the environment again. */
 void nl_fault_reset(void);

@@ -510,6 +510,21 @@ static char route_sign(const char *from, const char *to)
 	return '~';
 }
 
+/* netconf_route_parse_target() takes the canonical text only. */
+static bool route_valid_target(const char *target)
+{
+	struct nc_target t = { 0 };
+
+	return netconf_route_parse_target(target, &t.family, &t.addr, &t.prefixlen,
+					  t.dev) == 0;
+}
+
+static bool route_valid_value(const char *target, enum step_field f,
+			      const char *value)
+{
+	return val_of(value) != V_BAD;
+}
+
 const struct step_ops netconf_route_ops = {
 	.kind = "route",
 	.observe = route_observe,
@@ -517,4 +532,6 @@ const struct step_ops netconf_route_ops = {
 	.explain = route_explain,
 	.sign = route_sign,
 	.marked = route_marked,
+	.valid_target = route_valid_target,
+	.valid_value = route_valid_value,
 };

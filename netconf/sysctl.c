@@ -114,7 +114,9 @@ int netconf_sysctl_write(struct netconf *nc, const char *path, const char *value
 	ssize_t n;
 	int r;
 
-	if (!path_valid(path)) {
+	/* Only the network namespace's own sysctls: whatever a caller passes
+	 * (a bug, a journal), nothing outside /proc/sys/net is written. */
+	if (!path_valid(path) || strncmp(path, "net/", 4) != 0) {
 		netconf_set_error(nc, "invalid sysctl path \"%s\"", path ? path : "");
 		return -EINVAL;
 	}
@@ -215,10 +217,91 @@ static char sysctl_sign(const char *from, const char *to)
 	return '~';
 }
 
+/*
+ * The sysctls the agent writes, and nothing else: the ARP policy
+ * (arp/arp.c: conf/{all,lo}/arp_ignore and arp_announce) and the TUN
+ * rp_filter (tunnel/tunnel.c: conf/DEV/rp_filter for a tunnel device DEV,
+ * conf/all/rp_filter). The values apply writes are those the config allows.
+ */
+static const struct managed {
+	const char *key;
+	bool any_dev; /* conf/DEV for any interface DEV, or only all and lo */
+	const char *want[2];
+} managed[] = {
+	{ "arp_ignore", false, { "1", "2" } },
+	{ "arp_announce", false, { "1", "2" } },
+	{ "rp_filter", true, { "0", "2" } },
+};
+
+#define CONF_PREFIX "net/ipv4/conf/"
+
+/* The managed key of target, with its device in dev; NULL if none. */
+static const struct managed *managed_of(const char *target, char *dev)
+{
+	const char *d, *slash;
+	size_t n;
+
+	if (strncmp(target, CONF_PREFIX, strlen(CONF_PREFIX)) != 0)
+		return NULL;
+	d = target + strlen(CONF_PREFIX);
+	slash = strchr(d, '/');
+	if (!slash || (n = (size_t)(slash - d)) >= IF_NAMESIZE)
+		return NULL;
+	memcpy(dev, d, n);
+	dev[n] = '\0';
+	if (!netconf_ifname_valid(dev))
+		return NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(managed); i++)
+		if (STREQ(slash + 1, managed[i].key) &&
+		    (managed[i].any_dev || STREQ(dev, "all") || STREQ(dev, "lo")))
+			return &managed[i];
+	return NULL;
+}
+
+static bool sysctl_valid_target(const char *target)
+{
+	char dev[IF_NAMESIZE];
+
+	return managed_of(target, dev);
+}
+
+/* A value as the kernel prints an int: "0", "-3", never "03" or "+3". */
+static bool int_text(const char *v)
+{
+	const char *p = v + (*v == '-');
+	char *end;
+	long x;
+
+	if (*p < '0' || *p > '9' || (p[0] == '0' && (p[1] || p != v)))
+		return false;
+	errno = 0;
+	x = strtol(v, &end, 10);
+	return !errno && !*end && x >= INT_MIN && x <= INT_MAX;
+}
+
+static bool sysctl_valid_value(const char *target, enum step_field f,
+			       const char *value)
+{
+	char dev[IF_NAMESIZE];
+	const struct managed *m = managed_of(target, dev);
+
+	if (!m)
+		return false;
+	if (f == STEP_WANT)
+		return STREQ(value, m->want[0]) || STREQ(value, m->want[1]);
+	/* Before the agent: any value the kernel held, or no such file (the
+	 * tunnel device appeared with the apply). */
+	if (STREQ(value, NETCONF_MISSING))
+		return !STREQ(dev, "all") && !STREQ(dev, "lo");
+	return int_text(value);
+}
+
 const struct step_ops netconf_sysctl_ops = {
 	.kind = "sysctl",
 	.observe = sysctl_observe,
 	.change = sysctl_change,
 	.explain = NULL, /* arp/ knows why a value breaks LVS */
 	.sign = sysctl_sign,
+	.valid_target = sysctl_valid_target,
+	.valid_value = sysctl_valid_value,
 };

@@ -266,12 +266,26 @@ static char link_sign(const char *from, const char *to)
 	return '~';
 }
 
+static bool link_valid_target(const char *target)
+{
+	return netconf_ifname_valid(target);
+}
+
+static bool link_valid_value(const char *target, enum step_field f,
+			     const char *value)
+{
+	return STREQ(value, TUNNEL_UP) || STREQ(value, TUNNEL_DOWN) ||
+	       STREQ(value, NETCONF_ABSENT);
+}
+
 const struct step_ops tunnel_link_ops = {
 	.kind = "link",
 	.observe = link_observe,
 	.change = link_change,
 	.explain = link_explain,
 	.sign = link_sign,
+	.valid_target = link_valid_target,
+	.valid_value = link_valid_value,
 };
 
 /* ---- steps */

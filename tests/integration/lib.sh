@@ -96,6 +96,12 @@
 #					entry `a` (e.g. a["scope"]=="global")
 #	assert_no_addr NAME NS DEV ADDR	PASS when ADDR is on no prefix of DEV
 #	assert_sysctl NAME NS KEY VALUE	PASS when sysctl KEY of NS reads VALUE
+#	delayed_window NS CONF DELAY_US TRIES
+#					WINDOW_MS = the shortest wall time of
+#					TRIES applies of CONF in NS by the fault
+#					build, each change delayed DELAY_US, each
+#					reverted; status 1 (RC the exit) when one
+#					fails
 
 LVST_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$LVST_ROOT" || exit 1
@@ -593,6 +599,24 @@ assert_sysctl()
 		fail "$1" "$3 is '$v', expected '$4'"
 		return 1
 	fi
+}
+
+# The wall time of a stretched apply, for tests that stop it at a random
+# moment (test-crash: SIGKILL; test-signals: SIGTERM): the shortest of a
+# few, as one run on a busy machine can take twice as long.
+delayed_window()
+{
+	local ns=$1 conf=$2 delay=$3 t
+
+	WINDOW_MS=
+	for _ in $(seq "$4"); do
+		t=$(date +%s%N)
+		LVS_RS_AGENT_DELAY_US=$delay AGENT_BIN=$FAULT_BIN agent_run "$ns" -c "$conf" apply
+		t=$(( ($(date +%s%N) - t) / 1000000 ))
+		[ "$RC" -eq 0 ] || return 1
+		[ -z "$WINDOW_MS" ] || [ "$t" -lt "$WINDOW_MS" ] && WINDOW_MS=$t
+		agent_run "$ns" revert
+	done
 }
 
 # lvst_require_ping: PING=(ping), or busybox's applet (busybox-static is a

@@ -334,15 +334,7 @@ print(len(c))' "$TDIR/apply.json" "$CHANGES_FILE")
 	# The shortest of three delayed applies is the window: on a busy
 	# machine one run can take twice as long, and kills past the end of
 	# the apply test nothing.
-	WINDOW_MS=
-	for i in 1 2 3; do
-		t=$(now_ms)
-		LVS_RS_AGENT_DELAY_US=$DELAY_US AGENT_BIN=$FAULT_BIN agent_run cal -c "$CONF" apply
-		t=$(( $(now_ms) - t ))
-		[ "$RC" -eq 0 ] || break
-		[ -z "$WINDOW_MS" ] || [ "$t" -lt "$WINDOW_MS" ] && WINDOW_MS=$t
-		agent_run cal revert
-	done
+	delayed_window cal "$CONF" "$DELAY_US" 3
 	assert_rc "$MODE: calibration: apply with LVS_RS_AGENT_DELAY_US=$DELAY_US succeeds" 0 || lvst_done
 	ns_drop cal
 	read -r _ _ FOCUS FOCUS_FIRST _ < <("$PYTHON" -c "$KILL_POINT" "$CHANGES_FILE" -)

@@ -104,7 +104,7 @@ static const struct bad bad_cases[] = {
 	{ "[web]\n", "t.conf:1: unknown section \"web\"; known: [agent], [vip NAME]", 1, 0 },
 	{ "[]\n", "t.conf:1: unknown section \"\"", 1, 0 },
 	{ "[agent]\nfoo = 1\n",
-	  "t.conf:2: unknown key \"foo\" in [agent]; known keys: arp_suppress, arp_ignore, arp_announce, rip, rp_filter", 1, 0 },
+	  "t.conf:2: unknown key \"foo\" in [agent]; known keys: arp_suppress, arp_ignore, arp_announce, rip, rp_filter, max_vips", 1, 0 },
 	{ "[agent]\nARP_IGNORE = 1\n", "t.conf:2: unknown key \"ARP_IGNORE\" in [agent]: did you mean arp_ignore?", 1, 0 },
 	{ "[agent]\narp_ignor = 1\n", "t.conf:2: unknown key \"arp_ignor\" in [agent]: did you mean arp_ignore?", 1, 0 },
 	{ "[agent]\narp_ingore = 1\n", "t.conf:2: unknown key \"arp_ingore\" in [agent]: did you mean arp_ignore?", 1, 0 },
@@ -208,6 +208,19 @@ static const struct bad bad_cases[] = {
 	{ "[agent]\nrp_filter = 1\n",
 	  "t.conf:2: rp_filter: 1 is not allowed: strict mode breaks TUN; allowed: 2, 0", 1, 0 },
 	{ "[agent]\nrp_filter = 2.0\n", "t.conf:2: rp_filter: trailing garbage after \"2\": \".0\"", 1, 0 },
+	{ "[agent]\nmax_vips = 0\n", "t.conf:2: max_vips: \"0\" is out of range; allowed: 1 to 1000000", 1, 0 },
+	{ "[agent]\nmax_vips = 1000001\n", "t.conf:2: max_vips: \"1000001\" is out of range", 1, 0 },
+	{ "[agent]\nmax_vips = 99999999999999999999999\n", "t.conf:2: max_vips: \"9999", 1, 0 },
+	{ "[agent]\nmax_vips = -1\n", "t.conf:2: max_vips: \"-1\" is not a number", 1, 0 },
+	{ "[agent]\nmax_vips = 10k\n", "t.conf:2: max_vips: trailing garbage after \"10\": \"k\"", 1, 0 },
+	/* past max_vips: at the first VIP over it (a prefix counts as one) */
+	{ "[agent]\nmax_vips = 2\n[vip a]\nanyip = yes\naddress = 198.51.100.0/24\n"
+	  "  192.0.2.1\n[vip b]\naddress = 203.0.113.1\n",
+	  "t.conf:8: vip \"b\": VIP number 3 is over [agent] max_vips = 2: the kernel's time for "
+	  "apply and revert grows faster than the number of VIPs (lvs-rs-agent.conf(5), max_vips); "
+	  "raise max_vips to allow more", 1, 0 },
+	{ "[agent]\nmax_vips = 1\n[vip a]\naddress = 192.0.2.1 192.0.2.2\n",
+	  "t.conf:4: vip \"a\": VIP number 2 is over [agent] max_vips = 1", 1, 0 },
 	{ "[agent]\nrip = foo\n", "t.conf:2: rip: \"foo\" is neither auto nor an IPv4 address", 1, 0 },
 	{ "[agent]\nrip = 192.0.2.1/32\n", "t.conf:2: rip: \"192.0.2.1/32\" is neither auto nor an IPv4 address", 1, 0 },
 	{ "[agent]\nrip = 2001:db8::1\n", "t.conf:2: rip: \"2001:db8::1\" is IPv6, but ARP is IPv4 only", 1, 0 },
@@ -406,7 +419,13 @@ static void test_defaults(void **state)
 	assert_int_equal(c->arp_announce, 2);
 	assert_true(c->rip_auto);
 	assert_int_equal(c->rp_filter, 2);
+	assert_int_equal(c->max_vips, 10000);
 	assert_int_equal(c->n_groups, 0);
+	conf_free(c);
+	/* max_vips VIPs exactly are taken */
+	c = good("[agent]\nmax_vips = 3\n[vip a]\naddress = 192.0.2.1 192.0.2.2\n"
+		 "[vip b]\naddress = 2001:db8::1\n");
+	assert_int_equal(c->max_vips, 3);
 	conf_free(c);
 
 	c = good("; only comments\n# here\n\n   \n[agent]\n");
@@ -928,15 +947,27 @@ static void test_load_errors(void **state)
 	assert_true(has_error_at(&e, "b.conf.d/20.conf", path));
 	conf_errors_done(&e);
 
-	/* an unreadable drop-in (a directory) is an error naming it */
+	/* a drop-in that is no regular file (a directory, a FIFO: read at
+	 * once, never waited on) is an error naming it */
 	write_file("c.conf", "[vip c]\naddress = 192.0.2.1\n");
 	snprintf(path, sizeof(path), "%s/c.conf.d", tmpdir);
 	assert_int_equal(mkdir(path, 0755), 0);
 	snprintf(path, sizeof(path), "%s/c.conf.d/dir.conf", tmpdir);
 	assert_int_equal(mkdir(path, 0755), 0);
-	assert_int_equal(load("c.conf", &c, &e), -EISDIR);
+	snprintf(path, sizeof(path), "%s/c.conf.d/fifo.conf", tmpdir);
+	assert_int_equal(mkfifo(path, 0644), 0);
+	assert_int_equal(load("c.conf", &c, &e), -EBADFD);
+	assert_int_equal(e.n, 2);
+	assert_true(has_error_at(&e, "c.conf.d/dir.conf",
+				 ": a directory, not a regular file: the config is read from regular files only"));
+	assert_true(has_error_at(&e, "c.conf.d/fifo.conf",
+				 ": a FIFO, not a regular file: the config is read from regular files only"));
+	conf_errors_done(&e);
+	/* the main file too */
+	assert_int_equal(load("c.conf.d/fifo.conf", &c, &e), -EBADFD);
 	assert_int_equal(e.n, 1);
-	assert_true(has_error_at(&e, "c.conf.d/dir.conf", ": Is a directory"));
+	assert_true(has_error_at(&e, "c.conf.d/fifo.conf",
+				 ": a FIFO, not a regular file: the config is read from regular files only"));
 	conf_errors_done(&e);
 
 	/* path.d that is not a directory */

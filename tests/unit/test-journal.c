@@ -289,28 +289,30 @@ static void test_format_1_damaged(void **state)
 }
 
 /* Quotes, backslashes, control characters, UTF-8, bytes that are not
- * UTF-8, values as long as they may be: all come back as written. */
+ * UTF-8, in every place a journal may hold them (the config's name, an
+ * interface name: any byte the kernel takes), the longest values: all come
+ * back as written. */
 static void test_odd_strings_round_trip(void **state)
 {
 	static const char name[] =
 		"/etc/a \"b\" \\c\td\x01\x1f/\xc3\xa9\xe6\x97\xa5\xff.conf";
 	struct journal j = { 0 }, k;
-	struct step s[4];
-	char ctl[32], err[256], big[STEP_TARGET_MAX];
+	struct step s[5];
+	char err[256];
 
-	for (int c = 1; c < 32; c++)
-		ctl[c - 1] = (char)c;
-	ctl[31] = '\0';
-	memset(big, '\x01', sizeof(big) - 1);
-	big[sizeof(big) - 1] = '\0';
 	s[0] = mkstep(&netconf_addr_ops, STEP_ORDER_VIP,
 		      "192.0.2.1/32 dev a\"b\\c", "absent", "present");
-	s[1] = mkstep(&netconf_sysctl_ops, INT_MIN, ctl, "\"\\/\x7f\xff\xfe",
-		      "\xc3\xa9\xe6\x97\xa5\xf0\x9f\x98\x80 \\u0000");
-	s[2] = mkstep(&netconf_sysctl_ops, INT_MAX, big, "12345678901234567890123",
-		      "\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01"
-		      "\x01\x01\x01\x01\x01\x01\x01\x01");
-	s[3] = mkstep(&arp_nft_ops, -1, "net/ipv4/conf/a\"\\\t.b/arp_ignore", "", "");
+	/* 15 bytes, the longest name */
+	s[1] = mkstep(&netconf_addr_ops, STEP_ORDER_VIP,
+		      "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff/128 dev "
+		      "\x01\x02\x08\x0e\x1f\x7f\"\\\xc3\xa9\xe6\x97\xa5\xff\xfe",
+		      "preferred", "present");
+	s[2] = mkstep(&netconf_sysctl_ops, INT_MIN, "net/ipv4/conf/\x01\\\xff.b/rp_filter",
+		      "-2147483648", "2");
+	s[3] = mkstep(&netconf_sysctl_ops, INT_MAX, "net/ipv4/conf/tunl\"0/rp_filter",
+		      NETCONF_MISSING, "0");
+	s[4] = mkstep(&arp_nft_ops, -1, "arp lvs_rs_agent output \x1f\"\\", "absent",
+		      "255.255.255.255");
 	/* Full, and each of its last bytes escaped by json-c as \u001f */
 	memset(j.config, '\x1f', sizeof(j.config) - 1);
 	memcpy(j.config, name, sizeof(name) - 1);
@@ -467,29 +469,34 @@ static void test_damaged_lines(void **state)
 		  "line 2: damaged: \"kind\" is longer than 31 bytes"),
 	};
 #undef T
-	/* A value longer than its field is damage, never cut to fit. */
+	/* A value longer than its field is damage, never cut to fit. One byte
+	 * shorter, it is read, and then refused as no target or value of the
+	 * kind (shorter), or taken (NULL). */
 	static const struct {
 		const char *before, *after;
 		size_t n;
-		const char *why;
+		const char *why, *shorter;
 	} longer[] = {
 		{ HEAD(1) "{\"kind\":\"address\",\"target\":\"", "\",\"order\":30,"
 		  "\"want\":\"present\",\"prior\":\"absent\"}\n", STEP_TARGET_MAX,
-		  "line 2: damaged: \"target\" is longer than 95 bytes" },
-		{ HEAD(1) "{\"kind\":\"address\",\"target\":\"x\",\"order\":30,\"want\":\"",
-		  "\",\"prior\":\"absent\"}\n", STEP_VALUE_MAX,
-		  "line 2: damaged: \"want\" is longer than 23 bytes" },
-		{ HEAD(1) "{\"kind\":\"address\",\"target\":\"x\",\"order\":30,"
+		  "line 2: damaged: \"target\" is longer than 95 bytes",
+		  "line 2: damaged: address \"xxxxx" },
+		{ HEAD(1) "{\"kind\":\"address\",\"target\":\"192.0.2.1/32 dev lo\",\"order\":30,"
+		  "\"want\":\"", "\",\"prior\":\"absent\"}\n", STEP_VALUE_MAX,
+		  "line 2: damaged: \"want\" is longer than 23 bytes",
+		  "\" is not a value of address 192.0.2.1/32 dev lo" },
+		{ HEAD(1) "{\"kind\":\"address\",\"target\":\"192.0.2.1/32 dev lo\",\"order\":30,"
 		  "\"want\":\"present\",\"prior\":\"", "\"}\n", STEP_VALUE_MAX,
-		  "line 2: damaged: \"prior\" is longer than 23 bytes" },
+		  "line 2: damaged: \"prior\" is longer than 23 bytes",
+		  "\" is not a value of address 192.0.2.1/32 dev lo" },
 		{ "{\"format\":\"lvs-rs-agent journal\",\"version\":2,\"config\":\"",
 		  "\",\"created\":1,\"updated\":2,\"steps\":0}\n",
 		  sizeof(((struct journal *)0)->config),
-		  "line 1: damaged: \"config\" is longer than 255 bytes" },
+		  "line 1: damaged: \"config\" is longer than 255 bytes", NULL },
 		/* Past any line journal_save writes */
 		{ HEAD(1) "{\"kind\":\"address\",\"target\":\"x\",\"order\":30,"
 		  "\"want\":\"present\",\"prior\":\"absent\",\"pad\":\"", "\"}\n", 5000,
-		  "line 2: damaged: longer than 4096 bytes" },
+		  "line 2: damaged: longer than 4096 bytes", NULL },
 	};
 
 	assert_loads(HEAD(1) STEP, strlen(HEAD(1) STEP), 1);
@@ -503,7 +510,9 @@ static void test_damaged_lines(void **state)
 		memset(v, 'x', longer[i].n - 1);
 		v[longer[i].n - 1] = '\0';
 		assert_true(asprintf(&text, "%s%s%s", longer[i].before, v, longer[i].after) > 0);
-		if (longer[i].n < 1000)
+		if (longer[i].shorter)
+			assert_damaged(text, strlen(text), longer[i].shorter);
+		else if (longer[i].n < 1000)
 			assert_loads(text, strlen(text), strstr(text, "\"steps\":0") ? 0 : 1);
 		free(text);
 		memset(v, 'x', longer[i].n);
@@ -652,6 +661,100 @@ static void test_netns(void **state)
 	journal_done(&j);
 }
 
+/*
+ * A journal names only what the agent itself makes: each kind's targets in
+ * their canonical form, each kind's values. Anything else is damage, the
+ * whole journal refused (root's revert must never write kernel/hostname
+ * because a journal another user wrote says so).
+ */
+static void test_only_what_the_agent_makes(void **state)
+{
+#define L(kind, target, want, prior) \
+	"{\"kind\":\"" kind "\",\"target\":\"" target "\",\"order\":10," \
+	"\"want\":\"" want "\",\"prior\":\"" prior "\"}\n"
+	static const struct {
+		const char *line, *why; /* why NULL: taken */
+	} cases[] = {
+		/* The sysctls of the ARP policy and the TUN rp_filter, only */
+		{ L("sysctl", "net/ipv4/conf/all/arp_ignore", "1", "0"), NULL },
+		{ L("sysctl", "net/ipv4/conf/lo/arp_announce", "2", "-1"), NULL },
+		{ L("sysctl", "net/ipv4/conf/all/rp_filter", "0", "1"), NULL },
+		{ L("sysctl", "net/ipv4/conf/tunl0/rp_filter", "2", "missing"), NULL },
+		{ L("sysctl", "kernel/hostname", "x", "pwned"),
+		  "sysctl \"kernel/hostname\" is not one the agent makes" },
+		{ L("sysctl", "net/ipv4/conf/all/forwarding", "1", "0"), "is not one the agent makes" },
+		{ L("sysctl", "net/ipv4/conf/eth0/arp_ignore", "1", "0"), "is not one the agent makes" },
+		{ L("sysctl", "net/ipv6/conf/all/disable_ipv6", "1", "0"), "is not one the agent makes" },
+		{ L("sysctl", "net/ipv4/conf/../rp_filter", "2", "0"), "is not one the agent makes" },
+		{ L("sysctl", "net/ipv4/conf/a/b/rp_filter", "2", "0"), "is not one the agent makes" },
+		{ L("sysctl", "net/ipv4/conf/all/rp_filter/x", "2", "0"), "is not one the agent makes" },
+		{ L("sysctl", "net/ipv4/conf/eth 0/rp_filter", "2", "0"), "is not one the agent makes" },
+		{ L("sysctl", "/proc/sys/net/ipv4/conf/all/rp_filter", "2", "0"),
+		  "is not one the agent makes" },
+		{ L("sysctl", "net/ipv4/conf/all/arp_ignore", "0", "1"),
+		  "\"want\" \"0\" is not a value of sysctl net/ipv4/conf/all/arp_ignore" },
+		{ L("sysctl", "net/ipv4/conf/all/rp_filter", "1", "0"), "\"want\" \"1\" is not a value" },
+		{ L("sysctl", "net/ipv4/conf/all/arp_ignore", "1", "01"), "\"prior\" \"01\" is not" },
+		{ L("sysctl", "net/ipv4/conf/all/arp_ignore", "1", "+1"), "\"prior\" \"+1\" is not" },
+		{ L("sysctl", "net/ipv4/conf/all/arp_ignore", "1", "-0"), "\"prior\" \"-0\" is not" },
+		{ L("sysctl", "net/ipv4/conf/all/arp_ignore", "1", "2147483648"), "\"prior\" \"21474" },
+		{ L("sysctl", "net/ipv4/conf/all/arp_ignore", "1", "1\\n"), "\"prior\" \"1?\" is not" },
+		{ L("sysctl", "net/ipv4/conf/all/arp_ignore", "1", ""), "\"prior\" \"\" is not" },
+		{ L("sysctl", "net/ipv4/conf/all/rp_filter", "2", "missing"), "\"prior\" \"missing\"" },
+		/* Addresses: a VIP, /32 or /128, as inet_ntop spells it */
+		{ L("address", "2001:db8::1/128 dev lo", "present", "preferred"), NULL },
+		{ L("address", "192.0.2.1/24 dev lo", "present", "absent"), "is not one the agent makes" },
+		{ L("address", "2001:DB8::1/128 dev lo", "present", "absent"), "is not one the agent" },
+		{ L("address", "2001:db8:0::1/128 dev lo", "present", "absent"), "is not one the agent" },
+		{ L("address", "192.0.2.1/32 dev eth0/x", "present", "absent"), "is not one the agent" },
+		{ L("address", "192.0.2.1/32 dev 0123456789abcdef", "present", "absent"),
+		  "is not one the agent" },
+		{ L("address", "192.0.2.1/32 dev lo", "present", "gone"), "\"prior\" \"gone\"" },
+		/* Routes: a prefix without host bits, in table local */
+		{ L("route", "local 198.51.100.0/24 dev lo table local", "present", "absent"), NULL },
+		{ L("route", "local 198.51.100.1/24 dev lo table local", "present", "absent"),
+		  "is not one the agent" },
+		{ L("route", "local 198.51.100.0/24 dev lo table main", "present", "absent"),
+		  "is not one the agent" },
+		/* Links: an interface name */
+		{ L("link", "tunl0", "up", "absent"), NULL },
+		{ L("link", "eth 0", "up", "down"), "link \"eth 0\" is not one the agent makes" },
+		{ L("link", "", "up", "down"), "link \"\" is not one the agent makes" },
+		{ L("link", "tunl0", "sideways", "down"), "\"want\" \"sideways\" is not a value of link" },
+		/* The nft table, its elements, its rules */
+		{ L("nft", "arp lvs_rs_agent", "interval", "absent"), NULL },
+		{ L("nft", "arp lvs_rs_agent vip 198.51.100.0/24", "present", "absent"), NULL },
+		{ L("nft", "arp lvs_rs_agent output *", "192.0.2.2", "other"), NULL },
+		{ L("nft", "arp other", "present", "absent"), "is not one the agent makes" },
+		{ L("nft", "arp lvs_rs_agent output eth0:1", "192.0.2.2", "absent"),
+		  "is not one the agent makes" },
+		{ L("nft", "arp lvs_rs_agent vip 198.51.100.1/24", "present", "absent"),
+		  "is not one the agent makes" },
+		{ L("nft", "arp lvs_rs_agent output *", "192.0.2.02", "absent"),
+		  "\"want\" \"192.0.2.02\" is not a value" },
+		{ L("nft", "arp lvs_rs_agent vip 198.51.100.1", "interval", "absent"),
+		  "\"want\" \"interval\" is not a value" },
+	};
+#undef L
+	char text[1024];
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		/* The bad step second: the line named is its own. */
+		snprintf(text, sizeof(text), HEAD(2) STEP "%s", cases[i].line);
+		if (!cases[i].why) {
+			assert_loads(text, strlen(text), 2);
+			continue;
+		}
+		assert_damaged(text, strlen(text), "line 3: damaged: ");
+		assert_damaged(text, strlen(text), cases[i].why);
+	}
+	/* Format 1 names the step */
+	snprintf(text, sizeof(text), "{\"steps\":[{\"kind\":\"sysctl\",\"target\":"
+		 "\"kernel/hostname\",\"order\":10,\"want\":\"x\",\"prior\":\"y\"}]}\n");
+	assert_damaged(text, strlen(text),
+		       "step 1: damaged: sysctl \"kernel/hostname\" is not one the agent makes");
+}
+
 static void test_stepindex(void **state)
 {
 	struct steplist l = { 0 };
@@ -785,6 +888,7 @@ int main(void)
 		cmocka_unit_test(test_damaged_lines),
 		cmocka_unit_test(test_readable),
 		cmocka_unit_test(test_netns),
+		cmocka_unit_test(test_only_what_the_agent_makes),
 		cmocka_unit_test(test_stepindex),
 		cmocka_unit_test(test_ten_thousand),
 		cmocka_unit_test(test_checklist_texts),

@@ -548,6 +548,10 @@ static void test_sysctl_bad_paths(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(odd); i++)
 		assert_int_equal(netconf_sysctl_read(odd[i], buf, sizeof(buf)), -ENOENT);
 	assert_int_equal(netconf_sysctl_write(NULL, NULL, "1"), -EINVAL);
+	/* Nothing outside /proc/sys/net is written (read, it may be). */
+	assert_int_equal(netconf_sysctl_write(NULL, "kernel/hostname", "x"), -EINVAL);
+	assert_int_equal(netconf_sysctl_write(NULL, "netx/a", "1"), -EINVAL);
+	assert_int_equal(netconf_sysctl_read("kernel/ostype", buf, sizeof(buf)), 0);
 	/* Values: one non-empty line. Checked before any file is opened. */
 	assert_int_equal(netconf_sysctl_write(NULL, "net/ipv4/conf/lo/arp_ignore", ""),
 			 -EINVAL);
