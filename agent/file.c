@@ -64,14 +64,14 @@ const char *agent_file_strerror(int err)
 {
 	switch (err) {
 	case -ELOOP:
-		return "a symbolic link (or in a directory that is another user's symbolic link), which the agent does not follow there";
+		return "a symbolic link, or in another user's symlinked directory: not followed";
 	case -EISDIR:
 		return "a directory, not a regular file";
 	case -EBADFD:
 	case -ENXIO: /* O_WRONLY | O_NONBLOCK on a FIFO without a reader */
 		return "not a regular file (a FIFO, socket or device)";
 	case -EMLINK:
-		return "a file with more than one hard link, which the agent does not write through";
+		return "a file with more than one hard link: not written through";
 	case -ENOTDIR:
 		return "not a directory";
 	}

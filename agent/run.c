@@ -636,7 +636,7 @@ enum {
 /* A damaged journal, and the two ways on. */
 static void report_damage(struct report *r, const char *damage, const struct journal *j)
 {
-	report_error(r, "%s; revert --force reverts the %zu step%s before it, forget drops "
+	report_error(r, "%s;\nrevert --force reverts the %zu step%s before it, forget drops "
 		     "the journal (lvs-rs-agent(8), JOURNAL)", damage, j->steps.n,
 		     j->steps.n == 1 ? "" : "s");
 }
@@ -952,7 +952,8 @@ out:
 
 /*
  * The config is not the one of the last apply: what only that one asked
- * for is undone by this run (the stale steps' actions). Said before it is.
+ * for is undone by this run (the stale steps' actions). Said before it is;
+ * a config moved or switched that undoes nothing needs no word.
  */
 static void warn_config_moved(const struct agent_opts *o, struct report *r,
 			      const char *verb, const struct journal *old,
@@ -969,15 +970,12 @@ static void warn_config_moved(const struct agent_opts *o, struct report *r,
 				v[n] = acts[i].s;
 			n++;
 		}
-	if (!n) {
-		report_warning(r, "%s: the last apply used the config %s, this run %s: nothing "
-			       "only that one asked for is left to undo", verb, old->config, o->config);
+	if (!n)
 		return;
-	}
 	steps_text(v, n < SHOWN_MAX ? n : SHOWN_MAX, n, text, sizeof(text));
-	report_warning(r, "%s: the last apply used the config %s, this run %s: what only that "
-		       "one asked for is to be undone (%zu change%s: %s)", verb, old->config, o->config,
-		       n, n == 1 ? "" : "s", text);
+	report_warning(r, "%s: the last apply used the config %s, this run %s:\n"
+		       "what only that one asked for is undone (%zu change%s: %s)", verb,
+		       old->config, o->config, n, n == 1 ? "" : "s", text);
 }
 
 int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
@@ -1673,7 +1671,7 @@ int agent_status(const struct agent_opts *o, struct report *r, struct journal *j
 		return lock_busy(o, r, holder);
 	/* Not a lock file the agent made: someone planted it. */
 	if (k == -ELOOP || k == -EISDIR || k == -EBADFD) {
-		report_error(r, "cannot open lock %s.lock: %s", o->state, agent_file_strerror(k));
+		report_error(r, "cannot open %s.lock: %s", o->state, agent_file_strerror(k));
 		return AGENT_EXIT_RUNTIME;
 	}
 

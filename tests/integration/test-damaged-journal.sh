@@ -86,7 +86,9 @@ damaged_case()
 	agent_run t -c "$CONF" status
 	assert_rc "$name: status exits 3" 3
 	assert_match "$name: status names the line, revert --force and forget" \
-		"^lvs-rs-agent: journal $STATE: line $line: damaged: .*; revert --force reverts the $k steps? before it, forget drops the journal \(lvs-rs-agent\(8\), JOURNAL\)$" "$ERR"
+		"^lvs-rs-agent: journal $STATE: line $line: damaged: .*;$" "$ERR"
+	assert_match "$name: status: the ways on, on the second line" \
+		"^  revert --force reverts the $k steps? before it, forget drops the journal \(lvs-rs-agent\(8\), JOURNAL\)$" "$ERR"
 	if [ "$line" = 1 ]; then
 		assert_match "$name: status says the header is damaged too" \
 			"^  damaged: unreadable as a whole \([0-9]+ lines?, the header too\)" "$OUT"
