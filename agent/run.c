@@ -237,8 +237,14 @@ static int load_config(const struct agent_opts *o, struct report *r,
 
 /* ---- observing */
 
-/* One observe call per kind over every step of that kind. */
-static int observe(struct netconf *nc, struct step *const *v, size_t n)
+/*
+ * One observe call per kind over every step of that kind. A transactional
+ * kind (the nft table) is observed whole: every step of that kind in
+ * `whole` (the run's list, which v points into; NULL when v is all of it),
+ * so that it can tell what its object holds beyond them.
+ */
+static int observe(struct netconf *nc, struct step *const *v, size_t n,
+		   struct steplist *whole)
 {
 	_cleanup_free_ struct step **group = NULL;
 	const struct step_ops *seen[8];
@@ -246,7 +252,7 @@ static int observe(struct netconf *nc, struct step *const *v, size_t n)
 
 	if (n == 0)
 		return 0;
-	group = malloc(n * sizeof(*group));
+	group = malloc((n + (whole ? whole->n : 0)) * sizeof(*group));
 	if (!group)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
@@ -261,9 +267,15 @@ static int observe(struct netconf *nc, struct step *const *v, size_t n)
 			continue;
 		if (n_seen < ARRAY_SIZE(seen))
 			seen[n_seen++] = ops;
-		for (j = i; j < n; j++)
-			if (v[j]->ops == ops)
-				group[k++] = v[j];
+		if (ops->transactional && whole) {
+			for (j = 0; j < whole->n; j++)
+				if (whole->v[j].ops == ops)
+					group[k++] = &whole->v[j];
+		} else {
+			for (j = i; j < n; j++)
+				if (v[j]->ops == ops)
+					group[k++] = v[j];
+		}
 		ret = ops->observe(nc, group, k);
 		if (ret < 0)
 			return ret;
@@ -282,7 +294,7 @@ static int observe_list(struct netconf *nc, struct steplist *l)
 		return -ENOMEM;
 	for (size_t i = 0; i < l->n; i++)
 		v[i] = &l->v[i];
-	return observe(nc, v, l->n);
+	return observe(nc, v, l->n, NULL);
 }
 
 /* ---- acting */
@@ -380,7 +392,7 @@ static bool needs_restore(const struct step *s, const char *to)
  * its start. Returns 0, or the number of steps left changed (listed in r).
  */
 static int rollback(struct netconf *nc, struct action *acts, size_t n,
-		    struct report *r)
+		    struct steplist *whole, struct report *r)
 {
 	_cleanup_free_ struct step **v = NULL;
 	_cleanup_free_ struct action *back = NULL;
@@ -396,7 +408,7 @@ static int rollback(struct netconf *nc, struct action *acts, size_t n,
 			v[k++] = acts[i].s;
 	if (k == 0)
 		return 0;
-	if (observe(nc, v, k) < 0)
+	if (observe(nc, v, k, whole) < 0)
 		goto leftover;
 	{
 		size_t m = 0;
@@ -411,7 +423,7 @@ static int rollback(struct netconf *nc, struct action *acts, size_t n,
 				execute(nc, &back[i], 1);
 	}
 leftover:
-	if (observe(nc, v, k) < 0) {
+	if (observe(nc, v, k, whole) < 0) {
 		report_error(r, "rollback: cannot read the kernel back; left changed, possibly: all %zu steps of this run", k);
 		return (int)k;
 	}
@@ -433,7 +445,7 @@ leftover:
  * `expect` tells which value each action's step must read back as.
  */
 static int act(struct netconf *nc, struct report *r, const char *verb,
-	       struct action *acts, size_t n)
+	       struct action *acts, size_t n, struct steplist *whole)
 {
 	_cleanup_free_ struct step **v = NULL;
 	ssize_t failed;
@@ -451,7 +463,7 @@ static int act(struct netconf *nc, struct report *r, const char *verb,
 			return AGENT_EXIT_RUNTIME;
 		for (size_t i = 0; i < n; i++)
 			v[i] = acts[i].s;
-		if (observe(nc, v, n) < 0) {
+		if (observe(nc, v, n, whole) < 0) {
 			report_error(r, "%s: cannot read the kernel back: %s", verb,
 				     netconf_error(nc));
 			failed = 0;
@@ -475,7 +487,7 @@ static int act(struct netconf *nc, struct report *r, const char *verb,
 	} else if (failed >= 0) {
 		report_failure(nc, r, verb, &acts[failed]);
 	}
-	left = rollback(nc, acts, n, r);
+	left = rollback(nc, acts, n, whole, r);
 	r->changes_undone = true;
 	/* The report holds one change per action, in the same order. */
 	for (size_t i = 0; i < n && r->n_changes >= n; i++) {
@@ -804,7 +816,7 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 			goto out;
 		}
 	}
-	ret = act(nc, r, verb, acts, n_acts);
+	ret = act(nc, r, verb, acts, n_acts, &all);
 	if (ret != AGENT_EXIT_OK) {
 		/* Put the journal back as it was before this run. */
 		if (ret == AGENT_EXIT_RUNTIME) {
@@ -909,7 +921,7 @@ int agent_revert(const struct agent_opts *o, struct report *r)
 		ret = AGENT_EXIT_RUNTIME;
 		goto out;
 	}
-	ret = act(nc, r, "revert", acts, n_acts);
+	ret = act(nc, r, "revert", acts, n_acts, &j.steps);
 	if (ret != AGENT_EXIT_OK)
 		goto out;
 	k = journal_remove(o->state);

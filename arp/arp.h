@@ -42,8 +42,13 @@ int arp_check_sysctl(struct netconf *nc, int want_ignore, int want_announce,
  *       same batch, carrying its elements over.
  *       foreign: a table of that name that the agent did not create (no
  *       marker comment): change() refuses to create over it or delete it.
- *       incomplete: the agent's table with its set, a chain, a hook or the
- *       input rule missing or altered: apply rebuilds it.
+ *       incomplete: the agent's table, damaged: its set, a chain, a hook
+ *       or a rule missing or altered, a table flag (dormant) set, or
+ *       anything the agent does not make in it (another chain, set or
+ *       rule; an element or output rule no step names: observe gets
+ *       every step of the kind). apply deletes it and makes it again in
+ *       one batch; meanwhile its other steps read "incomplete" as well,
+ *       as its content is not vouched for, and apply writes all of it.
  *   "arp lvs_rs_agent vip 198.51.100.10"  present | absent (set element;
  *       in an interval set the interval 198.51.100.10-198.51.100.10)
  *   "arp lvs_rs_agent vip 198.51.100.0/24"  present | absent (an interval:

@@ -84,6 +84,9 @@ struct step_ops {
 	 * The kind's objects form one whole (the nft table): while any step of
 	 * the kind is still wanted, apply removes the stale ones in the same
 	 * change call that adds the new ones, so an edit is one transaction.
+	 * Its observe always gets every step of the kind in the run (the
+	 * engine's read-backs too), so that what the whole holds beyond them
+	 * shows as damage.
 	 */
 	bool transactional;
 };
