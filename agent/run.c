@@ -89,6 +89,15 @@ static int nft_steps(const struct conf *c, struct netconf *nc,
 	return 0;
 }
 
+static bool is_tun_dev(const struct conf *c, const char *dev)
+{
+	for (size_t g = 0; g < c->n_groups; g++)
+		if (c->groups[g].mode == CONF_MODE_TUN &&
+		    strcmp(c->groups[g].device, dev) == 0)
+			return true;
+	return false;
+}
+
 /* Whether any mode = tun group on dev has an IPv4 VIP. */
 static bool tun_dev_ipv4(const struct conf *c, const char *dev)
 {
@@ -155,6 +164,27 @@ static int tunnel_steps(const struct conf *c, struct netconf *nc,
 	return 0;
 }
 
+/* The device of each DR group up, after the ARP suppression and before
+ * the VIPs (a TUN group's device comes with its tunnel steps). */
+static int dr_link_steps(const struct conf *c, struct steplist *out)
+{
+	for (size_t g = 0; g < c->n_groups; g++) {
+		const struct conf_group *grp = &c->groups[g];
+		struct step s;
+		int ret;
+
+		if (grp->mode != CONF_MODE_DR ||
+		    steplist_find(out, &tunnel_link_ops, grp->device))
+			continue;
+		if (tunnel_link_step(grp->device, &s) < 0)
+			return -ENAMETOOLONG;
+		ret = steplist_add(out, &s);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
 static int desired_steps(const struct conf *c, struct netconf *nc,
 			 const struct steplist *old, struct steplist *out,
 			 struct report *r)
@@ -177,6 +207,9 @@ static int desired_steps(const struct conf *c, struct netconf *nc,
 		}
 	}
 	ret = tunnel_steps(c, nc, old, out, r);
+	if (ret < 0)
+		return ret;
+	ret = dr_link_steps(c, out);
 	if (ret < 0)
 		return ret;
 	for (size_t g = 0; g < c->n_groups; g++) {
@@ -1019,7 +1052,8 @@ static int config_checks(const struct conf *c, struct netconf *nc,
 		size_t n_devs = 0;
 
 		for (size_t i = 0; i < want.n && n_devs < ARRAY_SIZE(devs); i++)
-			if (want.v[i].ops == &tunnel_link_ops)
+			if (want.v[i].ops == &tunnel_link_ops &&
+			    is_tun_dev(c, want.v[i].target))
 				devs[n_devs++] = want.v[i].target;
 		k = tunnel_check(nc, devs, n_devs, c->rp_filter, &r->checks);
 		if (k < 0) {

@@ -29,7 +29,8 @@ struct netconf;
 
 /*
  * Order classes. apply sets in ascending order (ARP suppression before the
- * tunnel device, both before any VIP); revert and rollback go descending.
+ * VIP devices come up, lo or the tunnel device, both before any VIP);
+ * revert and rollback go descending.
  */
 enum {
 	STEP_ORDER_ARP = 10,

@@ -19,7 +19,10 @@ struct netconf;
 /* and NETCONF_ABSENT: no such device */
 
 /*
- * "link": target is a device name, values "absent", "down", "up".
+ * "link": target is a device name, values "absent", "down", "up". It serves
+ * every device that holds VIPs: lo (or another DR device: the kernel
+ * flushes the IPv6 addresses of a device that goes down) and the tunnel
+ * devices.
  * To "up" from "absent", change() asks rtnetlink for a link of the fallback
  * device's kind (ipip for tunl0, ip6tnl for ip6tnl0), which makes the kernel
  * load the module; the fallback device appears with it. Other device names
@@ -39,6 +42,10 @@ const char *tunnel_fallback_kind(const char *dev);
  * "IP-in-IP tunnel support (CONFIG_NET_IPIP / module ipip)".
  */
 const char *tunnel_support_name(const char *dev);
+
+/* The link step of dev: "up", order STEP_ORDER_TUNNEL (after the ARP
+ * suppression, before the VIPs). 0 or -ENAMETOOLONG. */
+int tunnel_link_step(const char *dev, struct step *out);
 
 #define TUNNEL_DEV_STEPS 2
 
