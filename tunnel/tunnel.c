@@ -43,6 +43,28 @@ const char *tunnel_fallback_kind(const char *dev)
 	return f ? f->kind : NULL;
 }
 
+static const struct {
+	const char *kind;
+	int family; /* of the packets it hands on */
+} carriers[] = {
+	{ "ipip", AF_INET },
+	{ "ip6tnl", AF_INET6 },
+	{ "sit", AF_INET6 },
+};
+
+bool tunnel_kind_carries(const char *kind, int family)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(carriers); i++)
+		if (STREQ(carriers[i].kind, kind) && carriers[i].family == family)
+			return true;
+	return false;
+}
+
+const char *tunnel_kinds(int family)
+{
+	return family == AF_INET ? "ipip" : "ip6tnl or sit";
+}
+
 const char *tunnel_support_name(const char *dev)
 {
 	const struct fallback *f = fallback_of(dev);
