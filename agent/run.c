@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#define _GNU_SOURCE /* asprintf */
 /*
  * The plan: observe, diff, act. apply, plan, revert, verify and status are
  * walks over the same steps; the kinds' ops tables do the kernel work.
@@ -57,24 +58,12 @@ static int nft_steps(const struct conf *c, struct netconf *nc,
 {
 	_cleanup_free_ struct arp_vip *vips = NULL;
 	_cleanup_free_ struct step *v = NULL;
-	size_t n_vips = 0, total = 0, n = 0;
+	size_t n_vips = 0, n = 0;
 	int ret;
 
-	for (size_t g = 0; g < c->n_groups; g++)
-		total += c->groups[g].n_vips;
-	vips = calloc(total + 1, sizeof(*vips));
-	if (!vips)
-		return -ENOMEM;
-	/* anyip prefixes too: the whole prefix answers locally. */
-	for (size_t g = 0; g < c->n_groups; g++)
-		for (size_t i = 0; i < c->groups[g].n_vips; i++) {
-			const struct conf_vip *cv = &c->groups[g].vips[i];
-
-			if (cv->family != AF_INET)
-				continue;
-			vips[n_vips].addr = cv->addr.v4;
-			vips[n_vips++].prefixlen = cv->prefixlen;
-		}
+	ret = agent_arp_vips(c, &vips, &n_vips);
+	if (ret < 0)
+		return ret;
 	ret = arp_nft_steps(nc, vips, n_vips, c->rip_auto ? NULL : &c->rip, &v, &n);
 	if (ret < 0) {
 		report_error(r, "arp_suppress = %s: cannot list the interfaces for rip = auto: %s",
@@ -244,6 +233,20 @@ static int desired_steps(const struct conf *c, struct netconf *nc,
 	return 0;
 }
 
+/* Configuration errors, one "FILE:LINE: message" each: every line to
+ * stderr, the first (and how many more) in the report. Exit code 2. */
+static int config_errors(struct report *r, char *const *v, size_t n,
+			 size_t more)
+{
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, "%s\n", v[i]);
+	report_error(r, "%s", v[0]);
+	if (n + more > 1)
+		report_error(r, "and %zu more configuration errors", n + more - 1);
+	r->error_printed = true;
+	return AGENT_EXIT_USAGE;
+}
+
 static int load_config(const struct agent_opts *o, struct report *r,
 		       struct conf **ret)
 {
@@ -252,20 +255,83 @@ static int load_config(const struct agent_opts *o, struct report *r,
 
 	k = conf_load(o->config, ret, &err);
 	if (k < 0) {
-		/* Each problem is its own line, FILE:LINE: first. */
-		for (size_t i = 0; i < err.n; i++)
-			fprintf(stderr, "%s\n", err.v[i]);
-		if (err.n == 0)
+		if (err.n) {
+			k = config_errors(r, err.v, err.n, 0);
+		} else {
 			fprintf(stderr, "lvs-rs-agent: %s: %s\n", o->config, strerror(-k));
-		report_error(r, "%s", err.n ? err.v[0] : strerror(-k));
-		if (err.n > 1)
-			report_error(r, "and %zu more configuration errors", err.n - 1);
+			report_error(r, "%s", strerror(-k));
+			r->error_printed = true;
+			k = AGENT_EXIT_USAGE;
+		}
 		conf_errors_done(&err);
-		r->error_printed = true;
-		return AGENT_EXIT_USAGE;
+		return k;
 	}
 	conf_errors_done(&err);
 	return AGENT_EXIT_OK;
+}
+
+/* ---- the config against the host (agent/topology.c) */
+
+struct refusals {
+	struct conf_errors lines; /* the first CONF_ERRORS_MAX */
+	size_t more;
+};
+
+static int refusal_cb(const struct topo_finding *f, void *data)
+{
+	struct refusals *x = data;
+	char *line, **v;
+
+	if (f->ok)
+		return 0;
+	if (x->lines.n >= CONF_ERRORS_MAX) {
+		x->more++;
+		return 0;
+	}
+	if (asprintf(&line, "%s:%d: %s%s%s%s: %s", f->file, f->line,
+		     f->group ? "vip \"" : "", f->group ? f->group : "",
+		     f->group ? "\": " : "", f->key, f->why) < 0)
+		return -ENOMEM;
+	v = realloc(x->lines.v, (x->lines.n + 1) * sizeof(*v));
+	if (!v) {
+		free(line);
+		return -ENOMEM;
+	}
+	x->lines.v = v;
+	v[x->lines.n++] = line;
+	return 0;
+}
+
+/*
+ * apply and plan: a config that the host's links and addresses make wrong
+ * for LVS (agent_topology()) is refused before anything changes, each
+ * finding one FILE:LINE line. journal: the agent's own steps (its stale
+ * addresses are no finding). Returns an exit code.
+ */
+static int refuse_topology(const struct conf *c, struct netconf *nc,
+			   const struct steplist *journal, struct report *r,
+			   const char *verb)
+{
+	struct netconf_host host;
+	struct refusals x = { 0 };
+	int k, ret = AGENT_EXIT_OK;
+
+	k = netconf_host_load(nc, &host);
+	if (k < 0) {
+		report_error(r, "%s: cannot list the interfaces and addresses: %s (%s)", verb,
+			     strerror(-k), netconf_error(nc));
+		return AGENT_EXIT_RUNTIME;
+	}
+	k = agent_topology(c, &host, TOPO_APPLY, journal, refusal_cb, &x);
+	if (k < 0) {
+		report_error(r, "%s: %s", verb, strerror(-k));
+		ret = AGENT_EXIT_RUNTIME;
+	} else if (x.lines.n) {
+		ret = config_errors(r, x.lines.v, x.lines.n, x.more);
+	}
+	conf_errors_done(&x.lines);
+	netconf_host_done(&host);
+	return ret;
 }
 
 /* ---- observing */
@@ -718,6 +784,9 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 		ret = AGENT_EXIT_RUNTIME;
 		goto out;
 	}
+	ret = refuse_topology(c, nc, &old.steps, r, verb);
+	if (ret)
+		goto out;
 	/* After the journal: a value an earlier apply lowered stays wanted. */
 	k = desired_steps(c, nc, &old.steps, &want, r);
 	if (k < 0) {
@@ -1008,10 +1077,19 @@ static void collect_vip_devs(const struct conf *c, const char **devs, size_t *n,
  * values (the ARP policy on every interface holding IPv4, the rp_filter of
  * the tunnel devices). Returns an exit code; a failed check is not an error.
  */
+static int check_cb(const struct topo_finding *f, void *data)
+{
+	return checklist_add(data, f->ok, f->kind, f->target, f->expected, f->found,
+			     f->detail, f->ok ? NULL : "%s", f->why);
+}
+
 static int config_checks(const struct conf *c, struct netconf *nc,
 			 struct report *r, const char *verb)
 {
+	_cleanup_free_ struct arp_vip *vips = NULL;
 	struct steplist want = { 0 };
+	struct netconf_host host = { 0 };
+	size_t n_vips = 0;
 	int ret = AGENT_EXIT_OK, k;
 
 	k = desired_steps(c, nc, NULL, &want, r);
@@ -1026,14 +1104,27 @@ static int config_checks(const struct conf *c, struct netconf *nc,
 		goto out;
 	}
 	step_checks(&want, r);
+	k = netconf_host_load(nc, &host);
+	if (k == 0)
+		k = agent_arp_vips(c, &vips, &n_vips);
+	if (k < 0) {
+		report_error(r, "%s: cannot list the interfaces and addresses: %s", verb,
+			     strerror(-k));
+		ret = AGENT_EXIT_RUNTIME;
+		goto out;
+	}
 	if (has_ipv4_vip(c)) {
 		const char *devs[64];
 		size_t n_devs;
 
 		if (suppress_sysctl(c)) {
 			collect_vip_devs(c, devs, &n_devs, ARRAY_SIZE(devs));
-			k = arp_check_sysctl(nc, c->arp_ignore, c->arp_announce,
-					     devs, n_devs, &r->checks);
+			/* With both, the nft output rule rewrites a VIP as
+			 * sender whatever arp_announce does. */
+			k = arp_check_sysctl(&host, c->arp_ignore, c->arp_announce,
+					     devs, n_devs,
+					     c->arp_suppress == CONF_ARP_SYSCTL ? vips : NULL,
+					     n_vips, &r->checks);
 			if (k < 0) {
 				report_error(r, "%s: cannot read the ARP policy: %s",
 					     verb, strerror(-k));
@@ -1063,7 +1154,13 @@ static int config_checks(const struct conf *c, struct netconf *nc,
 			goto out;
 		}
 	}
+	k = agent_topology(c, &host, TOPO_VERIFY, NULL, check_cb, &r->checks);
+	if (k < 0) {
+		report_error(r, "%s: %s", verb, strerror(-k));
+		ret = AGENT_EXIT_RUNTIME;
+	}
 out:
+	netconf_host_done(&host);
 	steplist_done(&want);
 	return ret;
 }

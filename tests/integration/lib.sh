@@ -609,14 +609,14 @@ write_web_conf()
 		"$*" >"$file"
 }
 
-# arp_replies IP [ASKS]: how many replies the peer's arping (on eth0, ASKS
-# requests, default 2) for IP gets; "error" when arping itself failed (its
-# output then goes to stderr).
+# arp_replies IP [ASKS [DEV]]: how many replies the peer's arping (on DEV,
+# default eth0, ASKS requests, default 2) for IP gets; "error" when arping
+# itself failed (its output then goes to stderr).
 arp_replies()
 {
-	local ip=$1 asks=${2:-2} out n
+	local ip=$1 asks=${2:-2} dev=${3:-eth0} out n
 
-	out=$(in_ns peer timeout 15 arping -c "$asks" -W 0.2 -w 3 -i eth0 "$ip" 2>&1)
+	out=$(in_ns peer timeout 15 arping -c "$asks" -W 0.2 -w 3 -i "$dev" "$ip" 2>&1)
 	n=$(printf '%s\n' "$out" | sed -n 's/.* \([0-9][0-9]*\) packets received.*/\1/p')
 	if [ -z "$n" ]; then
 		echo "arping failed: $out" >&2
@@ -626,12 +626,12 @@ arp_replies()
 	echo "$n"
 }
 
-# assert_replies NAME IP some|none [ASKS]
+# assert_replies NAME IP some|none [ASKS [DEV]]
 assert_replies()
 {
-	local name=$1 ip=$2 want=$3 asks=${4:-2} n
+	local name=$1 ip=$2 want=$3 asks=${4:-2} dev=${5:-eth0} n
 
-	n=$(arp_replies "$ip" "$asks")
+	n=$(arp_replies "$ip" "$asks" "$dev")
 	if { [ "$want" = some ] && [ "$n" != error ] && [ "$n" -gt 0 ]; } ||
 	   { [ "$want" = none ] && [ "$n" = 0 ]; }; then
 		pass "$name"
