@@ -439,7 +439,7 @@ static int check_announce(const struct walk *w, const struct arp_vip *vips,
 		const struct netconf_addr *a;
 		const struct arp_vip *v;
 		struct topo_finding f;
-		char vip[INET_ADDRSTRLEN + 4], subnet[INET_ADDRSTRLEN + 4];
+		char vip[INET6_ADDRSTRLEN + 4], subnet[INET6_ADDRSTRLEN + 4];
 		int r;
 
 		if (!arp_announce_exposed(w->h, l, vips, n_vips, &a, &v))
