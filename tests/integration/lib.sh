@@ -577,7 +577,7 @@ lvst_require_ping()
 {
 	if command -v ping >/dev/null; then
 		PING=(ping)
-	elif command -v busybox >/dev/null && busybox --list | grep -qx ping; then
+	elif command -v busybox >/dev/null && grep -qx ping <<<"$(busybox --list)"; then
 		PING=(busybox ping)
 	else
 		skip_all "neither ping nor busybox ping installed"
