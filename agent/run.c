@@ -78,15 +78,6 @@ static int nft_steps(const struct conf *c, struct netconf *nc,
 	return 0;
 }
 
-static bool is_tun_dev(const struct conf *c, const char *dev)
-{
-	for (size_t g = 0; g < c->n_groups; g++)
-		if (c->groups[g].mode == CONF_MODE_TUN &&
-		    strcmp(c->groups[g].device, dev) == 0)
-			return true;
-	return false;
-}
-
 /* Whether any mode = tun group on dev has an IPv4 VIP. */
 static bool tun_dev_ipv4(const struct conf *c, const char *dev)
 {
@@ -1057,13 +1048,16 @@ static void step_checks(struct steplist *l, struct report *r)
 	}
 }
 
-static void collect_vip_devs(const struct conf *c, const char **devs, size_t *n,
-			     size_t max)
+/* The devices of the groups (tun_only: of the mode = tun groups), each once. */
+static void collect_vip_devs(const struct conf *c, bool tun_only, const char **devs,
+			     size_t *n, size_t max)
 {
 	*n = 0;
 	for (size_t g = 0; g < c->n_groups; g++) {
 		size_t i;
 
+		if (tun_only && c->groups[g].mode != CONF_MODE_TUN)
+			continue;
 		for (i = 0; i < *n; i++)
 			if (strcmp(devs[i], c->groups[g].device) == 0)
 				break;
@@ -1104,6 +1098,9 @@ static int config_checks(const struct conf *c, struct netconf *nc,
 		goto out;
 	}
 	step_checks(&want, r);
+	/* Done with: its memory (10,000 VIPs: 2 MB) serves the host's
+	 * addresses next. */
+	steplist_done(&want);
 	k = netconf_host_load(nc, &host);
 	if (k == 0)
 		k = agent_arp_vips(c, &vips, &n_vips);
@@ -1118,7 +1115,7 @@ static int config_checks(const struct conf *c, struct netconf *nc,
 		size_t n_devs;
 
 		if (suppress_sysctl(c)) {
-			collect_vip_devs(c, devs, &n_devs, ARRAY_SIZE(devs));
+			collect_vip_devs(c, false, devs, &n_devs, ARRAY_SIZE(devs));
 			/* With both, the nft output rule rewrites a VIP as
 			 * sender whatever arp_announce does. */
 			k = arp_check_sysctl(&host, c->arp_ignore, c->arp_announce,
@@ -1140,12 +1137,9 @@ static int config_checks(const struct conf *c, struct netconf *nc,
 	}
 	{
 		const char *devs[64];
-		size_t n_devs = 0;
+		size_t n_devs;
 
-		for (size_t i = 0; i < want.n && n_devs < ARRAY_SIZE(devs); i++)
-			if (want.v[i].ops == &tunnel_link_ops &&
-			    is_tun_dev(c, want.v[i].target))
-				devs[n_devs++] = want.v[i].target;
+		collect_vip_devs(c, true, devs, &n_devs, ARRAY_SIZE(devs));
 		k = tunnel_check(nc, devs, n_devs, c->rp_filter, &r->checks);
 		if (k < 0) {
 			report_error(r, "%s: cannot read the rp_filter policy: %s",
