@@ -40,34 +40,6 @@ static unsigned full_len(int family)
 	return family == AF_INET ? 32 : 128;
 }
 
-static void addr_text(int family, const void *addr, unsigned plen, char *buf,
-		      size_t len)
-{
-	char t[INET6_ADDRSTRLEN];
-
-	inet_ntop(family, addr, t, sizeof(t));
-	if (plen < full_len(family))
-		snprintf(buf, len, "%s/%u", t, plen);
-	else
-		snprintf(buf, len, "%s", t);
-}
-
-/* The subnet of an interface address: its network, "192.0.2.0/24". */
-static void subnet_text(const struct netconf_addr *a, char *buf, size_t len)
-{
-	union netconf_inaddr n = a->addr;
-	unsigned char *b = (unsigned char *)&n;
-	size_t bytes = a->family == AF_INET ? 4 : 16;
-
-	for (size_t i = 0; i < bytes; i++) {
-		unsigned keep = a->prefixlen >= 8 * (i + 1) ? 8 :
-				a->prefixlen > 8 * i ? a->prefixlen - 8 * i : 0;
-
-		b[i] &= (unsigned char)(0xff00u >> keep);
-	}
-	addr_text(a->family, &n, a->prefixlen, buf, len);
-}
-
 static const char *link_name(const struct netconf_host *h, int ifindex)
 {
 	for (size_t i = 0; i < h->n_links; i++)
@@ -102,31 +74,36 @@ static void finding(struct topo_finding *f, bool ok, const char *kind,
 	f->line = line;
 }
 
-/* The families of the VIPs of the groups of `mode` on dev. */
-static void dev_families(const struct conf *c, enum conf_mode mode,
-			 const char *dev, bool *v4, bool *v6)
+/*
+ * The address families to judge group g's device by (fam[0] IPv4, fam[1]
+ * IPv6). verify checks each device once, with the VIPs of every group of
+ * the same mode on it: false for a device an earlier group had. apply
+ * blames each group's own line, with its own VIPs.
+ */
+static bool families(const struct walk *w, size_t g, bool fam[2])
 {
-	*v4 = *v6 = false;
-	for (size_t g = 0; g < c->n_groups; g++) {
-		const struct conf_group *grp = &c->groups[g];
+	const struct conf_group *grp = &w->c->groups[g];
 
-		if (grp->mode != mode || strcmp(grp->device, dev) != 0)
+	fam[0] = fam[1] = false;
+	for (size_t k = 0; k < w->c->n_groups; k++) {
+		const struct conf_group *o = &w->c->groups[k];
+
+		if (w->mode == TOPO_APPLY ? k != g :
+		    o->mode != grp->mode || strcmp(o->device, grp->device) != 0)
 			continue;
-		for (size_t i = 0; i < grp->n_vips; i++) {
-			*v4 |= grp->vips[i].family == AF_INET;
-			*v6 |= grp->vips[i].family == AF_INET6;
-		}
+		if (k < g)
+			return false;
+		for (size_t i = 0; i < o->n_vips; i++)
+			fam[o->vips[i].family == AF_INET6] = true;
 	}
+	return true;
 }
 
-/* Whether an earlier group of `mode` is on the same device. */
-static bool seen_dev(const struct conf *c, size_t g, enum conf_mode mode)
+/* The line that chose a group's device: its device key, or its [vip]
+ * line for the default. */
+static int device_line(const struct conf_group *g)
 {
-	for (size_t k = 0; k < g; k++)
-		if (c->groups[k].mode == mode &&
-		    strcmp(c->groups[k].device, c->groups[g].device) == 0)
-			return true;
-	return false;
+	return g->device_line ? g->device_line : g->line;
 }
 
 static bool nft_suppresses(const struct conf *c)
@@ -149,26 +126,15 @@ static int check_dr_devices(const struct walk *w)
 		const struct conf_group *grp = &c->groups[g];
 		const struct netconf_link *l = netconf_host_link(w->h, grp->device);
 		struct topo_finding f;
-		bool v4, v6, quiet;
+		bool fam[2], v6, quiet;
 		int r;
 
-		if (grp->mode != CONF_MODE_DR || !l)
+		if (grp->mode != CONF_MODE_DR || !l || !families(w, g, fam))
 			continue;
-		/* verify: one check per device; apply: one line per group. */
-		if (w->mode == TOPO_VERIFY) {
-			if (seen_dev(c, g, CONF_MODE_DR))
-				continue;
-			dev_families(c, CONF_MODE_DR, grp->device, &v4, &v6);
-		} else {
-			v4 = v6 = false;
-			for (size_t i = 0; i < grp->n_vips; i++) {
-				v4 |= grp->vips[i].family == AF_INET;
-				v6 |= grp->vips[i].family == AF_INET6;
-			}
-		}
+		v6 = fam[1];
 		quiet = l->flags & (IFF_LOOPBACK | IFF_NOARP);
 		finding(&f, quiet || (!v6 && nft_suppresses(c)), "device", grp, "device",
-			grp->file, grp->device_line ? grp->device_line : grp->line);
+			grp->file, device_line(grp));
 		snprintf(f.target, sizeof(f.target), "%s", grp->device);
 		snprintf(f.expected, sizeof(f.expected), "%s",
 			 !v6 && nft_suppresses(c) ? "any (nft drops ARP for the VIPs)" :
@@ -210,17 +176,8 @@ static int check_tun_devices(const struct walk *w)
 		const struct netconf_link *l = netconf_host_link(w->h, grp->device);
 		bool fam[2];
 
-		if (grp->mode != CONF_MODE_TUN || !l)
+		if (grp->mode != CONF_MODE_TUN || !l || !families(w, g, fam))
 			continue;
-		if (w->mode == TOPO_VERIFY) {
-			if (seen_dev(c, g, CONF_MODE_TUN))
-				continue;
-			dev_families(c, CONF_MODE_TUN, grp->device, &fam[0], &fam[1]);
-		} else {
-			fam[0] = fam[1] = false;
-			for (size_t i = 0; i < grp->n_vips; i++)
-				fam[grp->vips[i].family == AF_INET6] = true;
-		}
 		for (int k = 0; k < 2; k++) {
 			int family = k ? AF_INET6 : AF_INET;
 			struct topo_finding f;
@@ -229,7 +186,7 @@ static int check_tun_devices(const struct walk *w)
 			if (!fam[k])
 				continue;
 			finding(&f, tunnel_kind_carries(l->kind, family), "tunnel", grp, "device",
-				grp->file, grp->device_line ? grp->device_line : grp->line);
+				grp->file, device_line(grp));
 			snprintf(f.target, sizeof(f.target), "%s", grp->device);
 			snprintf(f.expected, sizeof(f.expected), "%s", tunnel_kinds(family));
 			snprintf(f.found, sizeof(f.found), "%s", *l->kind ? l->kind : "none");
@@ -293,12 +250,13 @@ static int own_address(const struct walk *w, const struct vip_ref *x,
 
 	if (w->mode == TOPO_APPLY && agents_stale(w, a, dev))
 		return 0;
-	addr_text(x->family, &x->addr, full_len(x->family), vip, sizeof(vip));
+	netconf_prefix_text(x->family, &x->addr, full_len(x->family), false, vip, sizeof(vip));
 	finding(&f, false, "vip", x->g, "address", x->v->file, x->v->line);
 	snprintf(f.target, sizeof(f.target), "%s", vip);
 	snprintf(f.expected, sizeof(f.expected), "only on %s", x->g->device);
 	snprintf(f.found, sizeof(f.found), "%s", dev);
-	addr_text(a->family, &a->addr, a->prefixlen, f.detail, sizeof(f.detail));
+	netconf_prefix_text(a->family, &a->addr, a->prefixlen, false, f.detail,
+			    sizeof(f.detail));
 	snprintf(f.detail + strlen(f.detail), sizeof(f.detail) - strlen(f.detail),
 		 " on %s", dev);
 	return emit(w, &f, "VIP %s is an address of %s: a VIP must be no interface's own "
@@ -374,7 +332,8 @@ static int check_anyip(const struct walk *w)
 
 			if (cv->prefixlen >= full_len(cv->family))
 				continue; /* one address: check_own_addresses() */
-			addr_text(cv->family, &cv->addr, cv->prefixlen, prefix, sizeof(prefix));
+			netconf_prefix_text(cv->family, &cv->addr, cv->prefixlen, false, prefix,
+				    sizeof(prefix));
 			for (size_t k = 0; k < w->h->n_addrs; k++) {
 				const struct netconf_addr *a = &w->h->addrs[k];
 				const char *dev = link_name(w->h, a->ifindex);
@@ -395,11 +354,9 @@ static int check_anyip(const struct walk *w)
 				     !netconf_prefix_contains(cv->family, &cv->addr, cv->prefixlen,
 							      &a->addr, full_len(a->family))))
 					continue;
-				if (subnet)
-					subnet_text(a, what, sizeof(what));
-				else
-					addr_text(a->family, &a->addr, full_len(a->family), what,
-						  sizeof(what));
+				netconf_prefix_text(a->family, &a->addr,
+						    subnet ? a->prefixlen : full_len(a->family),
+						    true, what, sizeof(what));
 				finding(&f, false, "anyip", grp, "address", cv->file, cv->line);
 				snprintf(f.target, sizeof(f.target), "%s", prefix);
 				snprintf(f.expected, sizeof(f.expected), "none of the host's networks");
@@ -444,8 +401,8 @@ static int check_announce(const struct walk *w, const struct arp_vip *vips,
 
 		if (!arp_announce_exposed(w->h, l, vips, n_vips, &a, &v))
 			continue;
-		addr_text(AF_INET, &v->addr, v->prefixlen, vip, sizeof(vip));
-		subnet_text(a, subnet, sizeof(subnet));
+		netconf_prefix_text(AF_INET, &v->addr, v->prefixlen, false, vip, sizeof(vip));
+		netconf_prefix_text(AF_INET, &a->addr, a->prefixlen, true, subnet, sizeof(subnet));
 		finding(&f, false, "arp_announce", NULL, "arp_announce", where.file, where.line);
 		snprintf(f.target, sizeof(f.target), "%s", l->name);
 		snprintf(f.expected, sizeof(f.expected), "2");

@@ -80,35 +80,37 @@ bool arp_announce_exposed(const struct netconf_host *h,
 	return false;
 }
 
-/* "192.0.2.0/24" for the subnet of a; "198.51.100.10" or "198.51.100.0/24"
- * for a VIP or prefix. */
-static void prefix_text(struct in_addr a, unsigned plen, bool network,
-			char *buf, size_t len)
+/*
+ * The effective value of key on dev, max(all, dev's own): 1 with *eff,
+ * found and detail (96 bytes) filled, or 0 when dev's own cannot be read
+ * (then a failing check says so), or -ENOMEM.
+ */
+static int effective(const char *dev, const char *key, int all, int *eff,
+		     char found[16], char *detail, struct checklist *out)
 {
-	char t[INET_ADDRSTRLEN];
+	int own, r;
 
-	if (network && plen < 32)
-		a.s_addr &= htonl(plen ? ~0u << (32 - plen) : 0);
-	inet_ntop(AF_INET, &a, t, sizeof(t));
-	if (plen < 32)
-		snprintf(buf, len, "%s/%u", t, plen);
-	else
-		snprintf(buf, len, "%s", t);
+	r = read_conf(dev, key, &own);
+	if (r < 0) {
+		r = checklist_add(out, false, key, dev, "", "unreadable", NULL,
+				  "cannot read net.ipv4.conf.%s.%s: %s", dev, key,
+				  strerror(-r));
+		return r < 0 ? r : 0;
+	}
+	*eff = own > all ? own : all;
+	snprintf(found, 16, "%d", *eff);
+	snprintf(detail, 96, "effective: max(all %d, %s %d)", all, dev, own);
+	return 1;
 }
 
 static int check_ignore(const char *dev, int all, int want, struct checklist *out)
 {
 	char expected[32], found[16], detail[96];
-	int own, eff, r;
+	int eff, r;
 
-	r = read_conf(dev, "arp_ignore", &own);
-	if (r < 0)
-		return checklist_add(out, false, "arp_ignore", dev, "", "unreadable", NULL,
-				     "cannot read net.ipv4.conf.%s.arp_ignore: %s", dev,
-				     strerror(-r));
-	eff = own > all ? own : all;
-	snprintf(found, sizeof(found), "%d", eff);
-	snprintf(detail, sizeof(detail), "effective: max(all %d, %s %d)", all, dev, own);
+	r = effective(dev, "arp_ignore", all, &eff, found, detail, out);
+	if (r <= 0)
+		return r;
 	if (want == 2)
 		snprintf(expected, sizeof(expected), "2");
 	else
@@ -134,27 +136,23 @@ static int check_announce(const char *dev, int all, int want,
 			  const struct netconf_addr *exposed_addr,
 			  const struct arp_vip *exposed_vip, struct checklist *out)
 {
-	char expected[32], found[16], detail[96], subnet[INET_ADDRSTRLEN + 4];
-	char vip[INET_ADDRSTRLEN + 4];
-	int own, eff, r;
+	char expected[32], found[16], detail[96], subnet[INET6_ADDRSTRLEN + 4];
+	char vip[INET6_ADDRSTRLEN + 4];
+	int eff, r;
 
-	r = read_conf(dev, "arp_announce", &own);
-	if (r < 0)
-		return checklist_add(out, false, "arp_announce", dev, "", "unreadable", NULL,
-				     "cannot read net.ipv4.conf.%s.arp_announce: %s", dev,
-				     strerror(-r));
-	eff = own > all ? own : all;
-	snprintf(found, sizeof(found), "%d", eff);
-	snprintf(detail, sizeof(detail), "effective: max(all %d, %s %d)", all, dev, own);
+	r = effective(dev, "arp_announce", all, &eff, found, detail, out);
+	if (r <= 0)
+		return r;
 	if (exposed_addr)
 		want = 2;
 	snprintf(expected, sizeof(expected), want == 2 ? "2" : ">= %d", want);
 	if (eff >= want)
 		return checklist_add(out, true, "arp_announce", dev, expected, found, detail, NULL);
 	if (eff == 1 && exposed_addr) {
-		prefix_text(exposed_addr->addr.v4, exposed_addr->prefixlen, true, subnet,
-			    sizeof(subnet));
-		prefix_text(exposed_vip->addr, exposed_vip->prefixlen, false, vip, sizeof(vip));
+		netconf_prefix_text(AF_INET, &exposed_addr->addr, exposed_addr->prefixlen, true,
+				    subnet, sizeof(subnet));
+		netconf_prefix_text(AF_INET, &exposed_vip->addr, exposed_vip->prefixlen, false,
+				    vip, sizeof(vip));
 		return checklist_add(out, false, "arp_announce", dev, expected, found, detail,
 			"VIP %s lies in %s's subnet %s, and level 1 only avoids ARP senders outside the "
 			"target's subnet: requests %s sends to that subnet carry the VIP as sender and "

@@ -3,6 +3,7 @@
  * The rtnetlink socket: open/close, the last error's text (extack), the fault
  * switch of the test build, single requests and the link and address dumps.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -994,6 +995,27 @@ bool netconf_prefix_contains(int family, const void *outer, unsigned outer_len,
 			return false;
 	}
 	return true;
+}
+
+void netconf_prefix_text(int family, const void *addr, unsigned plen,
+			 bool network, char *buf, size_t len)
+{
+	union netconf_inaddr n = { 0 };
+	unsigned char *b = (unsigned char *)&n;
+	unsigned bits = family == AF_INET ? 32 : 128;
+	char t[INET6_ADDRSTRLEN];
+
+	memcpy(&n, addr, bits / 8);
+	for (unsigned i = 0; network && i < bits / 8; i++) {
+		unsigned keep = plen >= 8 * (i + 1) ? 8 : plen > 8 * i ? plen - 8 * i : 0;
+
+		b[i] &= (unsigned char)(0xff00u >> keep);
+	}
+	inet_ntop(family, &n, t, sizeof(t));
+	if (plen < bits)
+		snprintf(buf, len, "%s/%u", t, plen);
+	else
+		snprintf(buf, len, "%s", t);
 }
 
 static int link_name_cmp(const void *a, const void *b)

@@ -112,6 +112,14 @@ struct netconf_addr {
 bool netconf_prefix_contains(int family, const void *outer, unsigned outer_len,
 			     const void *inner, unsigned inner_len);
 
+/*
+ * "192.0.2.7", or "192.0.2.0/24" for a prefix shorter than the family's
+ * addresses; with `network`, the bits beyond plen cleared first (the subnet
+ * of an interface address). len: INET6_ADDRSTRLEN + 4 holds any.
+ */
+void netconf_prefix_text(int family, const void *addr, unsigned plen,
+			 bool network, char *buf, size_t len);
+
 static inline bool netconf_prefix_overlaps(int family, const void *a, unsigned a_len,
 					   const void *b, unsigned b_len)
 {

@@ -468,6 +468,37 @@ static void test_prefix_contains(void **state)
 	}
 }
 
+static void test_prefix_text(void **state)
+{
+	static const struct {
+		int family;
+		const char *addr;
+		unsigned plen;
+		bool network;
+		const char *text;
+	} rows[] = {
+		{ AF_INET, "192.0.2.7", 32, false, "192.0.2.7" },
+		{ AF_INET, "192.0.2.7", 24, false, "192.0.2.7/24" },
+		{ AF_INET, "192.0.2.7", 24, true, "192.0.2.0/24" },
+		{ AF_INET, "192.0.2.7", 30, true, "192.0.2.4/30" },
+		{ AF_INET, "192.0.2.7", 32, true, "192.0.2.7" },
+		{ AF_INET, "192.0.2.7", 0, true, "0.0.0.0/0" },
+		{ AF_INET6, "2001:db8:1::2", 64, true, "2001:db8:1::/64" },
+		{ AF_INET6, "2001:db8:1:ff::2", 57, true, "2001:db8:1:80::/57" },
+		{ AF_INET6, "2001:db8:1::2", 128, false, "2001:db8:1::2" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+		union netconf_inaddr a;
+		char buf[INET6_ADDRSTRLEN + 4];
+
+		assert_int_equal(inet_pton(rows[i].family, rows[i].addr, &a), 1);
+		netconf_prefix_text(rows[i].family, &a, rows[i].plen, rows[i].network, buf,
+				    sizeof(buf));
+		assert_string_equal(buf, rows[i].text);
+	}
+}
+
 static void test_route_parse(void **state)
 {
 	static const char *const good[] = {
@@ -1422,6 +1453,7 @@ int main(void)
 		cmocka_unit_test(test_route_target),
 		cmocka_unit_test(test_route_parse),
 		cmocka_unit_test(test_prefix_contains),
+		cmocka_unit_test(test_prefix_text),
 		cmocka_unit_test(test_route_sign_explain),
 		cmocka_unit_test(test_fault_point),
 	};
