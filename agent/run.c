@@ -1066,17 +1066,19 @@ static void collect_vip_devs(const struct conf *c, bool tun_only, const char **d
 	}
 }
 
-/*
- * verify's checks: the config's steps against the kernel, then the effective
- * values (the ARP policy on every interface holding IPv4, the rp_filter of
- * the tunnel devices). Returns an exit code; a failed check is not an error.
- */
+/* A topology finding as a check of verify. */
 static int check_cb(const struct topo_finding *f, void *data)
 {
 	return checklist_add(data, f->ok, f->kind, f->target, f->expected, f->found,
 			     f->detail, f->ok ? NULL : "%s", f->why);
 }
 
+/*
+ * verify's checks: the config's steps against the kernel, then the effective
+ * values (the ARP policy on every interface holding IPv4, the rp_filter of
+ * the tunnel devices), then the VIPs against the host's links and addresses
+ * (agent_topology()). Returns an exit code; a failed check is not an error.
+ */
 static int config_checks(const struct conf *c, struct netconf *nc,
 			 struct report *r, const char *verb)
 {
