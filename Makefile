@@ -6,6 +6,7 @@ VERSION := 0.1.0
 PREFIX ?= /usr
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share
 SYSCONFDIR ?= /etc
 DESTDIR ?=
 # systemd's own answer (Debian: /lib/systemd/system), else the usual place.
@@ -105,6 +106,7 @@ $(FBIN): $(FOBJ) $(FMAIN_OBJ) $(BUILD)/link-flags
 
 # Each unit test links only its module and what lies below it.
 TEST_MODS_conf := lib conf
+TEST_MODS_suggest := lib
 TEST_MODS_netconf := lib netconf
 TEST_MODS_arp := lib netconf arp
 TEST_MODS_tunnel := lib netconf tunnel
@@ -134,7 +136,7 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -I. -fsanitize=fuzzer,address,undefined \
 $(BUILD)/fuzz-conf: tests/fuzz/fuzz-conf.c $(wildcard conf/*.c conf/*.h lib/*.c lib/*.h)
 	$(qecho) CLANG $@
 	@mkdir -p $(BUILD)
-	$(Q)clang $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz-conf.c $(wildcard conf/*.c) lib/step.c \
+	$(Q)clang $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz-conf.c $(wildcard conf/*.c) $(wildcard lib/*.c) \
 		$(shell $(PKG_CONFIG) --libs inih)
 
 fuzz: $(BUILD)/fuzz-conf
@@ -183,13 +185,17 @@ install: $(BIN)
 		> $(DESTDIR)$(SYSTEMDUNITDIR)/lvs-rs-agent.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/lvs-rs-agent.service
 	install -D -m 0644 completion/lvs-rs-agent $(DESTDIR)$(BASHCOMPDIR)/lvs-rs-agent
+	install -D -m 0644 doc/lvs-rs-agent.schema.json \
+		$(DESTDIR)$(DATADIR)/lvs-rs-agent/lvs-rs-agent.schema.json
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/lvs-rs-agent $(DESTDIR)$(MANDIR)/man8/lvs-rs-agent.8 \
 		$(DESTDIR)$(MANDIR)/man5/lvs-rs-agent.conf.5 \
 		$(DESTDIR)$(PREFIX)/share/doc/lvs-rs-agent/examples/agent.conf \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/lvs-rs-agent.service \
-		$(DESTDIR)$(BASHCOMPDIR)/lvs-rs-agent
+		$(DESTDIR)$(BASHCOMPDIR)/lvs-rs-agent \
+		$(DESTDIR)$(DATADIR)/lvs-rs-agent/lvs-rs-agent.schema.json
+	-rmdir $(DESTDIR)$(DATADIR)/lvs-rs-agent 2>/dev/null
 
 clean:
 	rm -rf build build-san

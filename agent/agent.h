@@ -23,7 +23,15 @@ enum {
 	AGENT_EXIT_USAGE = 2,
 	AGENT_EXIT_RUNTIME = 3,
 	AGENT_EXIT_ROLLBACK = 4,
+	AGENT_EXIT_PENDING = 5, /* plan --detailed-exitcode: apply would change */
 };
+
+/*
+ * The version of the --json document (doc/lvs-rs-agent.schema.json), its
+ * "schema" member. It changes when a member goes, is renamed, or changes
+ * type or meaning; a new member does not change it.
+ */
+#define AGENT_JSON_SCHEMA 1
 
 /* ---- a growable list of steps (owned copies) */
 struct steplist {
@@ -103,8 +111,15 @@ struct change {
 	char to[STEP_VALUE_MAX];
 };
 
+/* Whether the agent has applied anything here: its journal holds steps. */
+enum report_applied {
+	REPORT_APPLIED_UNKNOWN, /* not asked, or the journal was unreadable */
+	REPORT_APPLIED_NO,
+	REPORT_APPLIED_YES,
+};
+
 struct report {
-	const char *command;
+	const char *command; /* NULL: a usage error before one was known */
 	bool json;
 	struct change *changes;
 	size_t n_changes, cap_changes;
@@ -114,11 +129,19 @@ struct report {
 	char **errors; /* one line each; the first is the cause */
 	size_t n_errors;
 	bool error_printed; /* already on stderr, line by line */
+	/* Not errors, but worth telling: text shows them first, JSON in
+	 * "warnings". One line each (at most two, split by '\n'). */
+	char **warnings;
+	size_t n_warnings;
+	enum report_applied applied; /* verify, status */
 	const char *summary_verb; /* "apply", "plan", ... */
 };
 int report_change(struct report *r, const struct step *s, const char *from,
 		  const char *to);
+/* One message, at most two lines (the second after '\n'); the first error
+ * is the cause. */
 void report_error(struct report *r, const char *fmt, ...) _printf_(2, 3);
+void report_warning(struct report *r, const char *fmt, ...) _printf_(2, 3);
 void report_print(struct report *r);
 /* Each error line to stderr, "lvs-rs-agent: " first (unless already printed). */
 void report_print_errors(const struct report *r);
@@ -201,8 +224,9 @@ int agent_lock_shared(const char *state_path, double wait_s, int *ret_fd,
 		      long *holder);
 /*
  * After EACCES/EPERM on path (or, when it does not exist, its directory):
- * why, when another uid owns it, and `todo` when that uid is the service's
- * (its DynamicUser). "" when no other uid owns it.
+ * why, in place of strerror, when another uid owns it, and `todo` when that
+ * uid is the service's (its DynamicUser). Two lines, split by '\n'; ""
+ * when no other uid owns it.
  */
 void agent_owner_hint(const char *path, const char *todo, char *buf, size_t len);
 

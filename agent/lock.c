@@ -121,7 +121,7 @@ int agent_lock_shared(const char *state_path, double wait_s, int *ret_fd,
 void agent_owner_hint(const char *path, const char *todo, char *buf, size_t len)
 {
 	_cleanup_free_ char *copy = strdup(path);
-	const char *what = path;
+	const char *it = "it";
 	struct passwd *pw;
 	struct stat st;
 	uid_t me = geteuid();
@@ -130,25 +130,25 @@ void agent_owner_hint(const char *path, const char *todo, char *buf, size_t len)
 	if (!copy)
 		return;
 	if (stat(path, &st) < 0) {
-		what = dirname(copy);
-		if (stat(what, &st) < 0)
+		it = "its directory";
+		if (stat(dirname(copy), &st) < 0)
 			return;
 	}
 	if (st.st_uid == me)
 		return;
 	pw = getpwuid(st.st_uid);
-	/* Root's access is a plain user's: the agent dropped CAP_DAC_OVERRIDE
-	 * and CAP_FOWNER with everything else but CAP_NET_ADMIN. */
-	snprintf(buf, len, "%s belongs to uid %u%s%s%s, not to this process (uid %u), and "
-		 "lvs-rs-agent keeps only CAP_NET_ADMIN, so even root has just the access "
-		 "of any other user to it", what, (unsigned)st.st_uid, pw ? " (" : "",
-		 pw ? pw->pw_name : "", pw ? ")" : "", (unsigned)me);
 	/* The unit's DynamicUser is named after it; once the unit has stopped,
-	 * the name may be gone and only the uid's range tells. */
+	 * the name may be gone and only the uid's range tells. Root's access is
+	 * a plain user's: the agent dropped CAP_DAC_OVERRIDE and CAP_FOWNER
+	 * with everything else but CAP_NET_ADMIN. */
 	if ((pw && strcmp(pw->pw_name, "lvs-rs-agent") == 0) ||
-	    (st.st_uid >= DYNAMIC_UID_MIN && st.st_uid <= DYNAMIC_UID_MAX)) {
-		size_t n = strlen(buf);
-
-		snprintf(buf + n, len - n, ": %s", todo);
-	}
+	    (st.st_uid >= DYNAMIC_UID_MIN && st.st_uid <= DYNAMIC_UID_MAX))
+		snprintf(buf, len, "%s is the unit's (uid %u),\n"
+			 "and the agent keeps only CAP_NET_ADMIN: %s", it,
+			 (unsigned)st.st_uid, todo);
+	else
+		snprintf(buf, len, "%s belongs to uid %u%s%s%s, not to this process (uid %u),\n"
+			 "and the agent keeps only CAP_NET_ADMIN, not root's file access", it,
+			 (unsigned)st.st_uid, pw ? " (" : "", pw ? pw->pw_name : "",
+			 pw ? ")" : "", (unsigned)me);
 }

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 
 #include "agent.h"
 #include "../conf/conf.h"
+#include "../lib/suggest.h"
 
 static void usage(FILE *f)
 {
@@ -31,22 +34,55 @@ static void usage(FILE *f)
 		"                      (plus FILE.d/*.conf drop-ins, in lexical order)\n"
 		"  -s, --state FILE    the journal, default %s (lock: FILE.lock)\n"
 		"  -w, --wait SECONDS  how long to wait for another run's lock, default 10\n"
-		"  -j, --json          one JSON document on stdout instead of text\n"
+		"  -j, --json          one JSON document on stdout instead of text (schema %d:\n"
+		"                      lvs-rs-agent(8)), usage errors included\n"
 		"      --prometheus FILE\n"
 		"                      verify, status: also write the checks as metrics for\n"
 		"                      node_exporter's textfile collector to FILE (replaced\n"
 		"                      atomically, mode 0644), whatever the result\n"
+		"      --detailed-exitcode\n"
+		"                      plan: exit 5 when apply would change something, 0\n"
+		"                      when there is nothing to do\n"
 		"  -h, --help          this text\n"
 		"  -V, --version       the version\n"
 		"\n"
 		"Exit codes: 0 done or nothing to do (verify/status: every check holds),\n"
 		"1 a check fails, 2 usage or configuration error (nothing changed),\n"
 		"3 runtime failure (everything this run changed was rolled back),\n"
-		"4 the rollback itself failed (the message lists what is left changed).\n",
-		CONF_DEFAULT_PATH, AGENT_STATE_PATH);
+		"4 the rollback itself failed (the message lists what is left changed),\n"
+		"5 plan --detailed-exitcode: changes pending.\n",
+		CONF_DEFAULT_PATH, AGENT_STATE_PATH, AGENT_JSON_SCHEMA);
 }
 
-enum { OPT_PROMETHEUS = 0x100 };
+enum { OPT_PROMETHEUS = 0x100, OPT_DETAILED_EXITCODE };
+
+static const char *const commands[] = {
+	"apply", "plan", "verify", "status", "revert", "check-config",
+};
+
+static const struct option longopts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "state", required_argument, NULL, 's' },
+	{ "wait", required_argument, NULL, 'w' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "prometheus", required_argument, NULL, OPT_PROMETHEUS },
+	{ "detailed-exitcode", no_argument, NULL, OPT_DETAILED_EXITCODE },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{}
+};
+
+/* ':' first: a missing argument is told apart from an unknown option. */
+#define OPTSTRING ":c:s:w:jhV"
+
+/* The options that go with some commands only, and which. */
+static const struct {
+	int val;
+	const char *cmds[2];
+} option_commands[] = {
+	{ OPT_PROMETHEUS, { "verify", "status" } },
+	{ OPT_DETAILED_EXITCODE, { "plan" } },
+};
 
 /*
  * The metrics go out whatever verify found, also when it could not check
@@ -83,18 +119,237 @@ static int parse_wait(const char *arg, double *ret)
 	return 0;
 }
 
+static bool is_command(const char *word)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (STREQ(word, commands[i]))
+			return true;
+	return false;
+}
+
+static const struct option *option_of(int val)
+{
+	for (const struct option *o = longopts; o->name; o++)
+		if (o->val == val)
+			return o;
+	return NULL;
+}
+
+/* Whether word is an option's own spelling: "--json", "-j". */
+static bool is_option_word(const char *word)
+{
+	if (word[0] != '-' || !word[1])
+		return false;
+	if (word[1] != '-')
+		return !word[2] && word[1] != ':' && strchr(OPTSTRING, word[1]);
+	for (const struct option *o = longopts; o->name; o++)
+		if (STREQ(word + 2, o->name))
+			return true;
+	return false;
+}
+
+/*
+ * A usage error: one line that says what is wrong and what to do instead.
+ * It goes out as every error does (text: stderr; --json: the document too).
+ */
+_printf_(2, 3) static int usage_error(struct report *r, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	report_error(r, "%s", msg);
+	return AGENT_EXIT_USAGE;
+}
+
+/* "--jsno", "--json=yes", "-x": which option was meant, if any. */
+static int bad_option(struct report *r, const char *word)
+{
+	const char *names[ARRAY_SIZE(longopts)], *guess;
+	char name[64];
+	size_t n = 0;
+
+	if (optopt && option_of(optopt))
+		return usage_error(r, "--%s takes no value: write it alone, as --%s",
+				   option_of(optopt)->name, option_of(optopt)->name);
+	if (optopt)
+		return usage_error(r, "unknown option \"-%c\" (--help lists the options)",
+				   optopt);
+	snprintf(name, sizeof(name), "%s", word + strspn(word, "-"));
+	name[strcspn(name, "=")] = '\0';
+	for (const struct option *o = longopts; o->name; o++)
+		names[n++] = o->name;
+	guess = suggest(name, names, n);
+	if (guess)
+		return usage_error(r, "unknown option \"%s\": did you mean --%s? "
+				   "(--help lists the options)", word, guess);
+	return usage_error(r, "unknown option \"%s\" (--help lists the options)",
+			   word);
+}
+
+/* What an option's value is called in --help. */
+static const char *value_name(int val)
+{
+	return val == 'w' ? "SECONDS" : "FILE";
+}
+
+static int missing_argument(struct report *r, int val)
+{
+	const struct option *o = option_of(val);
+
+	return usage_error(r, "--%s needs a value: --%s %s", o->name, o->name,
+			   value_name(val));
+}
+
+/*
+ * The words left after the options: one command. swallowed names an option
+ * whose argument was a command's name ("-c apply"), the likely slip when
+ * no command is left.
+ */
+static int check_command(struct report *r, char **words, int n,
+			 const struct option *swallowed, const char *swallowed_word)
+{
+	const char *guess;
+
+	if (n == 0 && swallowed)
+		return usage_error(r, "no command given: --%s took \"%s\" as its %s "
+				   "(write the %s right after it)", swallowed->name, swallowed_word,
+				   value_name(swallowed->val), value_name(swallowed->val));
+	if (n == 0)
+		return usage_error(r, "no command given: add one of apply, plan, verify, status, "
+				   "revert, check-config");
+	if (!is_command(words[0])) {
+		guess = suggest(words[0], commands, ARRAY_SIZE(commands));
+		if (guess)
+			return usage_error(r, "unknown command \"%s\": did you mean %s? "
+					   "(--help lists the commands)", words[0], guess);
+		return usage_error(r, "unknown command \"%s\" (commands: apply, plan, verify, "
+				   "status, revert, check-config)", words[0]);
+	}
+	if (n > 1 && is_command(words[1]))
+		return usage_error(r, "one command at a time: %s and %s given (run one, then the other)",
+				   words[0], words[1]);
+	if (n > 1)
+		return usage_error(r, "%s takes no argument, but \"%s\" follows it "
+				   "(a file goes after -c or -s)", words[0], words[1]);
+	return 0;
+}
+
+/* An option given with a command it does not go with. */
+static int check_option_commands(struct report *r, const bool *given, const char *cmd)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(option_commands); i++) {
+		const char *const *c = option_commands[i].cmds;
+
+		if (!given[i] || STREQ(cmd, c[0]) || (c[1] && STREQ(cmd, c[1])))
+			continue;
+		return usage_error(r, "--%s goes with %s%s%s, not with %s: drop it from this command",
+				   option_of(option_commands[i].val)->name, c[0],
+				   c[1] ? " or " : "", c[1] ? c[1] : "", cmd);
+	}
+	return 0;
+}
+
+struct args {
+	const char *cmd;
+	const char *prom;
+	bool detailed_exitcode;
+	bool help, version;
+};
+
+/*
+ * The command line into o and a. --json is looked for first, in a pass of
+ * its own, so that a usage error found before it is JSON too. Returns 0 or
+ * AGENT_EXIT_USAGE with the error in r (AGENT_EXIT_RUNTIME without memory).
+ */
+static int parse_args(int argc, char **argv, struct agent_opts *o, struct args *a,
+		      struct report *r)
+{
+	bool given[ARRAY_SIZE(option_commands)] = { 0 };
+	const struct option *swallowed = NULL;
+	const char *swallowed_word = NULL;
+	int c, ret;
+
+	/* On a copy: getopt_long reorders the words it is given, and a
+	 * missing value ("verify -c") would take the command when read again. */
+	_cleanup_free_ char **copy = malloc((argc + 1) * sizeof(*copy));
+
+	if (!copy) {
+		report_error(r, "out of memory");
+		return AGENT_EXIT_RUNTIME;
+	}
+	memcpy(copy, argv, (argc + 1) * sizeof(*copy));
+	opterr = 0;
+	while ((c = getopt_long(argc, copy, OPTSTRING, longopts, NULL)) != -1)
+		if (c == 'j' || (c == '?' && optopt == 'j')) /* "--json=yes" too */
+			o->json = true;
+	/* The first word left is the command, for the document's "command". */
+	if (optind < argc && is_command(copy[optind]))
+		r->command = copy[optind];
+	r->json = o->json;
+
+	optind = 0; /* glibc: start again from scratch */
+	while ((c = getopt_long(argc, argv, OPTSTRING, longopts, NULL)) != -1) {
+		bool has_value = c == 'c' || c == 's' || c == 'w' || c == OPT_PROMETHEUS;
+
+		for (size_t i = 0; i < ARRAY_SIZE(option_commands); i++)
+			if (option_commands[i].val == c)
+				given[i] = true;
+		if (has_value && c != 'w' && !*optarg)
+			return usage_error(r, "--%s needs a file name, not an empty word",
+					   option_of(c)->name);
+		/* "-c --json": getopt takes the next word, whatever it is. */
+		if (has_value && is_option_word(optarg))
+			return usage_error(r, "--%s took \"%s\" as its value: write its %s right after it",
+					   option_of(c)->name, optarg, value_name(c));
+		if (has_value && is_command(optarg)) {
+			swallowed = option_of(c);
+			swallowed_word = optarg;
+		}
+		switch (c) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 's':
+			o->state = optarg;
+			break;
+		case 'w':
+			if (parse_wait(optarg, &o->wait) < 0)
+				return usage_error(r, "--wait \"%s\": not a number of seconds from 0 to 86400",
+						   optarg);
+			break;
+		case 'j':
+			break;
+		case OPT_PROMETHEUS:
+			a->prom = optarg;
+			break;
+		case OPT_DETAILED_EXITCODE:
+			a->detailed_exitcode = true;
+			break;
+		case 'h':
+			a->help = true;
+			return 0;
+		case 'V':
+			a->version = true;
+			return 0;
+		case ':':
+			return missing_argument(r, optopt);
+		default:
+			return bad_option(r, argv[optind - 1]);
+		}
+	}
+	ret = check_command(r, argv + optind, argc - optind, swallowed, swallowed_word);
+	if (ret)
+		return ret;
+	a->cmd = argv[optind];
+	r->command = a->cmd;
+	return check_option_commands(r, given, a->cmd);
+}
+
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "state", required_argument, NULL, 's' },
-		{ "wait", required_argument, NULL, 'w' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "prometheus", required_argument, NULL, OPT_PROMETHEUS },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{}
-	};
 	struct agent_opts o = {
 		.config = CONF_DEFAULT_PATH,
 		.state = AGENT_STATE_PATH,
@@ -102,86 +357,46 @@ int main(int argc, char **argv)
 	};
 	struct report r = { 0 };
 	struct journal j = { 0 };
-	const char *cmd, *prom = NULL;
+	struct args a = { 0 };
 	char prom_err[PATH_MAX + 128] = "";
-	int c, ret;
+	int ret;
 
-	while ((c = getopt_long(argc, argv, "c:s:w:jhV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			o.config = optarg;
-			break;
-		case 's':
-			o.state = optarg;
-			break;
-		case 'w':
-			if (parse_wait(optarg, &o.wait) < 0) {
-				fprintf(stderr, "lvs-rs-agent: --wait %s: not a number of seconds (0..86400)\n",
-					optarg);
-				return AGENT_EXIT_USAGE;
-			}
-			break;
-		case 'j':
-			o.json = true;
-			break;
-		case OPT_PROMETHEUS:
-			if (!*optarg) {
-				fprintf(stderr, "lvs-rs-agent: --prometheus needs a file name\n");
-				return AGENT_EXIT_USAGE;
-			}
-			prom = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return AGENT_EXIT_OK;
-		case 'V':
-			printf("lvs-rs-agent %s\n", VERSION);
-			return AGENT_EXIT_OK;
-		default:
-			usage(stderr);
-			return AGENT_EXIT_USAGE;
-		}
+	ret = parse_args(argc, argv, &o, &a, &r);
+	if (ret)
+		goto out;
+	if (a.help) {
+		usage(stdout);
+		return AGENT_EXIT_OK;
 	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "lvs-rs-agent: %s\n", optind >= argc ?
-			"a command is needed (apply, plan, verify, status, revert, check-config)" :
-			"one command only");
-		usage(stderr);
-		return AGENT_EXIT_USAGE;
-	}
-	cmd = argv[optind];
-	if (prom && strcmp(cmd, "verify") != 0 && strcmp(cmd, "status") != 0) {
-		fprintf(stderr, "lvs-rs-agent: --prometheus goes with verify or status, not %s\n",
-			cmd);
-		return AGENT_EXIT_USAGE;
+	if (a.version) {
+		printf("lvs-rs-agent %s\n", VERSION);
+		return AGENT_EXIT_OK;
 	}
 
 	/* Least privilege before anything else touches the system. */
 	o.have_net_admin = agent_drop_privileges();
 
-	r.command = cmd;
-	r.json = o.json;
-	if (strcmp(cmd, "apply") == 0)
+	if (STREQ(a.cmd, "apply"))
 		ret = agent_apply(&o, &r, false);
-	else if (strcmp(cmd, "plan") == 0)
+	else if (STREQ(a.cmd, "plan"))
 		ret = agent_apply(&o, &r, true);
-	else if (strcmp(cmd, "revert") == 0)
+	else if (STREQ(a.cmd, "revert"))
 		ret = agent_revert(&o, &r);
-	else if (strcmp(cmd, "verify") == 0)
+	else if (STREQ(a.cmd, "verify"))
 		ret = agent_verify(&o, &r);
-	else if (strcmp(cmd, "status") == 0)
+	else if (STREQ(a.cmd, "status"))
 		ret = agent_status(&o, &r, &j);
-	else if (strcmp(cmd, "check-config") == 0)
+	else
 		ret = agent_check_config(&o, &r);
-	else {
-		fprintf(stderr, "lvs-rs-agent: unknown command \"%s\"\n", cmd);
-		usage(stderr);
-		return AGENT_EXIT_USAGE;
-	}
 
-	if (prom)
-		ret = write_prometheus(prom, &r, ret, prom_err, sizeof(prom_err));
-	if (o.json || ret != AGENT_EXIT_USAGE)
+	/* Terraform's -detailed-exitcode: tools tell "changes pending" from
+	 * "nothing to do" without reading the output. */
+	if (a.detailed_exitcode && ret == AGENT_EXIT_OK && r.n_changes > 0)
+		ret = AGENT_EXIT_PENDING;
+	if (a.prom)
+		ret = write_prometheus(a.prom, &r, ret, prom_err, sizeof(prom_err));
+out:
+	if (o.json || (ret != AGENT_EXIT_USAGE && a.cmd))
 		report_print(&r);
 	report_print_errors(&r);
 	if (prom_err[0] && (!o.json || r.error_printed))

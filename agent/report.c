@@ -43,36 +43,68 @@ int report_change(struct report *r, const struct step *s, const char *from,
 	return 0;
 }
 
-void report_error(struct report *r, const char *fmt, ...)
+_printf_(3, 0) static void push_message(char ***v, size_t *n, const char *fmt,
+					va_list ap)
 {
-	char **v, *msg;
-	va_list ap;
+	char **nv, *msg;
 
-	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
-	va_end(ap);
-	if (!msg)
 		return;
-	v = realloc(r->errors, (r->n_errors + 1) * sizeof(*v));
-	if (!v) {
+	nv = realloc(*v, (*n + 1) * sizeof(*nv));
+	if (!nv) {
 		free(msg);
 		return;
 	}
-	r->errors = v;
-	r->errors[r->n_errors++] = msg;
+	*v = nv;
+	(*v)[(*n)++] = msg;
+}
+
+void report_error(struct report *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	push_message(&r->errors, &r->n_errors, fmt, ap);
+	va_end(ap);
+}
+
+void report_warning(struct report *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	push_message(&r->warnings, &r->n_warnings, fmt, ap);
+	va_end(ap);
+}
+
+static void free_messages(char ***v, size_t *n)
+{
+	for (size_t i = 0; i < *n; i++)
+		free((*v)[i]);
+	free(*v);
+	*v = NULL;
+	*n = 0;
 }
 
 void report_done(struct report *r)
 {
 	free(r->changes);
-	for (size_t i = 0; i < r->n_errors; i++)
-		free(r->errors[i]);
-	free(r->errors);
+	free_messages(&r->errors, &r->n_errors);
+	free_messages(&r->warnings, &r->n_warnings);
 	checklist_done(&r->checks);
 	r->changes = NULL;
-	r->errors = NULL;
-	r->n_errors = 0;
+}
+
+/* PREFIX and the message; its second line, if any, indented under it. */
+static void print_message(FILE *f, const char *prefix, const char *msg)
+{
+	fputs(prefix, f);
+	for (; *msg; msg++) {
+		fputc(*msg, f);
+		if (*msg == '\n')
+			fputs("  ", f);
+	}
+	fputc('\n', f);
 }
 
 void report_print_errors(const struct report *r)
@@ -80,7 +112,7 @@ void report_print_errors(const struct report *r)
 	if (r->error_printed)
 		return;
 	for (size_t i = 0; i < r->n_errors; i++)
-		fprintf(stderr, "lvs-rs-agent: %s\n", r->errors[i]);
+		print_message(stderr, "lvs-rs-agent: ", r->errors[i]);
 }
 
 static void print_change_text(const struct change *c)
@@ -91,7 +123,8 @@ static void print_change_text(const struct change *c)
 		printf("%c %s %s\n", c->op, c->ops->kind, c->target);
 }
 
-static void print_check_text(const struct check *c)
+/* brief: without the why (the run said once why they all fail). */
+static void print_check_text(const struct check *c, bool brief)
 {
 	const char *tag = !c->ok ? "FAIL" : c->warn ? "WARN" : "ok  ";
 	char subject[CHECK_SUBJECT_MAX], found[CHECK_FOUND_MAX + CHECK_DETAIL_MAX + 4];
@@ -105,6 +138,8 @@ static void print_check_text(const struct check *c)
 		printf("%s %s: %s\n", tag, subject, found);
 	else if (c->ok)
 		printf("%s %s: %s: %s\n", tag, subject, found, c->why);
+	else if (brief)
+		printf("%s %s: expected %s, found %s\n", tag, subject, c->expected, found);
 	else
 		printf("%s %s: expected %s, found %s: %s\n", tag, subject,
 		       c->expected, found, c->why);
@@ -196,7 +231,11 @@ static void print_text(struct report *r)
 {
 	const char *verb = r->summary_verb ? r->summary_verb : r->command;
 	size_t failed = checklist_failed(&r->checks);
+	/* verify where nothing was applied: its warning says why they fail */
+	bool brief = STREQ(r->command, "verify") && r->applied == REPORT_APPLIED_NO;
 
+	for (size_t i = 0; i < r->n_warnings; i++)
+		print_message(stdout, "warning: ", r->warnings[i]);
 	if (r->journal)
 		print_journal_text(r);
 	for (size_t i = 0; i < r->n_changes; i++) {
@@ -213,7 +252,7 @@ static void print_text(struct report *r)
 	if (r->journal && r->checks.n)
 		printf("checks (the live kernel, as verify):\n");
 	for (size_t i = 0; i < r->checks.n; i++)
-		print_check_text(&r->checks.v[i]);
+		print_check_text(&r->checks.v[i], brief);
 
 	if (r->n_errors)
 		return;
@@ -306,6 +345,73 @@ static void revert_json(struct jw *w, const struct journal *j)
 	fputc(']', w->f);
 }
 
+static void messages_json(struct jw *w, const char *key, char *const *v, size_t n)
+{
+	jw_key(w, key);
+	fputc('[', w->f);
+	for (size_t i = 0; i < n; i++)
+		jw_element(w, i, json_object_new_string(v[i]));
+	fputc(']', w->f);
+}
+
+/* null for a value status could not read (no journal, or an error). */
+static json_object *string_or_null(const char *s)
+{
+	return s && *s ? json_object_new_string(s) : NULL;
+}
+
+static json_object *time_or_null(time_t t)
+{
+	return t ? json_object_new_int64(t) : NULL;
+}
+
+/*
+ * status: the journal's steps and what revert would do now. Every member is
+ * there for any status document, null when it could not be told: the
+ * journal unreadable (all of them), the kernel unread ("now", "revert").
+ */
+static void journal_json(struct jw *w, const struct report *r)
+{
+	const struct journal *j = r->journal;
+	bool observed = j && !r->n_errors;
+
+	if (!j) {
+		jw_member(w, "journal", NULL);
+		jw_member(w, "config", NULL);
+		jw_member(w, "created", NULL);
+		jw_member(w, "updated", NULL);
+		jw_member(w, "revert", NULL);
+		return;
+	}
+	jw_key(w, "journal");
+	fputc('[', w->f);
+	for (size_t i = 0; i < j->steps.n; i++) {
+		const struct step *s = &j->steps.v[i];
+		json_object *o = json_object_new_object();
+		char t[STEP_TARGET_MAX + 16];
+
+		agent_display_target(s, t, sizeof(t));
+		json_object_object_add(o, "kind", json_object_new_string(s->ops->kind));
+		json_object_object_add(o, "target", json_object_new_string(t));
+		json_object_object_add(o, "prior", json_object_new_string(s->prior));
+		json_object_object_add(o, "want", json_object_new_string(s->want));
+		json_object_object_add(o, "now", observed ? json_object_new_string(s->now) : NULL);
+		jw_element(w, i, o);
+	}
+	fputc(']', w->f);
+	jw_member(w, "config", string_or_null(j->steps.n ? j->config : NULL));
+	jw_member(w, "created", time_or_null(j->steps.n ? j->created : 0));
+	jw_member(w, "updated", time_or_null(j->steps.n ? j->updated : 0));
+	if (observed)
+		revert_json(w, j);
+	else
+		jw_member(w, "revert", NULL);
+}
+
+/*
+ * The document of doc/lvs-rs-agent.schema.json, version AGENT_JSON_SCHEMA:
+ * the members every document has, then those of its command.
+ */
 static void print_json(struct report *r)
 {
 	static const char *const state[] = {
@@ -315,11 +421,13 @@ static void print_json(struct report *r)
 		[CHANGE_SKIPPED] = "not made",
 	};
 	struct jw w = { .f = stdout };
-	bool plan = strcmp(r->command, "plan") == 0;
+	const char *cmd = r->command ? r->command : "";
+	bool plan = STREQ(cmd, "plan");
 	bool changed = r->n_changes > 0 && !r->changes_undone && !plan;
 
 	fputc('{', w.f);
-	jw_member(&w, "command", json_object_new_string(r->command));
+	jw_member(&w, "schema", json_object_new_int(AGENT_JSON_SCHEMA));
+	jw_member(&w, "command", string_or_null(r->command));
 	jw_member(&w, "changed", json_object_new_boolean(changed));
 	jw_member(&w, "ok", json_object_new_boolean(!r->n_errors &&
 						   checklist_failed(&r->checks) == 0));
@@ -344,8 +452,7 @@ static void print_json(struct report *r)
 
 		check_subject(c, subject, sizeof(subject));
 		json_object_object_add(o, "ok", json_object_new_boolean(c->ok));
-		if (c->warn)
-			json_object_object_add(o, "warn", json_object_new_boolean(1));
+		json_object_object_add(o, "warn", json_object_new_boolean(c->warn));
 		json_object_object_add(o, "kind", json_object_new_string(c->kind));
 		json_object_object_add(o, "target", json_object_new_string(c->target));
 		json_object_object_add(o, "subject", json_object_new_string(subject));
@@ -356,41 +463,17 @@ static void print_json(struct report *r)
 		jw_element(&w, i, o);
 	}
 	fputc(']', w.f);
-	if (r->journal) {
-		jw_key(&w, "journal");
-		fputc('[', w.f);
-		for (size_t i = 0; i < r->journal->steps.n; i++) {
-			const struct step *s = &r->journal->steps.v[i];
-			json_object *o = json_object_new_object();
-			char t[STEP_TARGET_MAX + 16];
-
-			agent_display_target(s, t, sizeof(t));
-			json_object_object_add(o, "kind", json_object_new_string(s->ops->kind));
-			json_object_object_add(o, "target", json_object_new_string(t));
-			json_object_object_add(o, "prior", json_object_new_string(s->prior));
-			json_object_object_add(o, "want", json_object_new_string(s->want));
-			if (!r->n_errors)
-				json_object_object_add(o, "now", json_object_new_string(s->now));
-			jw_element(&w, i, o);
-		}
-		fputc(']', w.f);
-		jw_member(&w, "config", json_object_new_string(r->journal->config));
-		jw_member(&w, "created", json_object_new_int64(r->journal->created));
-		jw_member(&w, "updated", json_object_new_int64(r->journal->updated));
-		/* The kernel was observed only when status got that far. */
-		if (!r->n_errors)
-			revert_json(&w, r->journal);
-	}
-	if (r->n_errors) {
-		jw_member(&w, "error", json_object_new_string(r->errors[0]));
-		jw_key(&w, "errors");
-		fputc('[', w.f);
-		for (size_t i = 0; i < r->n_errors; i++)
-			jw_element(&w, i, json_object_new_string(r->errors[i]));
-		fputc(']', w.f);
-	} else {
-		jw_member(&w, "error", NULL);
-	}
+	if (plan)
+		jw_member(&w, "pending", r->n_errors ? NULL :
+				 json_object_new_boolean(r->n_changes > 0));
+	if (STREQ(cmd, "verify") || STREQ(cmd, "status"))
+		jw_member(&w, "applied", r->applied == REPORT_APPLIED_UNKNOWN ? NULL :
+				 json_object_new_boolean(r->applied == REPORT_APPLIED_YES));
+	if (STREQ(cmd, "status"))
+		journal_json(&w, r);
+	messages_json(&w, "warnings", r->warnings, r->n_warnings);
+	jw_member(&w, "error", r->n_errors ? json_object_new_string(r->errors[0]) : NULL);
+	messages_json(&w, "errors", r->errors, r->n_errors);
 	fputs("}\n", w.f);
 }
 

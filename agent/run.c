@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -225,13 +226,14 @@ static int desired_steps(const struct conf *c, struct netconf *nc,
 }
 
 /* Configuration errors, one "FILE:LINE: message" each: every line to
- * stderr, the first (and how many more) in the report. Exit code 2. */
+ * stderr, the first (with hint after it, and how many more) in the report.
+ * Exit code 2. */
 static int config_errors(struct report *r, char *const *v, size_t n,
-			 size_t more)
+			 size_t more, const char *hint)
 {
 	for (size_t i = 0; i < n; i++)
-		fprintf(stderr, "%s\n", v[i]);
-	report_error(r, "%s", v[0]);
+		fprintf(stderr, "%s%s\n", v[i], i ? "" : hint);
+	report_error(r, "%s%s", v[0], hint);
 	if (n + more > 1)
 		report_error(r, "and %zu more configuration errors", n + more - 1);
 	r->error_printed = true;
@@ -246,8 +248,12 @@ static int load_config(const struct agent_opts *o, struct report *r,
 
 	k = conf_load(o->config, ret, &err);
 	if (k < 0) {
+		/* No config at all: the first run, or a -c that names another. */
+		const char *hint = k == -ENOENT && err.n == 1 ?
+			" (see lvs-rs-agent.conf(5), or -c FILE)" : "";
+
 		if (err.n) {
-			k = config_errors(r, err.v, err.n, 0);
+			k = config_errors(r, err.v, err.n, 0, hint);
 		} else {
 			fprintf(stderr, "lvs-rs-agent: %s: %s\n", o->config, strerror(-k));
 			report_error(r, "%s", strerror(-k));
@@ -318,7 +324,7 @@ static int refuse_topology(const struct conf *c, struct netconf *nc,
 		report_error(r, "%s: %s", verb, strerror(-k));
 		ret = AGENT_EXIT_RUNTIME;
 	} else if (x.lines.n) {
-		ret = config_errors(r, x.lines.v, x.lines.n, x.more);
+		ret = config_errors(r, x.lines.v, x.lines.n, x.more, "");
 	}
 	conf_errors_done(&x.lines);
 	netconf_host_done(&host);
@@ -405,21 +411,37 @@ static void describe(const struct step *s, const char *from, const char *to,
 			 from, to);
 }
 
+/* Columns of an error line, "lvs-rs-agent: " included, that a message
+ * keeps to where it can. */
+#define MESSAGE_COLUMNS 100
+
+/*
+ * An error and, in parentheses, what tells more: on one line when both fit,
+ * else the parenthesis on a second.
+ */
+static void report_error_more(struct report *r, const char *what, const char *more)
+{
+	size_t n = strlen("lvs-rs-agent: ") + strlen(what) + strlen(more) + 3;
+
+	report_error(r, "%s%s(%s)", what, n <= MESSAGE_COLUMNS ? " " : "\n", more);
+}
+
 static void report_failure(struct netconf *nc, struct report *r,
 			   const char *verb, const struct action *a)
 {
-	char what[256];
+	char what[256], line[512], more[320];
 	const char *kmsg = netconf_error(nc);
 
 	describe(a->s, a->s->now, step_value(a->s, a->to), what, sizeof(what));
-	if (a->res == -EPERM || a->res == -EACCES)
-		report_error(r, "%s: %s: %s (the agent needs CAP_NET_ADMIN in this network namespace)",
-			     verb, what, strerror(-a->res));
-	else if (kmsg && *kmsg)
-		report_error(r, "%s: %s: %s (kernel: %s)", verb, what,
-			     strerror(-a->res), kmsg);
-	else
-		report_error(r, "%s: %s: %s", verb, what, strerror(-a->res));
+	snprintf(line, sizeof(line), "%s: %s: %s", verb, what, strerror(-a->res));
+	if (a->res == -EPERM || a->res == -EACCES) {
+		report_error_more(r, line, "the agent needs CAP_NET_ADMIN in this network namespace");
+	} else if (kmsg && *kmsg) {
+		snprintf(more, sizeof(more), "kernel: %s", kmsg);
+		report_error_more(r, line, more);
+	} else {
+		report_error(r, "%s", line);
+	}
 }
 
 /*
@@ -621,10 +643,11 @@ static int open_netconf(struct report *r, struct netconf **nc)
 static int lock_busy(const struct agent_opts *o, struct report *r, long holder)
 {
 	if (holder > 0)
-		report_error(r, "lock %s.lock is held by PID %ld (another lvs-rs-agent run); "
-			     "gave up after %g s (--wait)", o->state, holder, o->wait);
+		report_error(r, "lock %s.lock is held by PID %ld, another lvs-rs-agent run:\n"
+			     "gave up after %g s (--wait SECONDS waits longer)", o->state, holder,
+			     o->wait);
 	else
-		report_error(r, "lock %s.lock is busy; gave up after %g s (--wait)",
+		report_error(r, "lock %s.lock is busy:\ngave up after %g s (--wait SECONDS waits longer)",
 			     o->state, o->wait);
 	return AGENT_EXIT_RUNTIME;
 }
@@ -641,11 +664,9 @@ static int take_lock(const struct agent_opts *o, struct report *r, int *fd)
 
 		snprintf(lock, sizeof(lock), "%s.lock", o->state);
 		if (k == -EACCES || k == -EPERM)
-			agent_owner_hint(lock, "the journal belongs to the service: use "
-					 "systemctl stop lvs-rs-agent to revert, systemctl reload "
-					 "lvs-rs-agent to apply", hint, sizeof(hint));
-		report_error(r, "cannot open lock %s: %s%s%s", lock, strerror(-k),
-			     *hint ? ": " : "", hint);
+			agent_owner_hint(lock, "systemctl reload lvs-rs-agent applies, stop reverts",
+					 hint, sizeof(hint));
+		report_error(r, "cannot open %s: %s", lock, *hint ? hint : strerror(-k));
 		return AGENT_EXIT_RUNTIME;
 	}
 	return AGENT_EXIT_OK;
@@ -656,8 +677,8 @@ static int need_net_admin(const struct agent_opts *o, struct report *r,
 {
 	if (o->have_net_admin)
 		return AGENT_EXIT_OK;
-	report_error(r, "%s changes the kernel and needs CAP_NET_ADMIN, which this process lacks "
-		     "(run as root, or grant CAP_NET_ADMIN as an ambient capability)", verb);
+	report_error(r, "%s changes the kernel and needs CAP_NET_ADMIN, which this process lacks:\n"
+		     "run it as root, or grant CAP_NET_ADMIN as an ambient capability", verb);
 	return AGENT_EXIT_RUNTIME;
 }
 
@@ -715,9 +736,10 @@ static int probe_tunnels(const struct conf *c, struct netconf *nc,
 			k = uname(&u) < 0 ? -errno
 					  : tunnel_kernel_has(s->target, "", u.release);
 			if (k == 0) {
-				report_error(r, "this kernel lacks %s needed by vip \"%s\" mode = tun "
-					     "(no such module loaded, built in or installed): apply would fail",
-					     tunnel_support_name(s->target), grp ? grp->name : "?");
+				report_error(r, "this kernel lacks %s,\nneeded by vip \"%s\" "
+					     "mode = tun: no such module is loaded, built in or installed, "
+					     "so apply would fail", tunnel_support_name(s->target),
+					     grp ? grp->name : "?");
 				return AGENT_EXIT_RUNTIME;
 			}
 			/* Not known (a list unreadable): apply will ask. */
@@ -726,13 +748,13 @@ static int probe_tunnels(const struct conf *c, struct netconf *nc,
 		*probed = true;
 		k = tunnel_probe(nc, s->target);
 		if (k == -EOPNOTSUPP) {
-			report_error(r, "this kernel lacks %s needed by vip \"%s\" mode = tun",
+			report_error(r, "this kernel lacks %s,\nneeded by vip \"%s\" mode = tun",
 				     tunnel_support_name(s->target), grp ? grp->name : "?");
 			return AGENT_EXIT_RUNTIME;
 		}
 		if (k < 0) {
-			report_error(r, "apply: cannot create tunnel device %s: %s (kernel: %s); nothing was changed",
-				     s->target, strerror(-k), netconf_error(nc));
+			report_error(r, "apply: cannot create tunnel device %s: %s; nothing was changed\n"
+				     "(kernel: %s)", s->target, strerror(-k), netconf_error(nc));
 			return AGENT_EXIT_RUNTIME;
 		}
 	}
@@ -1161,12 +1183,27 @@ out:
 	return ret;
 }
 
+/*
+ * Whether the agent applied anything here: apply leaves a journal for as
+ * long as something it did stands (revert and an apply of nothing remove
+ * it), so its presence tells without reading 10,000 steps.
+ */
+static enum report_applied journal_applied(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0)
+		return st.st_size > 0 ? REPORT_APPLIED_YES : REPORT_APPLIED_NO;
+	return errno == ENOENT ? REPORT_APPLIED_NO : REPORT_APPLIED_UNKNOWN;
+}
+
 int agent_verify(const struct agent_opts *o, struct report *r)
 {
 	_cleanup_(conf_freep) struct conf *c = NULL;
 	_cleanup_(netconf_closep) struct netconf *nc = NULL;
 	int ret;
 
+	r->applied = journal_applied(o->state);
 	ret = load_config(o, r, &c);
 	if (ret)
 		return ret;
@@ -1176,7 +1213,20 @@ int agent_verify(const struct agent_opts *o, struct report *r)
 	ret = config_checks(c, nc, r, "verify");
 	if (ret)
 		return ret;
-	return checklist_failed(&r->checks) ? AGENT_EXIT_CHECK : AGENT_EXIT_OK;
+	if (!checklist_failed(&r->checks))
+		return AGENT_EXIT_OK;
+	/* The failures of a server never prepared: say so before them. Who
+	 * prepared it by hand passes, journal or not. */
+	if (r->applied == REPORT_APPLIED_NO) {
+		bool conf = !STREQ(o->config, CONF_DEFAULT_PATH);
+		bool state = !STREQ(o->state, AGENT_STATE_PATH);
+
+		report_warning(r, "the agent has applied nothing here yet (no journal %s):\n"
+			       "run lvs-rs-agent%s%s%s%s apply, or start its unit, to prepare this server",
+			       o->state, conf ? " -c " : "", conf ? o->config : "",
+			       state ? " -s " : "", state ? o->state : "");
+	}
+	return AGENT_EXIT_CHECK;
 }
 
 int agent_revert_plan(const struct steplist *l, const struct step **v, size_t *n)
@@ -1279,14 +1329,16 @@ int agent_status(const struct agent_opts *o, struct report *r, struct journal *j
 	if (k < 0) {
 		hint[0] = '\0';
 		if (k == -EACCES || k == -EPERM)
-			agent_owner_hint(o->state, "it is the service's journal, left private by an "
-					 "older unit or agent: make it readable (chmod 0755 on its "
-					 "directory, 0644 on the journal), as this version's unit "
-					 "(RuntimeDirectoryMode=0755) and agent do", hint, sizeof(hint));
-		report_error(r, "%s%s%s", err, *hint ? ": " : "", hint);
+			agent_owner_hint(o->state, "make it readable (chmod 0644; its directory 0755)",
+					 hint, sizeof(hint));
+		if (*hint)
+			report_error(r, "cannot read journal %s: %s", o->state, hint);
+		else
+			report_error(r, "%s", err);
 		return AGENT_EXIT_RUNTIME;
 	}
 	r->journal = j;
+	r->applied = j->steps.n ? REPORT_APPLIED_YES : REPORT_APPLIED_NO;
 	ret = open_netconf(r, &nc);
 	if (ret)
 		return ret;
@@ -1307,18 +1359,14 @@ int agent_status(const struct agent_opts *o, struct report *r, struct journal *j
 		/* "FILE: No such file...": the subject names FILE already. */
 		if (strncmp(why, o->config, n) == 0 && strncmp(why + n, ": ", 2) == 0)
 			why += n + 2;
-		checklist_add(&r->checks, true, "config", o->config, "usable", "unusable", NULL,
-			      "%s: status checks only the journal's steps (verify's checks need the config)",
-			      why);
+		checklist_add(&r->checks, true, "config", o->config, "valid",
+			      k == -ENOENT ? "missing" : k == -EINVAL ? "invalid" : "unreadable",
+			      why, "status checks only the journal's steps (verify's checks need the config)");
 		r->checks.v[r->checks.n - 1].warn = true;
 	} else {
-		if (j->steps.n && j->config[0] && !same_file(j->config, o->config)) {
-			checklist_add(&r->checks, true, "config", o->config, "the last apply's",
-				      "another", NULL,
-				      "the last apply used %s; the checks below are against %s",
-				      j->config, o->config);
-			r->checks.v[r->checks.n - 1].warn = true;
-		}
+		if (j->steps.n && j->config[0] && !same_file(j->config, o->config))
+			report_warning(r, "the last apply used the config %s;\n"
+				       "the checks are against %s", j->config, o->config);
 		ret = config_checks(c, nc, r, "status");
 	}
 	conf_errors_done(&cerr);

@@ -83,18 +83,19 @@ bool arp_announce_exposed(const struct netconf_host *h,
 /*
  * The effective value of key on dev, max(all, dev's own): 1 with *eff,
  * found and detail (96 bytes) filled, or 0 when dev's own cannot be read
- * (then a failing check says so), or -ENOMEM.
+ * (then a failing check says so, expecting `expected`), or -ENOMEM.
  */
-static int effective(const char *dev, const char *key, int all, int *eff,
-		     char found[16], char *detail, struct checklist *out)
+static int effective(const char *dev, const char *key, int all,
+		     const char *expected, int *eff, char found[16], char *detail,
+		     struct checklist *out)
 {
 	int own, r;
 
 	r = read_conf(dev, key, &own);
 	if (r < 0) {
-		r = checklist_add(out, false, key, dev, "", "unreadable", NULL,
-				  "cannot read net.ipv4.conf.%s.%s: %s", dev, key,
-				  strerror(-r));
+		snprintf(detail, 96, "net.ipv4.conf.%s.%s: %s", dev, key, strerror(-r));
+		r = checklist_add(out, false, key, dev, expected, "unreadable", detail,
+				  "verify cannot tell whether %s keeps the VIPs out of ARP", dev);
 		return r < 0 ? r : 0;
 	}
 	*eff = own > all ? own : all;
@@ -108,13 +109,13 @@ static int check_ignore(const char *dev, int all, int want, struct checklist *ou
 	char expected[32], found[16], detail[96];
 	int eff, r;
 
-	r = effective(dev, "arp_ignore", all, &eff, found, detail, out);
-	if (r <= 0)
-		return r;
 	if (want == 2)
 		snprintf(expected, sizeof(expected), "2");
 	else
 		snprintf(expected, sizeof(expected), "%d..2", want);
+	r = effective(dev, "arp_ignore", all, expected, &eff, found, detail, out);
+	if (r <= 0)
+		return r;
 	if (eff >= want && eff <= 2)
 		return checklist_add(out, true, "arp_ignore", dev, expected, found, detail, NULL);
 	if (eff < want && eff == 0)
@@ -140,12 +141,12 @@ static int check_announce(const char *dev, int all, int want,
 	char vip[INET6_ADDRSTRLEN + 4];
 	int eff, r;
 
-	r = effective(dev, "arp_announce", all, &eff, found, detail, out);
-	if (r <= 0)
-		return r;
 	if (exposed_addr)
 		want = 2;
 	snprintf(expected, sizeof(expected), want == 2 ? "2" : ">= %d", want);
+	r = effective(dev, "arp_announce", all, expected, &eff, found, detail, out);
+	if (r <= 0)
+		return r;
 	if (eff >= want)
 		return checklist_add(out, true, "arp_announce", dev, expected, found, detail, NULL);
 	if (eff == 1 && exposed_addr) {

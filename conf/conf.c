@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 
 #include "conf.h"
+#include "../lib/suggest.h"
 
 /* A config file larger than this is refused rather than read into memory. */
 #define CONF_FILE_MAX (4 * 1024 * 1024)
@@ -425,6 +426,9 @@ struct parser {
 	size_t n_words, next;
 	bool key_pending;
 
+	char hint[CONF_WORD_MAX + 32]; /* see hint() */
+	int comma_line;                /* reported "a, b" on this line */
+
 	/* The chunk handed out last, which the handler must see unchanged. */
 	bool cont;
 	bool expect_call;
@@ -526,6 +530,36 @@ static void allowed_list(const struct conf_key *k, char *buf, size_t len)
 			      k->choices[i].word);
 }
 
+/*
+ * What a word that is no valid value was most likely meant to be, as a
+ * suffix for its message: ": did you mean dr?" among k's choices (k may be
+ * NULL), or a word on the INI syntax it trips on. "" when nothing fits; the
+ * text lives in p until the next call.
+ */
+static const char *hint(struct parser *p, const char *word, size_t n,
+			const struct conf_key *k)
+{
+	const char *names[8], *guess;
+	char w[CONF_WORD_MAX + 1];
+	size_t m = 0;
+
+	p->hint[0] = '\0';
+	if (n && (word[0] == '"' || word[0] == '\''))
+		return " (values are written without quotes)";
+	if (memchr(word, ';', n))
+		return " (';' starts a comment only after a space)";
+	if (!k || n >= sizeof(w))
+		return p->hint;
+	memcpy(w, word, n);
+	w[n] = '\0';
+	for (size_t i = 0; i < k->n_choices && m < ARRAY_SIZE(names); i++)
+		names[m++] = k->choices[i].word;
+	guess = suggest(w, names, m);
+	if (guess)
+		snprintf(p->hint, sizeof(p->hint), ": did you mean %s?", guess);
+	return p->hint;
+}
+
 static void err_garbage(struct parser *p, const struct conf_key *k,
 			const char *value, size_t n, const char *rest)
 {
@@ -555,7 +589,8 @@ static int match_choice(struct parser *p, const struct conf_key *k,
 		return 0;
 	}
 	allowed_list(k, allowed, sizeof(allowed));
-	kerr(p, k, "%s is not one of %s", quotes(q, value), allowed);
+	kerr(p, k, "%s is not one of %s%s", quotes(q, value), allowed,
+	     hint(p, value, n, k));
 	return -EINVAL;
 }
 
@@ -783,7 +818,7 @@ static void add_vip(struct parser *p, struct conf_group *g, const char *word,
 	g->vips[g->n_vips++] = v;
 	return;
 not_addr:
-	gerr(p, "%s is not an IPv4 or IPv6 address", q);
+	gerr(p, "%s is not an IPv4 or IPv6 address%s", q, hint(p, word, n, NULL));
 }
 
 static int parse_address(struct parser *p, const struct conf_key *k,
@@ -794,6 +829,17 @@ static int parse_address(struct parser *p, const struct conf_key *k,
 	const char *s = lskip(value);
 
 	g->address_set = true;
+	/* "a, b": one error for the line, not one per address. */
+	if (strchr(s, ',')) {
+		if (p->comma_line != p->line) {
+			char q[QBUF];
+
+			p->comma_line = p->line;
+			gerr(p, "addresses are separated by spaces, not commas: %s",
+			     quotes(q, s));
+		}
+		return -EINVAL;
+	}
 	while (*s) {
 		size_t n = 0;
 
@@ -876,6 +922,18 @@ static void known_keys(enum section sec, char *buf, size_t len)
 				      keys[i].name);
 }
 
+/* The key of sec that name is a typo of, or NULL. */
+static const char *suggest_key(enum section sec, const char *name)
+{
+	const char *names[ARRAY_SIZE(keys)];
+	size_t n = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (keys[i].section == sec)
+			names[n++] = keys[i].name;
+	return suggest(name, names, n);
+}
+
 /* ---- the handler: inih calls it for each "key=value" chunk */
 
 static void *key_base(struct parser *p)
@@ -897,10 +955,21 @@ static void start_key(struct parser *p, const char *name, const char *value)
 	}
 	k = find_key(p->sec, name);
 	if (!k) {
+		enum section other = p->sec == SEC_AGENT ? SEC_VIP : SEC_AGENT;
+		const char *guess = suggest_key(p->sec, name);
+
 		known_keys(p->sec, known, sizeof(known));
-		gerr(p, "unknown key %s%s; known keys: %s",
-		     quotes(q, name), p->sec == SEC_AGENT ? " in [agent]" : "",
-		     known);
+		if (find_key(other, name))
+			gerr(p, "unknown key %s%s: it belongs under %s",
+			     quotes(q, name), p->sec == SEC_AGENT ? " in [agent]" : "",
+			     other == SEC_AGENT ? "[agent]" : "[vip NAME]");
+		else if (guess)
+			gerr(p, "unknown key %s%s: did you mean %s?", quotes(q, name),
+			     p->sec == SEC_AGENT ? " in [agent]" : "", guess);
+		else
+			gerr(p, "unknown key %s%s; known keys: %s",
+			     quotes(q, name), p->sec == SEC_AGENT ? " in [agent]" : "",
+			     known);
 		return;
 	}
 	set = p->sec == SEC_AGENT ? &p->c->agent_set[k->slot] :
@@ -929,8 +998,8 @@ static void continue_key(struct parser *p, const char *value)
 	if (!k)
 		return; /* the key was refused; that error is reported */
 	if (!k->multi) {
-		kerr(p, k, "trailing garbage on a continuation line: %s",
-		     quotes(q, value));
+		kerr(p, k, "%s: an indented line continues the previous value, and %s takes one value",
+		     quotes(q, value), k->name);
 		p->key = NULL;
 		return;
 	}
@@ -1008,8 +1077,23 @@ static void section_begin(struct parser *p, char *text)
 		return;
 	}
 	if (!(n == 3 && memcmp(text, "vip", 3) == 0)) {
-		lerr(p, "unknown section %s; known: [agent], [vip NAME]",
-		     quotes(q, text));
+		static const char *const sections[] = { "agent", "vip" };
+		char word[CONF_WORD_MAX + 1];
+		const char *guess = NULL;
+
+		if (n < sizeof(word)) {
+			memcpy(word, text, n);
+			word[n] = '\0';
+			guess = suggest(word, sections, ARRAY_SIZE(sections));
+		}
+		if (guess && strcmp(guess, "agent") == 0)
+			lerr(p, "unknown section %s: did you mean [agent]?", quotes(q, text));
+		else if (guess)
+			lerr(p, "unknown section %s: did you mean [vip %s]?", quotes(q, text),
+			     group_name_valid(rest) ? rest : "NAME");
+		else
+			lerr(p, "unknown section %s; known: [agent], [vip NAME]",
+			     quotes(q, text));
 		return;
 	}
 	if (!*rest) {
@@ -1099,13 +1183,19 @@ static enum line_kind lex_key(struct parser *p, char *s)
 	char q[QBUF];
 	char *end = find_chars_or_comment(s, "=:");
 	char *value, sep = *end;
+	const struct conf_key *last = p->key;
 
 	p->key = NULL; /* a new key, or a refused line: either ends the last */
 	*end = '\0';
 	rstrip(s);
 	if (sep != '=' && sep != ':') {
-		lerr(p, "expected \"key = value\" or \"[section]\", found %s",
-		     quotes(q, s));
+		/* After a list: most likely meant to continue it. */
+		if (p->inih_key && last && last->multi)
+			lerr(p, "expected \"key = value\" or \"[section]\", found %s (to continue %s, "
+			     "indent the line deeper than its key)", quotes(q, s), last->name);
+		else
+			lerr(p, "expected \"key = value\" or \"[section]\", found %s",
+			     quotes(q, s));
 		return LINE_SKIP;
 	}
 	if (!*s) {
@@ -1127,6 +1217,30 @@ static enum line_kind lex_key(struct parser *p, char *s)
 }
 
 /*
+ * Whether an indented line (comment cut off) reads as "key = value": no
+ * value holds '=', and "KEY: value" counts when KEY is a known key (an
+ * IPv6 address has ':' too).
+ */
+static bool looks_like_key(const char *s)
+{
+	const char *end = find_chars_or_comment(s, "=:");
+	char name[CONF_WORD_MAX + 1];
+	size_t n = end - s;
+
+	if (*end == '=')
+		return true;
+	if (*end != ':')
+		return false;
+	while (n > 0 && is_ws(s[n - 1]))
+		n--;
+	if (n == 0 || n >= sizeof(name))
+		return false;
+	memcpy(name, s, n);
+	name[n] = '\0';
+	return find_key(SEC_AGENT, name) || find_key(SEC_VIP, name);
+}
+
+/*
  * Classifies one physical line (in p->buf) as inih would, but for one rule
  * taken from Python's configparser: a line continues the key before it only
  * when it is indented deeper than that key's line, so that keys indented
@@ -1145,6 +1259,15 @@ static enum line_kind lex_line(struct parser *p)
 		return LINE_SKIP;
 	if (p->inih_key && indent > p->key_indent) {
 		*find_chars_or_comment(s, NULL) = '\0';
+		if (looks_like_key(s)) {
+			char q[QBUF];
+
+			rstrip(s);
+			lerr(p, "%s: an indented line continues the previous value%s%s%s: "
+			     "remove the indentation or join the lines", quotes(q, s),
+			     p->key ? " (" : "", p->key ? p->key->name : "", p->key ? ")" : "");
+			return LINE_SKIP;
+		}
 		return split_words(p, s) < 0 ? LINE_SKIP : LINE_CONT;
 	}
 	if (*s == '[')

@@ -108,7 +108,7 @@ _must_check_ int step_set(char *dst, size_t len, const char *src);
 #define CHECK_SUBJECT_MAX 128
 #define CHECK_EXPECTED_MAX 64
 #define CHECK_FOUND_MAX 64
-#define CHECK_DETAIL_MAX 128
+#define CHECK_DETAIL_MAX 256 /* a config error line, for status */
 #define CHECK_WHY_MAX 320
 
 struct check {

@@ -16,91 +16,33 @@
 #include <libmnl/libmnl.h>
 
 #include "netconf.h"
+#include "nl.h"
 
-/*
- * A kernel dump packs as many messages in one datagram as the reader's
- * buffer allows, up to 32 KiB (MNL_SOCKET_DUMP_SIZE in newer libmnl).
- */
-#define NC_RECV_SIZE 32768
-#define NC_ERR_SIZE 512
+#define NC_ERR_SIZE NL_ERR_SIZE
 
 struct netconf {
-	struct mnl_socket *nl;
-	unsigned int portid;
-	uint32_t seq;
-	int rcvbuf; /* SO_RCVBUF as the kernel set it: bounds a batch's acks */
+	struct nl *rt; /* rtnetlink */
+	struct nl *nf; /* nfnetlink, opened when first asked for */
+	struct nl *genl; /* generic netlink, likewise */
 	size_t addr_hint; /* addresses in the last full dump: room for the next */
 	char err[NC_ERR_SIZE];
-	char buf[NC_RECV_SIZE];
 };
 
-uint32_t nc_next_seq(struct netconf *nc);
+/* Copies the socket's text of a failure (r < 0) to netconf_error(); r. */
+int nc_took(struct netconf *nc, int r);
 
-/*
- * Reads one datagram into nc->buf: its length, or -errno (-ENOBUFS when the
- * kernel dropped messages for want of receive buffer).
- */
-ssize_t nc_recv(struct netconf *nc, bool nonblock);
-
-/*
- * The error of an NLMSG_ERROR message (0 for an ack, or -errno), with the
- * kernel's extack text copied to text ("" when there is none).
- */
-int nc_ack_parse(const struct nlmsghdr *nlh, char *text, size_t len);
-
-/* Copy the first failure's text, keeping the one of the lowest step index. */
-struct nc_first_fail {
-	size_t idx; /* SIZE_MAX while nothing failed */
-	char text[NC_ERR_SIZE];
-};
-void nc_first_fail_init(struct nc_first_fail *f);
-void nc_first_fail_note(struct nc_first_fail *f, size_t idx, const char *text);
-/* Hands the kept text to netconf_error() if anything failed. */
-void nc_first_fail_done(struct nc_first_fail *f, struct netconf *nc);
-
-/*
- * A dump: req is the request as the caller built it (type, family header,
- * attributes); flags, sequence number and port are set here. cb sees every
- * message of the reply; reset(data) runs before each try, as a dump
- * interrupted by concurrent changes (NLM_F_DUMP_INTR) is started again.
- * On failure netconf_error() names `what` or holds the kernel's text.
- */
-typedef int (*nc_dump_cb)(const struct nlmsghdr *nlh, void *data);
-int nc_dump(struct netconf *nc, struct nlmsghdr *req, nc_dump_cb cb,
+/* nl_dump() on the rtnetlink socket, its failure's text in netconf_error(). */
+int nc_dump(struct netconf *nc, struct nlmsghdr *req, nl_cb cb,
 	    void (*reset)(void *data), void *data, const char *what);
 
 /*
- * Batched changes, one request per step, many per sendmsg, one ack each,
- * every ack mapped back to its step by sequence number (addr.c, route.c).
- * The kind says what to send through these callbacks; ctx is its own.
+ * nl_batch_send() on the rtnetlink socket (addr.c, route.c): one request per
+ * step, many per sendmsg, every ack mapped back to its step.
  */
-struct nc_batch_ops {
-	/* Whether step i has a request to send. */
-	bool (*pending)(void *ctx, size_t i);
-	/* Writes step i's request, a whole message with NLM_F_ACK, to buf. */
-	void (*build)(void *ctx, size_t i, void *buf, uint32_t seq);
-	/* The request in words, for a failure without kernel text:
-	 * "RTM_NEWADDR 192.0.2.1/32 dev lo". */
-	void (*describe)(void *ctx, size_t i, char *buf, size_t len);
-	/*
-	 * Acks were lost: read the kernel again (0 or -errno), then say for
-	 * each unacknowledged step whether the kernel is as it wanted.
-	 */
-	int (*reread)(void *ctx);
-	bool (*done)(void *ctx, size_t i);
-	/* The smallest request in bytes: bounds the requests per sendmsg. */
-	size_t msg_min;
-};
-
-/*
- * Sends the pending requests of steps 0..n-1, in order, after one
- * netconf_fault_point() each (an injected fault fails that step only).
- * res[i] = 0 or -errno; each failure is noted in first with the kernel's
- * text or the request's description. Returns 0 or -ENOMEM (then every
- * res[i] is -ENOMEM and netconf_error() says so).
- */
-int nc_batch_send(struct netconf *nc, const struct nc_batch_ops *ops,
-		  void *ctx, size_t n, int *res, struct nc_first_fail *first);
+int nc_batch_send(struct netconf *nc, const struct nl_batch_ops *ops,
+		  void *ctx, size_t n, int *res, struct nl_first_fail *first);
+/* Hands the first failure's text to netconf_error() if anything failed. */
+void nc_first_fail_done(struct nl_first_fail *f, struct netconf *nc);
 
 /* ---- the kernel's links by name, for ifindex lookups (one dump) */
 struct nc_links {

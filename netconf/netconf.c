@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The rtnetlink socket: open/close, the last error's text (extack), the fault
- * switch of the test build, single requests and the link and address dumps.
+ * The rtnetlink handle: open/close over the netlink layer (nl.h), the last
+ * error's text, the fault switch, single requests, and the link and address
+ * dumps.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -10,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/socket.h>
 
 #include <linux/if_link.h>
@@ -19,10 +19,6 @@
 
 #include "internal.h"
 
-#ifndef SOL_NETLINK
-#define SOL_NETLINK 270
-#endif
-
 /*
  * Room for the acks of one batch (see addr.c). Asked with SO_RCVBUFFORCE
  * (CAP_NET_ADMIN, which any change needs anyway) so net.core.rmem_max does
@@ -30,93 +26,64 @@
  */
 #define NC_RCVBUF (1024 * 1024)
 
-/*
- * A dump that keeps being interrupted by concurrent changes is given up after
- * DUMP_BUDGET_MS. Interruptions come in bursts: each IPv6 address added runs
- * a deferred DAD work item (even with IFA_F_NODAD) that bumps the address
- * generation, so for a moment after a big batch every dump is flagged; on a
- * loaded machine that moment can last a second or more.
- */
-#define DUMP_BUDGET_MS 10000
-#define DUMP_PAUSE_MAX_MS 100
-
-uint32_t nc_next_seq(struct netconf *nc)
-{
-	/*
-	 * Consecutive, wrapping through 0 too: a batch maps an ack to its
-	 * message by seq - first_seq. We join no multicast group, so nothing
-	 * unsolicited (seq 0) arrives on this socket.
-	 */
-	return ++nc->seq;
-}
-
-static void set_rcvbuf(struct netconf *nc)
-{
-	int fd = mnl_socket_get_fd(nc->nl);
-	int size = NC_RCVBUF;
-	socklen_t sl = sizeof(nc->rcvbuf);
-
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
-		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-	/* What we got, not what we asked: batches are sized from it. */
-	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &nc->rcvbuf, &sl) < 0)
-		nc->rcvbuf = 0;
-}
-
 int netconf_open(struct netconf **ret)
 {
 	struct netconf *nc;
-	int one = 1, r;
+	int r;
 
-	/* Not calloc: zeroing the 32 KiB receive buffer faults in pages
-	 * that small dumps never touch (each costs a startup); every
-	 * datagram is written there before it is read. */
-	nc = malloc(sizeof(*nc));
+	nc = calloc(1, sizeof(*nc));
 	if (!nc)
 		return -ENOMEM;
-	memset(nc, 0, offsetof(struct netconf, buf));
-	nc->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	if (!nc->nl) {
-		r = -errno;
-		goto fail;
+	r = nl_open(NETLINK_ROUTE, NULL, 0, &nc->rt);
+	if (r < 0) {
+		free(nc);
+		return r;
 	}
-	/*
-	 * Extended acks carry the kernel's reason in text; capped acks leave
-	 * out the echo of our request, which keeps a batch's acks small.
-	 * Kernels before 4.12 lack both: their refusals still have an errno.
-	 */
-	if (mnl_socket_setsockopt(nc->nl, NETLINK_EXT_ACK, &one, sizeof(one)) < 0 &&
-	    errno != ENOPROTOOPT) {
-		r = -errno;
-		goto fail;
-	}
-	if (mnl_socket_setsockopt(nc->nl, NETLINK_CAP_ACK, &one, sizeof(one)) < 0 &&
-	    errno != ENOPROTOOPT) {
-		r = -errno;
-		goto fail;
-	}
-	if (mnl_socket_bind(nc->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		r = -errno;
-		goto fail;
-	}
-	nc->portid = mnl_socket_get_portid(nc->nl);
-	nc->seq = (uint32_t)time(NULL);
-	set_rcvbuf(nc);
+	(void)nl_set_buffers(nc->rt, NC_RCVBUF);
 	*ret = nc;
 	return 0;
-fail:
-	netconf_close(nc);
-	return r;
 }
 
 struct netconf *netconf_close(struct netconf *nc)
 {
 	if (!nc)
 		return NULL;
-	if (nc->nl)
-		mnl_socket_close(nc->nl);
+	nl_close(nc->rt);
+	nl_close(nc->nf);
+	nl_close(nc->genl);
 	free(nc);
 	return NULL;
+}
+
+int netconf_nl(struct netconf *nc, int protocol, struct nl **ret)
+{
+	struct nl **slot;
+	int r;
+
+	switch (protocol) {
+	case NETLINK_ROUTE:
+		slot = &nc->rt;
+		break;
+	case NETLINK_NETFILTER:
+		slot = &nc->nf;
+		break;
+	case NETLINK_GENERIC:
+		slot = &nc->genl;
+		break;
+	default:
+		return -EPROTONOSUPPORT;
+	}
+	if (!*slot) {
+		r = nl_open(protocol, NULL, 0, slot);
+		if (r < 0) {
+			netconf_set_error(nc, "cannot open a netlink socket (%s): %s",
+					  protocol == NETLINK_NETFILTER ? "nf_tables" : "generic",
+					  strerror(-r));
+			return r;
+		}
+	}
+	*ret = *slot;
+	return 0;
 }
 
 const char *netconf_error(const struct netconf *nc)
@@ -135,546 +102,58 @@ void netconf_set_error(struct netconf *nc, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* ---- fault injection */
-
-#ifdef LVS_FAULT_INJECTION
-/*
- * Per process, not per socket: "the Nth kernel change of the process" has to
- * count the changes of every module, whichever handle they hold.
- */
-static struct {
-	bool loaded;
-	unsigned long target;	/* 0: no fault */
-	unsigned long delay_us;
-	unsigned long count;
-} fault;
-
-static unsigned long env_ulong(const char *name)
+/* The socket's text for a failure, as netconf_error()'s. */
+int nc_took(struct netconf *nc, int r)
 {
-	const char *s = getenv(name);
-	unsigned long v;
-	char *end;
-
-	if (!s || *s < '0' || *s > '9')
-		return 0;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end)
-		return 0;
-	return v;
+	if (r < 0)
+		netconf_set_error(nc, "%s", nl_error(nc->rt));
+	return r;
 }
 
+/* ---- fault injection: the netlink layer's switch, for every module */
+
+int netconf_fault_point(struct netconf *nc)
+{
+	int r = nl_fault_point(nc ? nc->rt : NULL);
+
+	return nc ? nc_took(nc, r) : r;
+}
+
+#ifdef LVS_FAULT_INJECTION
 void netconf_fault_reset(void)
 {
-	fault.loaded = false;
-	fault.count = 0;
+	nl_fault_reset();
 }
 
 int netconf_fault_squeeze_rcvbuf(struct netconf *nc, int bytes)
 {
-	int fd = mnl_socket_get_fd(nc->nl);
-
-	/* nc->rcvbuf stays: the batching keeps believing in the big buffer. */
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes)) < 0)
-		return -errno;
-	return 0;
-}
-
-int netconf_fault_point(struct netconf *nc)
-{
-	if (!fault.loaded) {
-		fault.target = env_ulong("LVS_RS_AGENT_FAULT");
-		fault.delay_us = env_ulong("LVS_RS_AGENT_DELAY_US");
-		fault.loaded = true;
-	}
-	if (fault.delay_us) {
-		struct timespec ts = {
-			.tv_sec = fault.delay_us / 1000000,
-			.tv_nsec = (long)(fault.delay_us % 1000000) * 1000,
-		};
-
-		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-			;
-	}
-	fault.count++;
-	if (fault.target && fault.count == fault.target) {
-		netconf_set_error(nc, "injected fault at kernel change %lu",
-				  fault.count);
-		return -EIO;
-	}
-	return 0;
-}
-#else
-int netconf_fault_point(struct netconf *nc)
-{
-	return 0;
+	return nl_fault_squeeze_rcvbuf(nc->rt, bytes);
 }
 #endif
 
-/* ---- messages */
-
-ssize_t nc_recv(struct netconf *nc, bool nonblock)
-{
-	ssize_t n;
-
-	do {
-		if (nonblock)
-			n = recv(mnl_socket_get_fd(nc->nl), nc->buf,
-				 sizeof(nc->buf), MSG_DONTWAIT | MSG_TRUNC);
-		else
-			n = recv(mnl_socket_get_fd(nc->nl), nc->buf,
-				 sizeof(nc->buf), MSG_TRUNC);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	/* MSG_TRUNC reports the datagram's real length: it did not fit. */
-	if ((size_t)n > sizeof(nc->buf))
-		return -EMSGSIZE;
-	return n;
-}
-
-static int extack_attr_cb(const struct nlattr *attr, void *data)
-{
-	const struct nlattr **tb = data;
-	uint16_t type = mnl_attr_get_type(attr);
-
-	if (type == NLMSGERR_ATTR_MSG) {
-		if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
-			return MNL_CB_ERROR;
-		tb[type] = attr;
-	}
-	return MNL_CB_OK;
-}
-
-/* The extack text that follows `hlen` bytes of payload, or "". */
-static void extack_text(const struct nlmsghdr *nlh, size_t hlen, char *text,
-			size_t len)
-{
-	const struct nlattr *tb[NLMSGERR_ATTR_MAX + 1] = { NULL };
-
-	if (len)
-		text[0] = '\0';
-	if (!len || !(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return;
-	if (MNL_ALIGN(hlen) > mnl_nlmsg_get_payload_len(nlh))
-		return;
-	if (mnl_attr_parse(nlh, hlen, extack_attr_cb, tb) != MNL_CB_OK ||
-	    !tb[NLMSGERR_ATTR_MSG])
-		return;
-	snprintf(text, len, "%s", mnl_attr_get_str(tb[NLMSGERR_ATTR_MSG]));
-}
-
-int nc_ack_parse(const struct nlmsghdr *nlh, char *text, size_t len)
-{
-	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-	size_t hlen = sizeof(*e);
-
-	if (len)
-		text[0] = '\0';
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e))
-		return -EBADMSG;
-	if (e->error > 0)
-		return -EPROTO;
-	/* Without NLM_F_CAPPED the kernel echoes our request before the TLVs. */
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
-		if (e->msg.nlmsg_len < sizeof(struct nlmsghdr))
-			return e->error;
-		hlen += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
-	}
-	extack_text(nlh, hlen, text, len);
-	return e->error;
-}
-
-void nc_first_fail_init(struct nc_first_fail *f)
-{
-	f->idx = SIZE_MAX;
-	f->text[0] = '\0';
-}
-
-void nc_first_fail_note(struct nc_first_fail *f, size_t idx, const char *text)
-{
-	size_t len = strnlen(text, sizeof(f->text) - 1);
-
-	if (idx >= f->idx)
-		return;
-	f->idx = idx;
-	/* Cut to fit, as snprintf would, without its truncation warning. */
-	memcpy(f->text, text, len);
-	f->text[len] = '\0';
-}
-
-void nc_first_fail_done(struct nc_first_fail *f, struct netconf *nc)
-{
-	if (f->idx != SIZE_MAX)
-		netconf_set_error(nc, "%s", f->text);
-}
+/* ---- requests */
 
 int netconf_talk(struct netconf *nc, struct nlmsghdr *nlh, const char *what)
 {
-	char text[NC_ERR_SIZE];
-	uint32_t seq = nc_next_seq(nc);
-
-	nlh->nlmsg_seq = seq;
-	nlh->nlmsg_pid = 0;
-	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
-	if (mnl_socket_sendto(nc->nl, nlh, nlh->nlmsg_len) < 0) {
-		int r = -errno;
-
-		netconf_set_error(nc, "%s", what);
-		return r;
-	}
-	for (;;) {
-		ssize_t n = nc_recv(nc, false);
-		const struct nlmsghdr *m;
-		int len;
-
-		if (n < 0) {
-			netconf_set_error(nc, "%s", what);
-			return (int)n;
-		}
-		len = (int)n;
-		for (m = (const struct nlmsghdr *)nc->buf; mnl_nlmsg_ok(m, len);
-		     m = mnl_nlmsg_next(m, &len)) {
-			int r;
-
-			if (m->nlmsg_type != NLMSG_ERROR || m->nlmsg_seq != seq ||
-			    !mnl_nlmsg_portid_ok(m, nc->portid))
-				continue;
-			r = nc_ack_parse(m, text, sizeof(text));
-			if (r < 0)
-				netconf_set_error(nc, "%s", text[0] ? text : what);
-			return r;
-		}
-	}
+	return nc_took(nc, nl_talk(nc->rt, nlh, NULL, NULL, what));
 }
 
-/* ---- batches of changes */
-
-/*
- * One sendmsg carries up to BATCH_LIMIT bytes of requests (450 to 800 address
- * messages); the buffer holds one more message, which libmnl moves to the
- * front of the next batch when it does not fit.
- */
-#define BATCH_LIMIT (32 * 1024)
-#define BATCH_BUF (2 * BATCH_LIMIT)
-
-/*
- * What one ack costs in the receive buffer: the kernel charges an skb's
- * truesize, 832 bytes for a capped ack with or without extack text (measured
- * with SO_MEMINFO on 6.18), so this is a safe bound. A batch never has more
- * messages than rcvbuf / ACK_COST, so its acks all fit: the kernel answers
- * every message of a sendmsg before the call returns, and drops (ENOBUFS)
- * what does not fit.
- */
-#define ACK_COST 2048
-
-/* One batch in flight: slots[k] is the step of sequence number first_seq + k. */
-struct batch {
-	struct netconf *nc;
-	const struct nc_batch_ops *ops;
-	void *ctx;
-	int *res;
-	struct nc_first_fail *first;
-	struct mnl_nlmsg_batch *b;
-	size_t *slots;
-	bool *acked;
-	size_t count, max;
-	uint32_t first_seq;
-};
-
-static void batch_fail(struct batch *bt, size_t i, int r, const char *text)
+int nc_batch_send(struct netconf *nc, const struct nl_batch_ops *ops,
+		  void *ctx, size_t n, int *res, struct nl_first_fail *first)
 {
-	bt->res[i] = r;
-	nc_first_fail_note(bt->first, i, text);
+	return nc_took(nc, nl_batch_send(nc->rt, ops, ctx, n, res, first));
 }
 
-static void read_acks_msgs(struct batch *bt, size_t *remaining, int len)
-{
-	const struct nlmsghdr *m;
-	char text[NC_ERR_SIZE], what[NC_ERR_SIZE];
-
-	for (m = (const struct nlmsghdr *)bt->nc->buf; mnl_nlmsg_ok(m, len);
-	     m = mnl_nlmsg_next(m, &len)) {
-		uint32_t k = m->nlmsg_seq - bt->first_seq;
-		size_t i;
-		int r;
-
-		if (m->nlmsg_type != NLMSG_ERROR ||
-		    !mnl_nlmsg_portid_ok(m, bt->nc->portid) || k >= bt->count ||
-		    bt->acked[k])
-			continue;
-		bt->acked[k] = true;
-		(*remaining)--;
-		i = bt->slots[k];
-		r = nc_ack_parse(m, text, sizeof(text));
-		bt->res[i] = r;
-		if (r < 0) {
-			bt->ops->describe(bt->ctx, i, what, sizeof(what));
-			batch_fail(bt, i, r, text[0] ? text : what);
-		}
-	}
-}
-
-/*
- * Acks were lost (receive buffer overrun, or the socket failed): what the
- * kernel did is in the kernel. A step whose object is now as wanted has been
- * done; any other has not, and is reported so.
- */
-static void resolve_lost(struct batch *bt, int err)
-{
-	char what[NC_ERR_SIZE], text[NC_ERR_SIZE + 64];
-	int r = bt->ops->reread(bt->ctx);
-
-	for (size_t k = 0; k < bt->count; k++) {
-		size_t i = bt->slots[k];
-
-		if (bt->acked[k])
-			continue;
-		if (r == 0 && bt->ops->done(bt->ctx, i)) {
-			bt->res[i] = 0;
-			continue;
-		}
-		bt->ops->describe(bt->ctx, i, what, sizeof(what));
-		snprintf(text, sizeof(text), "%s: acknowledgement lost (%s)",
-			 what, strerror(-err));
-		batch_fail(bt, i, err, text);
-	}
-}
-
-static void flush(struct batch *bt)
-{
-	size_t remaining = bt->count;
-	bool lost = false;
-	int err = 0;
-
-	if (!bt->count)
-		goto out;
-	memset(bt->acked, 0, bt->count * sizeof(*bt->acked));
-	if (mnl_socket_sendto(bt->nc->nl, mnl_nlmsg_batch_head(bt->b),
-			      mnl_nlmsg_batch_size(bt->b)) < 0) {
-		char what[NC_ERR_SIZE];
-		int r = -errno;
-
-		for (size_t k = 0; k < bt->count; k++) {
-			size_t i = bt->slots[k];
-
-			bt->ops->describe(bt->ctx, i, what, sizeof(what));
-			batch_fail(bt, i, r, what);
-		}
-		goto out;
-	}
-	/*
-	 * Every message of the sendmsg has been answered by now (rtnetlink
-	 * runs in the sender's context), so after a loss the rest is read
-	 * without waiting. An error ack does not end the batch: the kernel
-	 * went on with the next message, and so do we.
-	 */
-	while (remaining) {
-		ssize_t n = nc_recv(bt->nc, lost);
-
-		if (n == -ENOBUFS || n == -EMSGSIZE) {
-			lost = true;
-			err = err ? err : (int)n;
-			continue;
-		}
-		if (n < 0) {
-			err = (lost && n == -EAGAIN) ? err : (int)n;
-			break;
-		}
-		read_acks_msgs(bt, &remaining, (int)n);
-	}
-	if (remaining)
-		resolve_lost(bt, err ? err : -ENOBUFS);
-out:
-	mnl_nlmsg_batch_reset(bt->b);
-	bt->count = 0;
-}
-
-int nc_batch_send(struct netconf *nc, const struct nc_batch_ops *ops,
-		  void *ctx, size_t n, int *res, struct nc_first_fail *first)
-{
-	_cleanup_free_ char *buf = NULL;
-	_cleanup_free_ size_t *slots = NULL;
-	_cleanup_free_ bool *acked = NULL;
-	struct batch bt = {
-		.nc = nc, .ops = ops, .ctx = ctx, .res = res, .first = first,
-	};
-
-	bt.max = nc->rcvbuf > 0 ? (size_t)nc->rcvbuf / ACK_COST : 1;
-	if (bt.max > BATCH_LIMIT / ops->msg_min)
-		bt.max = BATCH_LIMIT / ops->msg_min;
-	if (bt.max > n) /* one VIP: one slot, not 800 zeroed */
-		bt.max = n;
-	if (bt.max < 1)
-		bt.max = 1;
-	buf = malloc(BATCH_BUF);
-	slots = calloc(bt.max, sizeof(*slots));
-	acked = calloc(bt.max, sizeof(*acked));
-	bt.b = buf ? mnl_nlmsg_batch_start(buf, BATCH_LIMIT) : NULL;
-	if (!bt.b || !slots || !acked) {
-		for (size_t i = 0; i < n; i++)
-			res[i] = -ENOMEM;
-		netconf_set_error(nc, "out of memory");
-		return -ENOMEM;
-	}
-	bt.slots = slots;
-	bt.acked = acked;
-
-	for (size_t i = 0; i < n; i++) {
-		uint32_t seq;
-		int r;
-
-		if (!ops->pending(ctx, i))
-			continue;
-		r = netconf_fault_point(nc);
-		if (r < 0) {
-			batch_fail(&bt, i, r, netconf_error(nc));
-			continue;
-		}
-		if (bt.count == bt.max)
-			flush(&bt);
-		seq = nc_next_seq(nc);
-		ops->build(ctx, i, mnl_nlmsg_batch_current(bt.b), seq);
-		if (!mnl_nlmsg_batch_next(bt.b)) {
-			/* Full: send the others; libmnl moves this one to the
-			 * front of the next batch. */
-			flush(&bt);
-		}
-		if (bt.count == 0)
-			bt.first_seq = seq;
-		slots[bt.count++] = i;
-	}
-	flush(&bt);
-	mnl_nlmsg_batch_stop(bt.b);
-	return 0;
-}
-
-/* ---- dumps */
-
-static int dump_once(struct netconf *nc, struct nlmsghdr *nlh, nc_dump_cb cb,
-		     void *data, const char *what)
-{
-	char text[NC_ERR_SIZE];
-	bool intr = false, done = false;
-	int err = 0;
-	uint32_t seq;
-
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_pid = 0;
-	nlh->nlmsg_seq = seq = nc_next_seq(nc);
-	if (mnl_socket_sendto(nc->nl, nlh, nlh->nlmsg_len) < 0) {
-		err = -errno;
-		netconf_set_error(nc, "%s", what);
-		return err;
-	}
-	/*
-	 * Read to the end even after an error: a dump left half-read keeps the
-	 * socket busy (EBUSY for the next one) and its rest would be read as
-	 * the answer to the next request.
-	 */
-	while (!done) {
-		ssize_t n = nc_recv(nc, false);
-		const struct nlmsghdr *m;
-		int len;
-
-		if (n == -ENOBUFS) {
-			/* Something was dropped: this dump cannot be trusted. */
-			intr = true;
-			continue;
-		}
-		if (n < 0) {
-			netconf_set_error(nc, "%s", what);
-			return (int)n;
-		}
-		len = (int)n;
-		for (m = (const struct nlmsghdr *)nc->buf; mnl_nlmsg_ok(m, len);
-		     m = mnl_nlmsg_next(m, &len)) {
-			int r;
-
-			if (m->nlmsg_seq != seq || !mnl_nlmsg_portid_ok(m, nc->portid))
-				continue;
-			if (m->nlmsg_flags & NLM_F_DUMP_INTR)
-				intr = true;
-			switch (m->nlmsg_type) {
-			case NLMSG_DONE:
-				done = true;
-				/* A failed dump puts its error in DONE. */
-				if (mnl_nlmsg_get_payload_len(m) >= sizeof(int)) {
-					r = *(const int *)mnl_nlmsg_get_payload(m);
-					if (r < 0 && !err) {
-						extack_text(m, sizeof(int), text,
-							    sizeof(text));
-						netconf_set_error(nc, "%s",
-								  text[0] ? text : what);
-						err = r;
-					}
-				}
-				break;
-			case NLMSG_ERROR:
-				done = true;
-				r = nc_ack_parse(m, text, sizeof(text));
-				if (r < 0 && !err) {
-					netconf_set_error(nc, "%s",
-							  text[0] ? text : what);
-					err = r;
-				}
-				break;
-			case NLMSG_NOOP:
-			case NLMSG_OVERRUN:
-				break;
-			default:
-				if (err)
-					break;
-				r = cb(m, data);
-				if (r < 0) {
-					netconf_set_error(nc, "%s: malformed reply",
-							  what);
-					err = r;
-				}
-			}
-			if (done)
-				break;
-		}
-	}
-	if (err)
-		return err;
-	return intr ? -EINTR : 0;
-}
-
-/*
- * A dump that ran while the table changed is flagged NLM_F_DUMP_INTR and may
- * miss or repeat entries: start again from scratch (reset), a few times.
- */
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int nc_dump(struct netconf *nc, struct nlmsghdr *req, nc_dump_cb cb,
+int nc_dump(struct netconf *nc, struct nlmsghdr *req, nl_cb cb,
 	    void (*reset)(void *data), void *data, const char *what)
 {
-	int64_t start = now_ms(), pause = 1;
-	int r, tries = 0;
+	return nc_took(nc, nl_dump(nc->rt, req, cb, reset, data, what));
+}
 
-	for (;;) {
-		reset(data);
-		r = dump_once(nc, req, cb, data, what);
-		tries++;
-		if (r != -EINTR)
-			return r;
-		if (now_ms() - start >= DUMP_BUDGET_MS)
-			break;
-		/* Let the burst of changes pass rather than race it. */
-		nanosleep(&(struct timespec){ .tv_nsec = pause * 1000000 }, NULL);
-		if (pause < DUMP_PAUSE_MAX_MS)
-			pause *= 2;
-	}
-	netconf_set_error(nc, "%s: interrupted %d times in %lld ms by concurrent changes",
-			  what, tries, (long long)(now_ms() - start));
-	return -EAGAIN;
+void nc_first_fail_done(struct nl_first_fail *f, struct netconf *nc)
+{
+	if (f->idx != SIZE_MAX)
+		netconf_set_error(nc, "%s", f->text);
 }
 
 static int grow(void **v, size_t n, size_t *cap, size_t size)
@@ -1146,7 +625,7 @@ int nc_change_planned(struct netconf *nc, const struct nc_plan_ops *k,
 {
 	_cleanup_free_ char *plans = NULL;
 	_cleanup_free_ bool *send = NULL;
-	struct nc_batch_ops ops = {
+	struct nl_batch_ops ops = {
 		.pending = planned_pending,
 		.build = planned_build,
 		.describe = planned_describe,
@@ -1155,13 +634,13 @@ int nc_change_planned(struct netconf *nc, const struct nc_plan_ops *k,
 		.msg_min = k->msg_min,
 	};
 	struct planned pl = { .nc = nc, .k = k, .view = view, .v = v };
-	struct nc_first_fail first;
+	struct nl_first_fail first;
 	char text[NC_ERR_SIZE];
 	int r;
 
 	if (!n)
 		return 0;
-	nc_first_fail_init(&first);
+	nl_first_fail_init(&first);
 	for (size_t i = 0; i < n; i++)
 		res[i] = 0;
 
@@ -1186,7 +665,7 @@ int nc_change_planned(struct netconf *nc, const struct nc_plan_ops *k,
 			    sizeof(text));
 		if (r < 0) {
 			res[i] = r;
-			nc_first_fail_note(&first, i, text);
+			nl_first_fail_note(&first, i, text);
 		}
 		send[i] = r > 0;
 	}

@@ -24,6 +24,15 @@ int netconf_open(struct netconf **ret);
 struct netconf *netconf_close(struct netconf *nc);
 
 /*
+ * The handle's socket of netlink `protocol` (NETLINK_ROUTE, or
+ * NETLINK_NETFILTER and NETLINK_GENERIC, opened at the first call and
+ * closed with the handle), for modules that speak netlink themselves
+ * through nl.h. 0 and *ret, or -errno with netconf_error() set.
+ */
+struct nl;
+int netconf_nl(struct netconf *nc, int protocol, struct nl **ret);
+
+/*
  * The kernel's text for the last failure ("Unknown device type"), or the
  * name of the request that failed when the kernel gave none; "" if nothing.
  */

@@ -253,7 +253,7 @@ static int dump_family(struct netconf *nc, struct view *w, int family)
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
 	struct rdump d = { .w = w, .keep = w->n_routes };
 	struct rtmsg *rtm;
-	int on = 1, off = 0, r;
+	int r;
 	bool strict;
 
 	nlh->nlmsg_type = RTM_GETROUTE;
@@ -261,15 +261,13 @@ static int dump_family(struct netconf *nc, struct view *w, int family)
 	rtm->rtm_family = (unsigned char)family;
 	rtm->rtm_table = RT_TABLE_LOCAL;
 	rtm->rtm_type = RTN_LOCAL;
-	strict = mnl_socket_setsockopt(nc->nl, NETLINK_GET_STRICT_CHK, &on,
-				       sizeof(on)) == 0;
+	strict = nl_set_strict(nc->rt, true) == 0;
 	r = nc_dump(nc, nlh, route_cb, rdump_reset, &d,
 		    family == AF_INET ? "RTM_GETROUTE dump (IPv4 table local)" :
 					"RTM_GETROUTE dump (IPv6 table local)");
 	/* The socket's other requests stay as they were. */
 	if (strict)
-		(void)mnl_socket_setsockopt(nc->nl, NETLINK_GET_STRICT_CHK, &off,
-					    sizeof(off));
+		(void)nl_set_strict(nc->rt, false);
 	return r;
 }
 

@@ -184,10 +184,10 @@ static int sysctl_observe(struct netconf *nc, struct step *const *v, size_t n)
 static int sysctl_change(struct netconf *nc, struct step *const *v, size_t n,
 			 enum step_field to, int *res)
 {
-	struct nc_first_fail first;
+	struct nl_first_fail first;
 	int ret = 0;
 
-	nc_first_fail_init(&first);
+	nl_first_fail_init(&first);
 	/* Each file is its own change: one failure does not stop the rest. */
 	for (size_t i = 0; i < n; i++) {
 		const char *value = step_value(v[i], to);
@@ -201,7 +201,7 @@ static int sysctl_change(struct netconf *nc, struct step *const *v, size_t n,
 			res[i] = netconf_sysctl_write(nc, v[i]->target, value);
 		}
 		if (res[i] < 0) {
-			nc_first_fail_note(&first, i, netconf_error(nc));
+			nl_first_fail_note(&first, i, netconf_error(nc));
 			if (!ret)
 				ret = res[i];
 		}

@@ -19,6 +19,8 @@ PKGS=(
 	# integration tests
 	iproute2 nftables arping tcpdump util-linux valgrind python3-minimal
 	procps time busybox-static
+	# test-json.sh validates the --json documents against their schema
+	python3-jsonschema
 	# ansible-playbook, for test-ansible.sh (the role in contrib/ansible)
 	ansible-core
 	# VM tests

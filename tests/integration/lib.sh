@@ -56,6 +56,11 @@
 #					RS 192.0.2.2/24 2001:db8:1::2/64,
 #					PEER 192.0.2.1/24 2001:db8:1::1/64
 #	bg_register PID			kill PID (and only it) at exit
+#	lock_hold FILE [SECONDS]	a process holding a POSIX write lock on
+#					FILE (created 0644 if missing), as the
+#					agent takes it, for SECONDS (default
+#					120); LOCK_HOLDER = its PID, killed at
+#					exit; status 1 if it did not get it
 #	agent NS ARGS...		run $AGENT_BIN -s $STATE ARGS... inside
 #					NS; output passes through, returns its
 #					exit code. Variables set on the call
@@ -311,6 +316,25 @@ lab_new()
 bg_register()
 {
 	LVST_PIDS+=("$1")
+}
+
+lock_hold()
+{
+	rm -f "$TDIR/.holder"
+	"$PYTHON" -c '
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644)
+fcntl.lockf(fd, fcntl.LOCK_EX)
+print(os.getpid(), flush=True)
+time.sleep(float(sys.argv[2]))
+' "$1" "${2:-120}" >"$TDIR/.holder" &
+	LOCK_HOLDER=$!
+	bg_register "$LOCK_HOLDER"
+	for _ in $(seq 100); do
+		[ "$(cat "$TDIR/.holder" 2>/dev/null)" = "$LOCK_HOLDER" ] && return 0
+		sleep 0.05
+	done
+	return 1
 }
 
 # ---- the agent

@@ -3,8 +3,10 @@
 #
 # A bad config is refused before anything happens: check-config and apply
 # exit 2 with exactly one line FILE:LINE: on stderr naming the offending
-# line, and the kernel state of the namespace is unchanged. A good config
-# passes check-config.
+# line, and the kernel state of the namespace is unchanged. The slips an
+# operator makes (an indented key line, commas between addresses, a misspelt
+# key, a key in the wrong section) say what was meant, and the config mended
+# as they say passes. A good config passes check-config.
 
 . "$(dirname "$0")/lib.sh"
 set -u -o pipefail
@@ -16,14 +18,14 @@ snapshot rs >"$TDIR/before" || { fail setup "snapshot failed"; exit 1; }
 
 LONG=$(printf 'x%.0s' $(seq 1100))
 
-# case NAME LINE: the config comes on stdin; LINE is the line the error
-# must name.
+# bad NAME LINE [MESSAGE]: the config comes on stdin; LINE is the line the
+# error must name, MESSAGE (an extended regex) what it must say after it.
 bad()
 {
-	local name=$1 line=$2 conf="$TDIR/$1.conf" cmd re nlines
+	local name=$1 line=$2 msg=${3:-.+} conf="$TDIR/$1.conf" cmd re nlines
 
 	cat >"$conf"
-	re="^(lvs-rs-agent: )?${conf//./\\.}:$line: .+"
+	re="^(lvs-rs-agent: )?${conf//./\\.}:$line: $msg\$"
 	for cmd in check-config apply; do
 		STATE=$TDIR/$name.state agent_run rs -c "$conf" "$cmd"
 		assert_rc "$name: $cmd exits 2" 2
@@ -110,6 +112,56 @@ EOF
 bad unknown-key 2 <<'EOF'
 [agent]
 arp_ignor = 1
+[vip web]
+address = 198.51.100.10
+EOF
+
+# The slips an operator makes get a hint that says what was meant.
+bad indented-key 3 '"mode = tun": an indented line continues the previous value \(address\): remove the indentation or join the lines' <<'EOF'
+[vip web]
+address = 198.51.100.10
+    mode = tun
+EOF
+
+bad commas 2 'vip "web": addresses are separated by spaces, not commas: "198\.51\.100\.10, 198\.51\.100\.11"' <<'EOF'
+[vip web]
+address = 198.51.100.10, 198.51.100.11
+EOF
+
+bad misspelt-key 2 'unknown key "arp_ignor" in \[agent\]: did you mean arp_ignore\?' <<'EOF'
+[agent]
+arp_ignor = 1
+[vip web]
+address = 198.51.100.10
+EOF
+
+bad key-in-the-wrong-section 3 'vip "web": unknown key "arp_ignore": it belongs under \[agent\]' <<'EOF'
+[vip web]
+address = 198.51.100.10
+arp_ignore = 1
+EOF
+
+# ... and the same configs, mended as the hints say, pass.
+good_after()
+{
+	local name=$1 conf="$TDIR/$1-fixed.conf"
+
+	cat >"$conf"
+	STATE=$TDIR/$name.state agent_run rs -c "$conf" check-config
+	assert_rc "$name, mended: check-config exits 0" 0
+}
+good_after indented-key <<'EOF'
+[vip web]
+address = 198.51.100.10
+mode = tun
+EOF
+good_after commas <<'EOF'
+[vip web]
+address = 198.51.100.10 198.51.100.11
+EOF
+good_after misspelt-key <<'EOF'
+[agent]
+arp_ignore = 1
 [vip web]
 address = 198.51.100.10
 EOF

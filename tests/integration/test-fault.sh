@@ -150,7 +150,8 @@ expect_fault()
 	if ! grep -q 'injected fault' <<<"$ERR"; then
 		problem "$1 with fault $2: stderr does not name the injected fault: ${ERR:-<empty>}"
 	fi
-	if grep -qv -e '^$' -e '^lvs-rs-agent: ' <<<"$ERR"; then
+	# A message's second line, if any, is indented under its first.
+	if grep -qv -e '^$' -e '^lvs-rs-agent: ' -e '^  [^ ]' <<<"$ERR"; then
 		problem "$1 with fault $2: a stderr line lacks the 'lvs-rs-agent: ' prefix: ${ERR:-<empty>}"
 	fi
 	if [ "$(json_eval "$OUT" 'd["ok"] is False and "injected fault" in d["error"]')" != true ]; then

@@ -3,7 +3,8 @@
 # test-install.sh - `make install DESTDIR=... PREFIX=/usr` puts every file where Debian
 # expects it (binary in /usr/sbin, man pages in /usr/share/man/man8 and man5, the unit in
 # systemd's unit directory, the example config in /usr/share/doc, the bash completion in
-# /usr/share/bash-completion/completions), `man -l` renders both
+# /usr/share/bash-completion/completions, the JSON schema in /usr/share/lvs-rs-agent),
+# `man -l` renders both
 # pages without warnings, a PREFIX=/usr/local install points the unit at its binary, and
 # `make uninstall` removes everything again. Only a mktemp DESTDIR is touched.
 . "$(dirname "$0")/lib.sh"
@@ -43,6 +44,7 @@ expect_file man5 /usr/share/man/man5/lvs-rs-agent.conf.5 644
 expect_file unit "$UNITDIR/lvs-rs-agent.service" 644
 expect_file example /usr/share/doc/lvs-rs-agent/examples/agent.conf 644
 expect_file completion "$COMPDIR/lvs-rs-agent" 644
+expect_file "JSON schema" /usr/share/lvs-rs-agent/lvs-rs-agent.schema.json 644
 
 v=$("$D/usr/sbin/lvs-rs-agent" --version 2>&1)
 if [ $? = 0 ] && [ -n "$v" ]; then pass "installed binary runs ($v)"; else fail "installed binary runs" "$v"; fi
@@ -64,7 +66,7 @@ fi
 extra=$(cd "$D" && find . -type f | sed 's#^\.##' | grep -vxF -e /usr/sbin/lvs-rs-agent \
 	-e /usr/share/man/man8/lvs-rs-agent.8 -e /usr/share/man/man5/lvs-rs-agent.conf.5 \
 	-e "$UNITDIR/lvs-rs-agent.service" -e /usr/share/doc/lvs-rs-agent/examples/agent.conf \
-	-e "$COMPDIR/lvs-rs-agent")
+	-e "$COMPDIR/lvs-rs-agent" -e /usr/share/lvs-rs-agent/lvs-rs-agent.schema.json)
 # Files other issues install (bash completion, ...) are reported, not failed.
 [ -z "$extra" ] || echo "  also installed: $(echo $extra)"
 

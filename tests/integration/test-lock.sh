@@ -59,20 +59,12 @@ assert_snapshot "concurrent applies: revert restores the state" rs "$TDIR/before
 
 # ---- lock held by another process (POSIX record lock, as the agent takes)
 rm -f "$STATE.lock"
-"$PYTHON" -c '
-import fcntl, os, sys, time
-fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644)
-fcntl.lockf(fd, fcntl.LOCK_EX)
-print(os.getpid(), flush=True)
-time.sleep(120)
-' "$STATE.lock" >"$TDIR/holder.pid" &
-H=$!
-bg_register $H
-for _ in $(seq 100); do
-	[ -s "$TDIR/holder.pid" ] && break
-	sleep 0.05
-done
-assert_eq "lock holder started" "$H" "$(cat "$TDIR/holder.pid")"
+if lock_hold "$STATE.lock"; then
+	pass "lock holder started"
+else
+	fail "lock holder started" "it did not get the lock"
+fi
+H=$LOCK_HOLDER
 
 agent_run rs -c "$CONF" --wait 0 apply
 assert_rc "lock held: apply --wait 0 exits 3" 3

@@ -57,12 +57,14 @@ for case in 4 6; do
 	if [ "$case" = 4 ]; then
 		[ "$have_ipip" = 1 ] && continue
 		conf=$CONF module='CONFIG_NET_IPIP' mod='ipip' name=tunnelled
+		support='IP-in-IP tunnel support'
 	else
 		if [ "$have_ip6tnl" = 1 ]; then
 			skip "no-ip6tnl" "this kernel has ip6_tunnel"
 			continue
 		fi
 		conf=$CONF6 module='CONFIG_IPV6_TUNNEL' mod='ip6_tunnel' name=tunnelled6
+		support='IPv6 tunnel support'
 	fi
 	snapshot rs >"$TDIR/before"
 	# plan does not ask the kernel (that may load a module): it looks for
@@ -70,16 +72,17 @@ for case in 4 6; do
 	agent_run rs -c "$conf" plan
 	assert_rc "ipv$case: plan exits 3" 3
 	assert_match "ipv$case: plan names the missing support" \
-		"^lvs-rs-agent: this kernel lacks .*tunnel support \\($module / module $mod\\) needed by vip \"$name\" mode = tun .*apply would fail$" \
-		"$ERR"
+		"^lvs-rs-agent: this kernel lacks .*tunnel support \\($module / module $mod\\),$" "$ERR"
+	assert_match "ipv$case: plan names the group and says apply would fail" \
+		"^  needed by vip \"$name\" mode = tun: .*apply would fail$" "$ERR"
+	assert_eq "ipv$case: plan's message is two lines" 2 "$(grep -c . <<<"$ERR")"
 	assert_snapshot "ipv$case: plan changes nothing" rs "$TDIR/before"
 	agent_run rs -c "$conf" apply
 	assert_rc "ipv$case: apply exits 3" 3
-	first=$(head -n1 <<<"$ERR")
-	assert_match "ipv$case: first stderr line names the missing support" \
-		"^lvs-rs-agent: this kernel lacks .*tunnel support \\($module / module $mod\\) needed by vip \"$name\" mode = tun$" \
-		"$first"
-	assert_eq "ipv$case: exactly one stderr line" 1 "$(grep -c . <<<"$ERR")"
+	assert_eq "ipv$case: one message on stderr, naming the missing support and the group" \
+		"lvs-rs-agent: this kernel lacks $support ($module / module $mod),|  needed by vip \"$name\" mode = tun" \
+		"$(sed -n '1h; 2{H; x; s/\n/|/p}' <<<"$ERR")"
+	assert_eq "ipv$case: exactly two stderr lines" 2 "$(grep -c . <<<"$ERR")"
 	assert_snapshot "ipv$case: kernel state unchanged" rs "$TDIR/before"
 	if [ -e "$STATE" ]; then
 		fail "ipv$case: no journal left" "$STATE exists: $(head -c 300 "$STATE")"

@@ -169,7 +169,13 @@ static void test_report_change_signs(void **state)
 	report_error(&r, "second");
 	assert_int_equal(r.n_errors, 2);
 	assert_string_equal(r.errors[0], "first 1");
+	report_warning(&r, "note %s", "this");
+	assert_int_equal(r.n_warnings, 1);
+	assert_string_equal(r.warnings[0], "note this");
+	assert_int_equal(r.n_errors, 2);
 	report_done(&r);
+	assert_int_equal(r.n_warnings, 0);
+	assert_null(r.warnings);
 }
 
 static void test_journal_and_lock_readable(void **state)
@@ -272,13 +278,13 @@ static void test_owner_hint(void **state)
 	/* A DynamicUser uid (systemd's range 61184..65519) owns it. */
 	assert_int_equal(chown(path, 61190, 61190), 0);
 	agent_owner_hint(path, "use systemctl", hint, sizeof(hint));
-	assert_non_null(strstr(hint, "belongs to uid 61190"));
-	assert_non_null(strstr(hint, "CAP_NET_ADMIN"));
-	assert_non_null(strstr(hint, ": use systemctl"));
+	assert_string_equal(hint, "it is the unit's (uid 61190),\n"
+			    "and the agent keeps only CAP_NET_ADMIN: use systemctl");
 	/* Another uid, not the service's: why, but no systemctl advice. */
 	assert_int_equal(chown(path, 1234, 1234), 0);
 	agent_owner_hint(path, "use systemctl", hint, sizeof(hint));
-	assert_non_null(strstr(hint, "belongs to uid 1234"));
+	assert_non_null(strstr(hint, "it belongs to uid 1234"));
+	assert_non_null(strstr(hint, "CAP_NET_ADMIN"));
 	assert_null(strstr(hint, "systemctl"));
 	/* A file that does not exist: its directory tells. */
 	path_in(path, sizeof(path), "hintdir");
@@ -286,7 +292,7 @@ static void test_owner_hint(void **state)
 	assert_int_equal(chown(path, 61191, 61191), 0);
 	strcat(path, "/state.lock");
 	agent_owner_hint(path, "use systemctl", hint, sizeof(hint));
-	assert_non_null(strstr(hint, "hintdir belongs to uid 61191"));
+	assert_non_null(strstr(hint, "its directory is the unit's (uid 61191)"));
 	assert_non_null(strstr(hint, ": use systemctl"));
 }
 

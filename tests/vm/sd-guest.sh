@@ -235,10 +235,11 @@ if [ -s $STATE ]; then
 	r=$?
 	say "revert by root: exit $r: $out"
 	[ $r = 3 ] || bad "\`lvs-rs-agent revert\` by root exits $r, expected 3"
-	echo "$out" | grep -q "belongs to uid $(stat -c %u $STATE)" ||
+	echo "$out" | grep -qF "is the unit's (uid $(stat -c %u $STATE.lock))" ||
 		bad "revert by root does not name the owner (the unit's dynamic uid)"
-	echo "$out" | grep -qF 'use systemctl stop lvs-rs-agent to revert' ||
-		bad "revert by root does not say to use systemctl stop lvs-rs-agent"
+	echo "$out" | grep -qF 'systemctl reload lvs-rs-agent applies, stop reverts' ||
+		bad "revert by root does not say to use systemctl reload or stop lvs-rs-agent"
+	[ "$(echo "$out" | wc -l)" -le 2 ] || bad "revert by root says it in more than two lines"
 	[ "$(snapshot)" = "$before" ] || bad "revert by root changed something"
 	[ "$(systemctl is-active $U)" = active ] || bad "$U not active after the tries by hand"
 	say "done at $(cut -d' ' -f1 /proc/uptime)s"
