@@ -94,8 +94,12 @@ agent_run rs -c "$C" check-config
 assert_rc "sysctl, $V4 on eth0: check-config (no kernel state) exits 0" 0
 agent_run rs -c "$C" verify
 assert_rc "sysctl, $V4 on eth0: verify exits 1" 1
+# Nothing applied here: the text keeps its FAIL lines brief, --json says why.
 assert_match "sysctl, $V4 on eth0: verify names the device" \
-	'^FAIL device eth0: expected loopback or noarp, found arp: eth0 answers ARP' "$OUT"
+	'^FAIL device eth0: expected loopback or noarp, found arp' "$OUT"
+agent_run rs -c "$C" --json verify
+assert_json "sysctl, $V4 on eth0: --json says why" "$OUT" \
+	'[c for c in d["checks"] if c["kind"] == "device" and c["target"] == "eth0" and not c["ok"] and c["why"].startswith("eth0 answers ARP for the IPv4 VIPs on it")]'
 
 # ---- arp_suppress = nft: the input rule drops requests on every interface
 C=$(conf nft '[agent]' 'arp_suppress = nft' '' '[vip web]' "address = $V4" 'device = eth0')
