@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#define _GNU_SOURCE /* asprintf */
 /*
  * The plan: observe, diff, act. apply, plan, revert, verify and status are
  * walks over the same steps; the kinds' ops tables do the kernel work.
@@ -58,24 +59,12 @@ static int nft_steps(const struct conf *c, struct netconf *nc,
 {
 	_cleanup_free_ struct arp_vip *vips = NULL;
 	_cleanup_free_ struct step *v = NULL;
-	size_t n_vips = 0, total = 0, n = 0;
+	size_t n_vips = 0, n = 0;
 	int ret;
 
-	for (size_t g = 0; g < c->n_groups; g++)
-		total += c->groups[g].n_vips;
-	vips = calloc(total + 1, sizeof(*vips));
-	if (!vips)
-		return -ENOMEM;
-	/* anyip prefixes too: the whole prefix answers locally. */
-	for (size_t g = 0; g < c->n_groups; g++)
-		for (size_t i = 0; i < c->groups[g].n_vips; i++) {
-			const struct conf_vip *cv = &c->groups[g].vips[i];
-
-			if (cv->family != AF_INET)
-				continue;
-			vips[n_vips].addr = cv->addr.v4;
-			vips[n_vips++].prefixlen = cv->prefixlen;
-		}
+	ret = agent_arp_vips(c, &vips, &n_vips);
+	if (ret < 0)
+		return ret;
 	ret = arp_nft_steps(nc, vips, n_vips, c->rip_auto ? NULL : &c->rip, &v, &n);
 	if (ret < 0) {
 		report_error(r, "arp_suppress = %s: cannot list the interfaces for rip = auto: %s",
@@ -156,6 +145,27 @@ static int tunnel_steps(const struct conf *c, struct netconf *nc,
 	return 0;
 }
 
+/* The device of each DR group up, after the ARP suppression and before
+ * the VIPs (a TUN group's device comes with its tunnel steps). */
+static int dr_link_steps(const struct conf *c, struct steplist *out)
+{
+	for (size_t g = 0; g < c->n_groups; g++) {
+		const struct conf_group *grp = &c->groups[g];
+		struct step s;
+		int ret;
+
+		if (grp->mode != CONF_MODE_DR ||
+		    steplist_find(out, &tunnel_link_ops, grp->device))
+			continue;
+		if (tunnel_link_step(grp->device, &s) < 0)
+			return -ENAMETOOLONG;
+		ret = steplist_add(out, &s);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
 static int desired_steps(const struct conf *c, struct netconf *nc,
 			 const struct steplist *old, struct steplist *out,
 			 struct report *r)
@@ -178,6 +188,9 @@ static int desired_steps(const struct conf *c, struct netconf *nc,
 		}
 	}
 	ret = tunnel_steps(c, nc, old, out, r);
+	if (ret < 0)
+		return ret;
+	ret = dr_link_steps(c, out);
 	if (ret < 0)
 		return ret;
 	for (size_t g = 0; g < c->n_groups; g++) {
@@ -212,6 +225,21 @@ static int desired_steps(const struct conf *c, struct netconf *nc,
 	return 0;
 }
 
+/* Configuration errors, one "FILE:LINE: message" each: every line to
+ * stderr, the first (with hint after it, and how many more) in the report.
+ * Exit code 2. */
+static int config_errors(struct report *r, char *const *v, size_t n,
+			 size_t more, const char *hint)
+{
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, "%s%s\n", v[i], i ? "" : hint);
+	report_error(r, "%s%s", v[0], hint);
+	if (n + more > 1)
+		report_error(r, "and %zu more configuration errors", n + more - 1);
+	r->error_printed = true;
+	return AGENT_EXIT_USAGE;
+}
+
 static int load_config(const struct agent_opts *o, struct report *r,
 		       struct conf **ret)
 {
@@ -224,26 +252,95 @@ static int load_config(const struct agent_opts *o, struct report *r,
 		const char *hint = k == -ENOENT && err.n == 1 ?
 			" (see lvs-rs-agent.conf(5), or -c FILE)" : "";
 
-		/* Each problem is its own line, FILE:LINE: first. */
-		for (size_t i = 0; i < err.n; i++)
-			fprintf(stderr, "%s%s\n", err.v[i], i ? "" : hint);
-		if (err.n == 0)
+		if (err.n) {
+			k = config_errors(r, err.v, err.n, 0, hint);
+		} else {
 			fprintf(stderr, "lvs-rs-agent: %s: %s\n", o->config, strerror(-k));
-		report_error(r, "%s%s", err.n ? err.v[0] : strerror(-k), hint);
-		if (err.n > 1)
-			report_error(r, "and %zu more configuration errors", err.n - 1);
+			report_error(r, "%s", strerror(-k));
+			r->error_printed = true;
+			k = AGENT_EXIT_USAGE;
+		}
 		conf_errors_done(&err);
-		r->error_printed = true;
-		return AGENT_EXIT_USAGE;
+		return k;
 	}
 	conf_errors_done(&err);
 	return AGENT_EXIT_OK;
 }
 
+/* ---- the config against the host (agent/topology.c) */
+
+struct refusals {
+	struct conf_errors lines; /* the first CONF_ERRORS_MAX */
+	size_t more;
+};
+
+static int refusal_cb(const struct topo_finding *f, void *data)
+{
+	struct refusals *x = data;
+	char *line, **v;
+
+	if (f->ok)
+		return 0;
+	if (x->lines.n >= CONF_ERRORS_MAX) {
+		x->more++;
+		return 0;
+	}
+	if (asprintf(&line, "%s:%d: %s%s%s%s: %s", f->file, f->line,
+		     f->group ? "vip \"" : "", f->group ? f->group : "",
+		     f->group ? "\": " : "", f->key, f->why) < 0)
+		return -ENOMEM;
+	v = realloc(x->lines.v, (x->lines.n + 1) * sizeof(*v));
+	if (!v) {
+		free(line);
+		return -ENOMEM;
+	}
+	x->lines.v = v;
+	v[x->lines.n++] = line;
+	return 0;
+}
+
+/*
+ * apply and plan: a config that the host's links and addresses make wrong
+ * for LVS (agent_topology()) is refused before anything changes, each
+ * finding one FILE:LINE line. journal: the agent's own steps (its stale
+ * addresses are no finding). Returns an exit code.
+ */
+static int refuse_topology(const struct conf *c, struct netconf *nc,
+			   const struct steplist *journal, struct report *r,
+			   const char *verb)
+{
+	struct netconf_host host;
+	struct refusals x = { 0 };
+	int k, ret = AGENT_EXIT_OK;
+
+	k = netconf_host_load(nc, &host);
+	if (k < 0) {
+		report_error(r, "%s: cannot list the interfaces and addresses: %s (%s)", verb,
+			     strerror(-k), netconf_error(nc));
+		return AGENT_EXIT_RUNTIME;
+	}
+	k = agent_topology(c, &host, TOPO_APPLY, journal, refusal_cb, &x);
+	if (k < 0) {
+		report_error(r, "%s: %s", verb, strerror(-k));
+		ret = AGENT_EXIT_RUNTIME;
+	} else if (x.lines.n) {
+		ret = config_errors(r, x.lines.v, x.lines.n, x.more, "");
+	}
+	conf_errors_done(&x.lines);
+	netconf_host_done(&host);
+	return ret;
+}
+
 /* ---- observing */
 
-/* One observe call per kind over every step of that kind. */
-static int observe(struct netconf *nc, struct step *const *v, size_t n)
+/*
+ * One observe call per kind over every step of that kind. A transactional
+ * kind (the nft table) is observed whole: every step of that kind in
+ * `whole` (the run's list, which v points into; NULL when v is all of it),
+ * so that it can tell what its object holds beyond them.
+ */
+static int observe(struct netconf *nc, struct step *const *v, size_t n,
+		   struct steplist *whole)
 {
 	_cleanup_free_ struct step **group = NULL;
 	const struct step_ops *seen[8];
@@ -251,7 +348,7 @@ static int observe(struct netconf *nc, struct step *const *v, size_t n)
 
 	if (n == 0)
 		return 0;
-	group = malloc(n * sizeof(*group));
+	group = malloc((n + (whole ? whole->n : 0)) * sizeof(*group));
 	if (!group)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
@@ -266,9 +363,15 @@ static int observe(struct netconf *nc, struct step *const *v, size_t n)
 			continue;
 		if (n_seen < ARRAY_SIZE(seen))
 			seen[n_seen++] = ops;
-		for (j = i; j < n; j++)
-			if (v[j]->ops == ops)
-				group[k++] = v[j];
+		if (ops->transactional && whole) {
+			for (j = 0; j < whole->n; j++)
+				if (whole->v[j].ops == ops)
+					group[k++] = &whole->v[j];
+		} else {
+			for (j = i; j < n; j++)
+				if (v[j]->ops == ops)
+					group[k++] = v[j];
+		}
 		ret = ops->observe(nc, group, k);
 		if (ret < 0)
 			return ret;
@@ -287,7 +390,7 @@ static int observe_list(struct netconf *nc, struct steplist *l)
 		return -ENOMEM;
 	for (size_t i = 0; i < l->n; i++)
 		v[i] = &l->v[i];
-	return observe(nc, v, l->n);
+	return observe(nc, v, l->n, NULL);
 }
 
 /* observe_list, a failure told as what `verb` could not do. An exit code. */
@@ -414,7 +517,7 @@ static bool needs_restore(const struct step *s, const char *to)
  * its start. Returns 0, or the number of steps left changed (listed in r).
  */
 static int rollback(struct netconf *nc, struct action *acts, size_t n,
-		    struct report *r)
+		    struct steplist *whole, struct report *r)
 {
 	_cleanup_free_ struct step **v = NULL;
 	_cleanup_free_ struct action *back = NULL;
@@ -430,7 +533,7 @@ static int rollback(struct netconf *nc, struct action *acts, size_t n,
 			v[k++] = acts[i].s;
 	if (k == 0)
 		return 0;
-	if (observe(nc, v, k) < 0)
+	if (observe(nc, v, k, whole) < 0)
 		goto leftover;
 	{
 		size_t m = 0;
@@ -445,7 +548,7 @@ static int rollback(struct netconf *nc, struct action *acts, size_t n,
 				execute(nc, &back[i], 1);
 	}
 leftover:
-	if (observe(nc, v, k) < 0) {
+	if (observe(nc, v, k, whole) < 0) {
 		report_error(r, "rollback: cannot read the kernel back; left changed, possibly: all %zu steps of this run", k);
 		return (int)k;
 	}
@@ -467,7 +570,7 @@ leftover:
  * `expect` tells which value each action's step must read back as.
  */
 static int act(struct netconf *nc, struct report *r, const char *verb,
-	       struct action *acts, size_t n)
+	       struct action *acts, size_t n, struct steplist *whole)
 {
 	_cleanup_free_ struct step **v = NULL;
 	char cause[32];
@@ -490,7 +593,7 @@ static int act(struct netconf *nc, struct report *r, const char *verb,
 			return AGENT_EXIT_RUNTIME;
 		for (size_t i = 0; i < n; i++)
 			v[i] = acts[i].s;
-		if (observe(nc, v, n) < 0) {
+		if (observe(nc, v, n, whole) < 0) {
 			report_error(r, "%s: cannot read the kernel back: %s", verb,
 				     netconf_error(nc));
 			failed = 0;
@@ -516,7 +619,7 @@ static int act(struct netconf *nc, struct report *r, const char *verb,
 	}
 	/* A second signal does not stop the rollback. */
 	agent_stop_no_more();
-	left = rollback(nc, acts, n, r);
+	left = rollback(nc, acts, n, whole, r);
 	r->changes_undone = true;
 	/* The report holds one change per action, in the same order. A change
 	 * the signal stopped was not refused: it was not made. */
@@ -1012,6 +1115,9 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 	ret = load_journal(o, r, verb, 0, &old, err, sizeof(err), &gone);
 	if (ret)
 		goto out;
+	ret = refuse_topology(c, nc, &old.steps, r, verb);
+	if (ret)
+		goto out;
 	/* After the journal: a value an earlier apply lowered stays wanted. */
 	k = desired_steps(c, nc, &old.steps, &want, r);
 	if (k < 0) {
@@ -1155,7 +1261,7 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 			goto out;
 		}
 	}
-	ret = act(nc, r, verb, acts, n_acts);
+	ret = act(nc, r, verb, acts, n_acts, &all);
 	if (ret != AGENT_EXIT_OK) {
 		/* Put the journal back as it was before this run. */
 		if (ret == AGENT_EXIT_RUNTIME) {
@@ -1317,7 +1423,7 @@ int agent_revert(const struct agent_opts *o, struct report *r)
 		ret = AGENT_EXIT_RUNTIME;
 		goto out;
 	}
-	ret = act(nc, r, "revert", acts, n_acts);
+	ret = act(nc, r, "revert", acts, n_acts, &j.steps);
 	if (ret != AGENT_EXIT_OK)
 		goto out;
 done:
@@ -1429,13 +1535,16 @@ static void step_checks(struct steplist *l, struct report *r)
 	}
 }
 
-static void collect_vip_devs(const struct conf *c, const char **devs, size_t *n,
-			     size_t max)
+/* The devices of the groups (tun_only: of the mode = tun groups), each once. */
+static void collect_vip_devs(const struct conf *c, bool tun_only, const char **devs,
+			     size_t *n, size_t max)
 {
 	*n = 0;
 	for (size_t g = 0; g < c->n_groups; g++) {
 		size_t i;
 
+		if (tun_only && c->groups[g].mode != CONF_MODE_TUN)
+			continue;
 		for (i = 0; i < *n; i++)
 			if (strcmp(devs[i], c->groups[g].device) == 0)
 				break;
@@ -1444,15 +1553,26 @@ static void collect_vip_devs(const struct conf *c, const char **devs, size_t *n,
 	}
 }
 
+/* A topology finding as a check of verify. */
+static int check_cb(const struct topo_finding *f, void *data)
+{
+	return checklist_add(data, f->ok, f->kind, f->target, f->expected, f->found,
+			     f->detail, f->ok ? NULL : "%s", f->why);
+}
+
 /*
  * verify's checks: the config's steps against the kernel, then the effective
  * values (the ARP policy on every interface holding IPv4, the rp_filter of
- * the tunnel devices). Returns an exit code; a failed check is not an error.
+ * the tunnel devices), then the VIPs against the host's links and addresses
+ * (agent_topology()). Returns an exit code; a failed check is not an error.
  */
 static int config_checks(const struct conf *c, struct netconf *nc,
 			 struct report *r, const char *verb)
 {
+	_cleanup_free_ struct arp_vip *vips = NULL;
 	struct steplist want = { 0 };
+	struct netconf_host host = { 0 };
+	size_t n_vips = 0;
 	int ret = AGENT_EXIT_OK, k;
 
 	k = desired_steps(c, nc, NULL, &want, r);
@@ -1464,14 +1584,30 @@ static int config_checks(const struct conf *c, struct netconf *nc,
 	if (ret)
 		goto out;
 	step_checks(&want, r);
+	/* Done with: its memory (10,000 VIPs: 2 MB) serves the host's
+	 * addresses next. */
+	steplist_done(&want);
+	k = netconf_host_load(nc, &host);
+	if (k == 0)
+		k = agent_arp_vips(c, &vips, &n_vips);
+	if (k < 0) {
+		report_error(r, "%s: cannot list the interfaces and addresses: %s", verb,
+			     strerror(-k));
+		ret = AGENT_EXIT_RUNTIME;
+		goto out;
+	}
 	if (has_ipv4_vip(c)) {
 		const char *devs[64];
 		size_t n_devs;
 
 		if (suppress_sysctl(c)) {
-			collect_vip_devs(c, devs, &n_devs, ARRAY_SIZE(devs));
-			k = arp_check_sysctl(nc, c->arp_ignore, c->arp_announce,
-					     devs, n_devs, &r->checks);
+			collect_vip_devs(c, false, devs, &n_devs, ARRAY_SIZE(devs));
+			/* With both, the nft output rule rewrites a VIP as
+			 * sender whatever arp_announce does. */
+			k = arp_check_sysctl(&host, c->arp_ignore, c->arp_announce,
+					     devs, n_devs,
+					     c->arp_suppress == CONF_ARP_SYSCTL ? vips : NULL,
+					     n_vips, &r->checks);
 			if (k < 0) {
 				report_error(r, "%s: cannot read the ARP policy: %s",
 					     verb, strerror(-k));
@@ -1487,11 +1623,9 @@ static int config_checks(const struct conf *c, struct netconf *nc,
 	}
 	{
 		const char *devs[64];
-		size_t n_devs = 0;
+		size_t n_devs;
 
-		for (size_t i = 0; i < want.n && n_devs < ARRAY_SIZE(devs); i++)
-			if (want.v[i].ops == &tunnel_link_ops)
-				devs[n_devs++] = want.v[i].target;
+		collect_vip_devs(c, true, devs, &n_devs, ARRAY_SIZE(devs));
 		k = tunnel_check(nc, devs, n_devs, c->rp_filter, &r->checks);
 		if (k < 0) {
 			report_error(r, "%s: cannot read the rp_filter policy: %s",
@@ -1500,7 +1634,13 @@ static int config_checks(const struct conf *c, struct netconf *nc,
 			goto out;
 		}
 	}
+	k = agent_topology(c, &host, TOPO_VERIFY, NULL, check_cb, &r->checks);
+	if (k < 0) {
+		report_error(r, "%s: %s", verb, strerror(-k));
+		ret = AGENT_EXIT_RUNTIME;
+	}
 out:
+	netconf_host_done(&host);
 	steplist_done(&want);
 	return ret;
 }

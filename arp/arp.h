@@ -7,11 +7,15 @@
 #define LVS_ARP_H
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "../lib/step.h"
 
 struct netconf;
+struct netconf_host;
+struct netconf_link;
+struct netconf_addr;
 
 #define ARP_SYSCTL_STEPS 4
 
@@ -21,14 +25,39 @@ struct netconf;
  */
 size_t arp_sysctl_steps(int arp_ignore, int arp_announce, struct step *out);
 
+/* An IPv4 VIP, or an anyip prefix of VIPs (prefixlen < 32). */
+struct arp_vip {
+	struct in_addr addr; /* the network address of the prefix */
+	unsigned char prefixlen;
+};
+
 /*
- * Checks by effective value, max(conf/all, conf/DEV), on every interface that
- * holds an IPv4 address and on each VIP device: arp_ignore must be in
- * [want_ignore, 2], arp_announce at least want_announce. Appends to out.
+ * arp_announce = 1 avoids as ARP sender only local addresses outside the
+ * target's subnet: a VIP inside a subnet of the outgoing interface is sent
+ * as the sender of its requests to neighbours of that subnet, and they
+ * learn VIP -> this host's MAC. For link l of h: whether l does ARP (not
+ * loopback, not IFF_NOARP) and one of its IPv4 subnets (an address shorter
+ * than /32) overlaps a VIP or prefix; then *addr and *vip name the first
+ * such pair.
  */
-int arp_check_sysctl(struct netconf *nc, int want_ignore, int want_announce,
-		     const char *const *vip_devs, size_t n_vip_devs,
-		     struct checklist *out);
+bool arp_announce_exposed(const struct netconf_host *h,
+			  const struct netconf_link *l,
+			  const struct arp_vip *vips, size_t n_vips,
+			  const struct netconf_addr **addr,
+			  const struct arp_vip **vip);
+
+/*
+ * Checks by effective value, max(conf/all, conf/DEV), on every interface of
+ * h that holds an IPv4 address and on each VIP device: arp_ignore must be in
+ * [want_ignore, 2], arp_announce at least want_announce, and 2 on an
+ * interface where arp_announce_exposed() finds a VIP in a subnet (vips
+ * NULL: not checked, as when the nft output rule rewrites the sender).
+ * Appends to out.
+ */
+int arp_check_sysctl(const struct netconf_host *h, int want_ignore,
+		     int want_announce, const char *const *vip_devs,
+		     size_t n_vip_devs, const struct arp_vip *vips,
+		     size_t n_vips, struct checklist *out);
 
 /*
  * nf_tables ARP suppression, kind "nft": the table "arp lvs_rs_agent" with a
@@ -42,8 +71,13 @@ int arp_check_sysctl(struct netconf *nc, int want_ignore, int want_announce,
  *       same batch, carrying its elements over.
  *       foreign: a table of that name that the agent did not create (no
  *       marker comment): change() refuses to create over it or delete it.
- *       incomplete: the agent's table with its set, a chain, a hook or the
- *       input rule missing or altered: apply rebuilds it.
+ *       incomplete: the agent's table, damaged: its set, a chain, a hook
+ *       or a rule missing or altered, a table flag (dormant) set, or
+ *       anything the agent does not make in it (another chain, set or
+ *       rule; an element or output rule no step names: observe gets
+ *       every step of the kind). apply deletes it and makes it again in
+ *       one batch; meanwhile its other steps read "incomplete" as well,
+ *       as its content is not vouched for, and apply writes all of it.
  *   "arp lvs_rs_agent vip 198.51.100.10"  present | absent (set element;
  *       in an interval set the interval 198.51.100.10-198.51.100.10)
  *   "arp lvs_rs_agent vip 198.51.100.0/24"  present | absent (an interval:
@@ -63,12 +97,6 @@ extern const struct step_ops arp_nft_ops;
 #define ARP_NFT_FOREIGN "foreign"
 #define ARP_NFT_INCOMPLETE "incomplete"
 #define ARP_NFT_INTERVAL "interval"
-
-/* An IPv4 VIP, or an anyip prefix of VIPs (prefixlen < 32). */
-struct arp_vip {
-	struct in_addr addr; /* the network address of the prefix */
-	unsigned char prefixlen;
-};
 
 /*
  * The nft steps for the IPv4 VIPs (n_vips > 0), all order STEP_ORDER_ARP:

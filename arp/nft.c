@@ -43,6 +43,7 @@
  * it tells the agent's table from a user's table of the same name. */
 #define MARKER "managed by lvs-rs-agent; revert with: lvs-rs-agent revert"
 #define SET_ID 1
+#define SET_KEY_TYPE 7 /* nft's ipv4_addr */
 #define ACK_TIMEOUT_MS 10000
 /* The value of an output rule in the agent's chain that it did not write
  * as it is (apply replaces it). */
@@ -434,6 +435,14 @@ struct observed {
 	enum tstate table;
 	bool marker, set, chain_in, chain_out, rule_in;
 	bool interval; /* the set has NFT_SET_INTERVAL */
+	/*
+	 * What the agent never makes: table flags (dormant switches the whole
+	 * table off), another chain or set, a set "vips" of another key or
+	 * flags, a second rule in the input chain, two output rules for one
+	 * interface. Any of them makes the table incomplete: apply rebuilds it.
+	 */
+	bool table_flags, extra_chain, extra_set, dup_rule;
+	size_t n_rules_in;
 	struct oelem *elems;
 	size_t n_elems, cap_elems;
 	struct range *ranges; /* sorted by lo */
@@ -476,6 +485,9 @@ static int table_cb(const struct nlmsghdr *nlh, void *data)
 		ud = nftnl_table_get_data(t, NFTNL_TABLE_USERDATA, &len);
 		if (ud && len)
 			nftnl_udata_parse(ud, len, marker_cb, &o->marker);
+		if (nftnl_table_is_set(t, NFTNL_TABLE_FLAGS) &&
+		    nftnl_table_get_u32(t, NFTNL_TABLE_FLAGS) != 0)
+			o->table_flags = true;
 	}
 	nftnl_table_free(t);
 	return MNL_CB_OK;
@@ -508,8 +520,10 @@ static int chain_cb(const struct nlmsghdr *nlh, void *data)
 		if (table && strcmp(table, ARP_NFT_TABLE) == 0) {
 			if (chain_is(c, "input", NF_ARP_IN))
 				o->chain_in = true;
-			if (chain_is(c, "output", NF_ARP_OUT))
+			else if (chain_is(c, "output", NF_ARP_OUT))
 				o->chain_out = true;
+			else
+				o->extra_chain = true;
 		}
 	}
 	nftnl_chain_free(c);
@@ -688,6 +702,14 @@ static bool same_as_ours(const struct sig *g, const char *chain,
 	return same;
 }
 
+static const struct orule *find_rule(const struct observed *o, const char *key)
+{
+	for (size_t i = 0; i < o->n_rules; i++)
+		if (strcmp(o->rules[i].key, key) == 0)
+			return &o->rules[i];
+	return NULL;
+}
+
 static int rule_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct observed *o = data;
@@ -705,6 +727,7 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 		goto out;
 	rule_sig(r, &g);
 	if (strcmp(chain, "input") == 0) {
+		o->n_rules_in++;
 		if (same_as_ours(&g, "input", NULL, NULL))
 			o->rule_in = true;
 	} else if (strcmp(chain, "output") == 0) {
@@ -725,6 +748,8 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 		memset(x, 0, sizeof(*x));
 		x->handle = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
 		snprintf(x->key, sizeof(x->key), "%s", g.has_oif ? g.oif : "*");
+		if (find_rule(o, x->key) != x)
+			o->dup_rule = true; /* a second rule for one interface */
 		if (g.has_addr &&
 		    same_as_ours(&g, "output", g.has_oif ? g.oif : NULL, &g.addr))
 			inet_ntop(AF_INET, &g.addr, x->value, sizeof(x->value));
@@ -742,20 +767,44 @@ static void reset_elems(void *data)
 	((struct observed *)data)->n_elems = 0;
 }
 
+/* Every set of the table: "vips" as the agent makes it, nothing else. */
 static int set_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct observed *o = data;
 	struct nftnl_set *s = nftnl_set_alloc();
+	const char *name;
+	uint32_t flags;
 
 	if (!s)
 		return MNL_CB_ERROR;
 	if (nftnl_set_nlmsg_parse(nlh, s) == 0) {
-		o->set = true;
-		o->interval = nftnl_set_is_set(s, NFTNL_SET_FLAGS) &&
-			      (nftnl_set_get_u32(s, NFTNL_SET_FLAGS) & NFT_SET_INTERVAL);
+		const char *table = nftnl_set_get_str(s, NFTNL_SET_TABLE);
+
+		if (!table || strcmp(table, ARP_NFT_TABLE) != 0)
+			goto out;
+		name = nftnl_set_get_str(s, NFTNL_SET_NAME);
+		flags = nftnl_set_is_set(s, NFTNL_SET_FLAGS) ?
+			nftnl_set_get_u32(s, NFTNL_SET_FLAGS) : 0;
+		if (!name || strcmp(name, SET_NAME) != 0 ||
+		    (flags & ~(uint32_t)NFT_SET_INTERVAL) ||
+		    nftnl_set_get_u32(s, NFTNL_SET_KEY_TYPE) != SET_KEY_TYPE ||
+		    nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN) != sizeof(struct in_addr)) {
+			o->extra_set = true;
+		} else {
+			o->set = true;
+			o->interval = flags & NFT_SET_INTERVAL;
+		}
 	}
+out:
 	nftnl_set_free(s);
 	return MNL_CB_OK;
+}
+
+static void reset_sets(void *data)
+{
+	struct observed *o = data;
+
+	o->set = o->interval = o->extra_set = false;
 }
 
 /* At one key an interval's end sorts before the next one's start. */
@@ -829,14 +878,15 @@ static void reset_rules(void *data)
 	struct observed *o = data;
 
 	o->n_rules = 0;
-	o->rule_in = false;
+	o->n_rules_in = 0;
+	o->rule_in = o->dup_rule = false;
 }
 
 static void reset_chains(void *data)
 {
 	struct observed *o = data;
 
-	o->chain_in = o->chain_out = false;
+	o->chain_in = o->chain_out = o->extra_chain = false;
 }
 
 /* Attribute padding is not written by every builder: send no stack garbage. */
@@ -846,8 +896,8 @@ static char *zeroed(char *buf, size_t len)
 	return buf;
 }
 
-/* A request about the agent's set: its flags (NFT_MSG_GETSET) or its
- * elements (NFT_MSG_GETSETELEM). */
+/* A request about the agent's sets: every set of its table
+ * (NFT_MSG_GETSET, a dump) or the elements of "vips" (NFT_MSG_GETSETELEM). */
 static int query_set(uint16_t type, uint16_t flags, mnl_cb_t cb,
 		     struct observed *o, void (*reset)(void *data))
 {
@@ -858,7 +908,8 @@ static int query_set(uint16_t type, uint16_t flags, mnl_cb_t cb,
 	if (!s)
 		return -ENOMEM;
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, ARP_NFT_TABLE);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, SET_NAME);
+	if (type != NFT_MSG_GETSET)
+		nftnl_set_set_str(s, NFTNL_SET_NAME, SET_NAME);
 	nlh = nftnl_nlmsg_build_hdr(zeroed(buf, sizeof(buf)), type, NFPROTO_ARP, flags, 0);
 	if (type == NFT_MSG_GETSET)
 		nftnl_set_nlmsg_build_payload(nlh, s);
@@ -908,8 +959,8 @@ static int read_kernel(struct netconf *nc, struct observed *o)
 	if (r < 0)
 		goto fail;
 
-	/* The set's flags, then its elements. */
-	r = query_set(NFT_MSG_GETSET, NLM_F_ACK, set_cb, o, NULL);
+	/* The sets' flags, then the elements of the agent's. */
+	r = query_set(NFT_MSG_GETSET, NLM_F_DUMP, set_cb, o, reset_sets);
 	if (r < 0 && r != -ENOENT)
 		goto fail;
 	if (o->set) {
@@ -939,8 +990,9 @@ static int read_kernel(struct netconf *nc, struct observed *o)
 	}
 	if (r < 0)
 		goto fail;
-	o->table = o->set && o->chain_in && o->chain_out && o->rule_in ?
-		   T_PRESENT : T_INCOMPLETE;
+	o->table = o->set && o->chain_in && o->chain_out && o->rule_in &&
+		   o->n_rules_in == 1 && !o->table_flags && !o->extra_chain &&
+		   !o->extra_set && !o->dup_rule ? T_PRESENT : T_INCOMPLETE;
 	return 0;
 fail:
 	netconf_set_error(nc, "cannot read the nf_tables table arp %s: %s",
@@ -962,24 +1014,97 @@ static const char *table_value(enum tstate t, bool interval)
 	}
 }
 
-static const struct orule *find_rule(const struct observed *o, const char *key)
+static bool has_table_step(struct step *const *v, size_t n, size_t *idx)
 {
-	for (size_t i = 0; i < o->n_rules; i++)
-		if (strcmp(o->rules[i].key, key) == 0)
-			return &o->rules[i];
-	return NULL;
+	for (size_t i = 0; i < n; i++) {
+		struct parsed p;
+
+		if (parse_target(v[i]->target, &p) == 0 && p.kind == K_TABLE) {
+			*idx = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * A table whose set must change its flags is made again in the batch that
+ * deletes it: what its set holds goes over to the new set, except what this
+ * call's steps decide themselves. Sorted ranges of those steps, to look up.
+ */
+static int step_ranges(struct step *const *v, size_t n, struct range **ret,
+		       size_t *n_ret)
+{
+	struct range *x = calloc(n + 1, sizeof(*x));
+	size_t k = 0;
+
+	if (!x)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct parsed p;
+
+		if (parse_target(v[i]->target, &p) < 0 || p.kind != K_VIP)
+			continue;
+		x[k].lo = host_of(p.vip);
+		x[k++].hi = host_of(p.vip) + prefix_size(p.plen);
+	}
+	if (k > 1)
+		qsort(x, k, sizeof(*x), range_cmp);
+	*ret = x;
+	*n_ret = k;
+	return 0;
+}
+
+/*
+ * What the table holds beyond the steps: an element or an output rule that
+ * none of them names. Only meaningful when v is every step of the kind
+ * (the engine observes a transactional kind whole).
+ */
+static int foreign_content(const struct observed *o, struct step *const *v,
+			   size_t n, bool *ret)
+{
+	_cleanup_free_ struct range *mine = NULL;
+	size_t n_mine = 0;
+	int r;
+
+	*ret = false;
+	r = step_ranges(v, n, &mine, &n_mine);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < o->n_ranges && !*ret; i++)
+		if (!n_mine || !bsearch(&o->ranges[i], mine, n_mine, sizeof(*mine),
+					range_cmp))
+			*ret = true;
+	for (size_t k = 0; k < o->n_rules && !*ret; k++) {
+		bool named = false;
+
+		for (size_t i = 0; i < n && !named; i++) {
+			struct parsed p;
+
+			named = parse_target(v[i]->target, &p) == 0 &&
+				p.kind == K_RULE && strcmp(p.key, o->rules[k].key) == 0;
+		}
+		*ret = !named;
+	}
+	return 0;
 }
 
 static int nft_observe(struct netconf *nc, struct step *const *v, size_t n)
 {
 	struct observed o;
+	size_t table_idx;
+	bool foreign = false;
+	enum tstate table;
 	int r;
 
 	r = read_kernel(nc, &o);
+	if (r == 0 && o.table == T_PRESENT && has_table_step(v, n, &table_idx))
+		r = foreign_content(&o, v, n, &foreign);
 	if (r < 0) {
 		observed_done(&o);
 		return r;
 	}
+	table = o.table == T_PRESENT && foreign ? T_INCOMPLETE : o.table;
 	for (size_t i = 0; i < n; i++) {
 		struct step *s = v[i];
 		const char *now = NETCONF_ABSENT;
@@ -990,18 +1115,20 @@ static int nft_observe(struct netconf *nc, struct step *const *v, size_t n)
 			return -EINVAL;
 		}
 		if (p.kind == K_TABLE) {
-			now = table_value(o.table, o.interval);
-		} else if (o.table == T_PRESENT && p.kind == K_VIP) {
+			now = table_value(table, o.interval);
+		} else if (table == T_INCOMPLETE) {
+			/* A damaged table is rebuilt whole: its content is
+			 * not vouched for, and apply writes all of it again. */
+			now = ARP_NFT_INCOMPLETE;
+		} else if (table == T_PRESENT && p.kind == K_VIP) {
 			if (has_range(&o, p.vip, p.plen))
 				now = NETCONF_PRESENT;
-		} else if (o.table == T_PRESENT && p.kind == K_RULE) {
+		} else if (table == T_PRESENT && p.kind == K_RULE) {
 			const struct orule *x = find_rule(&o, p.key);
 
 			if (x)
 				now = x->value;
 		}
-		/* An incomplete table is rebuilt whole: its content counts
-		 * as absent so that apply writes all of it again. */
 		snprintf(s->now, sizeof(s->now), "%s", now);
 	}
 	observed_done(&o);
@@ -1211,7 +1338,7 @@ static void put_set(struct batch *bt, bool interval, size_t owner)
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, ARP_NFT_TABLE);
 	nftnl_set_set_str(s, NFTNL_SET_NAME, SET_NAME);
 	nftnl_set_set_u32(s, NFTNL_SET_ID, SET_ID);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, 7); /* nft's ipv4_addr */
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, SET_KEY_TYPE);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, sizeof(struct in_addr));
 	if (interval)
 		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_INTERVAL);
@@ -1399,51 +1526,10 @@ static int talk(struct batch *bt, size_t *err_idx, char *text, size_t len)
 	return first;
 }
 
-static bool has_table_step(struct step *const *v, size_t n, size_t *idx)
-{
-	for (size_t i = 0; i < n; i++) {
-		struct parsed p;
-
-		if (parse_target(v[i]->target, &p) == 0 && p.kind == K_TABLE) {
-			*idx = i;
-			return true;
-		}
-	}
-	return false;
-}
-
 static void fail_all(int *res, size_t n, int r)
 {
 	for (size_t i = 0; i < n; i++)
 		res[i] = r;
-}
-
-/*
- * A table whose set must change its flags is made again in the batch that
- * deletes it: what its set holds goes over to the new set, except what this
- * call's steps decide themselves. Sorted ranges of those steps, to look up.
- */
-static int step_ranges(struct step *const *v, size_t n, struct range **ret,
-		       size_t *n_ret)
-{
-	struct range *x = calloc(n + 1, sizeof(*x));
-	size_t k = 0;
-
-	if (!x)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		struct parsed p;
-
-		if (parse_target(v[i]->target, &p) < 0 || p.kind != K_VIP)
-			continue;
-		x[k].lo = host_of(p.vip);
-		x[k++].hi = host_of(p.vip) + prefix_size(p.plen);
-	}
-	if (k > 1)
-		qsort(x, k, sizeof(*x), range_cmp);
-	*ret = x;
-	*n_ret = k;
-	return 0;
 }
 
 static void put_carried(struct batch *bt, const struct observed *o,
@@ -1497,7 +1583,8 @@ static int nft_change(struct netconf *nc, struct step *const *v, size_t n,
 	struct batch bt = { 0 };
 	size_t table_idx = SIZE_MAX, err_idx, buf_len, limit, cap;
 	bool table_in = has_table_step(v, n, &table_idx);
-	bool create = false, drop = false, rebuild = false, interval;
+	bool create = false, drop = false, rebuild = false, damaged = false;
+	bool interval;
 	char text[256] = "";
 	int r;
 
@@ -1518,8 +1605,15 @@ static int nft_change(struct netconf *nc, struct step *const *v, size_t n,
 		if (strcmp(want, NETCONF_PRESENT) == 0 ||
 		    strcmp(want, ARP_NFT_INTERVAL) == 0) {
 			interval = strcmp(want, ARP_NFT_INTERVAL) == 0;
+			/* Damage of any kind, seen now or by the observe of
+			 * the whole kind (content no step names), rebuilds
+			 * the table whole: every step of it is in this call. */
+			damaged = o.table == T_INCOMPLETE ||
+				  (o.table == T_PRESENT &&
+				   strcmp(v[table_idx]->now, ARP_NFT_INCOMPLETE) == 0);
 			/* The flags of a set are fixed when it is made. */
-			rebuild = o.table == T_PRESENT && o.interval != interval;
+			rebuild = damaged ||
+				  (o.table == T_PRESENT && o.interval != interval);
 			create = o.table != T_PRESENT || rebuild;
 		} else if (strcmp(want, NETCONF_ABSENT) == 0) {
 			drop = o.table != T_ABSENT;
@@ -1573,18 +1667,20 @@ static int nft_change(struct netconf *nc, struct step *const *v, size_t n,
 		put_table(&bt, false, table_idx);
 	} else {
 		if (create) {
-			/* An incomplete table of the agent's is rebuilt. */
-			if (o.table == T_INCOMPLETE)
-				put_table(&bt, false, table_idx);
-			/* So is one whose set must change its flags. */
-			if (o.table == T_INCOMPLETE || rebuild)
+			/* A damaged table of the agent's, or one whose set
+			 * must change its flags, is deleted and made again in
+			 * this batch: one transaction. */
+			if (rebuild)
 				put_table(&bt, false, table_idx);
 			put_table(&bt, true, table_idx);
 			put_set(&bt, interval, table_idx);
 			put_chain(&bt, "input", NF_ARP_IN, table_idx);
 			put_chain(&bt, "output", NF_ARP_OUT, table_idx);
 			put_rule(&bt, "input", NULL, NULL, table_idx);
-			if (rebuild)
+			/* A sound table's content that no step of this call
+			 * decides goes over; a damaged one's is not vouched
+			 * for, and its steps are all in this call. */
+			if (rebuild && !damaged)
 				put_carried(&bt, &o, v, n, interval, table_idx);
 		}
 		for (size_t i = 0; i < n; i++) {
@@ -1704,8 +1800,10 @@ static void nft_explain(const struct step *s, char *buf, size_t len)
 				 ARP_NFT_TABLE);
 		else if (strcmp(s->now, ARP_NFT_INCOMPLETE) == 0)
 			snprintf(buf, len,
-				 "the set, a chain, its hook or the input drop rule of the table was changed or removed: "
-				 "ARP requests for the VIPs may be answered (apply rebuilds it)");
+				 "the table differs from what the agent makes: its set, a chain, a hook or a rule "
+				 "changed or removed, a flag (dormant) set, or a rule, chain, set or element that no "
+				 "VIP or interface of the config accounts for added: ARP requests for the VIPs may be "
+				 "answered (apply rebuilds it)");
 		else if (strcmp(s->now, NETCONF_PRESENT) == 0 &&
 			 strcmp(s->want, ARP_NFT_INTERVAL) == 0)
 			snprintf(buf, len,
@@ -1720,6 +1818,12 @@ static void nft_explain(const struct step *s, char *buf, size_t len)
 		else
 			snprintf(buf, len, "the table arp %s is still there: ARP for the VIPs stays suppressed",
 				 ARP_NFT_TABLE);
+		return;
+	}
+	if (strcmp(s->now, ARP_NFT_INCOMPLETE) == 0) {
+		snprintf(buf, len,
+			 "the table arp %s is damaged (its own line tells how), so what it holds is not "
+			 "vouched for: apply rebuilds the table whole, this part with it", ARP_NFT_TABLE);
 		return;
 	}
 	if (p.kind == K_VIP) {

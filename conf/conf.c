@@ -761,6 +761,7 @@ static int parse_device(struct parser *p, const struct conf_key *k,
 	}
 	memcpy(g->device, value, n + 1);
 	g->device_set = true;
+	g->device_line = p->line;
 	return 0;
 }
 
@@ -933,6 +934,13 @@ static const struct conf_key *find_key(enum section sec, const char *name)
 		if (keys[i].section == sec && strcmp(keys[i].name, name) == 0)
 			return &keys[i];
 	return NULL;
+}
+
+struct conf_where conf_agent_where(const struct conf *c, const char *key)
+{
+	const struct conf_key *k = find_key(SEC_AGENT, key);
+
+	return k ? c->agent_set[k->slot] : (struct conf_where){ 0 };
 }
 
 static void known_keys(enum section sec, char *buf, size_t len)
@@ -1785,6 +1793,12 @@ static int check_device(struct conf_group *g, struct conf_errors *err,
 		if (!g->device_set)
 			strcpy(g->device, "lo");
 		return 0;
+	}
+	if (g->device_set && strcmp(g->device, "lo") == 0) {
+		(*n_errors)++;
+		return errorf(err, g->file, g->device_line,
+			      "vip \"%s\": device: lo cannot be a mode = tun device: it decapsulates nothing, and the director's tunnelled packets would be dropped; use the tunnel device (tunl0 for IPv4, ip6tnl0 for IPv6)",
+			      g->name);
 	}
 	if (!g->device_set) {
 		if (v4 && v6) {

@@ -75,6 +75,7 @@ struct conf_group {
 	enum conf_mode mode;
 	char device[IF_NAMESIZE]; /* default filled in by conf_validate() */
 	bool device_set;
+	int device_line; /* the device key's line in `file`; 0: the default */
 	bool address_set; /* an address key was given (maybe with errors) */
 	/*
 	 * anyip = yes: the VIPs become local routes in table local on the
@@ -160,6 +161,12 @@ int conf_validate(struct conf *c, struct conf_errors *err);
  * 0 and *ret, or -errno / -EINVAL with err filled (never both empty).
  */
 int conf_load(const char *path, struct conf **ret, struct conf_errors *err);
+
+/*
+ * Where the [agent] key `key` ("arp_announce") was set: its file and line,
+ * or line 0 when it has its default (or is no [agent] key).
+ */
+struct conf_where conf_agent_where(const struct conf *c, const char *key);
 
 const char *conf_arp_suppress_name(enum conf_arp_suppress a);
 const char *conf_mode_name(enum conf_mode m);

@@ -29,7 +29,8 @@ struct netconf;
 
 /*
  * Order classes. apply sets in ascending order (ARP suppression before the
- * tunnel device, both before any VIP); revert and rollback go descending.
+ * VIP devices come up, lo or the tunnel device, both before any VIP);
+ * revert and rollback go descending.
  */
 enum {
 	STEP_ORDER_ARP = 10,
@@ -111,6 +112,9 @@ struct step_ops {
 	 * The kind's objects form one whole (the nft table): while any step of
 	 * the kind is still wanted, apply removes the stale ones in the same
 	 * change call that adds the new ones, so an edit is one transaction.
+	 * Its observe always gets every step of the kind in the run (the
+	 * engine's read-backs too), so that what the whole holds beyond them
+	 * shows as damage.
 	 */
 	bool transactional;
 };

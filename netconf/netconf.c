@@ -4,6 +4,7 @@
  * error's text, the fault switch, single requests, and the link and address
  * dumps.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -451,7 +452,78 @@ int netconf_dump_addrs(struct netconf *nc, int family,
 	return 0;
 }
 
+int netconf_host_load(struct netconf *nc, struct netconf_host *h)
+{
+	int r;
+
+	memset(h, 0, sizeof(*h));
+	r = netconf_dump_links(nc, &h->links, &h->n_links);
+	if (r == 0)
+		r = netconf_dump_addrs(nc, AF_UNSPEC, &h->addrs, &h->n_addrs);
+	if (r < 0)
+		netconf_host_done(h);
+	return r;
+}
+
+void netconf_host_done(struct netconf_host *h)
+{
+	free(h->links);
+	free(h->addrs);
+	memset(h, 0, sizeof(*h));
+}
+
+const struct netconf_link *netconf_host_link(const struct netconf_host *h,
+					     const char *dev)
+{
+	for (size_t i = 0; i < h->n_links; i++)
+		if (strcmp(h->links[i].name, dev) == 0)
+			return &h->links[i];
+	return NULL;
+}
+
 /* ---- links by name */
+
+bool netconf_prefix_contains(int family, const void *outer, unsigned outer_len,
+			     const void *inner, unsigned inner_len)
+{
+	const unsigned char *a = outer, *b = inner;
+	unsigned bits = family == AF_INET ? 32 : 128, i;
+
+	if ((family != AF_INET && family != AF_INET6) || outer_len > bits ||
+	    inner_len > bits || inner_len < outer_len)
+		return false;
+	for (i = 0; i < outer_len / 8; i++)
+		if (a[i] != b[i])
+			return false;
+	if (outer_len % 8) {
+		unsigned char mask = (unsigned char)(0xffu << (8 - outer_len % 8));
+
+		if ((a[i] ^ b[i]) & mask)
+			return false;
+	}
+	return true;
+}
+
+void netconf_prefix_text(int family, const void *addr, unsigned plen,
+			 bool network, char *buf, size_t len)
+{
+	union netconf_inaddr n = { 0 };
+	unsigned char *b = (unsigned char *)&n;
+	unsigned bits = family == AF_INET ? 32 : 128;
+	char t[INET6_ADDRSTRLEN];
+
+	memcpy(&n, addr, bits / 8);
+	for (unsigned i = 0; network && i < bits / 8; i++) {
+		unsigned keep = plen >= 8 * (i + 1) ? 8 : plen > 8 * i ? plen - 8 * i : 0;
+
+		b[i] &= (unsigned char)(0xff00u >> keep);
+	}
+	inet_ntop(family, &n, t, sizeof(t));
+	if (plen < bits)
+		snprintf(buf, len, "%s/%u", t, plen);
+	else
+		snprintf(buf, len, "%s", t);
+}
 
 static int link_name_cmp(const void *a, const void *b)
 {

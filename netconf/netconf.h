@@ -141,11 +141,48 @@ struct netconf_addr {
 	union netconf_inaddr addr;
 };
 
+/*
+ * Whether the prefix inner/inner_len lies inside outer/outer_len (family
+ * AF_INET or AF_INET6; addresses in network byte order, host bits beyond a
+ * length ignored): an address is a prefix of full length. Two prefixes
+ * overlap exactly when one contains the other.
+ */
+bool netconf_prefix_contains(int family, const void *outer, unsigned outer_len,
+			     const void *inner, unsigned inner_len);
+
+/*
+ * "192.0.2.7", or "192.0.2.0/24" for a prefix shorter than the family's
+ * addresses; with `network`, the bits beyond plen cleared first (the subnet
+ * of an interface address). len: INET6_ADDRSTRLEN + 4 holds any.
+ */
+void netconf_prefix_text(int family, const void *addr, unsigned plen,
+			 bool network, char *buf, size_t len);
+
+static inline bool netconf_prefix_overlaps(int family, const void *a, unsigned a_len,
+					   const void *b, unsigned b_len)
+{
+	return netconf_prefix_contains(family, a, a_len, b, b_len) ||
+	       netconf_prefix_contains(family, b, b_len, a, a_len);
+}
+
 /* Caller frees *ret with free(). */
 int netconf_dump_links(struct netconf *nc, struct netconf_link **ret, size_t *n);
 /* family AF_UNSPEC, AF_INET or AF_INET6. Caller frees *ret with free(). */
 int netconf_dump_addrs(struct netconf *nc, int family,
 		       struct netconf_addr **ret, size_t *n);
+
+/* The host's links and addresses of every family, one dump each. */
+struct netconf_host {
+	struct netconf_link *links;
+	size_t n_links;
+	struct netconf_addr *addrs;
+	size_t n_addrs;
+};
+int netconf_host_load(struct netconf *nc, struct netconf_host *h);
+void netconf_host_done(struct netconf_host *h);
+/* The link named dev, or NULL. */
+const struct netconf_link *netconf_host_link(const struct netconf_host *h,
+					     const char *dev);
 
 /* ---- the step kinds netconf owns */
 

@@ -43,6 +43,28 @@ const char *tunnel_fallback_kind(const char *dev)
 	return f ? f->kind : NULL;
 }
 
+static const struct {
+	const char *kind;
+	int family; /* of the packets it hands on */
+} carriers[] = {
+	{ "ipip", AF_INET },
+	{ "ip6tnl", AF_INET6 },
+	{ "sit", AF_INET6 },
+};
+
+bool tunnel_kind_carries(const char *kind, int family)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(carriers); i++)
+		if (STREQ(carriers[i].kind, kind) && carriers[i].family == family)
+			return true;
+	return false;
+}
+
+const char *tunnel_kinds(int family)
+{
+	return family == AF_INET ? "ipip" : "ip6tnl or sit";
+}
+
 const char *tunnel_support_name(const char *dev)
 {
 	const struct fallback *f = fallback_of(dev);
@@ -252,9 +274,18 @@ static void link_explain(const struct step *s, char *buf, size_t len)
 		snprintf(buf, len, "the VIPs of this mode = tun group live on %s: unless it is up, "
 			 "the kernel answers the director's IPv6-in-IPv6 packets with ICMPv6 errors",
 			 s->target);
-	else
+	else if (STREQ(s->target, "tunl0"))
 		snprintf(buf, len, "the VIPs of this mode = tun group live on %s: unless it is up, "
 			 "the kernel drops the director's IP-in-IP packets", s->target);
+	else if (STREQ(s->now, NETCONF_ABSENT))
+		snprintf(buf, len, "the VIPs are configured on %s, which does not exist: nothing "
+			 "holds them", s->target);
+	else if (STREQ(s->target, "lo"))
+		snprintf(buf, len, "lo holds the VIPs: while it is down the kernel flushes its IPv6 "
+			 "addresses, the IPv6 VIPs with them, and the host's own loopback traffic stops");
+	else
+		snprintf(buf, len, "the VIPs live on %s: while it is down it receives nothing for them, "
+			 "and the kernel flushes its IPv6 addresses, the IPv6 VIPs with them", s->target);
 }
 
 static char link_sign(const char *from, const char *to)
@@ -290,6 +321,16 @@ const struct step_ops tunnel_link_ops = {
 
 /* ---- steps */
 
+int tunnel_link_step(const char *dev, struct step *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->ops = &tunnel_link_ops;
+	out->order = STEP_ORDER_TUNNEL;
+	if (STEP_SET(out->target, dev) < 0 || STEP_SET(out->want, TUNNEL_UP) < 0)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
 int tunnel_dev_steps(const char *dev, bool ipv4, int rp_filter,
 		     struct step *out)
 {
@@ -297,9 +338,7 @@ int tunnel_dev_steps(const char *dev, bool ipv4, int rp_filter,
 	int n = 0;
 
 	memset(out, 0, TUNNEL_DEV_STEPS * sizeof(*out));
-	out[n].ops = &tunnel_link_ops;
-	out[n].order = STEP_ORDER_TUNNEL;
-	if (STEP_SET(out[n].target, dev) < 0 || STEP_SET(out[n].want, TUNNEL_UP) < 0)
+	if (tunnel_link_step(dev, &out[n]) < 0)
 		return -ENAMETOOLONG;
 	n++;
 	/* IPv6 has no rp_filter. */

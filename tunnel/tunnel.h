@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/socket.h>
 
 #include "../lib/step.h"
 
@@ -19,7 +20,10 @@ struct netconf;
 /* and NETCONF_ABSENT: no such device */
 
 /*
- * "link": target is a device name, values "absent", "down", "up".
+ * "link": target is a device name, values "absent", "down", "up". It serves
+ * every device that holds VIPs: lo (or another DR device: the kernel
+ * flushes the IPv6 addresses of a device that goes down) and the tunnel
+ * devices.
  * To "up" from "absent", change() asks rtnetlink for a link of the fallback
  * device's kind (ipip for tunl0, ip6tnl for ip6tnl0), which makes the kernel
  * load the module; the fallback device appears with it. Other device names
@@ -31,6 +35,21 @@ struct netconf;
  */
 extern const struct step_ops tunnel_link_ops;
 
+/*
+ * Whether a link of rtnetlink kind `kind` (IFLA_INFO_KIND) decapsulates the
+ * director's packets for VIPs of `family` (AF_INET, AF_INET6), as IPVS
+ * tunnels them: for IPv4 "ipip" (IPv4 in IPv4: tunl0, or an ipip tunnel of
+ * the operator's); for IPv6 "ip6tnl" (IPv6 in IPv6: ip6tnl0) and "sit"
+ * (IPv6 in IPv4, IPVS's tunnel from an IPv6 VIP to an IPv4 real server
+ * address). An ip6tnl device may carry IPv4 as well (mode ipip6 or any),
+ * which its kind does not tell: it is not taken for IPv4. GRE kinds come
+ * with a tunnel type of their own.
+ */
+bool tunnel_kind_carries(const char *kind, int family);
+/* The kinds tunnel_kind_carries() takes for family, for people:
+ * "ipip", "ip6tnl or sit". */
+const char *tunnel_kinds(int family);
+
 /* The rtnetlink kind of a fallback device: "ipip", "ip6tnl", or NULL. */
 const char *tunnel_fallback_kind(const char *dev);
 
@@ -39,6 +58,10 @@ const char *tunnel_fallback_kind(const char *dev);
  * "IP-in-IP tunnel support (CONFIG_NET_IPIP / module ipip)".
  */
 const char *tunnel_support_name(const char *dev);
+
+/* The link step of dev: "up", order STEP_ORDER_TUNNEL (after the ARP
+ * suppression, before the VIPs). 0 or -ENAMETOOLONG. */
+int tunnel_link_step(const char *dev, struct step *out);
 
 #define TUNNEL_DEV_STEPS 2
 

@@ -625,7 +625,7 @@ lvst_require_ping()
 {
 	if command -v ping >/dev/null; then
 		PING=(ping)
-	elif command -v busybox >/dev/null && busybox --list | grep -qx ping; then
+	elif command -v busybox >/dev/null && grep -qx ping <<<"$(busybox --list)"; then
 		PING=(busybox ping)
 	else
 		skip_all "neither ping nor busybox ping installed"
@@ -657,14 +657,14 @@ write_web_conf()
 		"$*" >"$file"
 }
 
-# arp_replies IP [ASKS]: how many replies the peer's arping (on eth0, ASKS
-# requests, default 2) for IP gets; "error" when arping itself failed (its
-# output then goes to stderr).
+# arp_replies IP [ASKS [DEV]]: how many replies the peer's arping (on DEV,
+# default eth0, ASKS requests, default 2) for IP gets; "error" when arping
+# itself failed (its output then goes to stderr).
 arp_replies()
 {
-	local ip=$1 asks=${2:-2} out n
+	local ip=$1 asks=${2:-2} dev=${3:-eth0} out n
 
-	out=$(in_ns peer timeout 15 arping -c "$asks" -W 0.2 -w 3 -i eth0 "$ip" 2>&1)
+	out=$(in_ns peer timeout 15 arping -c "$asks" -W 0.2 -w 3 -i "$dev" "$ip" 2>&1)
 	n=$(printf '%s\n' "$out" | sed -n 's/.* \([0-9][0-9]*\) packets received.*/\1/p')
 	if [ -z "$n" ]; then
 		echo "arping failed: $out" >&2
@@ -674,12 +674,12 @@ arp_replies()
 	echo "$n"
 }
 
-# assert_replies NAME IP some|none [ASKS]
+# assert_replies NAME IP some|none [ASKS [DEV]]
 assert_replies()
 {
-	local name=$1 ip=$2 want=$3 asks=${4:-2} n
+	local name=$1 ip=$2 want=$3 asks=${4:-2} dev=${5:-eth0} n
 
-	n=$(arp_replies "$ip" "$asks")
+	n=$(arp_replies "$ip" "$asks" "$dev")
 	if { [ "$want" = some ] && [ "$n" != error ] && [ "$n" -gt 0 ]; } ||
 	   { [ "$want" = none ] && [ "$n" = 0 ]; }; then
 		pass "$name"
@@ -753,4 +753,80 @@ assert_senders()
 		fail "$name" "RS's ARP requests carried sender(s) $bad(wanted only $want); all: ${s//$'\n'/ }"
 		return 1
 	fi
+}
+
+# ---- nf_tables (arp_suppress = nft | both)
+
+# nft_table_json [NS]: `nft -j list table arp lvs_rs_agent` of NS (default
+# rs); empty when there is no such table.
+nft_table_json()
+{
+	in_ns "${1:-rs}" nft -j list table arp lvs_rs_agent 2>/dev/null
+}
+
+# The table as the agent makes it, checked field by field: python over
+# `nft -j list table arp lvs_rs_agent`, with %s = the VIPs and %s =
+# {oifname: rip} ("*" for a rule without oifname). No table flags (dormant),
+# one set "vips" of plain addresses, the two chains and nothing else.
+LVST_NFT_TABLE_EXPR='
+(lambda items, vips, rules: (
+  [x for x in items if "table" in x][0]["table"]["name"] == "lvs_rs_agent" and
+  not [x for x in items if "table" in x][0]["table"].get("flags") and
+  [x["set"]["name"] for x in items if "set" in x] == ["vips"] and
+  [x for x in items if "set" in x][0]["set"]["type"] == "ipv4_addr" and
+  not [x for x in items if "set" in x][0]["set"].get("flags") and
+  sorted([x for x in items if "set" in x][0]["set"].get("elem", [])) == sorted(vips) and
+  sorted((c["name"], c["hook"], c["prio"], c["policy"], c["type"])
+         for c in (x["chain"] for x in items if "chain" in x)) ==
+      [("input", "input", 0, "accept", "filter"), ("output", "output", 0, "accept", "filter")] and
+  [r["expr"] for r in (x["rule"] for x in items if "rule" in x) if r["chain"] == "input"] == [[
+      {"match": {"op": "==", "left": {"payload": {"protocol": "arp", "field": "operation"}}, "right": "request"}},
+      {"match": {"op": "==", "left": {"payload": {"protocol": "arp", "field": "daddr ip"}}, "right": "@vips"}},
+      {"drop": None}]] and
+  sorted(json.dumps(r["expr"], sort_keys=True) for r in (x["rule"] for x in items if "rule" in x)
+         if r["chain"] == "output") ==
+  sorted(json.dumps(
+      ([{"match": {"op": "==", "left": {"meta": {"key": "oifname"}}, "right": oif}}] if oif != "*" else []) + [
+      {"match": {"op": "==", "left": {"payload": {"protocol": "arp", "field": "operation"}}, "right": "request"}},
+      {"match": {"op": "==", "left": {"payload": {"protocol": "arp", "field": "saddr ip"}}, "right": "@vips"}},
+      {"mangle": {"key": {"payload": {"protocol": "arp", "field": "saddr ip"}}, "value": rip}}], sort_keys=True)
+      for oif, rip in rules.items())
+))(d["nftables"], %s, %s)'
+
+# assert_nft_table NAME VIPS RULES: the table of namespace rs is exactly
+# the agent's (LVST_NFT_TABLE_EXPR), VIPS a python list ("['198.51.100.10']"),
+# RULES a python dict ("{'eth0': '192.0.2.2'}").
+assert_nft_table()
+{
+	local name=$1 vips=$2 rules=$3 j
+
+	j=$(nft_table_json)
+	if [ -z "$j" ]; then
+		fail "$name" "no table arp lvs_rs_agent"
+		return 1
+	fi
+	# shellcheck disable=SC2059
+	assert_json "$name" "$j" "$(printf "$LVST_NFT_TABLE_EXPR" "$vips" "$rules")"
+}
+
+# nft_monitor_start [NS]: `nft monitor` of NS (default rs) in the
+# background; nft_monitor_stop prints what it saw, blank lines dropped.
+# Every committed nf_tables batch is one "# new generation N by process
+# PID (NAME)" line.
+nft_monitor_start()
+{
+	# Not through in_ns: $! must be nft itself (ip netns exec execs it),
+	# not a subshell whose death leaves nft running.
+	ip netns exec "$(ns_name "${1:-rs}")" nft monitor >"$TDIR/monitor" 2>&1 &
+	LVST_MON_PID=$!
+	bg_register "$LVST_MON_PID"
+	sleep 0.5
+}
+
+nft_monitor_stop()
+{
+	sleep 0.5
+	kill "$LVST_MON_PID" 2>/dev/null
+	wait "$LVST_MON_PID" 2>/dev/null
+	grep -av '^$' "$TDIR/monitor"
 }

@@ -59,7 +59,6 @@ ip -n "$(ns_name peer)" neigh replace "$RIP" lladdr "$RS_MAC" dev eth0 nud perma
 	{ fail setup "could not route the VIPs through the RS in the peer"; exit 1; }
 
 ruleset() { in_ns rs nft -j list ruleset; }
-table_json() { in_ns rs nft -j list table arp lvs_rs_agent 2>/dev/null; }
 has_table() { in_ns rs nft list table arp lvs_rs_agent >/dev/null 2>&1; }
 
 BEFORE_RULES=$TDIR/before.rules
@@ -99,44 +98,6 @@ CONF2=$TDIR/edited.conf
 write_conf "$CONF" "$V1 $V2"
 write_conf "$CONF2" "$V1 $V3"
 
-# The table as the agent must make it, checked field by field: python over
-# `nft -j list table arp lvs_rs_agent`. $1 = VIPs, $2 = {oifname: rip}.
-TABLE_EXPR='
-(lambda items, vips, rules: (
-  [x for x in items if "table" in x][0]["table"]["name"] == "lvs_rs_agent" and
-  [x["set"]["name"] for x in items if "set" in x] == ["vips"] and
-  [x for x in items if "set" in x][0]["set"]["type"] == "ipv4_addr" and
-  sorted([x for x in items if "set" in x][0]["set"].get("elem", [])) == sorted(vips) and
-  sorted((c["name"], c["hook"], c["prio"], c["policy"], c["type"])
-         for c in (x["chain"] for x in items if "chain" in x)) ==
-      [("input", "input", 0, "accept", "filter"), ("output", "output", 0, "accept", "filter")] and
-  [r["expr"] for r in (x["rule"] for x in items if "rule" in x) if r["chain"] == "input"] == [[
-      {"match": {"op": "==", "left": {"payload": {"protocol": "arp", "field": "operation"}}, "right": "request"}},
-      {"match": {"op": "==", "left": {"payload": {"protocol": "arp", "field": "daddr ip"}}, "right": "@vips"}},
-      {"drop": None}]] and
-  sorted(json.dumps(r["expr"], sort_keys=True) for r in (x["rule"] for x in items if "rule" in x)
-         if r["chain"] == "output") ==
-  sorted(json.dumps(
-      ([{"match": {"op": "==", "left": {"meta": {"key": "oifname"}}, "right": oif}}] if oif != "*" else []) + [
-      {"match": {"op": "==", "left": {"payload": {"protocol": "arp", "field": "operation"}}, "right": "request"}},
-      {"match": {"op": "==", "left": {"payload": {"protocol": "arp", "field": "saddr ip"}}, "right": "@vips"}},
-      {"mangle": {"key": {"payload": {"protocol": "arp", "field": "saddr ip"}}, "value": rip}}], sort_keys=True)
-      for oif, rip in rules.items())
-))(d["nftables"], %s, %s)'
-
-assert_table()
-{
-	local name=$1 vips=$2 rules=$3 j
-
-	j=$(table_json)
-	if [ -z "$j" ]; then
-		fail "$name" "no table arp lvs_rs_agent"
-		return 1
-	fi
-	# shellcheck disable=SC2059
-	assert_json "$name" "$j" "$(printf "$TABLE_EXPR" "$vips" "$rules")"
-}
-
 assert_sysctls_zero()
 {
 	local c k bad=""
@@ -164,7 +125,7 @@ assert_rc "apply (nft) exits 0" 0
 assert_json "apply reports changed" "$OUT" 'd["changed"] is True'
 assert_json "apply lists table, elements and rule" "$OUT" \
 	'sorted(c["target"] for c in d["changes"] if c["kind"] == "nft") == sorted(["arp lvs_rs_agent", "arp lvs_rs_agent vip '$V1'", "arp lvs_rs_agent vip '$V2'", "arp lvs_rs_agent output eth0"])'
-assert_table "apply creates exactly the table" "['$V1', '$V2']" "{'eth0': '$RIP'}"
+assert_nft_table "apply creates exactly the table" "['$V1', '$V2']" "{'eth0': '$RIP'}"
 # nft 1.0.6 leaves the table's comment out of its JSON: the marker that
 # tells the agent's table from a user's one, read as text.
 assert_match "the table carries the agent's marker" '^\s*comment "managed by lvs-rs-agent' \
@@ -189,21 +150,16 @@ assert_senders "RS's ARP requests carry its own address after apply" "$RIP" "$V1
 # `nft monitor` prints "# new generation N by process PID" after each
 # committed nf_tables batch: the edit must be one of them, holding both the
 # removal and the addition.
-in_ns rs nft monitor >"$TDIR/monitor" 2>&1 &
-MON_PID=$!
-sleep 0.5
+nft_monitor_start
 agent_run rs -c "$CONF2" apply --json
-sleep 0.5
-kill "$MON_PID" 2>/dev/null
-wait "$MON_PID" 2>/dev/null
+MON=$(nft_monitor_stop)
 assert_rc "apply with edited VIPs exits 0" 0
-MON=$(grep -v '^$' "$TDIR/monitor")
 assert_eq "edit: one nf_tables transaction (nft monitor)" 1 \
 	"$(printf '%s\n' "$MON" | grep -c '^# new generation')"
 assert_eq "edit: that transaction removes $V2 and adds $V3" \
 	"$(printf 'create element arp lvs_rs_agent vips { %s }\ndelete element arp lvs_rs_agent vips { %s }\n# new generation\n' "$V3" "$V2" | sort)" \
 	"$(printf '%s\n' "$MON" | sed 's/^\(# new generation\).*/\1/' | sort)"
-assert_table "edited VIPs update the set" "['$V1', '$V3']" "{'eth0': '$RIP'}"
+assert_nft_table "edited VIPs update the set" "['$V1', '$V3']" "{'eth0': '$RIP'}"
 assert_json "edit: one element added, one removed" "$OUT" \
 	'sorted((c["op"], c["target"]) for c in d["changes"] if c["kind"] == "nft") == [("+", "arp lvs_rs_agent vip '$V3'"), ("-", "arp lvs_rs_agent vip '$V2'")]'
 assert_no_addr "edit removes $V2" rs lo "$V2"
@@ -215,12 +171,12 @@ ip -n "$(ns_name rs)" addr add 192.0.2.7/24 dev eth0 ||
 agent_run rs -c "$CONF2" apply
 assert_rc "apply after eth0 renumbered exits 0" 0
 assert_match "the eth0 rule changes address" '^~ nft arp lvs_rs_agent output eth0 192\.0\.2\.2 -> 192\.0\.2\.7$' "$OUT"
-assert_table "rip = auto follows eth0's address" "['$V1', '$V3']" "{'eth0': '192.0.2.7'}"
+assert_nft_table "rip = auto follows eth0's address" "['$V1', '$V3']" "{'eth0': '192.0.2.7'}"
 ip -n "$(ns_name rs)" addr del 192.0.2.7/24 dev eth0 &&
 ip -n "$(ns_name rs)" addr add 192.0.2.2/24 dev eth0 ||
 	fail "rip auto: restore" "could not renumber eth0 back"
 agent_run rs -c "$CONF2" apply
-assert_table "rip = auto follows eth0 back" "['$V1', '$V3']" "{'eth0': '$RIP'}"
+assert_nft_table "rip = auto follows eth0 back" "['$V1', '$V3']" "{'eth0': '$RIP'}"
 
 # ---- verify explains drift
 in_ns rs nft delete element arp lvs_rs_agent vips "{ $V3 }"
@@ -228,7 +184,7 @@ agent_run rs -c "$CONF2" verify
 assert_rc "verify: element deleted by hand exits 1" 1
 assert_match "verify names the missing element" "^FAIL nft arp lvs_rs_agent vip $V3: expected present, found absent: VIP $V3 not in the set" "$OUT"
 agent_run rs -c "$CONF2" apply
-assert_table "apply puts the element back" "['$V1', '$V3']" "{'eth0': '$RIP'}"
+assert_nft_table "apply puts the element back" "['$V1', '$V3']" "{'eth0': '$RIP'}"
 
 in_ns rs nft delete table arp lvs_rs_agent
 agent_run rs -c "$CONF2" verify
@@ -236,7 +192,7 @@ assert_rc "verify: table deleted by hand exits 1" 1
 assert_match "verify explains the missing table" '^FAIL nft arp lvs_rs_agent: expected present, found absent: no ARP suppression' "$OUT"
 agent_run rs -c "$CONF2" apply
 assert_rc "apply re-creates the table" 0
-assert_table "the re-created table is complete" "['$V1', '$V3']" "{'eth0': '$RIP'}"
+assert_nft_table "the re-created table is complete" "['$V1', '$V3']" "{'eth0': '$RIP'}"
 
 # ---- revert
 rm -f "$CONF2"
@@ -252,16 +208,16 @@ assert_rc "revert again is a no-op" 0
 in_ns rs nft add table arp lvs_rs_agent &&
 in_ns rs nft add chain arp lvs_rs_agent mine ||
 	fail "foreign: setup" "could not create the user's arp table"
-FOREIGN=$(table_json)
+FOREIGN=$(nft_table_json)
 agent_run rs -c "$CONF" apply
 assert_rc "apply with a foreign table exits 3" 3
 assert_match "the error says it is not the agent's" 'did not create' "$ERR"
-assert_eq "the foreign table is untouched" "$FOREIGN" "$(table_json)"
+assert_eq "the foreign table is untouched" "$FOREIGN" "$(nft_table_json)"
 assert_no_addr "no VIP after the refused apply" rs lo "$V2"
 agent_run rs -c "$CONF" verify
 assert_rc "verify with a foreign table exits 1" 1
 agent_run rs -c "$CONF" revert
-assert_eq "revert after the refused apply keeps the foreign table" "$FOREIGN" "$(table_json)"
+assert_eq "revert after the refused apply keeps the foreign table" "$FOREIGN" "$(nft_table_json)"
 in_ns rs nft delete table arp lvs_rs_agent
 
 # ---- fault injection: every kernel change of an nft apply
@@ -277,7 +233,7 @@ for n in $(seq 1 10); do
 	ERR=$(cat "$TDIR/.err")
 	assert_rc "fault $n: exit 3" 3
 	if has_table; then
-		fail "fault $n: no table" "the table is left: $(table_json)"
+		fail "fault $n: no table" "the table is left: $(nft_table_json)"
 	else
 		pass "fault $n: no table"
 	fi
@@ -295,7 +251,7 @@ write_conf "$CONF3" "$V2" "rip = 192.0.2.9"
 sed -i 's/^arp_suppress = nft$/arp_suppress = both/' "$CONF3"
 agent_run rs -c "$CONF3" apply
 assert_rc "apply (both, rip fixed) exits 0" 0
-assert_table "both: the table with one rule for every interface" "['$V2']" "{'*': '192.0.2.9'}"
+assert_nft_table "both: the table with one rule for every interface" "['$V2']" "{'*': '192.0.2.9'}"
 assert_sysctl "both: arp_ignore set" rs net.ipv4.conf.all.arp_ignore 1
 assert_sysctl "both: arp_announce set" rs net.ipv4.conf.all.arp_announce 2
 agent_run rs -c "$CONF3" verify

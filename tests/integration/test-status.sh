@@ -55,10 +55,12 @@ agent_run rs -c "$CONF" status
 assert_rc "status exits 0 after apply" 0
 printf '%s\n' "$OUT" | sed 's/^/    | /'
 assert_match "header: steps, first and last apply" \
-	'^journal: 8 steps, first apply [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} [-+][0-9]{4}, last apply [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} [-+][0-9]{4}$' "$OUT"
+	'^journal: 9 steps, first apply [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} [-+][0-9]{4}, last apply [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} [-+][0-9]{4}$' "$OUT"
 assert_match "header: the config of the last apply" "^  config of the last apply: $CONF\$" "$OUT"
 assert_match "applied: ~ sysctl all.arp_ignore 0 -> 1" '^  ~ sysctl net\.ipv4\.conf\.all\.arp_ignore 0 -> 1$' "$OUT"
 assert_match "applied: + address $V1" "^  \+ address $V1/32 dev lo\$" "$OUT"
+assert_match "applied: lo was up, revert leaves it" \
+	'^  = link lo up: so before the first apply; revert leaves it$' "$OUT"
 assert_match "applied: the pre-existing $V0 is left by revert" \
 	"^  = address $V0/32 dev lo present: so before the first apply; revert leaves it\$" "$OUT"
 assert_match "the checks are verify's (effective values)" '^ok   arp_ignore eth0: ' "$OUT"
@@ -76,7 +78,7 @@ JSON=$OUT
 assert_json "JSON: created < updated, config" "$JSON" \
 	"0 < d['created'] < d['updated'] and d['config'] == '$CONF'"
 assert_json "JSON: every journal entry has prior, want and now" "$JSON" \
-	"len(d['journal']) == 8 and all(set(e) >= {'kind', 'target', 'prior', 'want', 'now'} for e in d['journal'])"
+	"len(d['journal']) == 9 and all(set(e) >= {'kind', 'target', 'prior', 'want', 'now'} for e in d['journal'])"
 
 # ---- drift: a VIP deleted by hand
 ip -n "$RS" addr del "$V1/32" dev lo || fail setup "could not delete $V1"
@@ -146,7 +148,7 @@ snapshot rs >"$TDIR/applied"
 
 byhand -c "$CONF" status
 assert_rc "root by hand: status exits 0" 0
-assert_match "root by hand: status shows the journal" '^journal: 8 steps, ' "$OUT"
+assert_match "root by hand: status shows the journal" '^journal: 9 steps, ' "$OUT"
 byhand -c "$CONF" verify
 assert_rc "root by hand: verify exits 0" 0
 

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <net/if.h>
 #include <cmocka.h>
 
 #include "arp/arp.h"
@@ -80,14 +82,18 @@ static void test_effective(void **state)
 	assert_int_equal(netconf_open(&nc), 0);
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		struct checklist l = { 0 };
+		struct netconf_host h;
 		const struct check *c;
 
 		set(nc, "all", "arp_ignore", rows[i].all_ignore);
 		set(nc, "lo", "arp_ignore", rows[i].lo_ignore);
 		set(nc, "all", "arp_announce", rows[i].all_announce);
 		set(nc, "lo", "arp_announce", rows[i].lo_announce);
-		assert_int_equal(arp_check_sysctl(nc, rows[i].want_ignore,
-						  rows[i].want_announce, devs, 1, &l), 0);
+		assert_int_equal(netconf_host_load(nc, &h), 0);
+		assert_int_equal(arp_check_sysctl(&h, rows[i].want_ignore,
+						  rows[i].want_announce, devs, 1, NULL, 0,
+						  &l), 0);
+		netconf_host_done(&h);
 		c = find(&l, "arp_ignore", "lo");
 		assert_non_null(c);
 		assert_int_equal(c->ok, rows[i].ignore_ok);
@@ -105,11 +111,85 @@ static void test_effective(void **state)
 	netconf_close(nc);
 }
 
+/* A host made up: eth0 192.0.2.2/24 and 2001:db8:1::2/64, lo with a VIP,
+ * eth1 NOARP with 203.0.113.1/24, eth2 with a point-to-point /32. */
+static struct netconf_link host_links[] = {
+	{ .ifindex = 1, .name = "lo", .flags = IFF_UP | IFF_LOOPBACK },
+	{ .ifindex = 2, .name = "eth0", .flags = IFF_UP, .kind = "veth" },
+	{ .ifindex = 3, .name = "eth1", .flags = IFF_UP | IFF_NOARP },
+	{ .ifindex = 4, .name = "eth2", .flags = IFF_UP },
+};
+static struct netconf_addr host_addrs[8];
+static struct netconf_host host = { host_links, 4, host_addrs, 0 };
+
+static void host_addr(int ifindex, const char *text, unsigned char plen)
+{
+	struct netconf_addr *a = &host_addrs[host.n_addrs++];
+
+	memset(a, 0, sizeof(*a));
+	a->ifindex = ifindex;
+	a->prefixlen = plen;
+	a->family = strchr(text, ':') ? AF_INET6 : AF_INET;
+	assert_int_equal(inet_pton(a->family, text, &a->addr), 1);
+}
+
+static struct arp_vip avip(const char *text, unsigned char plen)
+{
+	struct arp_vip v = { .prefixlen = plen };
+
+	assert_int_equal(inet_pton(AF_INET, text, &v.addr), 1);
+	return v;
+}
+
+/* One line each: a VIP or prefix, the interface, exposed there. */
+static const struct {
+	const char *vip;
+	unsigned char plen;
+	int link; /* index into host_links */
+	bool exposed;
+} exposed_rows[] = {
+	{ "192.0.2.100", 32, 1, true },    /* the seed's layout: VIP beside the RIP */
+	{ "198.51.100.10", 32, 1, false }, /* another network: level 1 avoids it */
+	{ "192.0.2.96", 28, 1, true },     /* an anyip prefix inside the subnet */
+	{ "192.0.0.0", 16, 1, true },      /* one that covers the subnet */
+	{ "192.0.2.100", 32, 0, false },   /* lo does no ARP */
+	{ "203.0.113.7", 32, 2, false },   /* nor does a NOARP device */
+	{ "198.51.100.9", 32, 3, false },  /* a /32 has no subnet */
+};
+
+static void test_announce_exposed(void **state)
+{
+	host.n_addrs = 0;
+	host_addr(1, "127.0.0.1", 8);
+	host_addr(1, "192.0.2.100", 32);
+	host_addr(2, "192.0.2.2", 24);
+	host_addr(2, "2001:db8:1::2", 64);
+	host_addr(3, "203.0.113.1", 24);
+	host_addr(4, "198.51.100.9", 32);
+	for (size_t i = 0; i < ARRAY_SIZE(exposed_rows); i++) {
+		struct arp_vip v = avip(exposed_rows[i].vip, exposed_rows[i].plen);
+		const struct netconf_addr *a = NULL;
+		const struct arp_vip *w = NULL;
+		bool got = arp_announce_exposed(&host, &host_links[exposed_rows[i].link],
+						&v, 1, &a, &w);
+
+		if (got != exposed_rows[i].exposed)
+			fail_msg("%s/%u on %s: expected %d", exposed_rows[i].vip,
+				 exposed_rows[i].plen, host_links[exposed_rows[i].link].name,
+				 exposed_rows[i].exposed);
+		if (got) {
+			assert_ptr_equal(w, &v);
+			assert_ptr_equal(a, &host_addrs[2]); /* 192.0.2.2/24 */
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_steps),
 		cmocka_unit_test(test_effective),
+		cmocka_unit_test(test_announce_exposed),
 	};
 
 	/* A private namespace before any socket: the host's is never touched. */

@@ -375,6 +375,11 @@ static const struct bad bad_cases[] = {
 	  "t.conf:4: vip \"a\": 192.0.2.1 is IPv4, but ip6tnl0 carries only IPv6; put it in a group with device tunl0", 1, 0 },
 	{ "[vip a]\nmode = tun\naddress = 192.0.2.1 2001:db8::1\n",
 	  "t.conf:1: vip \"a\": mode tun with IPv4 and IPv6 addresses has no default device", 1, 0 },
+	/* lo decapsulates nothing: refused by name at the device line */
+	{ "[vip a]\nmode = tun\naddress = 192.0.2.1\ndevice = lo\n",
+	  "t.conf:4: vip \"a\": device: lo cannot be a mode = tun device: it decapsulates nothing", 1, 0 },
+	{ "[vip a]\ndevice = lo\naddress = 2001:db8::1\nmode = tun\n",
+	  "t.conf:2: vip \"a\": device: lo cannot be a mode = tun device", 1, 0 },
 
 	/* every error of a file, not just the first */
 	{ "[agent]\narp_ignore = 0\narp_announce = 0\n[vip a]\naddress = 300.1.1.1\nmode = x\n",
@@ -486,9 +491,16 @@ static void test_design_example(void **state)
 	assert_int_equal(vip(g, 1)->line, 9);
 	assert_string_equal(vip(g, 1)->file, "t.conf");
 
+	assert_int_equal(g->device_line, 11);
+	assert_string_equal(conf_agent_where(c, "arp_announce").file, "t.conf");
+	assert_int_equal(conf_agent_where(c, "arp_announce").line, 4);
+	assert_int_equal(conf_agent_where(c, "arp_ignore").line, 3);
+	assert_int_equal(conf_agent_where(c, "no_such_key").line, 0);
+
 	g = &c->groups[1];
 	assert_int_equal(g->mode, CONF_MODE_TUN);
 	assert_false(g->device_set);
+	assert_int_equal(g->device_line, 0);
 	assert_string_equal(g->device, "tunl0");
 	assert_string_equal(c->groups[2].device, "ip6tnl0");
 	assert_string_equal(c->groups[3].device, "tun-both");
@@ -503,6 +515,7 @@ static void test_vip_defaults(void **state)
 	assert_int_equal(c->groups[0].mode, CONF_MODE_DR);
 	assert_string_equal(c->groups[0].device, "lo");
 	assert_string_equal(c->groups[1].device, "lo");
+	assert_int_equal(conf_agent_where(c, "arp_announce").line, 0);
 	conf_free(c);
 }
 

@@ -402,6 +402,103 @@ static void test_route_target(void **state)
 	}
 }
 
+/* One line each: family, outer prefix, inner prefix, contained. */
+static const struct {
+	int family;
+	const char *outer, *inner;
+	bool in;
+} contains_cases[] = {
+	{ AF_INET, "192.0.2.0/24", "192.0.2.0/24", true },
+	{ AF_INET, "192.0.2.0/24", "192.0.2.7/32", true },
+	{ AF_INET, "192.0.2.0/24", "192.0.2.128/25", true },
+	{ AF_INET, "192.0.2.0/23", "192.0.3.0/24", true },
+	{ AF_INET, "192.0.2.0/24", "192.0.3.1/32", false },
+	{ AF_INET, "192.0.2.128/25", "192.0.2.0/24", false }, /* wider */
+	{ AF_INET, "192.0.2.0/25", "192.0.2.128/32", false },
+	{ AF_INET, "192.0.2.0/31", "192.0.2.1/32", true },
+	{ AF_INET, "192.0.2.2/32", "192.0.2.2/32", true },
+	{ AF_INET, "192.0.2.2/32", "192.0.2.3/32", false },
+	{ AF_INET, "0.0.0.0/0", "203.0.113.9/32", true },
+	{ AF_INET, "192.0.2.9/24", "192.0.2.200/32", true }, /* host bits */
+	{ AF_INET6, "2001:db8:1::/64", "2001:db8:1::2/128", true },
+	{ AF_INET6, "2001:db8:1::/64", "2001:db8:1:0:8000::/65", true },
+	{ AF_INET6, "2001:db8:1::/64", "2001:db8:2::/64", false },
+	{ AF_INET6, "2001:db8:1::/65", "2001:db8:1:0:8000::1/128", false },
+	{ AF_INET6, "2001:db8::/32", "2001:db8:ffff::/48", true },
+	{ AF_INET6, "2001:db8::1/128", "2001:db8::1/128", true },
+};
+
+static void parse_prefix(int family, const char *text, void *addr, unsigned *len)
+{
+	char buf[64];
+	const char *slash = strchr(text, '/');
+
+	assert_non_null(slash);
+	snprintf(buf, sizeof(buf), "%.*s", (int)(slash - text), text);
+	assert_int_equal(inet_pton(family, buf, addr), 1);
+	*len = (unsigned)atoi(slash + 1);
+}
+
+static void test_prefix_contains(void **state)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(contains_cases); i++) {
+		union netconf_inaddr o, n;
+		unsigned ol, nl;
+		int f = contains_cases[i].family;
+
+		parse_prefix(f, contains_cases[i].outer, &o, &ol);
+		parse_prefix(f, contains_cases[i].inner, &n, &nl);
+		if (netconf_prefix_contains(f, &o, ol, &n, nl) != contains_cases[i].in)
+			fail_msg("%s in %s: expected %d", contains_cases[i].inner,
+				 contains_cases[i].outer, contains_cases[i].in);
+		/* overlap: one inside the other, either way round */
+		assert_int_equal(netconf_prefix_overlaps(f, &o, ol, &n, nl),
+				 contains_cases[i].in ||
+				 netconf_prefix_contains(f, &n, nl, &o, ol));
+		assert_int_equal(netconf_prefix_overlaps(f, &n, nl, &o, ol),
+				 netconf_prefix_overlaps(f, &o, ol, &n, nl));
+	}
+	/* lengths beyond the family, and unknown families */
+	{
+		struct in_addr a = { 0 };
+
+		assert_false(netconf_prefix_contains(AF_INET, &a, 33, &a, 33));
+		assert_false(netconf_prefix_contains(AF_INET, &a, 0, &a, 40));
+		assert_false(netconf_prefix_contains(AF_UNSPEC, &a, 0, &a, 0));
+	}
+}
+
+static void test_prefix_text(void **state)
+{
+	static const struct {
+		int family;
+		const char *addr;
+		unsigned plen;
+		bool network;
+		const char *text;
+	} rows[] = {
+		{ AF_INET, "192.0.2.7", 32, false, "192.0.2.7" },
+		{ AF_INET, "192.0.2.7", 24, false, "192.0.2.7/24" },
+		{ AF_INET, "192.0.2.7", 24, true, "192.0.2.0/24" },
+		{ AF_INET, "192.0.2.7", 30, true, "192.0.2.4/30" },
+		{ AF_INET, "192.0.2.7", 32, true, "192.0.2.7" },
+		{ AF_INET, "192.0.2.7", 0, true, "0.0.0.0/0" },
+		{ AF_INET6, "2001:db8:1::2", 64, true, "2001:db8:1::/64" },
+		{ AF_INET6, "2001:db8:1:ff::2", 57, true, "2001:db8:1:80::/57" },
+		{ AF_INET6, "2001:db8:1::2", 128, false, "2001:db8:1::2" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+		union netconf_inaddr a;
+		char buf[INET6_ADDRSTRLEN + 4];
+
+		assert_int_equal(inet_pton(rows[i].family, rows[i].addr, &a), 1);
+		netconf_prefix_text(rows[i].family, &a, rows[i].plen, rows[i].network, buf,
+				    sizeof(buf));
+		assert_string_equal(buf, rows[i].text);
+	}
+}
+
 static void test_route_parse(void **state)
 {
 	static const char *const good[] = {
@@ -1484,6 +1581,8 @@ int main(void)
 		cmocka_unit_test(test_addr_values),
 		cmocka_unit_test(test_route_target),
 		cmocka_unit_test(test_route_parse),
+		cmocka_unit_test(test_prefix_contains),
+		cmocka_unit_test(test_prefix_text),
 		cmocka_unit_test(test_route_sign_explain),
 		cmocka_unit_test(test_fault_point),
 	};

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <cmocka.h>
 
 #include "netconf/netconf.h"
@@ -44,6 +45,57 @@ static void test_dev_steps(void **state)
 	assert_non_null(strstr(tunnel_support_name("tunl0"), "CONFIG_NET_IPIP / module ipip"));
 	assert_non_null(strstr(tunnel_support_name("ip6tnl0"),
 			       "CONFIG_IPV6_TUNNEL / module ip6_tunnel"));
+}
+
+/* One line each: kind, family of the VIPs, decapsulates to it. */
+static const struct {
+	const char *kind;
+	int family;
+	bool carries;
+} kind_cases[] = {
+	{ "ipip", AF_INET, true },     /* tunl0 */
+	{ "ipip", AF_INET6, false },
+	{ "ip6tnl", AF_INET6, true },  /* ip6tnl0 */
+	{ "ip6tnl", AF_INET, false },  /* its mode is not in the kind */
+	{ "sit", AF_INET6, true },     /* IPv6 in IPv4 */
+	{ "sit", AF_INET, false },
+	{ "veth", AF_INET, false },
+	{ "bridge", AF_INET6, false },
+	{ "dummy", AF_INET, false },
+	{ "gre", AF_INET, false },     /* with a tunnel type of its own */
+	{ "", AF_INET, false },        /* lo, a physical NIC: no kind */
+	{ "ipipx", AF_INET, false },
+};
+
+static void test_kinds(void **state)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(kind_cases); i++)
+		if (tunnel_kind_carries(kind_cases[i].kind, kind_cases[i].family) !=
+		    kind_cases[i].carries)
+			fail_msg("kind \"%s\" for IPv%d: expected %d", kind_cases[i].kind,
+				 kind_cases[i].family == AF_INET ? 4 : 6,
+				 kind_cases[i].carries);
+	/* The names for people are the kinds taken, and only those. */
+	assert_string_equal(tunnel_kinds(AF_INET), "ipip");
+	assert_string_equal(tunnel_kinds(AF_INET6), "ip6tnl or sit");
+	/* The fallback devices are of a kind their own family takes. */
+	assert_true(tunnel_kind_carries(tunnel_fallback_kind("tunl0"), AF_INET));
+	assert_true(tunnel_kind_carries(tunnel_fallback_kind("ip6tnl0"), AF_INET6));
+}
+
+static void test_link_step(void **state)
+{
+	struct step s;
+
+	assert_int_equal(tunnel_link_step("lo", &s), 0);
+	assert_ptr_equal(s.ops, &tunnel_link_ops);
+	assert_string_equal(s.target, "lo");
+	assert_string_equal(s.want, "up");
+	/* After the ARP suppression, before the VIPs. */
+	assert_true(s.order > STEP_ORDER_ARP && s.order < STEP_ORDER_VIP);
+	assert_int_equal(tunnel_link_step("0123456789abcdef0123456789abcdef0123456789abcdef"
+					  "0123456789abcdef0123456789abcdef0123456789abcdef", &s),
+			 -ENAMETOOLONG);
 }
 
 /* A fake root: ROOT/sys/module and ROOT/lib/modules/REL/modules.{builtin,dep}. */
@@ -241,6 +293,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dev_steps),
+		cmocka_unit_test(test_kinds),
+		cmocka_unit_test(test_link_step),
 		cmocka_unit_test(test_kernel_has),
 		cmocka_unit_test(test_all_step),
 		cmocka_unit_test(test_check),
