@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # A damaged journal has a way out (issue 13, done-when 3). The journal of an
-# apply (4 sysctls, 3 IPv4 and 1 IPv6 VIP: 8 steps) is cut at several byte
+# apply (4 sysctls, lo up, 3 IPv4 and 1 IPv6 VIP: 9 steps) is cut at several byte
 # offsets (in the header, right after it, within a step line, after a
 # whole step line, before the last newline) or has a corrupted line:
 #  - status shows the steps before the damage, where the damage is and the
@@ -51,6 +51,10 @@ for i, s in enumerate(steps):
     if s["kind"] == "sysctl":
         now = subprocess.run(["ip", "netns", "exec", ns, "cat", "/proc/sys/" + s["target"]],
                              capture_output=True, text=True, check=True).stdout.strip()
+    elif s["kind"] == "link":
+        link = json.loads(subprocess.run(["ip", "-n", ns, "-j", "link", "show", "dev", s["target"]],
+                                         capture_output=True, text=True, check=True).stdout)
+        now = "up" if "UP" in link[0]["flags"] else "down"
     else:
         now = "present" if s["target"] in have else "absent"
     if now != want:
@@ -95,7 +99,7 @@ damaged_case()
 	fi
 	if [ "$k" -gt 0 ]; then
 		assert_match "$name: status shows where the damage is" \
-			"^  damaged: unreadable from line $line on \([0-9]+ lines?; the header counts 8 steps, $k read\)" "$OUT"
+			"^  damaged: unreadable from line $line on \([0-9]+ lines?; the header counts 9 steps, $k read\)" "$OUT"
 		assert_eq "$name: status shows the $k steps before it" "$k" \
 			"$(sed -n '/^applied/,/^revert would/p' <<<"$OUT" | grep -c '^  [-+~=] ')"
 	fi
@@ -126,14 +130,14 @@ damaged_case()
 trial_ns
 LEN=$(stat -c %s "$TDIR/journal")
 HEAD_END=$(head -1 "$TDIR/journal" | wc -c)
-# Whole lines: header and 8 steps.
+# Whole lines: header and 9 steps.
 L5_END=$(head -5 "$TDIR/journal" | wc -c)
 L3_MID=$(( $(head -2 "$TDIR/journal" | wc -c) + 20 ))
 damaged_case "cut in the header (byte 40)" 40 0 1
 damaged_case "cut right after the header" "$HEAD_END" 0 2
 damaged_case "cut within line 3" "$L3_MID" 1 3
 damaged_case "cut after line 5" "$L5_END" 4 6
-damaged_case "cut before the last newline" $((LEN - 1)) 7 9
+damaged_case "cut before the last newline" $((LEN - 1)) 8 10
 damaged_case "line 3 corrupted" line3 1 3
 
 # ---- forget: the kernel untouched, what is left said

@@ -90,7 +90,9 @@ assert_rc "lost: apply exits 0" 0
 assert_match "lost: apply says it on stderr" "^lvs-rs-agent: warning: apply: no journal records $MARKED of the agent's own objects that are live" "$ERR"
 PRIORS='
 import json, sys
-steps = [json.loads(l) for l in open(sys.argv[1]).read().splitlines()[1:]]
+# lo up is a step of every DR config, and carries no mark: it is not one
+steps = [s for s in (json.loads(l) for l in open(sys.argv[1]).read().splitlines()[1:])
+         if s["kind"] != "link"]
 bad = [s["target"] for s in steps if (s["prior"] != "absent") != s["target"].startswith("local 203.0.113.128/25")]
 print(", ".join(bad))
 sys.exit(1 if bad or len(steps) != 9 else 0)
