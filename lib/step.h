@@ -56,8 +56,64 @@ struct step {
 	char now[STEP_VALUE_MAX]; /* filled by ops->observe */
 };
 
+struct conf;
+struct steplist;
+struct checklist;
+
+/* What a kind's build, probe and check see of the run. */
+struct kind_ctx {
+	const struct conf *conf;
+	/* NULL for check-config: no kernel state is read (no per-interface
+	 * rules for rip = auto, no conf/all/rp_filter). */
+	struct netconf *nc;
+	/* The journal's steps, or NULL: a value an earlier apply lowered
+	 * stays wanted (conf/all/rp_filter). */
+	const struct steplist *journal;
+	/* plan: look, never ask the kernel what could change it (a module
+	 * load). */
+	bool dry_run;
+	char *err; /* one line on failure */
+	size_t errlen;
+};
+
+/*
+ * A kind: one kind of kernel object the agent manages, and everything about
+ * it. The engine knows kinds only through this table and the registry.
+ */
 struct step_ops {
 	const char *kind; /* "sysctl", "address": output and journal */
+	/*
+	 * The steps the config asks of this kind, appended to out. 0, or
+	 * -errno with one line in ctx->err (-EOPNOTSUPP: the config cannot be
+	 * served as written, exit 2). NULL: the kind builds none (yet).
+	 */
+	int (*build)(const struct kind_ctx *ctx, struct steplist *out);
+	/*
+	 * Before anything changes: whether the kernel can have the objects of
+	 * steps v (observed) that apply is about to make. 0; -EOPNOTSUPP with
+	 * one line in ctx->err (exit 3, nothing changed); another -errno.
+	 * With ctx->dry_run it asks the kernel nothing that could change it.
+	 * NULL: always.
+	 */
+	int (*probe)(const struct kind_ctx *ctx, struct step *const *v, size_t n);
+	/*
+	 * verify's checks of this kind beyond each step's own: effective
+	 * values on the host. want: the steps the config asks, observed.
+	 * 0 or -errno with one line in ctx->err. NULL: none.
+	 */
+	int (*check)(const struct kind_ctx *ctx, const struct steplist *want,
+		     struct checklist *out);
+	/* The target as people read it (sysctl: dotted). NULL: as it is. */
+	void (*display)(const char *target, char *buf, size_t len);
+	/* Whether a value means "no such object", for '+' and '-' in the
+	 * output (step_sign()). NULL: "absent". */
+	bool (*is_absent)(const char *value);
+	/*
+	 * Whether the kernel can be put back from s->now to `to` (revert,
+	 * rollback): a per-device sysctl that was missing cannot be made
+	 * missing again. NULL: whenever the two differ (step_same()).
+	 */
+	bool (*restorable)(const struct step *s, const char *to);
 	/*
 	 * Fill ->now of every step from the kernel (one dump for all of them,
 	 * not one request each). A target that cannot exist (device missing)

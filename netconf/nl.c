@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The netlink layer: sockets, bounded receives, acks, dumps, batches,
- * nf_tables transactions and generic netlink family lookup, for every
- * protocol the agent speaks.
+ * The netlink layer: sockets, the point before each change, bounded
+ * receives, acks, single requests and dumps. Batches are in nl-batch.c,
+ * nf_tables transactions and generic netlink in nl-txn.c.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -15,11 +14,9 @@
 #include <time.h>
 
 #include <libmnl/libmnl.h>
-#include <linux/genetlink.h>
-#include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 
-#include "nl.h"
+#include "nl-private.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -27,17 +24,6 @@
 
 #define DUMP_PAUSE_MAX_MS 100
 
-struct nl {
-	struct mnl_socket *sock;
-	uint32_t portid;
-	uint32_t seq;
-	int timeout_ms;
-	int rcvbuf;
-	char err[NL_ERR_SIZE];
-	/* Not zeroed: every datagram is written before it is read, and
-	 * zeroing 32 KiB faults in pages that small answers never touch. */
-	char *buf;
-};
 
 static int64_t now_ms(void)
 {
@@ -322,7 +308,7 @@ void nl_set_error(struct nl *nl, const char *fmt, ...)
 /* ---- sending and receiving */
 
 /* One sendmsg; the mute switch of the test build swallows it whole. */
-static int send_raw(struct nl *nl, const void *buf, size_t len)
+int nl_send_raw(struct nl *nl, const void *buf, size_t len)
 {
 	if (fault_mute())
 		return 0;
@@ -435,7 +421,7 @@ int nl_done_parse(const struct nlmsghdr *nlh, char *text, size_t len)
 }
 
 /* The error of a receive, in words for nl_error(). */
-static int recv_failed(struct nl *nl, ssize_t r, const char *what)
+int nl_recv_failed(struct nl *nl, ssize_t r, const char *what)
 {
 	if (r == -ETIMEDOUT)
 		nl_set_error(nl, "%s: no answer from the kernel within %d ms", what,
@@ -455,7 +441,7 @@ int nl_talk(struct nl *nl, struct nlmsghdr *req, nl_cb cb, void *data,
 	req->nlmsg_seq = seq;
 	req->nlmsg_pid = 0;
 	req->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
-	r = send_raw(nl, req, req->nlmsg_len);
+	r = nl_send_raw(nl, req, req->nlmsg_len);
 	if (r < 0) {
 		nl_set_error(nl, "%s", what);
 		return r;
@@ -467,7 +453,7 @@ int nl_talk(struct nl *nl, struct nlmsghdr *req, nl_cb cb, void *data,
 		int len;
 
 		if (n < 0)
-			return recv_failed(nl, n, what);
+			return nl_recv_failed(nl, n, what);
 		len = (int)n;
 		for (m = buf; mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
 			if (m->nlmsg_seq != seq || !mnl_nlmsg_portid_ok(m, nl->portid))
@@ -504,7 +490,7 @@ static int dump_once(struct nl *nl, struct nlmsghdr *req, nl_cb cb,
 	req->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	req->nlmsg_pid = 0;
 	req->nlmsg_seq = seq = nl_next_seq(nl);
-	err = send_raw(nl, req, req->nlmsg_len);
+	err = nl_send_raw(nl, req, req->nlmsg_len);
 	if (err < 0) {
 		nl_set_error(nl, "%s", what);
 		return err;
@@ -526,7 +512,7 @@ static int dump_once(struct nl *nl, struct nlmsghdr *req, nl_cb cb,
 			continue;
 		}
 		if (n < 0)
-			return recv_failed(nl, n, what);
+			return nl_recv_failed(nl, n, what);
 		len = (int)n;
 		for (m = buf; mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
 			if (m->nlmsg_seq != seq || !mnl_nlmsg_portid_ok(m, nl->portid))
@@ -600,496 +586,4 @@ int nl_dump(struct nl *nl, struct nlmsghdr *req, nl_cb cb,
 	nl_set_error(nl, "%s: interrupted %d times in %lld ms by concurrent changes",
 		     what, tries, (long long)(now_ms() - start));
 	return -EAGAIN;
-}
-
-/* ---- batches of independent requests */
-
-/*
- * One sendmsg carries up to BATCH_LIMIT bytes of requests (450 to 800 address
- * messages); the buffer holds one more message, which libmnl moves to the
- * front of the next batch when it does not fit.
- */
-#define BATCH_LIMIT (32 * 1024)
-#define BATCH_BUF (2 * BATCH_LIMIT)
-
-/*
- * What one ack costs in the receive buffer: the kernel charges an skb's
- * truesize, 832 bytes for a capped ack with or without extack text (measured
- * with SO_MEMINFO on 6.18), so this is a safe bound. A batch never has more
- * messages than rcvbuf / ACK_COST, so its acks all fit: the kernel answers
- * every message of a sendmsg before the call returns, and drops (ENOBUFS)
- * what does not fit.
- */
-#define ACK_COST 2048
-
-void nl_first_fail_init(struct nl_first_fail *f)
-{
-	f->idx = SIZE_MAX;
-	f->text[0] = '\0';
-}
-
-void nl_first_fail_note(struct nl_first_fail *f, size_t idx, const char *text)
-{
-	size_t len = strnlen(text, sizeof(f->text) - 1);
-
-	if (idx >= f->idx)
-		return;
-	f->idx = idx;
-	/* Cut to fit, as snprintf would, without its truncation warning. */
-	memcpy(f->text, text, len);
-	f->text[len] = '\0';
-}
-
-void nl_first_fail_done(struct nl_first_fail *f, struct nl *nl)
-{
-	if (f->idx != SIZE_MAX)
-		nl_set_error(nl, "%s", f->text);
-}
-
-/* One batch in flight: slots[k] is the owner of sequence number first_seq + k. */
-struct batch {
-	struct nl *nl;
-	const struct nl_batch_ops *ops;
-	void *ctx;
-	int *res;
-	struct nl_first_fail *first;
-	struct mnl_nlmsg_batch *b;
-	size_t *slots;
-	bool *acked;
-	size_t count, max;
-	uint32_t first_seq;
-};
-
-static void batch_fail(struct batch *bt, size_t i, int r, const char *text)
-{
-	bt->res[i] = r;
-	nl_first_fail_note(bt->first, i, text);
-}
-
-static void read_acks(struct batch *bt, size_t *remaining, const void *buf, int len)
-{
-	const struct nlmsghdr *m;
-	char text[NL_ERR_SIZE], what[NL_ERR_SIZE];
-
-	for (m = buf; mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
-		uint32_t k = m->nlmsg_seq - bt->first_seq;
-		size_t i;
-		int r;
-
-		if (m->nlmsg_type != NLMSG_ERROR ||
-		    !mnl_nlmsg_portid_ok(m, bt->nl->portid) || k >= bt->count ||
-		    bt->acked[k])
-			continue;
-		bt->acked[k] = true;
-		(*remaining)--;
-		i = bt->slots[k];
-		r = nl_ack_parse(m, text, sizeof(text));
-		bt->res[i] = r;
-		if (r < 0) {
-			bt->ops->describe(bt->ctx, i, what, sizeof(what));
-			batch_fail(bt, i, r, text[0] ? text : what);
-		}
-	}
-}
-
-/*
- * Acks were lost (receive buffer overrun, a timeout, or the socket failed):
- * what the kernel did is in the kernel. An owner whose object is now as
- * wanted has been done; any other has not, and is reported so.
- */
-static void resolve_lost(struct batch *bt, int err)
-{
-	char what[NL_ERR_SIZE], text[NL_ERR_SIZE + 64];
-	int r = bt->ops->reread(bt->ctx);
-
-	for (size_t k = 0; k < bt->count; k++) {
-		size_t i = bt->slots[k];
-
-		if (bt->acked[k])
-			continue;
-		if (r == 0 && bt->ops->done(bt->ctx, i)) {
-			bt->res[i] = 0;
-			continue;
-		}
-		bt->ops->describe(bt->ctx, i, what, sizeof(what));
-		if (err == -ETIMEDOUT)
-			snprintf(text, sizeof(text), "%s: no answer from the kernel within %d ms",
-				 what, bt->nl->timeout_ms);
-		else
-			snprintf(text, sizeof(text), "%s: acknowledgement lost (%s)",
-				 what, strerror(-err));
-		batch_fail(bt, i, err, text);
-	}
-}
-
-static void flush(struct batch *bt)
-{
-	size_t remaining = bt->count;
-	bool lost = false;
-	int err = 0, r;
-
-	if (!bt->count)
-		goto out;
-	memset(bt->acked, 0, bt->count * sizeof(*bt->acked));
-	r = send_raw(bt->nl, mnl_nlmsg_batch_head(bt->b), mnl_nlmsg_batch_size(bt->b));
-	if (r < 0) {
-		char what[NL_ERR_SIZE];
-
-		for (size_t k = 0; k < bt->count; k++) {
-			size_t i = bt->slots[k];
-
-			bt->ops->describe(bt->ctx, i, what, sizeof(what));
-			batch_fail(bt, i, r, what);
-		}
-		goto out;
-	}
-	/*
-	 * Every message of the sendmsg has been answered by now (rtnetlink
-	 * runs in the sender's context), so after a loss the rest is read
-	 * without waiting. An error ack does not end the batch: the kernel
-	 * went on with the next message, and so do we.
-	 */
-	while (remaining) {
-		const void *buf;
-		ssize_t n = nl_recv(bt->nl, lost, &buf);
-
-		if (n == -ENOBUFS || n == -EMSGSIZE) {
-			lost = true;
-			err = err ? err : (int)n;
-			continue;
-		}
-		if (n < 0) {
-			err = (lost && n == -EAGAIN) ? err : (int)n;
-			break;
-		}
-		read_acks(bt, &remaining, buf, (int)n);
-	}
-	if (remaining)
-		resolve_lost(bt, err ? err : -ENOBUFS);
-out:
-	mnl_nlmsg_batch_reset(bt->b);
-	bt->count = 0;
-}
-
-int nl_batch_send(struct nl *nl, const struct nl_batch_ops *ops, void *ctx,
-		  size_t n, int *res, struct nl_first_fail *first)
-{
-	_cleanup_free_ char *buf = NULL;
-	_cleanup_free_ size_t *slots = NULL;
-	_cleanup_free_ bool *acked = NULL;
-	struct batch bt = {
-		.nl = nl, .ops = ops, .ctx = ctx, .res = res, .first = first,
-	};
-
-	bt.max = nl->rcvbuf > 0 ? (size_t)nl->rcvbuf / ACK_COST : 1;
-	if (bt.max > BATCH_LIMIT / ops->msg_min)
-		bt.max = BATCH_LIMIT / ops->msg_min;
-	if (bt.max > n) /* one VIP: one slot, not 800 zeroed */
-		bt.max = n;
-	if (bt.max < 1)
-		bt.max = 1;
-	buf = malloc(BATCH_BUF);
-	slots = calloc(bt.max, sizeof(*slots));
-	acked = calloc(bt.max, sizeof(*acked));
-	bt.b = buf ? mnl_nlmsg_batch_start(buf, BATCH_LIMIT) : NULL;
-	if (!bt.b || !slots || !acked) {
-		for (size_t i = 0; i < n; i++)
-			res[i] = -ENOMEM;
-		nl_set_error(nl, "out of memory");
-		return -ENOMEM;
-	}
-	bt.slots = slots;
-	bt.acked = acked;
-
-	for (size_t i = 0; i < n; i++) {
-		struct nlmsghdr *m;
-		uint32_t seq;
-		int r;
-
-		if (!ops->pending(ctx, i))
-			continue;
-		r = nl_fault_point(nl);
-		if (r < 0) {
-			batch_fail(&bt, i, r, nl_error(nl));
-			continue;
-		}
-		if (bt.count == bt.max)
-			flush(&bt);
-		seq = nl_next_seq(nl);
-		m = mnl_nlmsg_batch_current(bt.b);
-		ops->build(ctx, i, m, seq);
-		m->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
-		m->nlmsg_seq = seq;
-		if (!mnl_nlmsg_batch_next(bt.b)) {
-			/* Full: send the others; libmnl moves this one to the
-			 * front of the next batch. */
-			flush(&bt);
-		}
-		if (bt.count == 0)
-			bt.first_seq = seq;
-		slots[bt.count++] = i;
-	}
-	flush(&bt);
-	mnl_nlmsg_batch_stop(bt.b);
-	return 0;
-}
-
-/* ---- nf_tables transactions */
-
-struct nl_txn {
-	struct nl *nl;
-	uint16_t res_id;
-	char *buf;
-	size_t len, cap;
-	size_t open;        /* where the message being built starts */
-	uint32_t first_seq; /* the begin message's */
-	size_t *owner;      /* owner[seq - first_seq], begin and end included */
-	size_t n_msgs, cap_msgs;
-	bool oom;
-};
-
-static bool txn_room(struct nl_txn *t, size_t room)
-{
-	if (t->oom)
-		return false;
-	if (t->cap - t->len < room) {
-		size_t cap = t->cap ? t->cap : 4096;
-		char *b;
-
-		while (cap - t->len < room)
-			cap *= 2;
-		b = realloc(t->buf, cap);
-		if (!b) {
-			t->oom = true;
-			return false;
-		}
-		t->buf = b;
-		t->cap = cap;
-	}
-	if (t->n_msgs == t->cap_msgs) {
-		size_t cap = t->cap_msgs ? 2 * t->cap_msgs : 16;
-		size_t *o = realloc(t->owner, cap * sizeof(*o));
-
-		if (!o) {
-			t->oom = true;
-			return false;
-		}
-		t->owner = o;
-		t->cap_msgs = cap;
-	}
-	return true;
-}
-
-/* NFNL_MSG_BATCH_BEGIN or _END: nfgenmsg with the subsystem in res_id. */
-static void txn_marker(struct nl_txn *t, uint16_t type)
-{
-	struct nlmsghdr *nlh;
-	struct nfgenmsg *g;
-	uint32_t seq;
-
-	nlh = nl_txn_next(t, MNL_ALIGN(sizeof(*nlh)) + MNL_ALIGN(sizeof(*g)),
-			  SIZE_MAX, &seq);
-	if (!nlh)
-		return;
-	nlh = mnl_nlmsg_put_header(nlh);
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	nlh->nlmsg_seq = seq;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->nfgen_family = AF_UNSPEC;
-	g->version = NFNETLINK_V0;
-	g->res_id = htons(t->res_id);
-	t->len += nlh->nlmsg_len;
-	t->open = SIZE_MAX;
-}
-
-int nl_txn_new(struct nl *nl, uint16_t res_id, size_t bytes, struct nl_txn **ret)
-{
-	struct nl_txn *t = calloc(1, sizeof(*t));
-
-	if (!t)
-		return -ENOMEM;
-	t->nl = nl;
-	t->res_id = res_id;
-	t->open = SIZE_MAX;
-	t->first_seq = nl->seq + 1;
-	if (bytes && !txn_room(t, bytes)) {
-		nl_txn_free(t);
-		return -ENOMEM;
-	}
-	txn_marker(t, NFNL_MSG_BATCH_BEGIN);
-	if (t->oom) {
-		nl_txn_free(t);
-		return -ENOMEM;
-	}
-	*ret = t;
-	return 0;
-}
-
-struct nl_txn *nl_txn_free(struct nl_txn *t)
-{
-	if (!t)
-		return NULL;
-	free(t->buf);
-	free(t->owner);
-	free(t);
-	return NULL;
-}
-
-void *nl_txn_next(struct nl_txn *t, size_t room, size_t owner, uint32_t *seq)
-{
-	if (!txn_room(t, MNL_ALIGN(room)))
-		return NULL;
-	*seq = t->first_seq + (uint32_t)t->n_msgs;
-	t->owner[t->n_msgs++] = owner;
-	t->open = t->len;
-	return t->buf + t->len;
-}
-
-void nl_txn_close(struct nl_txn *t)
-{
-	struct nlmsghdr *nlh;
-
-	if (t->oom || t->open == SIZE_MAX)
-		return;
-	nlh = (struct nlmsghdr *)(t->buf + t->open);
-	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
-	t->len += MNL_ALIGN(nlh->nlmsg_len);
-	t->open = SIZE_MAX;
-}
-
-size_t nl_txn_count(const struct nl_txn *t)
-{
-	return t->n_msgs ? t->n_msgs - 1 : 0;
-}
-
-int nl_txn_commit(struct nl_txn *t, size_t *err_owner)
-{
-	struct nl *nl = t->nl;
-	_cleanup_free_ bool *acked = NULL;
-	uint32_t begin, end;
-	size_t n_acked = 0, expect;
-	int first = 0, r;
-
-	*err_owner = SIZE_MAX;
-	txn_marker(t, NFNL_MSG_BATCH_END);
-	if (t->oom) {
-		nl_set_error(nl, "out of memory");
-		return -ENOMEM;
-	}
-	begin = t->first_seq;
-	end = t->first_seq + (uint32_t)t->n_msgs - 1;
-	acked = calloc(t->n_msgs, sizeof(*acked));
-	if (!acked) {
-		nl_set_error(nl, "out of memory");
-		return -ENOMEM;
-	}
-	/* The sequence numbers the transaction used are spent. */
-	nl->seq = end;
-	r = nl_fault_point(nl);
-	if (r < 0)
-		return r;
-	/* Room for the whole batch and its acks (capped, with extack text). */
-	nl_set_buffers(nl, t->len * 2 + t->n_msgs * 256);
-	r = send_raw(nl, t->buf, t->len);
-	if (r < 0) {
-		nl_set_error(nl, "sending an nf_tables transaction of %zu messages: %s",
-			     nl_txn_count(t) - 1, strerror(-r));
-		return r;
-	}
-	/* Begin and end carry no NLM_F_ACK. */
-	expect = t->n_msgs - 2;
-	while (n_acked < expect) {
-		const void *buf;
-		ssize_t n = nl_recv(nl, false, &buf);
-		const struct nlmsghdr *m;
-		int left;
-
-		if (n < 0) {
-			if (first)
-				return first;
-			return recv_failed(nl, n, "nf_tables transaction");
-		}
-		left = (int)n;
-		for (m = buf; mnl_nlmsg_ok(m, left); m = mnl_nlmsg_next(m, &left)) {
-			char text[NL_ERR_SIZE];
-			uint32_t k = m->nlmsg_seq - begin;
-			int e;
-
-			if (m->nlmsg_type != NLMSG_ERROR ||
-			    !mnl_nlmsg_portid_ok(m, nl->portid) || k > end - begin)
-				continue;
-			e = nl_ack_parse(m, text, sizeof(text));
-			if (!acked[k]) {
-				acked[k] = true;
-				if (k != 0 && m->nlmsg_seq != end)
-					n_acked++;
-			}
-			if (e < 0 && !first) {
-				first = e;
-				*err_owner = t->owner[k];
-				nl_set_error(nl, "%s", text);
-			}
-			/* The batch as a whole refused (no CAP_NET_ADMIN, a
-			 * malformed batch): no per-message acks follow. */
-			if (e < 0 && (k == 0 || m->nlmsg_seq == end))
-				return first;
-		}
-	}
-	return first;
-}
-
-/* ---- generic netlink */
-
-struct family_id {
-	uint16_t id;
-	bool found;
-};
-
-static int family_attr_cb(const struct nlattr *attr, void *data)
-{
-	struct family_id *f = data;
-
-	if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID &&
-	    mnl_attr_validate(attr, MNL_TYPE_U16) == 0) {
-		f->id = mnl_attr_get_u16(attr);
-		f->found = true;
-	}
-	return MNL_CB_OK;
-}
-
-static int family_cb(const struct nlmsghdr *nlh, void *data)
-{
-	if (mnl_attr_parse(nlh, GENL_HDRLEN, family_attr_cb, data) != MNL_CB_OK)
-		return -EBADMSG;
-	return 0;
-}
-
-int nl_genl_family(struct nl *nl, const char *name, uint16_t *id)
-{
-	char buf[256];
-	struct nlmsghdr *nlh;
-	struct genlmsghdr *g;
-	struct family_id f = { 0 };
-	char what[96];
-	int r;
-
-	if (strlen(name) >= GENL_NAMSIZ)
-		return -EINVAL;
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = GENL_ID_CTRL;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->cmd = CTRL_CMD_GETFAMILY;
-	g->version = 1;
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, name);
-	snprintf(what, sizeof(what), "generic netlink family %s", name);
-	r = nl_talk(nl, nlh, family_cb, &f, what);
-	if (r < 0)
-		return r;
-	if (!f.found) {
-		nl_set_error(nl, "%s: no id in the kernel's answer", what);
-		return -EBADMSG;
-	}
-	*id = f.id;
-	return 0;
 }

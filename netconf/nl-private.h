@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Inside the netlink layer (nl.c, nl-batch.c, nl-txn.c): the socket object
+ * and what its files share. Nothing else includes this file.
+ */
+#ifndef LVS_NETCONF_NL_PRIVATE_H
+#define LVS_NETCONF_NL_PRIVATE_H
+
+#include "nl.h"
+
+struct nl {
+	struct mnl_socket *sock;
+	uint32_t portid;
+	uint32_t seq;
+	int timeout_ms;
+	int rcvbuf;
+	char err[NL_ERR_SIZE];
+	/* Not zeroed: every datagram is written before it is read, and
+	 * zeroing 32 KiB faults in pages that small answers never touch. */
+	char *buf;
+};
+
+/* One sendmsg; the mute switch of the test build swallows it whole. */
+int nl_send_raw(struct nl *nl, const void *buf, size_t len);
+/* The error of a receive, in words for nl_error(); returns r. */
+int nl_recv_failed(struct nl *nl, ssize_t r, const char *what);
+
+#endif

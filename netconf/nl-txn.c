@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * nf_tables transactions (an nfnetlink batch, applied whole or not at all,
+ * every message's ack mapped back to its owner) and generic netlink family
+ * lookup.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
+
+#include "nl-private.h"
+
+/* ---- nf_tables transactions */
+
+struct nl_txn {
+	struct nl *nl;
+	uint16_t res_id;
+	char *buf;
+	size_t len, cap;
+	size_t open;        /* where the message being built starts */
+	uint32_t first_seq; /* the begin message's */
+	size_t *owner;      /* owner[seq - first_seq], begin and end included */
+	size_t n_msgs, cap_msgs;
+	bool oom;
+};
+
+static bool txn_room(struct nl_txn *t, size_t room)
+{
+	if (t->oom)
+		return false;
+	if (t->cap - t->len < room) {
+		size_t cap = t->cap ? t->cap : 4096;
+		char *b;
+
+		while (cap - t->len < room)
+			cap *= 2;
+		b = realloc(t->buf, cap);
+		if (!b) {
+			t->oom = true;
+			return false;
+		}
+		t->buf = b;
+		t->cap = cap;
+	}
+	if (t->n_msgs == t->cap_msgs) {
+		size_t cap = t->cap_msgs ? 2 * t->cap_msgs : 16;
+		size_t *o = realloc(t->owner, cap * sizeof(*o));
+
+		if (!o) {
+			t->oom = true;
+			return false;
+		}
+		t->owner = o;
+		t->cap_msgs = cap;
+	}
+	return true;
+}
+
+/* NFNL_MSG_BATCH_BEGIN or _END: nfgenmsg with the subsystem in res_id. */
+static void txn_marker(struct nl_txn *t, uint16_t type)
+{
+	struct nlmsghdr *nlh;
+	struct nfgenmsg *g;
+	uint32_t seq;
+
+	nlh = nl_txn_next(t, MNL_ALIGN(sizeof(*nlh)) + MNL_ALIGN(sizeof(*g)),
+			  SIZE_MAX, &seq);
+	if (!nlh)
+		return;
+	nlh = mnl_nlmsg_put_header(nlh);
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = seq;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->nfgen_family = AF_UNSPEC;
+	g->version = NFNETLINK_V0;
+	g->res_id = htons(t->res_id);
+	t->len += nlh->nlmsg_len;
+	t->open = SIZE_MAX;
+}
+
+int nl_txn_new(struct nl *nl, uint16_t res_id, size_t bytes, struct nl_txn **ret)
+{
+	struct nl_txn *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	t->nl = nl;
+	t->res_id = res_id;
+	t->open = SIZE_MAX;
+	t->first_seq = nl->seq + 1;
+	if (bytes && !txn_room(t, bytes)) {
+		nl_txn_free(t);
+		return -ENOMEM;
+	}
+	txn_marker(t, NFNL_MSG_BATCH_BEGIN);
+	if (t->oom) {
+		nl_txn_free(t);
+		return -ENOMEM;
+	}
+	*ret = t;
+	return 0;
+}
+
+struct nl_txn *nl_txn_free(struct nl_txn *t)
+{
+	if (!t)
+		return NULL;
+	free(t->buf);
+	free(t->owner);
+	free(t);
+	return NULL;
+}
+
+void *nl_txn_next(struct nl_txn *t, size_t room, size_t owner, uint32_t *seq)
+{
+	if (!txn_room(t, MNL_ALIGN(room)))
+		return NULL;
+	*seq = t->first_seq + (uint32_t)t->n_msgs;
+	t->owner[t->n_msgs++] = owner;
+	t->open = t->len;
+	return t->buf + t->len;
+}
+
+void nl_txn_close(struct nl_txn *t)
+{
+	struct nlmsghdr *nlh;
+
+	if (t->oom || t->open == SIZE_MAX)
+		return;
+	nlh = (struct nlmsghdr *)(t->buf + t->open);
+	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	t->len += MNL_ALIGN(nlh->nlmsg_len);
+	t->open = SIZE_MAX;
+}
+
+size_t nl_txn_count(const struct nl_txn *t)
+{
+	return t->n_msgs ? t->n_msgs - 1 : 0;
+}
+
+int nl_txn_commit(struct nl_txn *t, size_t *err_owner)
+{
+	struct nl *nl = t->nl;
+	_cleanup_free_ bool *acked = NULL;
+	uint32_t begin, end;
+	size_t n_acked = 0, expect;
+	int first = 0, r;
+
+	*err_owner = SIZE_MAX;
+	txn_marker(t, NFNL_MSG_BATCH_END);
+	if (t->oom) {
+		nl_set_error(nl, "out of memory");
+		return -ENOMEM;
+	}
+	begin = t->first_seq;
+	end = t->first_seq + (uint32_t)t->n_msgs - 1;
+	acked = calloc(t->n_msgs, sizeof(*acked));
+	if (!acked) {
+		nl_set_error(nl, "out of memory");
+		return -ENOMEM;
+	}
+	/* The sequence numbers the transaction used are spent. */
+	nl->seq = end;
+	r = nl_fault_point(nl);
+	if (r < 0)
+		return r;
+	/* Room for the whole batch and its acks (capped, with extack text). */
+	nl_set_buffers(nl, t->len * 2 + t->n_msgs * 256);
+	r = nl_send_raw(nl, t->buf, t->len);
+	if (r < 0) {
+		nl_set_error(nl, "sending an nf_tables transaction of %zu messages: %s",
+			     nl_txn_count(t) - 1, strerror(-r));
+		return r;
+	}
+	/* Begin and end carry no NLM_F_ACK. */
+	expect = t->n_msgs - 2;
+	while (n_acked < expect) {
+		const void *buf;
+		ssize_t n = nl_recv(nl, false, &buf);
+		const struct nlmsghdr *m;
+		int left;
+
+		if (n < 0) {
+			if (first)
+				return first;
+			return nl_recv_failed(nl, n, "nf_tables transaction");
+		}
+		left = (int)n;
+		for (m = buf; mnl_nlmsg_ok(m, left); m = mnl_nlmsg_next(m, &left)) {
+			char text[NL_ERR_SIZE];
+			uint32_t k = m->nlmsg_seq - begin;
+			int e;
+
+			if (m->nlmsg_type != NLMSG_ERROR ||
+			    !mnl_nlmsg_portid_ok(m, nl->portid) || k > end - begin)
+				continue;
+			e = nl_ack_parse(m, text, sizeof(text));
+			if (!acked[k]) {
+				acked[k] = true;
+				if (k != 0 && m->nlmsg_seq != end)
+					n_acked++;
+			}
+			if (e < 0 && !first) {
+				first = e;
+				*err_owner = t->owner[k];
+				nl_set_error(nl, "%s", text);
+			}
+			/* The batch as a whole refused (no CAP_NET_ADMIN, a
+			 * malformed batch): no per-message acks follow. */
+			if (e < 0 && (k == 0 || m->nlmsg_seq == end))
+				return first;
+		}
+	}
+	return first;
+}
+
+/* ---- generic netlink */
+
+struct family_id {
+	uint16_t id;
+	bool found;
+};
+
+static int family_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct family_id *f = data;
+
+	if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID &&
+	    mnl_attr_validate(attr, MNL_TYPE_U16) == 0) {
+		f->id = mnl_attr_get_u16(attr);
+		f->found = true;
+	}
+	return MNL_CB_OK;
+}
+
+static int family_cb(const struct nlmsghdr *nlh, void *data)
+{
+	if (mnl_attr_parse(nlh, GENL_HDRLEN, family_attr_cb, data) != MNL_CB_OK)
+		return -EBADMSG;
+	return 0;
+}
+
+int nl_genl_family(struct nl *nl, const char *name, uint16_t *id)
+{
+	char buf[256];
+	struct nlmsghdr *nlh;
+	struct genlmsghdr *g;
+	struct family_id f = { 0 };
+	char what[96];
+	int r;
+
+	if (strlen(name) >= GENL_NAMSIZ)
+		return -EINVAL;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = GENL_ID_CTRL;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = CTRL_CMD_GETFAMILY;
+	g->version = 1;
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, name);
+	snprintf(what, sizeof(what), "generic netlink family %s", name);
+	r = nl_talk(nl, nlh, family_cb, &f, what);
+	if (r < 0)
+		return r;
+	if (!f.found) {
+		nl_set_error(nl, "%s: no id in the kernel's answer", what);
+		return -EBADMSG;
+	}
+	*id = f.id;
+	return 0;
+}
