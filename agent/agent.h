@@ -132,6 +132,7 @@ struct agent_opts {
 	double wait;
 	bool json;
 	bool have_net_admin;
+	bool keep_on_config_error;
 };
 int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run);
 int agent_revert(const struct agent_opts *o, struct report *r);

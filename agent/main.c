@@ -36,6 +36,10 @@ static void usage(FILE *f)
 		"                      verify, status: also write the checks as metrics for\n"
 		"                      node_exporter's textfile collector to FILE (replaced\n"
 		"                      atomically, mode 0644), whatever the result\n"
+		"      --keep-on-config-error\n"
+		"                      apply, revert: with a present but broken config, keep\n"
+		"                      what the last apply made and exit 0 (the unit's start\n"
+		"                      and stop, so a restart never drops the VIPs)\n"
 		"  -h, --help          this text\n"
 		"  -V, --version       the version\n"
 		"\n"
@@ -46,7 +50,7 @@ static void usage(FILE *f)
 		CONF_DEFAULT_PATH, AGENT_STATE_PATH);
 }
 
-enum { OPT_PROMETHEUS = 0x100 };
+enum { OPT_PROMETHEUS = 0x100, OPT_KEEP };
 
 /*
  * The metrics go out whatever verify found, also when it could not check
@@ -91,6 +95,7 @@ int main(int argc, char **argv)
 		{ "wait", required_argument, NULL, 'w' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "prometheus", required_argument, NULL, OPT_PROMETHEUS },
+		{ "keep-on-config-error", no_argument, NULL, OPT_KEEP },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{}
@@ -131,6 +136,9 @@ int main(int argc, char **argv)
 			}
 			prom = optarg;
 			break;
+		case OPT_KEEP:
+			o.keep_on_config_error = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return AGENT_EXIT_OK;
@@ -152,6 +160,12 @@ int main(int argc, char **argv)
 	cmd = argv[optind];
 	if (prom && strcmp(cmd, "verify") != 0 && strcmp(cmd, "status") != 0) {
 		fprintf(stderr, "lvs-rs-agent: --prometheus goes with verify or status, not %s\n",
+			cmd);
+		return AGENT_EXIT_USAGE;
+	}
+
+	if (o.keep_on_config_error && strcmp(cmd, "apply") != 0 && strcmp(cmd, "revert") != 0) {
+		fprintf(stderr, "lvs-rs-agent: --keep-on-config-error goes with apply or revert, not %s\n",
 			cmd);
 		return AGENT_EXIT_USAGE;
 	}
