@@ -56,9 +56,10 @@ fi
 # The options the VM test relies on must be in the unit (a quiet edit could
 # otherwise keep the score and lose the behaviour).
 for want in Type=oneshot RemainAfterExit=yes \
-	'ExecStart=/usr/sbin/lvs-rs-agent apply' 'ExecStop=/usr/sbin/lvs-rs-agent revert' \
-	'ExecReload=/usr/sbin/lvs-rs-agent apply' After=systemd-sysctl.service \
-	Before=network-pre.target Wants=network-pre.target WantedBy=multi-user.target \
+	'ExecStart=/usr/sbin/lvs-rs-agent --keep-on-config-error apply' \
+	'ExecStop=/usr/sbin/lvs-rs-agent --keep-on-config-error revert' \
+	'ExecReload=/usr/sbin/lvs-rs-agent apply' 'After=local-fs.target systemd-sysctl.service' \
+	'Before=network-pre.target shutdown.target' Wants=network-pre.target WantedBy=multi-user.target \
 	CapabilityBoundingSet=CAP_NET_ADMIN AmbientCapabilities=CAP_NET_ADMIN \
 	RuntimeDirectory=lvs-rs-agent RuntimeDirectoryPreserve=yes \
 	ProtectKernelTunables=yes ReadWritePaths=/proc/sys/net; do
