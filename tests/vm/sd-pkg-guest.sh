@@ -77,7 +77,8 @@ run() {
 	block "$1" || return 1
 	bash -e "/run/readme-$1.sh" > "/run/readme-$1.out" 2>&1
 	rc=$?
-	sed "s/^/    /" "/run/readme-$1.out" | tail -n 25
+	grep -v '^(Reading database' "/run/readme-$1.out" | sed "s/^/    /" | tail -n 25
+	say "README block $1: exit $rc at $(cut -d' ' -f1 /proc/uptime)s"
 	[ $rc = 0 ] || bad "README block $1 exits $rc"
 	return $rc
 }
