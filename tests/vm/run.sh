@@ -41,8 +41,8 @@ ALL="$VM_A $VM_B $VM_S $VM_P"
 SD_CHECKS="systemd-boot systemd-sandbox systemd-reload systemd-restart systemd-status-by-root systemd-restart-typo systemd-stop"
 PKG_CHECKS="package-install package-enable package-verify package-undo package-purge"
 SD_TMO=120		# a systemd VM's job, inside the guest (the 2-minute limit of a lab)
-# the package VM's job: five results, each well under 2 minutes, but apt reads the whole
-# dpkg database over 9p at each call (20-40 s under emulation)
+# the package VM's job (~100 s): five results, each well under 2 minutes; apt and dpkg are
+# slow under emulation even with the dpkg database in RAM (sd-pkg-guest.sh)
 PKG_TMO=210
 SD_BOOT_TMO=50		# systemd boots in ~20 s under TCG, more on a loaded host
 

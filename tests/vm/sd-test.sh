@@ -31,8 +31,11 @@ if [ "${1:-}" = package ]; then
 	tree=$(mktemp -d "${TMPDIR:-/tmp}/lvs-sd-pkg.XXXXXX") || exit 125
 	trap 'rm -rf "$tree"' EXIT
 	chmod 755 "$tree"
-	install -d "$tree/etc/apt/apt.conf.d"
+	install -d "$tree/etc/apt/apt.conf.d" "$tree/.vmtest"
 	echo 'APT::Get::Assume-Yes "true";' > "$tree/etc/apt/apt.conf.d/90lvs-vmtest"
+	# dpkg's database as one file: the guest unpacks it into RAM, where dpkg reads its
+	# thousands of file lists in a second instead of a minute over 9p under emulation.
+	tar -C /var/lib -czf "$tree/.vmtest/dpkg.tgz" dpkg || exit 125
 	VMRUN_ROOT=$tree VMRUN_MODULES='' "$HERE/vmrun-sd.sh" "$HERE/sd-pkg-guest.sh"
 	exit
 fi
