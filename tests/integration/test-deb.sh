@@ -6,8 +6,9 @@
 #   lintian   lintian --fail-on error,warning: no E: and no W: line
 #   contents  the binary, both man pages, the three units, the example config (not in
 #             /etc), the completion; the binary links its libraries shared (LINK=shared)
-#   maintscripts  no unit enabled or started by postinst; prerm stops the unit on remove;
-#             postrm purge removes /etc/lvs-rs-agent and /run/lvs-rs-agent
+#   maintscripts  no unit enabled or started by postinst; prerm stops the unit on remove and
+#             refuses when it stays active or kept its journal; postrm purge removes
+#             /etc/lvs-rs-agent and /run/lvs-rs-agent
 . "$(dirname "$0")/lib.sh"
 
 lvst_require_cmd make dpkg-buildpackage lintian dh git
@@ -62,5 +63,7 @@ grep -qE '^[^#]*deb-systemd-invoke (start|restart)' "$c/postinst" && why="$why p
 tr -d '\\\n' < "$c/prerm" | grep -qE 'deb-systemd-invoke stop [^;]*lvs-rs-agent\.service' ||
 	why="$why prerm does not stop lvs-rs-agent.service;"
 grep -q 'rm -rf /etc/lvs-rs-agent /run/lvs-rs-agent' "$c/postrm" || why="$why postrm purge keeps /etc or /run;"
+# a stop that kept the server prepared (broken config) must not lead to a purge of its journal
+grep -q '^[^#]*-s /run/lvs-rs-agent/state' "$c/prerm" || why="$why prerm removes a package whose journal is still there;"
 [ -z "$why" ] && pass "maintscripts" || fail "maintscripts" "$why"
 lvst_done
