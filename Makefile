@@ -188,6 +188,10 @@ demo: deps
 	@BUILD=$(BUILD) tools/demo.sh
 
 # ---- install
+# No config: the unit must not apply someone's example VIPs. Enabled without
+# /etc/lvs-rs-agent/agent.conf it fails, naming the missing file; the example
+# goes to the documentation.
+UNITS := lvs-rs-agent.service lvs-rs-agent-verify.service lvs-rs-agent-verify.timer
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/lvs-rs-agent
 	install -D -m 0644 doc/lvs-rs-agent.8 $(DESTDIR)$(MANDIR)/man8/lvs-rs-agent.8
@@ -195,9 +199,11 @@ install: $(BIN)
 	install -D -m 0644 doc/examples/agent.conf \
 		$(DESTDIR)$(PREFIX)/share/doc/lvs-rs-agent/examples/agent.conf
 	install -d -m 0755 $(DESTDIR)$(SYSTEMDUNITDIR)
-	sed 's#=/usr/sbin/lvs-rs-agent #=$(SBINDIR)/lvs-rs-agent #' systemd/lvs-rs-agent.service \
-		> $(DESTDIR)$(SYSTEMDUNITDIR)/lvs-rs-agent.service
-	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/lvs-rs-agent.service
+	for u in $(UNITS); do \
+		sed 's#=/usr/sbin/lvs-rs-agent #=$(SBINDIR)/lvs-rs-agent #' systemd/$$u \
+			> $(DESTDIR)$(SYSTEMDUNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; \
+	done
 	install -D -m 0644 completion/lvs-rs-agent $(DESTDIR)$(BASHCOMPDIR)/lvs-rs-agent
 	install -D -m 0644 doc/lvs-rs-agent.schema.json \
 		$(DESTDIR)$(DATADIR)/lvs-rs-agent/lvs-rs-agent.schema.json
@@ -206,15 +212,26 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/lvs-rs-agent $(DESTDIR)$(MANDIR)/man8/lvs-rs-agent.8 \
 		$(DESTDIR)$(MANDIR)/man5/lvs-rs-agent.conf.5 \
 		$(DESTDIR)$(PREFIX)/share/doc/lvs-rs-agent/examples/agent.conf \
-		$(DESTDIR)$(SYSTEMDUNITDIR)/lvs-rs-agent.service \
+		$(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(UNITS)) \
 		$(DESTDIR)$(BASHCOMPDIR)/lvs-rs-agent \
 		$(DESTDIR)$(DATADIR)/lvs-rs-agent/lvs-rs-agent.schema.json
 	-rmdir $(DESTDIR)$(DATADIR)/lvs-rs-agent 2>/dev/null
 
+# ---- the Debian package: dpkg-buildpackage on a copy of the committed and
+# working files under $(DEB_DIR), so the .deb and its siblings land there.
+DEB_DIR := build/deb
+deb:
+	@rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/src
+	@git ls-files -z --cached --others --exclude-standard | \
+		grep -zv '^build' | xargs -0 cp --parents -t $(DEB_DIR)/src
+	cd $(DEB_DIR)/src && dpkg-buildpackage -us -uc -b
+	lintian --fail-on error,warning $(DEB_DIR)/lvs-rs-agent_$(VERSION)_*.deb
+	@ls $(DEB_DIR)/*.deb
+
 clean:
 	rm -rf build build-san
 
-.PHONY: all build-tests check unit integration vm bench deps demo fuzz fuzz-journal install uninstall clean
+.PHONY: all build-tests check unit integration vm bench deps demo fuzz fuzz-journal install uninstall deb clean
 FORCE:
 
 -include $(OBJ:.o=.d) $(FOBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(FMAIN_OBJ:.o=.d) $(UNIT_BIN:=.d)

@@ -203,6 +203,7 @@ struct agent_opts {
 	bool json;
 	bool force; /* revert: also without a whole journal */
 	bool have_net_admin;
+	bool keep_on_config_error;
 };
 int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run);
 int agent_revert(const struct agent_opts *o, struct report *r);

@@ -50,6 +50,10 @@ static void usage(FILE *f)
 		"      --detailed-exitcode\n"
 		"                      plan: exit 5 when apply would change something, 0\n"
 		"                      when there is nothing to do\n"
+		"      --keep-on-config-error\n"
+		"                      apply, revert: with a present but broken config, keep\n"
+		"                      what the last apply made and exit 0 (the unit's start\n"
+		"                      and stop, so a restart never drops the VIPs)\n"
 		"  -h, --help          this text\n"
 		"  -V, --version       the version\n"
 		"\n"
@@ -62,7 +66,7 @@ static void usage(FILE *f)
 		CONF_DEFAULT_PATH, AGENT_STATE_PATH, AGENT_JSON_SCHEMA);
 }
 
-enum { OPT_PROMETHEUS = 0x100, OPT_DETAILED_EXITCODE };
+enum { OPT_PROMETHEUS = 0x100, OPT_DETAILED_EXITCODE, OPT_KEEP };
 
 static const char *const commands[] = {
 	"apply", "plan", "verify", "status", "revert", "forget", "check-config",
@@ -76,6 +80,7 @@ static const struct option longopts[] = {
 	{ "force", no_argument, NULL, 'f' },
 	{ "prometheus", required_argument, NULL, OPT_PROMETHEUS },
 	{ "detailed-exitcode", no_argument, NULL, OPT_DETAILED_EXITCODE },
+	{ "keep-on-config-error", no_argument, NULL, OPT_KEEP },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{}
@@ -92,6 +97,7 @@ static const struct {
 	{ OPT_PROMETHEUS, { "verify", "status" } },
 	{ OPT_DETAILED_EXITCODE, { "plan" } },
 	{ 'f', { "revert" } },
+	{ OPT_KEEP, { "apply", "revert" } },
 };
 
 /*
@@ -343,6 +349,9 @@ static int parse_args(int argc, char **argv, struct agent_opts *o, struct args *
 			break;
 		case OPT_DETAILED_EXITCODE:
 			a->detailed_exitcode = true;
+			break;
+		case OPT_KEEP:
+			o->keep_on_config_error = true;
 			break;
 		case 'h':
 			a->help = true;

@@ -902,6 +902,34 @@ static bool same_file(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
+/*
+ * --keep-on-config-error, for the unit's start and stop: `systemctl
+ * restart` runs the stop (revert) and then the start (apply), and systemd
+ * tells neither which it is part of. With a present but broken config the
+ * server keeps what the last apply made, so a typo never leaves it without
+ * its VIPs while the director still sends it traffic; a missing config (the
+ * uninstall order) reverts, and with nothing applied (at boot: /run is
+ * empty) the start fails as without the option. 1 when kept, else 0.
+ */
+static int keep_prepared(const struct agent_opts *o, struct report *r, const char *verb)
+{
+	struct journal j = { 0 };
+	char err[512];
+	size_t n;
+
+	if (!o->keep_on_config_error || access(o->config, F_OK) < 0)
+		return 0;
+	if (journal_load(o->state, &j, err, sizeof(err)) < 0)
+		return 0;
+	n = j.steps.n;
+	journal_done(&j);
+	if (n == 0)
+		return 0;
+	report_warning(r, "%s: the config has errors: kept the %zu changes of the last apply;\n"
+		       "fix it, then systemctl reload lvs-rs-agent (or remove it to revert)", verb, n);
+	return 1;
+}
+
 /* ---- apply and plan */
 
 /* By order class, then by kind, so each kind's actions of a class are
@@ -1099,7 +1127,7 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 
 	ret = load_config(o, r, &c);
 	if (ret)
-		return ret;
+		return !dry_run && keep_prepared(o, r, "apply") ? AGENT_EXIT_OK : ret;
 	/* rip = auto: the desired steps depend on the interfaces. */
 	ret = open_netconf(r, &nc);
 	if (ret)
@@ -1376,6 +1404,12 @@ int agent_revert(const struct agent_opts *o, struct report *r)
 	bool gone;
 	int ret, k;
 
+	if (o->keep_on_config_error && access(o->config, F_OK) == 0) {
+		_cleanup_(conf_freep) struct conf *c = NULL;
+
+		if (load_config(o, r, &c) != AGENT_EXIT_OK && keep_prepared(o, r, "revert"))
+			return AGENT_EXIT_OK;
+	}
 	ret = need_net_admin(o, r, "revert");
 	if (ret)
 		return ret;

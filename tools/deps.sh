@@ -23,6 +23,11 @@ PKGS=(
 	python3-jsonschema
 	# ansible-playbook, for test-ansible.sh (the role in contrib/ansible)
 	ansible-core
+	# the unit and man page checks (systemd-analyze, man), and the systemd
+	# VM test, which boots this machine's own /lib/systemd/systemd
+	systemd man-db
+	# make deb, test-deb.sh
+	debhelper lintian
 	# VM tests
 	qemu-system-x86 ipvsadm curl socat iptables
 )

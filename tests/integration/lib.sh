@@ -43,6 +43,8 @@
 #	lvst_require_cmd CMD...		skip_all unless every CMD is on $PATH
 #	lvst_require_agent [BIN]	fail and exit unless BIN (default
 #					$AGENT_BIN) is executable
+#	lvst_agent_for_others		copy $AGENT_BIN into $TDIR (0755) for a
+#					test that runs it as another uid
 #	ns_new NAME			create namespace $LVST_PREFIX-NAME, lo up,
 #					known sysctls (see ns_new), register it
 #					for deletion at exit
@@ -221,6 +223,18 @@ lvst_require_agent()
 		fail "binary" "$bin missing (run make build-tests)"
 		exit 1
 	fi
+}
+
+# lvst_agent_for_others: for a test that runs the agent as another uid. A
+# checkout under /root (where root clones by default) is not searchable for
+# that uid: copy $AGENT_BIN into $TDIR (made 0755) and point AGENT_BIN at
+# the copy.
+lvst_agent_for_others()
+{
+	chmod 0755 "$TDIR" &&
+		install -D -m 0755 "$AGENT_BIN" "$TDIR/agent-bin/lvs-rs-agent" ||
+		{ fail setup "cannot copy $AGENT_BIN into $TDIR"; exit 1; }
+	AGENT_BIN=$TDIR/agent-bin/lvs-rs-agent
 }
 
 # ---- namespaces

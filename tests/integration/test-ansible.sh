@@ -1,24 +1,28 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# contrib/ansible, role lvs_rs_agent (issue 7), run for real with
-# `ansible-playbook -i localhost, -c local` against a network namespace: the
-# role's binary is a wrapper in $TDIR that runs the agent under
-# `ip netns exec`, so nothing touches the host's network; config and journal
-# live in $TDIR, and so does everything ansible writes (ANSIBLE_HOME, local
-# and remote temp). The json stdout callback gives each task's result.
-#  1. first run: the apply task is changed, the VIPs are in the namespace,
-#     verify passes; second run: changed=0 for every task
-#  2. check mode (plan) notices drift (a VIP deleted by hand), changes nothing
-#  3. a fragment with an invalid address fails the play with the agent's
-#     "FILE:LINE: message"; it is not written, namespace and journal stay
-#  4. the same VIP in two services fails the apply task with the message
-#     naming both drop-ins; namespace unchanged
-#     (exit 3, a runtime failure, takes the same path: rc != 0 fails the task
-#     with the agent's stderr in the result)
-#  5. a service removed from the list: its drop-in is purged, its VIPs go;
-#     an operator's own drop-in stays; the drift is repaired
-# ansible-core comes from Debian (tools/deps.sh).
+# contrib/ansible, role lvs_rs_agent, run for real with `ansible-playbook -i localhost, -c
+# local` (ansible-core from Debian) against a network namespace: the role installs the built
+# agent as a file into $TDIR (lvs_rs_agent_install: file), and the binary it runs is a wrapper
+# that runs that copy under `ip netns exec`, so nothing touches the host's network; config and
+# journal live in $TDIR, and so does everything ansible writes (ANSIBLE_HOME, local and
+# remote temp). lvs_rs_agent_unit is false here (no systemd in a namespace); the unit's path
+# runs in the systemd VM. Each task's result comes from tests/integration/ansible/lvst_json.py,
+# a small stdout callback (Debian's ansible-core lacks the json callback of ansible.posix).
+#  0. check mode on a fresh host: exit 0, reports the install and the config as changes,
+#     creates nothing (no binary, no config), namespace unchanged
+#  1. first run: the install, the config and the apply task (the agent's JSON) are changed,
+#     the VIPs are in the namespace, verify passes; second run: changed=0 for every task
+#  2. check mode plans against the staged config, not the one on disk: a new service and a
+#     VIP deleted by hand show in the plan; nothing is written or changed
+#  3. a fragment with an invalid address fails the play with the agent's "FILE:LINE:
+#     message"; it is not written, namespace and journal stay
+#  4. the same VIP in two services fails the staged check naming both drop-ins; neither
+#     is written, namespace unchanged
+#  5. a service with state: absent and one no longer listed: their drop-ins go, their VIPs
+#     go; an operator's own drop-in stays; the drift is repaired
+#  6. lvs_rs_agent_state: absent: reverted (the namespace equals its state before the first
+#     run), the config and the installed binary removed
 
 . "$(dirname "$0")/lib.sh"
 set -u -o pipefail
@@ -32,14 +36,19 @@ ETC=$TDIR/etc
 CONF=$ETC/agent.conf
 D=$CONF.d
 A=$TDIR/ansible
+NPLAY=0
+SBIN=$TDIR/sbin
 mkdir -p "$TDIR/bin" "$A"
 
-# The binary the role runs: the agent inside the namespace.
-cat >"$TDIR/bin/lvs-rs-agent" <<EOF
+# The binary the role runs: the copy the role installs, inside the namespace. Before the
+# first run the wrapper does not exist either (the role looks for it: a fresh host).
+wrapper() {
+	cat >"$TDIR/bin/lvs-rs-agent" <<EOF
 #!/bin/sh
-exec ip netns exec $(ns_name rs) $AGENT_BIN "\$@"
+exec ip netns exec $(ns_name rs) $SBIN/lvs-rs-agent "\$@"
 EOF
-chmod 0755 "$TDIR/bin/lvs-rs-agent"
+	chmod 0755 "$TDIR/bin/lvs-rs-agent"
+}
 
 cat >"$TDIR/site.yml" <<EOF
 - name: lvs-rs-agent integration test
@@ -54,6 +63,11 @@ EOF
 vars()
 {
 	cat >"$TDIR/vars.yml" <<EOF
+lvs_rs_agent_state: ${STATE_WANTED:-present}
+lvs_rs_agent_install: file
+lvs_rs_agent_file_src: $AGENT_BIN
+lvs_rs_agent_file_dest: $SBIN/lvs-rs-agent
+lvs_rs_agent_unit: false
 lvs_rs_agent_binary: $TDIR/bin/lvs-rs-agent
 lvs_rs_agent_extra_args: ['-s', '$STATE']
 lvs_rs_agent_config_dir: $ETC
@@ -65,14 +79,14 @@ $1
 EOF
 }
 
-# play [ARGS...]: run the test playbook; sets RC, OUT (the json callback's
-# document) and ERR
+# play [ARGS...]: run the test playbook; sets RC, OUT (the callback's document) and ERR
 play()
 {
 	env ANSIBLE_CONFIG="$A/ansible.cfg" ANSIBLE_HOME="$A/home" \
 		ANSIBLE_LOCAL_TEMP="$A/tmp" ANSIBLE_REMOTE_TEMP="$A/remote-tmp" \
 		ANSIBLE_ROLES_PATH="$LVST_ROOT/contrib/ansible/roles" \
-		ANSIBLE_STDOUT_CALLBACK=json ANSIBLE_NOCOLOR=1 \
+		ANSIBLE_CALLBACK_PLUGINS="$LVST_ROOT/tests/integration/ansible" \
+		ANSIBLE_STDOUT_CALLBACK=lvst_json ANSIBLE_NOCOLOR=1 \
 		ANSIBLE_RETRY_FILES_ENABLED=0 ANSIBLE_LOCALHOST_WARNING=0 \
 		ANSIBLE_PIPELINING=1 \
 		ANSIBLE_INVENTORY_UNPARSED_WARNING=0 \
@@ -80,6 +94,7 @@ play()
 		ansible-playbook -i localhost, -c local "$TDIR/site.yml" \
 		-e "@$TDIR/vars.yml" "$@" >"$TDIR/.out" 2>"$TDIR/.err"
 	RC=$?
+	[ -n "${LVST_ANSIBLE_DEBUG:-}" ] && cp "$TDIR/.out" "$LVST_ANSIBLE_DEBUG.$((++NPLAY))"
 	OUT=$(cat "$TDIR/.out")
 	ERR=$(cat "$TDIR/.err")
 }
@@ -90,6 +105,9 @@ TASK='(lambda n: [t["hosts"]["localhost"] for t in d["plays"][0]["tasks"] if t["
 APPLY="$TASK(\"Apply the configuration (lvs-rs-agent apply)\")"
 VERIFY="$TASK(\"Verify the kernel against the configuration (lvs-rs-agent verify)\")"
 STATS='d["stats"]["localhost"]'
+PLAN="$TASK(\"Plan against the staged configuration (lvs-rs-agent plan)\")"
+INSTALL="$TASK(\"Install the binary\")"
+CHECK="$TASK(\"Check the staged configuration (lvs-rs-agent check-config)\")"
 # every string under a "stderr" key, anywhere in the document
 STDERRS='(lambda f: f(f, d))(lambda f, x: [s for v in (x.values() if isinstance(x, dict) else x if isinstance(x, list) else []) for s in f(f, v)] + ([x["stderr"]] if isinstance(x, dict) and isinstance(x.get("stderr"), str) else []))'
 
@@ -101,10 +119,24 @@ SERVICES='  - name: web
 snapshot rs >"$TDIR/before" || { fail setup "snapshot failed"; exit 1; }
 touch "$TDIR/stamp"
 
-# ---- 1. first run, second run
+# ---- 0. check mode on a fresh host
 vars "$SERVICES"
+play --check
+assert_rc "fresh check mode: exits 0" 0
+assert_json "fresh check mode: the install is reported as a change" "$OUT" "${INSTALL}[\"changed\"] is True"
+assert_json "fresh check mode: recap changed >= 1, no failures" "$OUT" \
+	"${STATS}[\"changed\"] >= 1 and ${STATS}[\"failures\"] == 0"
+[ ! -e "$SBIN/lvs-rs-agent" ] && [ ! -e "$ETC" ] && pass "fresh check mode: nothing installed or written" ||
+	fail "fresh check mode: nothing installed or written" "$(ls -d "$SBIN"/* "$ETC" 2>&1 | tr '\n' ' ')"
+assert_snapshot "fresh check mode: namespace unchanged" rs "$TDIR/before"
+
+# ---- 1. first run, second run
+wrapper
 play
 assert_rc "first run: ansible-playbook exits 0" 0
+assert_json "first run: the install task is changed" "$OUT" "${INSTALL}[\"changed\"] is True"
+cmp -s "$AGENT_BIN" "$SBIN/lvs-rs-agent" && pass "first run: the agent installed" ||
+	fail "first run: the agent installed" "$SBIN/lvs-rs-agent is not the built agent"
 assert_json "first run: the apply task is changed" "$OUT" "${APPLY}[\"changed\"] is True"
 assert_json "first run: the agent's JSON said changed true" "$OUT" \
 	"json.loads(${APPLY}[\"stdout\"])[\"changed\"] is True"
@@ -139,9 +171,23 @@ snapshot rs >"$TDIR/drifted"
 cp "$STATE" "$TDIR/state.applied"
 play --check
 assert_rc "check mode: exits 0" 0
-assert_json "check mode: the apply task runs plan and reports the drift as changed" "$OUT" \
-	"${APPLY}[\"changed\"] is True and \"plan\" in ${APPLY}[\"cmd\"] and [c[\"target\"] for c in json.loads(${APPLY}[\"stdout\"])[\"changes\"]] == [\"198.51.100.10/32 dev lo\"]"
+assert_json "check mode: the plan reports the drift as changed" "$OUT" \
+	"${PLAN}[\"changed\"] is True and [c[\"target\"] for c in json.loads(${PLAN}[\"stdout\"])[\"changes\"]] == [\"198.51.100.10/32 dev lo\"]"
+assert_json "check mode: no apply" "$OUT" "${APPLY}.get(\"skipped\") is True"
 assert_snapshot "check mode: namespace unchanged" rs "$TDIR/drifted"
+# the staged config: a new service is in the plan, its drop-in is not written
+vars "$SERVICES
+  - name: extra
+    address: 198.51.100.50"
+play --check
+assert_rc "check mode, staged: exits 0" 0
+assert_json "check mode, staged: the plan holds the new service's VIP and the drift" "$OUT" \
+	"${PLAN}[\"changed\"] is True and sorted(c[\"target\"] for c in json.loads(${PLAN}[\"stdout\"])[\"changes\"]) == [\"198.51.100.10/32 dev lo\", \"198.51.100.50/32 dev lo\"]"
+[ ! -e "$D/extra.conf" ] && pass "check mode, staged: the new drop-in not written" ||
+	fail "check mode, staged: the new drop-in not written" "$D/extra.conf exists"
+assert_snapshot "check mode, staged: namespace unchanged" rs "$TDIR/drifted"
+cmp -s "$STATE" "$TDIR/state.applied" && pass "check mode: journal unchanged" ||
+	fail "check mode: journal unchanged" "the journal changed"
 
 # ---- 3. a fragment with an invalid address: refused before it is written
 vars "$SERVICES
@@ -160,17 +206,19 @@ else
 fi
 assert_snapshot "invalid address: namespace unchanged" rs "$TDIR/drifted"
 
-# ---- 4. the same VIP in two services: apply fails naming both drop-ins
+# ---- 4. the same VIP in two services: the staged check fails naming both drop-ins
 # (dup.conf sorts before web.conf, so the error is at web.conf's line)
 vars "$SERVICES
   - name: dup
     address: 198.51.100.10"
 play
 assert_eq "duplicate VIP: the play fails (exit 2)" 2 "$RC"
-assert_json "duplicate VIP: the apply task failed with exit 2" "$OUT" \
-	"${APPLY}[\"failed\"] is True and ${APPLY}[\"rc\"] == 2"
+assert_json "duplicate VIP: the staged check failed with exit 2" "$OUT" \
+	"${CHECK}[\"failed\"] is True and ${CHECK}[\"rc\"] == 2"
 assert_json "duplicate VIP: its stderr names both drop-ins and lines" "$OUT" \
-	"${APPLY}[\"stderr\"] == '$D/web.conf:4: vip \"web\": 198.51.100.10 is already listed at $D/dup.conf:4 (vip \"dup\")'"
+	"__import__(\"re\").fullmatch(r'/\\S+/agent\\.conf\\.d/web\\.conf:4: vip \"web\": 198\\.51\\.100\\.10 is already listed at /\\S+/agent\\.conf\\.d/dup\\.conf:4 \\(vip \"dup\"\\)', ${CHECK}[\"stderr\"]) is not None"
+[ ! -e "$D/dup.conf" ] && pass "duplicate VIP: dup.conf not written" ||
+	fail "duplicate VIP: dup.conf not written" "$D/dup.conf exists"
 assert_snapshot "duplicate VIP: namespace unchanged" rs "$TDIR/drifted"
 if cmp -s "$STATE" "$TDIR/state.applied"; then
 	pass "config errors: journal unchanged"
@@ -181,16 +229,19 @@ fi
 # ---- 5. a service removed: drop-in purged, VIPs gone; foreign drop-ins stay;
 # the drift is repaired
 printf '; the operator'"'"'s own\n[vip own]\naddress = 203.0.113.7\n' >"$D/own.conf"
+printf '; %s\n[vip gone]\naddress = 198.51.100.60\n' 'managed by Ansible (role lvs_rs_agent)' >"$D/gone.conf"
 vars '  - name: web
     address: [198.51.100.10, 2001:db8::10]
   - name: new
-    address: 198.51.100.40'
+    address: 198.51.100.40
+  - name: mail
+    state: absent'
 play
 assert_rc "service removed: ansible-playbook exits 0" 0
 assert_json "service removed: the apply task is changed" "$OUT" "${APPLY}[\"changed\"] is True"
 assert_json "service removed: apply -.25 (mail), +.40 (new), +.10 (drift), +203.0.113.7 (own.conf)" "$OUT" \
 	"sorted((c[\"op\"], c[\"target\"]) for c in json.loads(${APPLY}[\"stdout\"])[\"changes\"]) == [(\"+\", \"198.51.100.10/32 dev lo\"), (\"+\", \"198.51.100.40/32 dev lo\"), (\"+\", \"203.0.113.7/32 dev lo\"), (\"-\", \"198.51.100.25/32 dev lo\")]"
-for f in mail dup; do
+for f in mail gone; do
 	if [ ! -e "$D/$f.conf" ]; then pass "service removed: $f.conf purged"
 	else fail "service removed: $f.conf purged" "still there"; fi
 done
@@ -203,9 +254,16 @@ assert_addr "namespace: 198.51.100.10/32 back on lo" rs lo 198.51.100.10 32
 # ---- nothing written to ~/.ansible; the namespace restored
 home_new=$(find "${HOME:-/root}/.ansible" -newer "$TDIR/stamp" 2>/dev/null | head -3)
 assert_eq "nothing written to ~/.ansible" "" "$home_new"
-agent_run rs -c "$CONF" revert
-assert_rc "revert exits 0" 0
-assert_snapshot "after revert the namespace equals its state before the first run" \
-	rs "$TDIR/before"
+
+# ---- 6. the whole role absent
+STATE_WANTED=absent vars '  - name: web
+    address: [198.51.100.10, 2001:db8::10]'
+play
+assert_rc "absent: ansible-playbook exits 0" 0
+assert_json "absent: the revert task is changed" "$OUT" "$TASK(\"Revert (lvs-rs-agent revert)\")[\"changed\"] is True"
+assert_snapshot "absent: the namespace equals its state before the first run" rs "$TDIR/before"
+[ ! -e "$ETC" ] && [ ! -e "$SBIN/lvs-rs-agent" ] && pass "absent: config and agent removed" ||
+	fail "absent: config and agent removed" "$(ls -d "$ETC" "$SBIN"/* 2>&1 | tr '\n' ' ')"
+test -e "$STATE" && fail "absent: journal gone" "$STATE is still there" || pass "absent: journal gone"
 
 lvst_done

@@ -42,6 +42,11 @@ expect_file binary /usr/sbin/lvs-rs-agent 755
 expect_file man8 /usr/share/man/man8/lvs-rs-agent.8 644
 expect_file man5 /usr/share/man/man5/lvs-rs-agent.conf.5 644
 expect_file unit "$UNITDIR/lvs-rs-agent.service" 644
+expect_file verify-unit "$UNITDIR/lvs-rs-agent-verify.service" 644
+expect_file verify-timer "$UNITDIR/lvs-rs-agent-verify.timer" 644
+# No config: an enabled unit must not apply an example's VIPs on a real server.
+[ -e "$D/etc/lvs-rs-agent/agent.conf" ] && fail "no config" "make install wrote /etc/lvs-rs-agent/agent.conf" ||
+	pass "no config installed"
 expect_file example /usr/share/doc/lvs-rs-agent/examples/agent.conf 644
 expect_file completion "$COMPDIR/lvs-rs-agent" 644
 expect_file "JSON schema" /usr/share/lvs-rs-agent/lvs-rs-agent.schema.json 644
@@ -66,6 +71,7 @@ fi
 extra=$(cd "$D" && find . -type f | sed 's#^\.##' | grep -vxF -e /usr/sbin/lvs-rs-agent \
 	-e /usr/share/man/man8/lvs-rs-agent.8 -e /usr/share/man/man5/lvs-rs-agent.conf.5 \
 	-e "$UNITDIR/lvs-rs-agent.service" -e /usr/share/doc/lvs-rs-agent/examples/agent.conf \
+	-e "$UNITDIR/lvs-rs-agent-verify.service" -e "$UNITDIR/lvs-rs-agent-verify.timer" \
 	-e "$COMPDIR/lvs-rs-agent" -e /usr/share/lvs-rs-agent/lvs-rs-agent.schema.json)
 # Files other issues install (bash completion, ...) are reported, not failed.
 [ -z "$extra" ] || echo "  also installed: $(echo $extra)"

@@ -18,7 +18,7 @@ lab_new || { fail setup "could not build the rs/peer namespaces"; exit 1; }
 NOBODY=65534
 # The agent runs as another uid: it must be able to reach the binary, read
 # the config and write the journal's directory.
-chmod 0755 "$TDIR"
+lvst_agent_for_others
 mkdir -m 0700 "$TDIR/run"
 chown "$NOBODY:$NOBODY" "$TDIR/run"
 STATE=$TDIR/run/state

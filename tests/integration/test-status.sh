@@ -116,7 +116,7 @@ if [ $? = 0 ]; then pass "status's 'revert' is exactly revert's changes"; else f
 
 # ---- the unit's host, imitated: journal owned by a DynamicUser uid
 DYN=61190		# in systemd's DynamicUser range 61184..65519
-chmod 0755 "$TDIR"
+lvst_agent_for_others
 chmod 0644 "$CONF"
 install -d -m 0755 -o "$DYN" -g "$DYN" "$TDIR/run"	# RuntimeDirectoryMode=0755
 SVC_STATE=$TDIR/run/state

@@ -56,13 +56,42 @@ fi
 # The options the VM test relies on must be in the unit (a quiet edit could
 # otherwise keep the score and lose the behaviour).
 for want in Type=oneshot RemainAfterExit=yes \
-	'ExecStart=/usr/sbin/lvs-rs-agent apply' 'ExecStop=/usr/sbin/lvs-rs-agent revert' \
-	'ExecReload=/usr/sbin/lvs-rs-agent apply' After=systemd-sysctl.service \
-	Before=network-pre.target Wants=network-pre.target WantedBy=multi-user.target \
+	'ExecStart=/usr/sbin/lvs-rs-agent --keep-on-config-error apply' \
+	'ExecStop=/usr/sbin/lvs-rs-agent --keep-on-config-error revert' \
+	'ExecReload=/usr/sbin/lvs-rs-agent apply' 'After=local-fs.target systemd-sysctl.service' \
+	'Before=network-pre.target shutdown.target' Wants=network-pre.target WantedBy=multi-user.target \
 	CapabilityBoundingSet=CAP_NET_ADMIN AmbientCapabilities=CAP_NET_ADMIN \
 	RuntimeDirectory=lvs-rs-agent RuntimeDirectoryPreserve=yes \
 	ProtectKernelTunables=yes ReadWritePaths=/proc/sys/net; do
 	grep -qxF "$want" "$UNIT" || { fail "settings" "$UNIT lacks $want"; lvst_done; }
 done
 pass "settings"
+
+# The verify timer and its service: verify clean, exposure within the same limit, and the
+# textfile path the README and the man page name.
+V=systemd/lvs-rs-agent-verify
+for f in $V.service $V.timer; do
+	[ -r "$f" ] || { fail "verify-timer" "$f missing"; lvst_done; }
+	sed "s#=/usr/sbin/lvs-rs-agent #=$AGENT_BIN #" "$f" > "$TDIR/unit/${f##*/}"
+done
+out=$(cd "$TDIR" && MANPATH=$TDIR/man SYSTEMD_LOG_COLOR=0 systemd-analyze verify \
+	"$TDIR/unit/lvs-rs-agent-verify.service" "$TDIR/unit/lvs-rs-agent-verify.timer" 2>&1)
+rc=$?
+[ $rc = 0 ] && [ -z "$out" ] && pass "verify-timer: systemd-analyze verify" ||
+	fail "verify-timer: systemd-analyze verify" "exit $rc: $out"
+out=$(SYSTEMD_COLORS=0 systemd-analyze security --offline=yes --no-pager \
+	"$TDIR/unit/lvs-rs-agent-verify.service" 2>&1)
+score=$(echo "$out" | sed -nE 's/.*Overall exposure level for [^:]*: ([0-9]+\.[0-9]+).*/\1/p')
+if [ -n "$score" ] && awk -v s="$score" -v m="$MAX_EXPOSURE" 'BEGIN { exit !(s + 0 <= m + 0) }'; then
+	pass "verify-timer: security exposure $score <= $MAX_EXPOSURE"
+else
+	fail "verify-timer: security" "exposure '${score:-none}' > $MAX_EXPOSURE"
+fi
+for want in 'ExecStart=/usr/sbin/lvs-rs-agent --prometheus /var/lib/prometheus/node-exporter/lvs_rs_agent.prom verify' \
+	CapabilityBoundingSet=CAP_NET_ADMIN StateDirectory=prometheus/node-exporter ProtectSystem=strict; do
+	grep -qxF "$want" $V.service || { fail "verify-timer: settings" "$V.service lacks $want"; lvst_done; }
+done
+grep -qxF Unit=lvs-rs-agent-verify.service $V.timer || grep -q '^OnUnitActiveSec=' $V.timer ||
+	{ fail "verify-timer: settings" "$V.timer starts nothing periodically"; lvst_done; }
+pass "verify-timer: settings"
 lvst_done

@@ -36,9 +36,16 @@ BOOT_TMO=30		# boot and power-off (~3 s), on top of the labs' time
 VM_A="kernel dr-noarp dr-noannounce dr-anyip tun-fault tun-crash ipv6-tun"
 VM_B="dr dr-nft fwm ipv6-dr tun tun-anyip"
 VM_S="systemd"
-ALL="$VM_A $VM_B $VM_S"
-SD_CHECKS="systemd-boot systemd-sandbox systemd-reload systemd-restart systemd-status-by-root systemd-stop"
-SD_TMO=100		# the systemd VM's job, inside the guest
+VM_P="package"
+ALL="$VM_A $VM_B $VM_S $VM_P"
+SD_CHECKS="systemd-boot systemd-sandbox systemd-reload systemd-restart systemd-status-by-root systemd-restart-typo systemd-stop"
+PKG_CHECKS="package-install package-enable package-verify package-undo package-purge"
+# the systemd VM's job: seven results, each well under 2 minutes, 80-130 s in all (in a
+# fresh root beside the package VM the checks before restart-typo alone took 80 s)
+SD_TMO=180
+# the package VM's job (~100 s): five results, each well under 2 minutes; apt and dpkg are
+# slow under emulation even with the dpkg database in RAM (sd-pkg-guest.sh)
+PKG_TMO=210
 SD_BOOT_TMO=50		# systemd boots in ~20 s under TCG, more on a loaded host
 
 want=${*:-$ALL}
@@ -53,16 +60,17 @@ pick() { # pick GROUP: the wanted labs of GROUP, in its order
 labs_a=$(pick "$VM_A")
 labs_b=$(pick "$VM_B")
 labs_s=$(pick "$VM_S")
+labs_p=$(pick "$VM_P")
 
 skip_all() {
 	local l
 	for l in $want; do echo "SKIP: vm-$l: $1"; done
 	exit 0
 }
-if [ -n "$labs_s" ] && [ ! -x /lib/systemd/systemd ]; then
+if [ -n "$labs_s$labs_p" ] && [ ! -x /lib/systemd/systemd ]; then
 	echo "SKIP: vm-systemd: no /lib/systemd/systemd on this host to boot in the VM"
-	labs_s=""
-	want=$(echo " $want " | sed 's/ systemd / /')
+	labs_s="" labs_p=""
+	want=$(echo " $want " | sed 's/ systemd / /; s/ package / /')
 	[ -n "$(echo $want)" ] || exit 0
 fi
 command -v qemu-system-x86_64 > /dev/null || skip_all "qemu-system-x86_64 not installed (make deps)"
@@ -95,6 +103,7 @@ cleanup() {
 		[ -n "$labs_a" ] && [ -e "$out/A.log" ] && show_group A $labs_a
 		[ -n "$labs_b" ] && [ -e "$out/B.log" ] && show_group B $labs_b
 		[ -n "$labs_s" ] && [ -e "$out/S.log" ] && show_group S $SD_CHECKS
+		[ -n "$labs_p" ] && [ -e "$out/P.log" ] && show_group P $PKG_CHECKS
 	fi
 	rm -rf "$out"
 }
@@ -122,17 +131,25 @@ boot() {
 	echo "$rc $(($(date +%s) - t0))" > "$out/$group.rc"
 }
 
-# boot_sd: the systemd VM (sd-test.sh); its output goes to $out/S.log.
+# boot_sd GROUP TIMEOUT [PART]: a systemd VM (sd-test.sh [PART]) whose job may take TIMEOUT
+# seconds; its output goes to $out/GROUP.log.
 boot_sd() {
-	local t0 rc vmpid
+	local group=$1 tmo=$2 t0 rc vmpid
+	shift 2
 	t0=$(date +%s)
-	VMRUN_TIMEOUT=$SD_TMO VMRUN_BOOT_TIMEOUT=$SD_BOOT_TMO \
-		"$HERE/sd-test.sh" > "$out/S.log" 2>&1 &
+	VMRUN_TIMEOUT=$tmo VMRUN_BOOT_TIMEOUT=$SD_BOOT_TMO \
+		"$HERE/sd-test.sh" "$@" > "$out/$group.log" 2>&1 &
 	vmpid=$!
 	trap 'kill $vmpid 2>/dev/null; wait $vmpid; exit 143' TERM
 	wait $vmpid
 	rc=$?
-	echo "$rc $(($(date +%s) - t0))" > "$out/S.rc"
+	echo "$rc $(($(date +%s) - t0))" > "$out/$group.rc"
+}
+# running: how many of the VMs started so far still run
+running() {
+	local p n=0
+	for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && n=$((n + 1)); done
+	echo $n
 }
 
 # show_group GROUP LABS: print the VM's log and a result line for every lab it owed.
@@ -142,8 +159,8 @@ show_group() {
 	shift
 	rc=interrupted secs='?'
 	[ -s "$out/$group.rc" ] && read -r rc secs < "$out/$group.rc"
-	if [ "$group" = S ]; then
-		echo "======== VM S: sd-test.sh, systemd as PID 1 (vmrun exit $rc, ${secs}s) ========"
+	if [ "$group" = S ] || [ "$group" = P ]; then
+		echo "======== VM $group: sd-test.sh${*:+ }, systemd as PID 1 (vmrun exit $rc, ${secs}s) ========"
 	else
 		echo "======== VM $group: guest.sh $* (vmrun exit $rc, ${secs}s) ========"
 	fi
@@ -164,7 +181,7 @@ show_group() {
 	grep -q '^FAIL:' "$out/$group.results" && failed=1
 	cat "$out/$group.results"
 	# Per-lab times (guest.sh's "took" lines), to keep the VMs balanced.
-	[ "$group" = S ] ||
+	[ "$group" = S ] || [ "$group" = P ] ||
 		echo "vm $group lab times: $(sed -n 's/^\[vm-\(.*\)\] took \([0-9]*s\)$/\1 \2/p' \
 			"$out/$group.log" | paste -sd, - | sed 's/,/, /g') (whole VM ${secs}s)"
 }
@@ -181,21 +198,22 @@ for g in A B; do
 	pids+=($!)
 	[ "$par" -ge 2 ] || wait $!
 done
-if [ -n "$labs_s" ]; then
-	# The systemd VM takes the slot of whichever VM finishes first: never more than
-	# $par at once.
-	[ "$par" -ge 2 ] && [ ${#pids[@]} -ge 2 ] && wait -n "${pids[@]}"
-	boot_sd &
+# The systemd VMs take the slots of the VMs that finish first: never more than $par at once.
+for g in S P; do
+	if [ $g = S ]; then [ -n "$labs_s" ] || continue; else [ -n "$labs_p" ] || continue; fi
+	while [ "$(running)" -ge "$par" ]; do sleep 1; done
+	if [ $g = S ]; then boot_sd S $SD_TMO & else boot_sd P $PKG_TMO package & fi
 	pids+=($!)
-	[ "$par" -ge 2 ] || wait $!
-fi
+done
 wait
 pids=()
 shown=1
 [ -n "$labs_a" ] && show_group A $labs_a
 [ -n "$labs_b" ] && show_group B $labs_b
 [ -n "$labs_s" ] && show_group S $SD_CHECKS
+[ -n "$labs_p" ] && show_group P $PKG_CHECKS
 n=$(echo $want | wc -w)
 [ -n "$labs_s" ] && n=$((n + $(echo $SD_CHECKS | wc -w) - 1))
+[ -n "$labs_p" ] && n=$((n + $(echo $PKG_CHECKS | wc -w) - 1))
 echo "vm: $n tests in $(($(date +%s) - t0))s (kernel $kver, TCG, parallel=$par)"
 exit $failed

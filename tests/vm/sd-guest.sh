@@ -248,7 +248,33 @@ else
 fi
 result status-by-root
 
-# ---- 6. stop reverts exactly ----
+# ---- 6. a typo, then restart: the server stays prepared; the fix is applied by reload ----
+say "== restart with a typo in $CONF"
+cp $CONF /run/sd-conf.good
+before=$(snapshot)
+n=$(grep -n '^arp_ignore = 1$' $CONF | cut -d: -f1)
+sed -i 's/^arp_ignore = 1$/arp_ingore = 1/' $CONF
+[ -n "$n" ] && grep -q '^arp_ingore' $CONF || bad "could not put the typo into $CONF"
+systemctl restart $U || bad "systemctl restart with the typo failed"
+[ "$(systemctl is-active $U)" = active ] || bad "$U is $(systemctl is-active $U) after the restart"
+[ "$(snapshot)" = "$before" ] || { bad "the restart with a typo changed addresses or arp sysctls"; snapshot | diff <(echo "$before") - | sed 's/^/  /'; }
+has "$V4/32"; has "$V6/128"; has "$V4B/32"
+sysctl_is all.arp_ignore 1; sysctl_is all.arp_announce 2
+st=$(systemctl status $U --no-pager -l -n 20 2>&1)
+echo "$st" | sed 's/^/  /'
+echo "$st" | grep -qF "$CONF:$n: " || bad "systemctl status does not show $CONF:$n"
+echo "$st" | grep -qF 'systemctl reload lvs-rs-agent' || bad "systemctl status does not say to reload after the fix"
+# the fix, with an edit: the group added by the reload check goes
+grep -v '^\[vip added\]$' /run/sd-conf.good | grep -vF "address = $V4B" > $CONF
+if systemctl reload $U; then
+	hasnt "$V4B/32"; has "$V4/32"; has "$V6/128"
+else
+	bad "systemctl reload after the fix failed"
+fi
+[ "$(systemctl is-active $U)" = active ] || bad "$U not active after the reload"
+result restart-typo
+
+# ---- 7. stop reverts exactly ----
 say "== stop"
 if systemctl stop $U; then
 	st=$(systemctl is-active $U)
