@@ -184,22 +184,6 @@ void nc_first_fail_done(struct nl_first_fail *f, struct netconf *nc)
 		netconf_set_error(nc, "%s", f->text);
 }
 
-static int grow(void **v, size_t n, size_t *cap, size_t size)
-{
-	void *p;
-	size_t c;
-
-	if (n < *cap)
-		return 0;
-	c = *cap ? 2 * *cap : 16;
-	p = realloc(*v, c * size);
-	if (!p)
-		return -ENOMEM;
-	*v = p;
-	*cap = c;
-	return 0;
-}
-
 /* -- links */
 
 struct link_acc {
@@ -266,7 +250,7 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	    mnl_attr_parse_nested(tb[IFLA_LINKINFO], linkinfo_attr_cb, info) !=
 		    MNL_CB_OK)
 		return -EBADMSG;
-	if (grow((void **)&acc->v, acc->n, &acc->cap, sizeof(*acc->v)) < 0)
+	if (array_grow((void **)&acc->v, acc->n, &acc->cap, sizeof(*acc->v)) < 0)
 		return -ENOMEM;
 	l = &acc->v[acc->n++];
 	memset(l, 0, sizeof(*l));
@@ -393,7 +377,7 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 	a = t.local ? t.local : t.address;
 	if (!a)
 		return 0;
-	if (grow((void **)&acc->v, acc->n, &acc->cap, sizeof(*acc->v)) < 0)
+	if (array_grow((void **)&acc->v, acc->n, &acc->cap, sizeof(*acc->v)) < 0)
 		return -ENOMEM;
 	e = &acc->v[acc->n++];
 	/* Zeroed whole, so that the address union compares with memcmp. */
