@@ -194,7 +194,7 @@ int nl_txn_commit(struct nl_txn *t, size_t *err_owner)
 	size_t n_acked = 0, expect, need;
 	char what[64];
 	uint32_t first_seq;
-	int first = 0, r;
+	int first = 0, lost = 0, r;
 
 	*err_owner = SIZE_MAX;
 	if (!t->ended) {
@@ -210,8 +210,8 @@ int nl_txn_commit(struct nl_txn *t, size_t *err_owner)
 			     "an nf_tables transaction built wrong (a bug)");
 		return t->err;
 	}
-	snprintf(what, sizeof(what), "nf_tables transaction of %zu messages",
-		 nl_txn_count(t));
+	snprintf(what, sizeof(what), "nf_tables transaction of %zu message%s",
+		 nl_txn_count(t), nl_txn_count(t) == 1 ? "" : "s");
 	first_seq = txn_number(t);
 	r = nl_fault_point(nl);
 	if (r < 0)
@@ -227,21 +227,29 @@ int nl_txn_commit(struct nl_txn *t, size_t *err_owner)
 		return r;
 	}
 	t->sent = true;
-	/* Begin and end carry no NLM_F_ACK. */
+	/*
+	 * Begin and end carry no NLM_F_ACK. Every ack has been queued by the
+	 * time sendmsg returns: after a loss the rest is read without waiting,
+	 * so that none is left behind to fill the buffer of the next request.
+	 */
 	expect = t->n_msgs - 2;
 	while (n_acked < expect) {
 		const void *buf;
-		ssize_t n = nl_recv(nl, false, &buf);
+		ssize_t n = nl_recv(nl, lost != 0, &buf);
 		const struct nlmsghdr *m;
 		int left;
 
+		if (n == -ENOBUFS || n == -EMSGSIZE) {
+			lost = lost ? lost : (int)n;
+			continue;
+		}
 		if (n < 0) {
 			if (first)
 				return first;
-			if (n == -ENOBUFS || n == -EMSGSIZE) {
+			if (lost && n == -EAGAIN) {
 				nl_set_error(nl, "%s: acknowledgements lost (%s)", what,
-					     strerror((int)-n));
-				return (int)n;
+					     strerror(-lost));
+				return lost;
 			}
 			return nl_recv_failed(nl, n, what);
 		}

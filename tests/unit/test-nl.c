@@ -419,7 +419,7 @@ static const struct mute_row {
 	{ "rtnetlink batch", NETLINK_ROUTE, req_batch, "RTM_NEWADDR 198.51.100.1/32 dev lo: " },
 	{ "nf_tables query", NETLINK_NETFILTER, req_query, "NFT_MSG_GETTABLE inet lvs_rs_agent: " },
 	{ "nf_tables transaction", NETLINK_NETFILTER, req_txn,
-	  "nf_tables transaction of 1 messages: " },
+	  "nf_tables transaction of 1 message: " },
 	{ "generic netlink family", NETLINK_GENERIC, req_genl, "generic netlink family nlctrl: " },
 };
 
