@@ -19,6 +19,9 @@
 
 /* ---- nf_tables transactions */
 
+/* The least socket buffer a transaction asks for, as netconf's socket has. */
+#define TXN_MIN_BUF (1024 * 1024)
+
 struct nl_txn {
 	struct nl *nl;
 	uint16_t res_id;
@@ -217,8 +220,11 @@ int nl_txn_commit(struct nl_txn *t, size_t *err_owner)
 	if (r < 0)
 		return r;
 	/* Room for the whole transaction and every ack: what does not fit
-	 * is dropped by the kernel, and never grown back down. */
+	 * is dropped by the kernel. Never less than the dumps of the same
+	 * socket had, and never grown back down. */
 	need = t->len + t->n_msgs * NL_ACK_COST;
+	if (need < TXN_MIN_BUF)
+		need = TXN_MIN_BUF;
 	if ((size_t)nl_rcvbuf(nl) < need)
 		(void)nl_set_buffers(nl, need);
 	r = nl_send_raw(nl, t->buf, t->len);
