@@ -10,14 +10,16 @@
 # IPv6 VIP):
 #
 #  - the agent exits 3 no sooner than T (the request was waited for) and
-#    within T plus a margin;
+#    within T plus a margin (well under the 10 s default, which a receive
+#    that kept to it rather than to the deadline would take);
 #  - one line names what got no answer ("RTM_GETADDR dump: no answer from
 #    the kernel within T ms"), and no rollback failed;
 #  - everything the run changed is rolled back: the namespace is as before;
 #  - the lock is free: a second run with --wait 0 gets it at once.
 #
-# The same for the run with nothing muted is the negative control: it
-# succeeds, faster than T. Three runs: apply on a fresh namespace, apply
+# The same run with nothing muted is the negative control: it succeeds;
+# and the first N past the run's last request succeeds too, with a wait
+# too long for it not to show. Three runs: apply on a fresh namespace, apply
 # with lo down (lo brought up by an rtnetlink request of its own), and the
 # revert of an apply. Generic netlink: no path of the agent speaks it yet
 # (test-nl covers the family lookup's deadline).
@@ -31,8 +33,12 @@ lvst_require_agent
 lvst_require_agent "$FAULT_BIN"
 
 T=300
-# A sanitizer build on a busy machine: seconds, not the 10 s default.
-MARGIN=3000
+# The rest of the run and its rollback, for a sanitizer build on a busy
+# machine; still well under the 10 s default, so that a receive that kept
+# to the default rather than the deadline would show.
+MARGIN=5000
+# A wait that no run of this size comes near.
+T_LONG=9000
 
 lab_new || { fail setup "could not build the rs/peer namespaces"; exit 1; }
 CONF=$TDIR/agent.conf
@@ -104,11 +110,18 @@ trials()
 		dt=$(($(now_ms) - t0))
 		waited=$dt
 		if [ "$RC" = 0 ]; then
-			# Past the last request: nothing was muted, nothing waited.
-			if [ "$dt" -lt "$T" ]; then
-				pass "$name: negative control: with request $n muted (there is none) $cmd succeeds in $dt ms"
+			# Past the last request, or a request the run could do
+			# without: undone, the same run once more with a wait
+			# far longer than the run tells them apart.
+			agent_run rs -c "$CONF" "$after"
+			t0=$(now_ms)
+			LVS_RS_AGENT_MUTE=$n LVS_RS_AGENT_TIMEOUT_MS=$T_LONG AGENT_BIN=$FAULT_BIN \
+				agent_run rs -c "$CONF" "$cmd"
+			dt=$(($(now_ms) - t0))
+			if [ "$RC" = 0 ] && [ "$dt" -lt "$T_LONG" ]; then
+				pass "$name: $cmd makes $((n - 1)) requests: with request $n muted it succeeds in $dt ms, nothing waited for"
 			else
-				fail "$name: request $n" "$cmd succeeded, but took $dt ms: was a muted request not needed?"
+				fail "$name: request $n" "$cmd exits $RC after $dt ms with a $T_LONG ms deadline: was a muted request not needed?"
 			fi
 			N_REQ=$((n - 1))
 			return 0
@@ -155,9 +168,9 @@ covers()
 	shift
 	for k in "$@"; do
 		if grep -qxF "$k" <<<"$KINDS"; then
-			pass "$name: a $k was among the $N_REQ requests"
+			pass "$name: the $N_REQ requests include: $k"
 		else
-			fail "$name: a $k was among the $N_REQ requests" "kinds met: $(sort -u <<<"$KINDS" | tr '\n' ',')"
+			fail "$name: the $N_REQ requests include: $k" "kinds met: $(sort -u <<<"$KINDS" | tr '\n' ',')"
 		fi
 	done
 }
@@ -165,6 +178,12 @@ covers()
 # ---- apply on a fresh namespace
 BEFORE=$TDIR/before.json
 snap >"$BEFORE"
+# Negative control: nothing muted, the fault build's apply succeeds.
+AGENT_BIN=$FAULT_BIN LVS_RS_AGENT_TIMEOUT_MS=$T agent_run rs -c "$CONF" apply
+assert_rc "negative control: without a muted request apply exits 0" 0
+agent_run rs -c "$CONF" revert
+assert_rc "negative control: revert exits 0" 0
+assert_snap "negative control: revert: the namespace as before" "$BEFORE"
 trials apply apply "$BEFORE" revert
 covers apply "rtnetlink dump" "rtnetlink batch of address changes" "nf_tables query" \
 	"nf_tables dump" "nf_tables transaction"
