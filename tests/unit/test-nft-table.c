@@ -7,7 +7,9 @@
  * mangle, one rule lowering the MSS of SYN-ACKs from a VIP) is built,
  * compared, replaced, damaged by nft in every way a table can differ,
  * rebuilt in exactly one nf_tables generation each time, and deleted, in a
- * private network namespace (unshare) and read back with nft itself.
+ * private network namespace (unshare) and read back with nft itself: its
+ * text and its JSON (nft -j) are those of the table nft makes of the same
+ * content written in its own words.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -178,6 +180,13 @@ static char *listing(void)
 	return run("nft list table inet " TABLE " 2>&1", NULL);
 }
 
+/* nft -j's account of it, handles aside (a table made again gets new ones). */
+static char *listing_json(void)
+{
+	return run("nft -j list table inet " TABLE " 2>&1 | "
+		   "sed -E 's/, \"handle\": [0-9]+//g; s/\"handle\": [0-9]+, //g'", NULL);
+}
+
 /* The table as nft itself makes it from its own words. */
 #define RULE_TEXT(mss)                                                         \
 	"ip saddr @vips tcp flags & (syn | ack) == (syn | ack) "               \
@@ -189,15 +198,34 @@ static char *listing(void)
 	"chain output { type filter hook output priority mangle; policy accept;\n" \
 	RULE_TEXT(mss) "\n}\n}"
 
-static char *reference(const char *script)
-{
-	char *ref;
+/* The listings of the table nft makes of script, text and JSON. */
+struct ref {
+	char *text, *json;
+};
 
+static void reference(const char *script, struct ref *ref)
+{
 	nft(script);
-	ref = strdup(listing());
+	ref->text = strdup(listing());
+	ref->json = strdup(listing_json());
 	nft("delete table inet " TABLE);
-	assert_non_null(ref);
-	return ref;
+	assert_non_null(ref->text);
+	assert_non_null(ref->json);
+	assert_non_null(strstr(ref->json, "\"maxseg\""));
+	assert_null(strstr(ref->json, "\"handle\""));
+}
+
+static void ref_done(struct ref *ref)
+{
+	free(ref->text);
+	free(ref->json);
+}
+
+/* The kernel's table is the one nft makes of the reference's script. */
+static void assert_listed(const struct ref *ref)
+{
+	assert_string_equal(listing(), ref->text);
+	assert_string_equal(listing_json(), ref->json);
 }
 
 /* Whether the kernel's table is exactly w (read back by the machinery). */
@@ -228,13 +256,13 @@ static void sync_expect(const struct want *w, int result, uint32_t gens)
 static void test_build_replace_delete(void **state)
 {
 	static const char *const one[] = { VIP1, NULL }, *const two[] = { VIP1, VIP2, NULL };
-	_cleanup_free_ char *ref1 = NULL, *ref2 = NULL;
+	struct ref ref1, ref2;
 	struct want w1, w2;
 	int rc;
 
 	NEED_KERNEL();
-	ref1 = reference(SCRIPT(VIP1, 1400));
-	ref2 = reference(SCRIPT(VIP1 ", " VIP2, 1380));
+	reference(SCRIPT(VIP1, 1400), &ref1);
+	reference(SCRIPT(VIP1 ", " VIP2, 1380), &ref2);
 	want_init(&w1, one, 1400);
 	want_init(&w2, two, 1380);
 
@@ -242,14 +270,14 @@ static void test_build_replace_delete(void **state)
 	assert_false(same(&w1));
 	/* Made: exactly as nft makes it from its own words, in one go. */
 	sync_expect(&w1, 1, 1);
-	assert_string_equal(listing(), ref1);
+	assert_listed(&ref1);
 	assert_true(same(&w1));
 	assert_false(same(&w2));
 	/* Again: nothing to do, no transaction. */
 	sync_expect(&w1, 0, 0);
 	/* Replaced whole (another element, another MSS): one generation. */
 	sync_expect(&w2, 1, 1);
-	assert_string_equal(listing(), ref2);
+	assert_listed(&ref2);
 	assert_true(same(&w2));
 	/* A replace of a sound table is one transaction too. */
 	{
@@ -257,7 +285,7 @@ static void test_build_replace_delete(void **state)
 
 		assert_int_equal(nft_table_replace(nl, &spec, &w1.c, true), 0);
 		assert_int_equal(generation() - g, 1);
-		assert_string_equal(listing(), ref1);
+		assert_listed(&ref1);
 	}
 	/* Deleted, in one generation; then absent to nft. */
 	{
@@ -271,6 +299,8 @@ static void test_build_replace_delete(void **state)
 	}
 	want_done(&w1);
 	want_done(&w2);
+	ref_done(&ref1);
+	ref_done(&ref2);
 }
 
 /* Damage done by hand, each row on the table as the agent made it. */
@@ -313,11 +343,11 @@ static const struct {
 static void test_damage_rebuilt(void **state)
 {
 	static const char *const one[] = { VIP1, NULL };
-	_cleanup_free_ char *ref = NULL;
+	struct ref ref;
 	struct want w;
 
 	NEED_KERNEL();
-	ref = reference(SCRIPT(VIP1, 1400));
+	reference(SCRIPT(VIP1, 1400), &ref);
 	want_init(&w, one, 1400);
 	sync_expect(&w, 1, 1);
 	for (size_t i = 0; i < sizeof(damage) / sizeof(damage[0]); i++) {
@@ -332,11 +362,12 @@ static void test_damage_rebuilt(void **state)
 		nft_table_seen_done(&seen);
 		/* Rebuilt whole, in exactly one transaction. */
 		sync_expect(&w, 1, 1);
-		assert_string_equal(listing(), ref);
+		assert_listed(&ref);
 		assert_true(same(&w));
 	}
 	assert_int_equal(nft_table_delete(nl, &spec), 0);
 	want_done(&w);
+	ref_done(&ref);
 }
 
 /* A table of the same name that the agent did not make: left alone. */
