@@ -108,6 +108,8 @@ $(FBIN): $(FOBJ) $(FMAIN_OBJ) $(BUILD)/link-flags
 TEST_MODS_conf := lib conf
 TEST_MODS_suggest := lib
 TEST_MODS_netconf := lib netconf
+TEST_MODS_nft-table := lib netconf
+TEST_MODS_nl := lib netconf
 TEST_MODS_arp := lib netconf arp
 TEST_MODS_tunnel := lib netconf tunnel
 modobjs = $(foreach m,$(1),$(patsubst %.c,$(BUILD)/fault/%.o,$(wildcard $(m)/*.c)))

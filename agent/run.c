@@ -67,8 +67,9 @@ static int nft_steps(const struct conf *c, struct netconf *nc,
 		return ret;
 	ret = arp_nft_steps(nc, vips, n_vips, c->rip_auto ? NULL : &c->rip, &v, &n);
 	if (ret < 0) {
-		report_error(r, "arp_suppress = %s: cannot list the interfaces for rip = auto: %s",
-			     conf_arp_suppress_name(c->arp_suppress), strerror(-ret));
+		report_error(r, "arp_suppress = %s: cannot list the interfaces for rip = auto: %s (%s)",
+			     conf_arp_suppress_name(c->arp_suppress), strerror(-ret),
+			     netconf_error(nc));
 		return ret;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -400,7 +401,8 @@ static int observe_for(struct netconf *nc, struct report *r, const char *verb,
 	int k = observe_list(nc, l);
 
 	if (k < 0) {
-		report_error(r, "%s: cannot read the kernel's state: %s", verb, strerror(-k));
+		report_error(r, "%s: cannot read the kernel's state: %s (%s)", verb,
+			     strerror(-k), netconf_error(nc));
 		return AGENT_EXIT_RUNTIME;
 	}
 	return AGENT_EXIT_OK;

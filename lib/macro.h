@@ -3,6 +3,8 @@
 #ifndef LVS_LIB_MACRO_H
 #define LVS_LIB_MACRO_H
 
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -43,5 +45,27 @@ static inline void fclosep(FILE **f)
 	})
 
 #define STREQ(a, b) (strcmp((a), (b)) == 0)
+
+/*
+ * Room in the array *v of *cap elements of `size` bytes for element n: the
+ * capacity doubles (16 at first). 0, or -ENOMEM with *v as it was.
+ */
+static inline int array_grow(void **v, size_t n, size_t *cap, size_t size)
+{
+	size_t c;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	c = *cap ? 2 * *cap : 16;
+	if (c > SIZE_MAX / size)
+		return -ENOMEM;
+	p = realloc(*v, c * size);
+	if (!p)
+		return -ENOMEM;
+	*v = p;
+	*cap = c;
+	return 0;
+}
 
 #endif

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Inside netconf/: the socket object and the netlink plumbing shared by
- * netconf.c (socket, errors, dumps, batches), addr.c (the address steps),
- * route.c (the local route steps) and sysctl.c.
- * Nothing outside netconf/ includes this file.
+ * Inside netconf/: the handle and the plumbing shared by netconf.c (the
+ * handle, errors, requests), host.c (link and address dumps, links by
+ * name), planned.c (planned changes), addr.c (the address steps), route.c
+ * (the local route steps) and sysctl.c. They call one way only: the step
+ * kinds call planned.c, host.c and netconf.c; planned.c calls host.c and
+ * netconf.c; host.c calls netconf.c. Nothing outside netconf/ includes
+ * this file.
  */
 #ifndef LVS_NETCONF_INTERNAL_H
 #define LVS_NETCONF_INTERNAL_H
@@ -44,7 +47,7 @@ int nc_batch_send(struct netconf *nc, const struct nl_batch_ops *ops,
 /* Hands the first failure's text to netconf_error() if anything failed. */
 void nc_first_fail_done(struct nl_first_fail *f, struct netconf *nc);
 
-/* ---- the kernel's links by name, for ifindex lookups (one dump) */
+/* ---- the kernel's links by name, for ifindex lookups (one dump; host.c) */
 struct nc_links {
 	struct netconf_link *v;
 	size_t n;
@@ -56,8 +59,9 @@ void nc_links_done(struct nc_links *l);
 
 /*
  * A step kind whose every step is at most one request (addresses, routes):
- * nc_change_planned() plans each step, sends the requests in batches
- * (nc_batch_send) and maps the acks back, for the kind's view of the kernel.
+ * nc_change_planned() (planned.c) plans each step, sends the requests in
+ * batches (nc_batch_send) and maps the acks back, for the kind's view of
+ * the kernel.
  */
 /* The kind's view of the kernel begins with its links (struct nc_links),
  * which nc_change_planned() loads before planning. */

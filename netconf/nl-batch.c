@@ -24,16 +24,6 @@
 #define BATCH_LIMIT (32 * 1024)
 #define BATCH_BUF (2 * BATCH_LIMIT)
 
-/*
- * What one ack costs in the receive buffer: the kernel charges an skb's
- * truesize, 832 bytes for a capped ack with or without extack text (measured
- * with SO_MEMINFO on 6.18), so this is a safe bound. A batch never has more
- * messages than rcvbuf / ACK_COST, so its acks all fit: the kernel answers
- * every message of a sendmsg before the call returns, and drops (ENOBUFS)
- * what does not fit.
- */
-#define ACK_COST 2048
-
 void nl_first_fail_init(struct nl_first_fail *f)
 {
 	f->idx = SIZE_MAX;
@@ -193,7 +183,7 @@ int nl_batch_send(struct nl *nl, const struct nl_batch_ops *ops, void *ctx,
 		.nl = nl, .ops = ops, .ctx = ctx, .res = res, .first = first,
 	};
 
-	bt.max = nl->rcvbuf > 0 ? (size_t)nl->rcvbuf / ACK_COST : 1;
+	bt.max = nl->rcvbuf > 0 ? (size_t)nl->rcvbuf / NL_ACK_COST : 1;
 	if (bt.max > BATCH_LIMIT / ops->msg_min)
 		bt.max = BATCH_LIMIT / ops->msg_min;
 	if (bt.max > n) /* one VIP: one slot, not 800 zeroed */

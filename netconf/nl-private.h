@@ -20,6 +20,16 @@ struct nl {
 	char *buf;
 };
 
+/*
+ * What one ack costs in the receive buffer: the kernel charges an skb's
+ * truesize, 832 bytes for a capped ack with or without extack text (measured
+ * with SO_MEMINFO on 6.18), so this is a safe bound. The kernel answers
+ * every message of a sendmsg before the call returns, and drops (ENOBUFS)
+ * what does not fit: a batch (nl-batch.c) never sends more messages than
+ * rcvbuf / NL_ACK_COST, a transaction (nl-txn.c) grows the buffer first.
+ */
+#define NL_ACK_COST 2048
+
 /* One sendmsg; the mute switch of the test build swallows it whole. */
 int nl_send_raw(struct nl *nl, const void *buf, size_t len);
 /* The error of a receive, in words for nl_error(); returns r. */

@@ -19,21 +19,25 @@
 
 /* ---- nf_tables transactions */
 
+/* The least socket buffer a transaction asks for, as netconf's socket has. */
+#define TXN_MIN_BUF (1024 * 1024)
+
 struct nl_txn {
 	struct nl *nl;
 	uint16_t res_id;
 	char *buf;
 	size_t len, cap;
-	size_t open;        /* where the message being built starts */
-	uint32_t first_seq; /* the begin message's */
-	size_t *owner;      /* owner[seq - first_seq], begin and end included */
+	size_t open; /* where the message being built starts; SIZE_MAX: none */
+	size_t room; /* what nl_txn_next() promised the open message */
+	size_t *owner; /* owner[k] of message k, begin (k = 0) and end included */
 	size_t n_msgs, cap_msgs;
-	bool oom;
+	int err; /* -ENOMEM, -EMSGSIZE, -EINVAL: the commit fails with it */
+	bool ended, sent;
 };
 
 static bool txn_room(struct nl_txn *t, size_t room)
 {
-	if (t->oom)
+	if (t->err)
 		return false;
 	if (t->cap - t->len < room) {
 		size_t cap = t->cap ? t->cap : 4096;
@@ -43,7 +47,7 @@ static bool txn_room(struct nl_txn *t, size_t room)
 			cap *= 2;
 		b = realloc(t->buf, cap);
 		if (!b) {
-			t->oom = true;
+			t->err = -ENOMEM;
 			return false;
 		}
 		t->buf = b;
@@ -54,7 +58,7 @@ static bool txn_room(struct nl_txn *t, size_t room)
 		size_t *o = realloc(t->owner, cap * sizeof(*o));
 
 		if (!o) {
-			t->oom = true;
+			t->err = -ENOMEM;
 			return false;
 		}
 		t->owner = o;
@@ -63,26 +67,24 @@ static bool txn_room(struct nl_txn *t, size_t room)
 	return true;
 }
 
-/* NFNL_MSG_BATCH_BEGIN or _END: nfgenmsg with the subsystem in res_id. */
+/* NFNL_MSG_BATCH_BEGIN or _END: nfgenmsg with the subsystem in res_id, and
+ * no NLM_F_ACK (the kernel answers them only with an error). */
 static void txn_marker(struct nl_txn *t, uint16_t type)
 {
 	struct nlmsghdr *nlh;
 	struct nfgenmsg *g;
-	uint32_t seq;
 
-	nlh = nl_txn_next(t, MNL_ALIGN(sizeof(*nlh)) + MNL_ALIGN(sizeof(*g)),
-			  SIZE_MAX, &seq);
+	nlh = nl_txn_next(t, MNL_ALIGN(sizeof(*nlh)) + MNL_ALIGN(sizeof(*g)), SIZE_MAX);
 	if (!nlh)
 		return;
 	nlh = mnl_nlmsg_put_header(nlh);
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST;
-	nlh->nlmsg_seq = seq;
 	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
 	g->nfgen_family = AF_UNSPEC;
 	g->version = NFNETLINK_V0;
 	g->res_id = htons(t->res_id);
-	t->len += nlh->nlmsg_len;
+	t->len += MNL_ALIGN(nlh->nlmsg_len);
 	t->open = SIZE_MAX;
 }
 
@@ -95,13 +97,10 @@ int nl_txn_new(struct nl *nl, uint16_t res_id, size_t bytes, struct nl_txn **ret
 	t->nl = nl;
 	t->res_id = res_id;
 	t->open = SIZE_MAX;
-	t->first_seq = nl->seq + 1;
-	if (bytes && !txn_room(t, bytes)) {
-		nl_txn_free(t);
-		return -ENOMEM;
-	}
+	if (bytes)
+		(void)txn_room(t, bytes);
 	txn_marker(t, NFNL_MSG_BATCH_BEGIN);
-	if (t->oom) {
+	if (t->err) {
 		nl_txn_free(t);
 		return -ENOMEM;
 	}
@@ -119,93 +118,161 @@ struct nl_txn *nl_txn_free(struct nl_txn *t)
 	return NULL;
 }
 
-void *nl_txn_next(struct nl_txn *t, size_t room, size_t owner, uint32_t *seq)
+void *nl_txn_next(struct nl_txn *t, size_t room, size_t owner)
 {
+	void *p;
+
+	/* A message left open, or one after the end: a bug of the caller's. */
+	if (!t->err && (t->open != SIZE_MAX || t->ended))
+		t->err = -EINVAL;
 	if (!txn_room(t, MNL_ALIGN(room)))
 		return NULL;
-	*seq = t->first_seq + (uint32_t)t->n_msgs;
 	t->owner[t->n_msgs++] = owner;
 	t->open = t->len;
-	return t->buf + t->len;
+	t->room = MNL_ALIGN(room);
+	p = t->buf + t->len;
+	/* Attribute padding is not written by every builder: no garbage. */
+	memset(p, 0, t->room);
+	return p;
 }
 
 void nl_txn_close(struct nl_txn *t)
 {
 	struct nlmsghdr *nlh;
 
-	if (t->oom || t->open == SIZE_MAX)
+	if (t->open == SIZE_MAX)
 		return;
 	nlh = (struct nlmsghdr *)(t->buf + t->open);
+	t->open = SIZE_MAX;
+	if (t->err)
+		return;
+	if (nlh->nlmsg_len < sizeof(*nlh) || MNL_ALIGN(nlh->nlmsg_len) > t->room) {
+		t->err = -EMSGSIZE;
+		return;
+	}
 	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
 	t->len += MNL_ALIGN(nlh->nlmsg_len);
-	t->open = SIZE_MAX;
+}
+
+void nl_txn_fail(struct nl_txn *t, int err)
+{
+	if (!t->err)
+		t->err = err;
 }
 
 size_t nl_txn_count(const struct nl_txn *t)
 {
-	return t->n_msgs ? t->n_msgs - 1 : 0;
+	size_t markers = t->ended ? 2 : 1;
+
+	return t->n_msgs > markers ? t->n_msgs - markers : 0;
+}
+
+bool nl_txn_sent(const struct nl_txn *t)
+{
+	return t->sent;
+}
+
+/* Sequence numbers are given at the commit, not while the messages are
+ * built: a request made on the socket in between takes its own. */
+static uint32_t txn_number(struct nl_txn *t)
+{
+	uint32_t first = t->nl->seq + 1;
+	size_t off = 0;
+
+	for (size_t k = 0; k < t->n_msgs; k++) {
+		struct nlmsghdr *nlh = (struct nlmsghdr *)(t->buf + off);
+
+		nlh->nlmsg_seq = first + (uint32_t)k;
+		nlh->nlmsg_pid = 0;
+		off += MNL_ALIGN(nlh->nlmsg_len);
+	}
+	t->nl->seq += (uint32_t)t->n_msgs;
+	return first;
 }
 
 int nl_txn_commit(struct nl_txn *t, size_t *err_owner)
 {
 	struct nl *nl = t->nl;
 	_cleanup_free_ bool *acked = NULL;
-	uint32_t begin, end;
-	size_t n_acked = 0, expect;
-	int first = 0, r;
+	size_t n_acked = 0, expect, need;
+	char what[64];
+	uint32_t first_seq;
+	int first = 0, lost = 0, r;
 
 	*err_owner = SIZE_MAX;
-	txn_marker(t, NFNL_MSG_BATCH_END);
-	if (t->oom) {
-		nl_set_error(nl, "out of memory");
-		return -ENOMEM;
+	if (!t->ended) {
+		txn_marker(t, NFNL_MSG_BATCH_END);
+		t->ended = true;
 	}
-	begin = t->first_seq;
-	end = t->first_seq + (uint32_t)t->n_msgs - 1;
-	acked = calloc(t->n_msgs, sizeof(*acked));
-	if (!acked) {
-		nl_set_error(nl, "out of memory");
-		return -ENOMEM;
+	if (!t->err && t->sent)
+		t->err = -EALREADY;
+	if (!t->err && !(acked = calloc(t->n_msgs, sizeof(*acked))))
+		t->err = -ENOMEM;
+	if (t->err) {
+		nl_set_error(nl, "%s", t->err == -ENOMEM ? "out of memory" :
+			     "an nf_tables transaction built wrong (a bug)");
+		return t->err;
 	}
-	/* The sequence numbers the transaction used are spent. */
-	nl->seq = end;
+	snprintf(what, sizeof(what), "nf_tables transaction of %zu message%s",
+		 nl_txn_count(t), nl_txn_count(t) == 1 ? "" : "s");
+	first_seq = txn_number(t);
 	r = nl_fault_point(nl);
 	if (r < 0)
 		return r;
-	/* Room for the whole batch and its acks (capped, with extack text). */
-	nl_set_buffers(nl, t->len * 2 + t->n_msgs * 256);
+	/* Room for the whole transaction and every ack: what does not fit
+	 * is dropped by the kernel. Never less than the dumps of the same
+	 * socket had, and never grown back down. */
+	need = t->len + t->n_msgs * NL_ACK_COST;
+	if (need < TXN_MIN_BUF)
+		need = TXN_MIN_BUF;
+	if ((size_t)nl_rcvbuf(nl) < need)
+		(void)nl_set_buffers(nl, need);
 	r = nl_send_raw(nl, t->buf, t->len);
 	if (r < 0) {
-		nl_set_error(nl, "sending an nf_tables transaction of %zu messages: %s",
-			     nl_txn_count(t) - 1, strerror(-r));
+		nl_set_error(nl, "sending an %s: %s", what, strerror(-r));
 		return r;
 	}
-	/* Begin and end carry no NLM_F_ACK. */
+	t->sent = true;
+	/*
+	 * Begin and end carry no NLM_F_ACK. Every ack has been queued by the
+	 * time sendmsg returns: after a loss the rest is read without waiting,
+	 * so that none is left behind to fill the buffer of the next request.
+	 */
 	expect = t->n_msgs - 2;
 	while (n_acked < expect) {
 		const void *buf;
-		ssize_t n = nl_recv(nl, false, &buf);
+		ssize_t n = nl_recv(nl, lost != 0, &buf);
 		const struct nlmsghdr *m;
 		int left;
 
+		if (n == -ENOBUFS || n == -EMSGSIZE) {
+			lost = lost ? lost : (int)n;
+			continue;
+		}
 		if (n < 0) {
 			if (first)
 				return first;
-			return nl_recv_failed(nl, n, "nf_tables transaction");
+			if (lost && n == -EAGAIN) {
+				nl_set_error(nl, "%s: acknowledgements lost (%s)", what,
+					     strerror(-lost));
+				return lost;
+			}
+			return nl_recv_failed(nl, n, what);
 		}
 		left = (int)n;
 		for (m = buf; mnl_nlmsg_ok(m, left); m = mnl_nlmsg_next(m, &left)) {
 			char text[NL_ERR_SIZE];
-			uint32_t k = m->nlmsg_seq - begin;
+			uint32_t k = m->nlmsg_seq - first_seq;
+			bool marker = k == 0 || k == t->n_msgs - 1;
 			int e;
 
 			if (m->nlmsg_type != NLMSG_ERROR ||
-			    !mnl_nlmsg_portid_ok(m, nl->portid) || k > end - begin)
+			    !mnl_nlmsg_portid_ok(m, nl->portid) || k >= t->n_msgs)
 				continue;
 			e = nl_ack_parse(m, text, sizeof(text));
 			if (!acked[k]) {
 				acked[k] = true;
-				if (k != 0 && m->nlmsg_seq != end)
+				if (!marker)
 					n_acked++;
 			}
 			if (e < 0 && !first) {
@@ -213,9 +280,9 @@ int nl_txn_commit(struct nl_txn *t, size_t *err_owner)
 				*err_owner = t->owner[k];
 				nl_set_error(nl, "%s", text);
 			}
-			/* The batch as a whole refused (no CAP_NET_ADMIN, a
-			 * malformed batch): no per-message acks follow. */
-			if (e < 0 && (k == 0 || m->nlmsg_seq == end))
+			/* The transaction as a whole refused (no CAP_NET_ADMIN,
+			 * out of memory, malformed): no per-message acks follow. */
+			if (e < 0 && marker)
 				return first;
 		}
 	}

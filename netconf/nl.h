@@ -172,24 +172,32 @@ int nl_txn_new(struct nl *nl, uint16_t res_id, size_t bytes, struct nl_txn **ret
 /* Takes NULL, returns NULL. */
 struct nl_txn *nl_txn_free(struct nl_txn *t);
 /*
- * Room for the next message, at least `room` bytes, on behalf of `owner`
- * (SIZE_MAX: the transaction as a whole); its sequence number in *seq.
- * The caller builds a whole message there and calls nl_txn_close(). NULL
- * without memory (the transaction then fails with -ENOMEM).
+ * Room for the next message, `room` bytes zeroed, on behalf of `owner`
+ * (SIZE_MAX: the transaction as a whole). The caller builds one whole
+ * message there (its sequence number is given at the commit) and calls
+ * nl_txn_close(), which sets NLM_F_REQUEST | NLM_F_ACK. NULL without
+ * memory; a message longer than its room: the commit fails (-EMSGSIZE).
  */
-void *nl_txn_next(struct nl_txn *t, size_t room, size_t owner, uint32_t *seq);
+void *nl_txn_next(struct nl_txn *t, size_t room, size_t owner);
 void nl_txn_close(struct nl_txn *t);
-/* Messages in the transaction so far, begin and end not counted. */
+/* A message could not be built (-ENOMEM): the commit fails with err. */
+void nl_txn_fail(struct nl_txn *t, int err);
+/* Messages in the transaction, begin and end not counted. */
 size_t nl_txn_count(const struct nl_txn *t);
 /*
- * Sends begin, the messages, end, after one nl_fault_point(), and reads
- * every ack (each message asks one: the kernel acks all of them and applies
- * none if any fails). 0, or the first failure's -errno with *err_owner its
- * owner and nl_error() the kernel's text. An ack that never comes is
- * -ETIMEDOUT: the transaction may or may not have been applied, and the
- * caller reads the kernel back.
+ * Once: sends begin, the messages, end, after one nl_fault_point(), and
+ * reads every ack (each message asks one: the kernel acks all of them and
+ * applies none if any fails). 0, or the first failure's -errno with
+ * *err_owner its owner (SIZE_MAX: the transaction as a whole) and
+ * nl_error() the kernel's text ("" when it gave none) or what went wrong.
+ * An ack that never comes (-ETIMEDOUT) or is lost (-ENOBUFS): the
+ * transaction may or may not have been applied, and the caller reads the
+ * kernel back.
  */
 int nl_txn_commit(struct nl_txn *t, size_t *err_owner);
+/* Whether the commit sent the transaction: false when the point before
+ * the change stopped it (nl_error() then says why, as it is). */
+bool nl_txn_sent(const struct nl_txn *t);
 
 /* ---- generic netlink */
 

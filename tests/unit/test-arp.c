@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #define _GNU_SOURCE /* unshare */
 /*
- * arp/: the sysctl steps, and the effective-value checks against a real
- * kernel in a private network namespace (unshare), never the host's.
+ * arp/: the sysctl steps, the effective-value checks, and the nft kind's
+ * transaction whose acks are lost, against a real kernel in a private
+ * network namespace (unshare), never the host's.
  */
 #include <errno.h>
 #include <sched.h>
@@ -13,11 +14,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <linux/netlink.h>
 #include <net/if.h>
 #include <cmocka.h>
 
 #include "arp/arp.h"
 #include "netconf/netconf.h"
+#include "netconf/nl.h"
 
 static bool have_netns;
 
@@ -184,12 +187,90 @@ static void test_announce_exposed(void **state)
 	}
 }
 
+
+/* ---- the nft kind when the kernel's acks are lost */
+
+#define MANY 200
+
+static void nft_step(struct step *s, const char *target, const char *want,
+		     const char *now)
+{
+	memset(s, 0, sizeof(*s));
+	s->ops = &arp_nft_ops;
+	assert_int_equal(STEP_SET(s->target, target), 0);
+	assert_int_equal(STEP_SET(s->want, want), 0);
+	assert_int_equal(STEP_SET(s->now, now), 0);
+}
+
+/*
+ * The receive buffer squeezed behind the layer's back: the kernel drops
+ * most acks of a big transaction (ENOBUFS). Then the table tells what
+ * happened: applied, and the change succeeds; or refused (an element that
+ * is there already, its error ack lost with the others), and it fails
+ * saying the acks were lost.
+ */
+static void test_nft_lost_acks(void **state)
+{
+	struct step s[MANY + 2], *v[MANY + 2];
+	struct netconf *nc = NULL;
+	int res[MANY + 2];
+	char t[STEP_TARGET_MAX];
+	struct nl *nf;
+	int r;
+
+	if (!have_netns)
+		skip();
+	assert_int_equal(netconf_open(&nc), 0);
+	assert_int_equal(netconf_nl(nc, NETLINK_NETFILTER, &nf), 0);
+	/* Believed big, made small. */
+	assert_true(nl_set_buffers(nf, 1 << 20) > 0);
+	assert_int_equal(nl_fault_squeeze_rcvbuf(nf, 1024), 0);
+
+	/* The table, MANY VIPs, one rule: applied, the acks lost. */
+	nft_step(&s[0], "arp lvs_rs_agent", "present", "absent");
+	for (size_t i = 0; i < MANY; i++) {
+		snprintf(t, sizeof(t), "arp lvs_rs_agent vip 198.51.100.%zu", i);
+		nft_step(&s[1 + i], t, "present", "absent");
+	}
+	nft_step(&s[MANY + 1], "arp lvs_rs_agent output *", "192.0.2.9", "absent");
+	for (size_t i = 0; i < MANY + 2; i++)
+		v[i] = &s[i];
+	if (arp_nft_ops.change(nc, v, MANY + 2, STEP_WANT, res) != 0)
+		fail_msg("applied, acks lost: %s", netconf_error(nc));
+	assert_non_null(strstr(nl_error(nf), "acknowledgements lost"));
+	for (size_t i = 0; i < MANY + 2; i++)
+		assert_int_equal(res[i], 0);
+	assert_int_equal(arp_nft_ops.observe(nc, v, MANY + 2), 0);
+	for (size_t i = 0; i < MANY + 2; i++)
+		assert_string_equal(s[i].now, s[i].want);
+
+	/* MANY new VIPs, then one that is there already (its step out of
+	 * date): the kernel refuses the whole, and its answer is lost. */
+	for (size_t i = 0; i < MANY; i++) {
+		snprintf(t, sizeof(t), "arp lvs_rs_agent vip 203.0.113.%zu", i);
+		nft_step(&s[i], t, "present", "absent");
+	}
+	nft_step(&s[MANY], "arp lvs_rs_agent vip 198.51.100.7", "present", "absent");
+	r = arp_nft_ops.change(nc, v, MANY + 1, STEP_WANT, res);
+	assert_int_equal(r, -ENOBUFS);
+	for (size_t i = 0; i < MANY + 1; i++)
+		assert_int_equal(res[i], r);
+	assert_non_null(strstr(netconf_error(nc), "arp lvs_rs_agent: nf_tables transaction of"));
+	assert_non_null(strstr(netconf_error(nc), "acknowledgements lost"));
+	/* Nothing of it applied. */
+	assert_int_equal(arp_nft_ops.observe(nc, v, MANY), 0);
+	for (size_t i = 0; i < MANY; i++)
+		assert_string_equal(s[i].now, "absent");
+	netconf_close(nc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_steps),
 		cmocka_unit_test(test_effective),
 		cmocka_unit_test(test_announce_exposed),
+		cmocka_unit_test(test_nft_lost_acks),
 	};
 
 	/* A private namespace before any socket: the host's is never touched. */
