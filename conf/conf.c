@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The INI schema of lvs-rs-agent: a line reader in front of inih, a key
- * table, the value parsers, and the validation pass over the whole config.
+ * The INI schema of lvs-rs-agent: the line reader, a key table, the value
+ * parsers, and the validation pass over the whole config.
  * Nothing here prints: every problem becomes one "FILE:LINE: message" line in
  * struct conf_errors.
  */
@@ -14,7 +14,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ini.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -32,9 +31,6 @@
 /* Bytes of user text quoted in a message (the text itself is never cut). */
 #define QUOTE_MAX 48
 #define QBUF (QUOTE_MAX * 4 + 8)
-
-/* inih must take "key=WORD\n" plus its NUL in one line (see reader()). */
-#define READER_MIN (2 * CONF_WORD_MAX + 4)
 
 #define CONF_VIP_KEYS 4
 
@@ -156,7 +152,7 @@ static int grow(void **v, size_t n, size_t size)
 	return 0;
 }
 
-/* The same notion of whitespace as inih's, so both split lines alike. */
+/* The same notion of whitespace everywhere. */
 static bool is_ws(char c)
 {
 	return isspace((unsigned char)c);
@@ -178,8 +174,8 @@ static void rstrip(char *s)
 }
 
 /*
- * inih's rule: stop at one of chars or at an inline comment, which is a ';'
- * that follows whitespace.
+ * Where s stops being a name or value: at one of chars (NULL: none) or at an
+ * inline comment, which is a ';' that follows whitespace.
  */
 static char *find_chars_or_comment(const char *s, const char *chars)
 {
@@ -369,17 +365,6 @@ enum section {
 	SEC_SKIP,  /* a section whose header was refused: its keys are ignored */
 };
 
-enum line_kind {
-	LINE_SKIP, /* blank, comment, or refused with an error */
-	LINE_HEADER,
-	LINE_KEY,
-	LINE_CONT,
-};
-
-struct word {
-	uint16_t off, len;
-};
-
 struct parser;
 
 struct conf_key {
@@ -402,38 +387,22 @@ struct parser {
 	const char *file;
 	const char *text;
 	size_t len, pos;
-	int line; /* physical line of the last line handed to inih */
+	int line; /* the physical line being read */
 	unsigned n_errors;
-	int ret;  /* sticky -ENOMEM or -EPROTO */
-	bool started;
+	int ret;  /* sticky -ENOMEM */
 
 	enum section sec;
 	size_t group;
 	struct conf_where vip_set[CONF_VIP_KEYS];
 	const struct conf_key *key; /* what continuation lines extend */
 
-	/* Whether inih holds a key name that an indented line would continue,
-	 * and how far that key's line was indented. */
-	bool inih_key;
+	/* A key line was read since the last section header, so that a line
+	 * indented deeper than key_indent continues it. */
+	bool in_key;
 	size_t key_indent;
 
-	/*
-	 * The current physical line, split into words, handed to inih in
-	 * chunks: "key=w1 w2 ..." first, then " wN ..." continuations.
-	 */
-	char buf[CONF_LINE_MAX + 1];
-	const char *key_name;
-	struct word words[CONF_LINE_MAX / 2 + 1];
-	size_t n_words, next;
-	bool key_pending;
-
+	char buf[CONF_LINE_MAX + 1]; /* the current physical line */
 	char hint[CONF_WORD_MAX + 32]; /* see hint() */
-	int comma_line;                /* reported "a, b" on this line */
-
-	/* The chunk handed out last, which the handler must see unchanged. */
-	bool cont;
-	bool expect_call;
-	size_t from, to;
 };
 
 static struct conf_group *cur_group(struct parser *p)
@@ -861,13 +830,10 @@ static int parse_address(struct parser *p, const struct conf_key *k,
 	g->address_set = true;
 	/* "a, b": one error for the line, not one per address. */
 	if (strchr(s, ',')) {
-		if (p->comma_line != p->line) {
-			char q[QBUF];
+		char q[QBUF];
 
-			p->comma_line = p->line;
-			gerr(p, "addresses are separated by spaces, not commas: %s",
-			     quotes(q, s));
-		}
+		gerr(p, "addresses are separated by spaces, not commas: %s",
+		     quotes(q, s));
 		return -EINVAL;
 	}
 	while (*s) {
@@ -966,7 +932,7 @@ static const char *suggest_key(enum section sec, const char *name)
 	return suggest(name, names, n);
 }
 
-/* ---- the handler: inih calls it for each "key=value" chunk */
+/* ---- keys as the reader finds them */
 
 static void *key_base(struct parser *p)
 {
@@ -1036,44 +1002,6 @@ static void continue_key(struct parser *p, const char *value)
 		return;
 	}
 	k->parse(p, k, value, key_base(p));
-}
-
-/* Is value the words [from, to) of the current line, joined by spaces? */
-static bool chunk_is(struct parser *p, const char *value)
-{
-	for (size_t i = p->from; i < p->to; i++) {
-		const struct word *w = &p->words[i];
-
-		if (i > p->from && *value++ != ' ')
-			return false;
-		if (strncmp(value, p->buf + w->off, w->len) != 0)
-			return false;
-		value += w->len;
-	}
-	return *value == '\0';
-}
-
-static int handler(void *user, const char *section, const char *name,
-		   const char *value)
-{
-	struct parser *p = user;
-
-	/* The reader hands inih only lines it takes whole; check that it did,
-	 * so that nothing is ever silently cut or skipped. */
-	if (!p->expect_call || !chunk_is(p, value) ||
-	    (!p->cont && strcmp(name, p->key_name) != 0)) {
-		lerr(p, "internal error: inih did not return the line as read");
-		note(p, -EPROTO);
-		return 1;
-	}
-	p->expect_call = false;
-	if (p->ret < 0 || p->sec == SEC_SKIP)
-		return 1;
-	if (p->cont)
-		continue_key(p, value);
-	else
-		start_key(p, name, value);
-	return 1;
 }
 
 /* ---- sections */
@@ -1152,39 +1080,68 @@ static void section_begin(struct parser *p, char *text)
 	memset(p->vip_set, 0, sizeof(p->vip_set));
 }
 
-/* ---- the reader: physical lines in, inih lines out */
+/* ---- the reader: one file's text in, sections and keys out */
 
-/* Splits s (in p->buf) into words; 0, or an error reported. */
-static int split_words(struct parser *p, char *s)
+/*
+ * This reader is the only INI parser of lvs-rs-agent; inih is not used,
+ * because as Debian builds it it cannot meet the config's contract:
+ *  - its line buffer is fixed at 200 bytes (INI_MAX_LINE, no realloc): the
+ *    rest of a longer line is read as the next line, so a valid 1024-byte
+ *    line breaks and every line number after it is off;
+ *  - its handler gets no line number (INI_HANDLER_LINENO is 0, a build-time
+ *    choice of the library) and a line it refuses reaches no handler at
+ *    all, only the number of the first such line as the return value: no
+ *    message could quote the line or say what was meant;
+ *  - any indentation continues the last key, where a line here continues it
+ *    only when indented deeper than the key's own line (as Python's
+ *    configparser does), so that keys indented alike stay keys;
+ *  - its lines are C strings: a NUL byte cuts a line without a word, where
+ *    it is an error here.
+ * A reader that does what inih cannot has split every line already, and
+ * inih behind it could only echo the pieces back; so each line is read once,
+ * here.
+ *
+ * The rules themselves are few and are all here: blank lines; a comment is
+ * a line starting with ';' or '#', or ';' after whitespace; "[section]";
+ * "key = value" or "key: value"; a UTF-8 BOM at the start of the text; CR
+ * before LF; continuation lines; at most CONF_LINE_MAX bytes a line.
+ */
+
+/*
+ * Joins the words of s in place, one space between two: the value as its
+ * parser sees it. 0, or an error reported.
+ */
+static int join_words(struct parser *p, char *s)
 {
-	char q[QBUF];
+	char q[QBUF], *out = s, *w;
 
-	p->n_words = p->next = 0;
-	for (s = lskip(s); *s; s = lskip(s)) {
+	for (w = lskip(s); *w; w = lskip(w)) {
 		size_t n = 0;
 
-		while (s[n] && !is_ws(s[n]))
+		while (w[n] && !is_ws(w[n]))
 			n++;
 		if (n > CONF_WORD_MAX) {
 			lerr(p, "%s is too long (%zu bytes, a value is at most %d)",
-			     quote(q, s, n), n, CONF_WORD_MAX);
+			     quote(q, w, n), n, CONF_WORD_MAX);
 			p->key = NULL;
 			return -EINVAL;
 		}
-		if (*s == '#') {
+		if (*w == '#') {
 			lerr(p, "'#' starts a comment only at the beginning of a line; use ';' after a value");
 			p->key = NULL;
 			return -EINVAL;
 		}
-		p->words[p->n_words].off = (uint16_t)(s - p->buf);
-		p->words[p->n_words].len = (uint16_t)n;
-		p->n_words++;
-		s += n;
+		if (out > s)
+			*out++ = ' ';
+		memmove(out, w, n);
+		out += n;
+		w += n;
 	}
+	*out = '\0';
 	return 0;
 }
 
-static enum line_kind lex_header(struct parser *p, char *s)
+static void read_header(struct parser *p, char *s)
 {
 	char q[QBUF];
 	char *end = find_chars_or_comment(s + 1, "]");
@@ -1194,7 +1151,7 @@ static enum line_kind lex_header(struct parser *p, char *s)
 	if (*end != ']') {
 		p->sec = SEC_SKIP;
 		lerr(p, "unterminated section header: missing ']'");
-		return LINE_SKIP;
+		return;
 	}
 	*end = '\0';
 	rest = lskip(end + 1);
@@ -1207,10 +1164,10 @@ static enum line_kind lex_header(struct parser *p, char *s)
 			     quotes(q, rest));
 	}
 	section_begin(p, s + 1);
-	return LINE_HEADER;
+	p->in_key = false;
 }
 
-static enum line_kind lex_key(struct parser *p, char *s)
+static void read_key(struct parser *p, char *s, size_t indent)
 {
 	char q[QBUF];
 	char *end = find_chars_or_comment(s, "=:");
@@ -1222,30 +1179,31 @@ static enum line_kind lex_key(struct parser *p, char *s)
 	rstrip(s);
 	if (sep != '=' && sep != ':') {
 		/* After a list: most likely meant to continue it. */
-		if (p->inih_key && last && last->multi)
+		if (p->in_key && last && last->multi)
 			lerr(p, "expected \"key = value\" or \"[section]\", found %s (to continue %s, "
 			     "indent the line deeper than its key)", quotes(q, s), last->name);
 		else
 			lerr(p, "expected \"key = value\" or \"[section]\", found %s",
 			     quotes(q, s));
-		return LINE_SKIP;
+		return;
 	}
 	if (!*s) {
 		lerr(p, "missing key name before '%c'", sep);
-		return LINE_SKIP;
+		return;
 	}
 	if (strlen(s) > CONF_WORD_MAX) {
 		lerr(p, "key %s is too long (%zu bytes)", quotes(q, s),
 		     strlen(s));
-		return LINE_SKIP;
+		return;
 	}
 	value = end + 1;
 	*find_chars_or_comment(value, NULL) = '\0';
-	if (split_words(p, value) < 0)
-		return LINE_SKIP;
-	p->key_name = s;
-	p->key_pending = true;
-	return LINE_KEY;
+	if (join_words(p, value) < 0)
+		return;
+	p->in_key = true;
+	p->key_indent = indent;
+	if (p->sec != SEC_SKIP)
+		start_key(p, s, value);
 }
 
 /*
@@ -1272,42 +1230,38 @@ static bool looks_like_key(const char *s)
 	return find_key(SEC_AGENT, name) || find_key(SEC_VIP, name);
 }
 
-/*
- * Classifies one physical line (in p->buf) as inih would, but for one rule
- * taken from Python's configparser: a line continues the key before it only
- * when it is indented deeper than that key's line, so that keys indented
- * alike are keys. (inih's own rule is any indentation at all; inih never sees
- * the difference, as every line it gets from here is normalised.)
- */
-static enum line_kind lex_line(struct parser *p)
+static void read_continuation(struct parser *p, char *s)
+{
+	*find_chars_or_comment(s, NULL) = '\0';
+	if (looks_like_key(s)) {
+		char q[QBUF];
+
+		rstrip(s);
+		lerr(p, "%s: an indented line continues the previous value%s%s%s: "
+		     "remove the indentation or join the lines", quotes(q, s),
+		     p->key ? " (" : "", p->key ? p->key->name : "", p->key ? ")" : "");
+		return;
+	}
+	if (join_words(p, s) < 0)
+		return;
+	if (p->sec != SEC_SKIP)
+		continue_key(p, s);
+}
+
+/* One physical line, in p->buf. */
+static void read_line(struct parser *p)
 {
 	char *s = lskip(p->buf);
 	size_t indent = s - p->buf;
-	enum line_kind kind;
 
-	p->n_words = p->next = 0;
-	p->key_pending = false;
 	if (!*s || *s == ';' || *s == '#')
-		return LINE_SKIP;
-	if (p->inih_key && indent > p->key_indent) {
-		*find_chars_or_comment(s, NULL) = '\0';
-		if (looks_like_key(s)) {
-			char q[QBUF];
-
-			rstrip(s);
-			lerr(p, "%s: an indented line continues the previous value%s%s%s: "
-			     "remove the indentation or join the lines", quotes(q, s),
-			     p->key ? " (" : "", p->key ? p->key->name : "", p->key ? ")" : "");
-			return LINE_SKIP;
-		}
-		return split_words(p, s) < 0 ? LINE_SKIP : LINE_CONT;
-	}
-	if (*s == '[')
-		return lex_header(p, s);
-	kind = lex_key(p, s);
-	if (kind == LINE_KEY)
-		p->key_indent = indent;
-	return kind;
+		return;
+	if (p->in_key && indent > p->key_indent)
+		read_continuation(p, s);
+	else if (*s == '[')
+		read_header(p, s);
+	else
+		read_key(p, s, indent);
 }
 
 /* Takes the next physical line into p->buf; false at the end or on error. */
@@ -1343,135 +1297,23 @@ static bool next_line(struct parser *p)
 	return true;
 }
 
-/* Writes the next chunk of the current line into inih's buffer. */
-static char *emit(struct parser *p, char *str, size_t cap)
-{
-	size_t n = 0;
-
-	if (p->key_pending) {
-		n = strlen(p->key_name);
-		memcpy(str, p->key_name, n);
-		str[n++] = '=';
-		p->key_pending = false;
-		p->cont = false;
-		p->inih_key = true;
-	} else {
-		str[n++] = ' ';
-		p->cont = true;
-	}
-	p->from = p->next;
-	while (p->next < p->n_words) {
-		const struct word *w = &p->words[p->next];
-		size_t need = w->len + (p->next > p->from);
-
-		if (n + need > cap)
-			break;
-		if (p->next > p->from)
-			str[n++] = ' ';
-		memcpy(str + n, p->buf + w->off, w->len);
-		n += w->len;
-		p->next++;
-	}
-	p->to = p->next;
-	if (p->to == p->from && p->next < p->n_words) {
-		/* cannot happen: READER_MIN fits a key and a word */
-		lerr(p, "internal error: a word does not fit into inih's line");
-		note(p, -EPROTO);
-		return NULL;
-	}
-	str[n++] = '\n';
-	str[n] = '\0';
-	p->expect_call = true;
-	return str;
-}
-
-/*
- * Debian's inih takes lines of at most 199 bytes and silently drops the rest
- * of a longer one; it cuts section and key names at 49 bytes and has no line
- * numbers. So this reader, not inih, splits the text into physical lines: it
- * knows each line's number (inih calls the handler right after the reader
- * returns the line), refuses over-long lines and NUL bytes, and hands inih
- * only lines it takes whole: a long "key = v1 v2 ..." goes in as "key=v1 ..."
- * and indented " vN ..." continuation chunks, which inih passes on as more
- * values of the same key. Section headers are handled here; inih gets "[]" to
- * end the previous key.
- */
-static char *reader(char *str, int num, void *stream)
-{
-	struct parser *p = stream;
-
-	if (p->ret < 0)
-		return NULL;
-	if (p->expect_call) {
-		lerr(p, "internal error: inih skipped a line");
-		note(p, -EPROTO);
-		return NULL;
-	}
-	if (num < READER_MIN) {
-		lerr(p, "internal error: inih's line buffer is too small (%d bytes)",
-		     num);
-		note(p, -EPROTO);
-		return NULL;
-	}
-	if (!p->started) {
-		/* inih looks for a BOM on its first line only; this blank line
-		 * keeps it from stripping one that is not at the file start. */
-		p->started = true;
-		strcpy(str, "\n");
-		return str;
-	}
-	if (p->next < p->n_words)
-		return emit(p, str, num - 2);
-	while (p->pos < p->len) {
-		if (!next_line(p))
-			continue;
-		switch (lex_line(p)) {
-		case LINE_SKIP:
-			continue;
-		case LINE_HEADER:
-			p->inih_key = false;
-			strcpy(str, "[]\n");
-			return str;
-		case LINE_KEY:
-		case LINE_CONT:
-			return emit(p, str, num - 2);
-		}
-	}
-	return NULL;
-}
-
 int conf_parse_string(struct conf *c, const char *filename, const char *text,
 		      size_t len, struct conf_errors *err)
 {
-	struct parser *p;
-	int r;
+	struct parser p = {
+		.c = c,
+		.err = err,
+		.text = text,
+		.len = text ? len : 0,
+	};
 
-	if (!filename)
-		filename = "<string>";
-	p = calloc(1, sizeof(*p));
-	if (!p)
+	p.file = add_file(c, filename ? filename : "<string>");
+	if (!p.file)
 		return -ENOMEM;
-	p->c = c;
-	p->err = err;
-	p->text = text;
-	p->len = text ? len : 0;
-	p->file = add_file(c, filename);
-	if (!p->file) {
-		free(p);
-		return -ENOMEM;
-	}
-	r = ini_parse_stream(reader, p, handler, p);
-	if (r != 0 && p->ret == 0) {
-		lerr(p, "internal error: inih refused its line %d", r);
-		note(p, -EPROTO);
-	}
-	if (p->expect_call && p->ret == 0) {
-		lerr(p, "internal error: inih skipped the last line");
-		note(p, -EPROTO);
-	}
-	r = p->ret < 0 ? p->ret : p->n_errors ? -EINVAL : 0;
-	free(p);
-	return r;
+	while (p.pos < p.len && p.ret == 0)
+		if (next_line(&p))
+			read_line(&p);
+	return p.ret < 0 ? p.ret : p.n_errors ? -EINVAL : 0;
 }
 
 /* ---- validation of the whole config */
