@@ -17,7 +17,7 @@ BASHCOMPDIR ?= $(or $(shell $(PKG_CONFIG) --variable=completionsdir bash-complet
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS := libmnl libnftnl libcap-ng inih json-c
+PKGS := libmnl libnftnl libcap-ng json-c
 TEST_PKGS := cmocka
 
 ifeq ($(SANITIZE),1)
@@ -37,14 +37,14 @@ BASE_CFLAGS := -std=gnu11 $(WARN) $(HARDEN) -fstack-protector-strong -fPIE \
 	-DVERSION='"$(VERSION)"' -I. $(SAN_FLAGS) \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS))
 BASE_LDFLAGS := -pie -Wl,-z,relro,-z,now $(SAN_FLAGS)
-# LINK=static (the default) links libnftnl, libcap-ng, inih and json-c into
+# LINK=static (the default) links libnftnl, libcap-ng and json-c into
 # the binary; libmnl (Debian ships no static archive) and libc stay shared.
 # Each shared library costs the dynamic loader about 0.2 ms at every start
 # (bench/results.md, "Startup"); LINK=shared links them all as shared
 # libraries, as a distribution that rebuilds nothing on a library update
 # prefers.
 LINK ?= static
-STATIC_PKGS := libnftnl libcap-ng inih json-c
+STATIC_PKGS := libnftnl libcap-ng json-c
 ifeq ($(LINK),static)
 LIBS := $(shell $(PKG_CONFIG) --libs-only-L $(PKGS)) \
 	-Wl,-Bstatic $(shell $(PKG_CONFIG) --libs-only-l $(STATIC_PKGS)) -Wl,-Bdynamic \
@@ -133,13 +133,11 @@ endif
 
 # ---- fuzzing (clang libFuzzer), bounded
 FUZZ_TIME ?= 60
-FUZZ_CFLAGS := -std=gnu11 -g -O1 -I. -fsanitize=fuzzer,address,undefined \
-	$(shell $(PKG_CONFIG) --cflags inih)
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -I. -fsanitize=fuzzer,address,undefined
 $(BUILD)/fuzz-conf: tests/fuzz/fuzz-conf.c $(wildcard conf/*.c conf/*.h lib/*.c lib/*.h)
 	$(qecho) CLANG $@
 	@mkdir -p $(BUILD)
-	$(Q)clang $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz-conf.c $(wildcard conf/*.c) $(wildcard lib/*.c) \
-		$(shell $(PKG_CONFIG) --libs inih)
+	$(Q)clang $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz-conf.c $(wildcard conf/*.c) $(wildcard lib/*.c)
 
 fuzz: $(BUILD)/fuzz-conf
 	@mkdir -p $(BUILD)/fuzz-corpus

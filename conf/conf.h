@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The INI schema of lvs-rs-agent: parsing (inih), validation, and the desired
- * state in memory. No system calls besides reading the config files.
+ * The INI schema of lvs-rs-agent: parsing (its own line reader), validation,
+ * and the desired state in memory. No system calls besides reading the config
+ * files.
  */
 #ifndef LVS_CONF_H
 #define LVS_CONF_H
@@ -16,9 +17,9 @@
 #define CONF_DEFAULT_PATH "/etc/lvs-rs-agent/agent.conf"
 #define CONF_LINE_MAX 1024
 #define CONF_NAME_MAX 64
-/* Longest key or value word; every valid one is far shorter (an IPv6 VIP with
- * its prefix is at most 49 bytes), and the limit lets any line be handed to
- * inih (which takes at most 199 bytes a line) in whole words. */
+/* Longest key or value word: every valid one is far shorter (an IPv6 VIP with
+ * its prefix is at most 49 bytes), so a longer one is refused as too long
+ * rather than parsed and quoted in part. */
 #define CONF_WORD_MAX 64
 /* struct conf_errors keeps this many lines, then one "too many errors". */
 #define CONF_ERRORS_MAX 50
@@ -129,9 +130,8 @@ static inline void conf_freep(struct conf **c)
  * Parse one file's text into c (which may already hold what earlier files
  * defined: drop-ins add groups). `filename` is used in error messages.
  * Returns 0, or -EINVAL with every problem appended to err (which may be
- * NULL), or -ENOMEM, or -EPROTO if inih did not hand back a line exactly as
- * the reader gave it (a bug; checked so that nothing is ever silently cut
- * off). Lines over CONF_LINE_MAX bytes and NUL bytes are errors.
+ * NULL), or -ENOMEM. Lines over CONF_LINE_MAX bytes and NUL bytes are
+ * errors, never cut off or skipped in silence.
  */
 int conf_parse_string(struct conf *c, const char *filename, const char *text,
 		      size_t len, struct conf_errors *err);

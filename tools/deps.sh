@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 PKGS=(
 	# build
 	build-essential pkg-config libmnl-dev libnftnl-dev libcap-ng-dev
-	libinih-dev libcmocka-dev libjson-c-dev clang
+	libcmocka-dev libjson-c-dev clang
 	# integration tests
 	iproute2 nftables arping tcpdump util-linux valgrind python3-minimal
 	procps time busybox-static

@@ -702,7 +702,7 @@ static void test_long_lines(void **state)
 	size_t n_vips, n, o;
 	struct conf *c;
 
-	/* about 1000 bytes: split for inih, every VIP still there */
+	/* about 1000 bytes: every VIP still there */
 	n = fill_addresses(line, sizeof(line), "address =", 1000, &n_vips);
 	assert_true(n > 985 && n <= 1000);
 	snprintf(text, sizeof(text), "[vip big]\n%s\nmode = tun\ndevice = x\n",
@@ -734,7 +734,7 @@ static void test_long_lines(void **state)
 	assert_int_equal(c->arp_ignore, 2);
 	conf_free(c);
 
-	/* a trailing word past inih's 199 bytes is not lost */
+	/* a trailing word 400 spaces on is not lost */
 	memset(line, ' ', 400);
 	line[400] = '\0';
 	snprintf(text, sizeof(text), "[agent]\narp_ignore = 2 %s 3\n", line);
@@ -744,7 +744,7 @@ static void test_long_lines(void **state)
 	conf_errors_done(&e);
 	conf_free(c);
 
-	/* a single-valued key split over many inih lines: one error */
+	/* a single-valued key with 201 words: one error */
 	o = snprintf(text, sizeof(text), "[agent]\narp_ignore = 1");
 	for (int i = 0; i < 200; i++)
 		o += snprintf(text + o, sizeof(text) - o, " 2");
@@ -783,6 +783,22 @@ static void test_long_lines(void **state)
 	assert_int_equal(e.n, 2);
 	assert_true(has_error(&e, "t.conf:2: line is 1027 bytes long"));
 	assert_true(has_error(&e, "t.conf:3: arp_ignore: 7 is not allowed"));
+	conf_errors_done(&e);
+	conf_free(c);
+
+	/* a comma far into a long address line: one error for the line,
+	 * quoted from its start, and no address of it kept */
+	n = fill_addresses(line, sizeof(line), "address =", 900, &n_vips);
+	line[n - 4] = ',';
+	snprintf(text, sizeof(text), "[vip big]\n%s\n  192.0.2.254\nmode = bogus\n", line);
+	assert_int_equal(parse(text, &c, &e), -EINVAL);
+	assert_int_equal(e.n, 2);
+	assert_string_equal(e.v[0], "t.conf:2: vip \"big\": addresses are separated by spaces, not commas: "
+				    "\"192.0.2.1 192.0.2.2 192.0.2.3 192.0.2.4 192.0.2.\"...");
+	/* the line numbers after a 900-byte line are right */
+	assert_true(has_error(&e, "t.conf:4: vip \"big\": mode: \"bogus\" is not one of dr, tun"));
+	assert_int_equal(c->groups[0].n_vips, 1);
+	assert_int_equal(vip(&c->groups[0], 0)->line, 3);
 	conf_errors_done(&e);
 	conf_free(c);
 }
