@@ -49,7 +49,7 @@ x=$TDIR/x
 dpkg-deb -x "$deb" "$x"
 libs=$(objdump -p "$x/usr/sbin/lvs-rs-agent" 2>/dev/null | awk '$1 == "NEEDED" { print $2 }' | tr '\n' ' ')
 echo "  NEEDED: $libs"
-for l in libmnl libnftnl libcap-ng libinih libjson-c; do
+for l in libmnl libnftnl libcap-ng libjson-c; do
 	grep -q "$l\.so" <<<"$libs" || missing="$missing (not linked shared: $l)"
 done
 [ -z "$missing" ] && pass "contents" || fail "contents" "missing:$missing"
