@@ -36,10 +36,6 @@ enum {
  */
 #define AGENT_JSON_SCHEMA 1
 
-const struct step_ops *agent_ops_by_kind(const char *kind);
-/* The i-th step kind the journal knows, NULL past the last. */
-const struct step_ops *agent_ops_at(size_t i);
-
 /* ---- the journal: the steps apply has taken, with their prior values */
 struct journal {
 	struct steplist steps;
@@ -193,7 +189,6 @@ void report_print(struct report *r);
 /* Each error line to stderr, "lvs-rs-agent: " first (unless already printed). */
 void report_print_errors(const struct report *r);
 void report_done(struct report *r);
-void agent_display_target(const struct step *s, char *buf, size_t len);
 
 /* ---- commands */
 struct agent_opts {

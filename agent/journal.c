@@ -25,30 +25,8 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "kinds.h"
 #include "../netconf/netconf.h"
-#include "../arp/arp.h"
-#include "../tunnel/tunnel.h"
-
-static const struct step_ops *const all_ops[] = {
-	&netconf_sysctl_ops,
-	&netconf_addr_ops,
-	&netconf_route_ops,
-	&arp_nft_ops,
-	&tunnel_link_ops,
-};
-
-const struct step_ops *agent_ops_by_kind(const char *kind)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(all_ops); i++)
-		if (strcmp(all_ops[i]->kind, kind) == 0)
-			return all_ops[i];
-	return NULL;
-}
-
-const struct step_ops *agent_ops_at(size_t i)
-{
-	return i < ARRAY_SIZE(all_ops) ? all_ops[i] : NULL;
-}
 
 void journal_done(struct journal *j)
 {
@@ -179,7 +157,8 @@ static int step_from_json(const struct jload *ld, json_object *o, bool v1,
 	r = get_string(ld, o, "kind", kind, sizeof(kind));
 	if (r < 0)
 		return r;
-	s->ops = agent_ops_by_kind(kind);
+	/* Known by name first: its other members are read as that kind's. */
+	s->ops = kinds_lookup(kind, "");
 	if (!s->ops)
 		return damaged(ld, "unknown kind \"%s\"",
 			       printable(kind, shown, sizeof(shown)));
@@ -201,6 +180,9 @@ static int step_from_json(const struct jload *ld, json_object *o, bool v1,
 	}
 	s->order = (int)order;
 	r = get_string(ld, o, "target", s->target, sizeof(s->target));
+	/* Kinds may share a name ("sysctl"): the target tells which. */
+	if (r == 0)
+		s->ops = kinds_lookup(kind, s->target);
 	if (r == 0)
 		r = get_string(ld, o, "want", s->want, sizeof(s->want));
 	if (r == 0)

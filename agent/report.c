@@ -9,15 +9,6 @@
 #include <string.h>
 
 #include "agent.h"
-#include "../netconf/netconf.h"
-
-void agent_display_target(const struct step *s, char *buf, size_t len)
-{
-	if (s->ops == &netconf_sysctl_ops)
-		netconf_sysctl_display(s->target, buf, len);
-	else
-		snprintf(buf, len, "%s", s->target);
-}
 
 int report_change(struct report *r, const struct step *s, const char *from,
 		  const char *to)
@@ -36,8 +27,8 @@ int report_change(struct report *r, const struct step *s, const char *from,
 	c = &r->changes[r->n_changes++];
 	memset(c, 0, sizeof(*c));
 	c->ops = s->ops;
-	c->op = s->ops->sign ? s->ops->sign(from, to) : '~';
-	agent_display_target(s, c->target, sizeof(c->target));
+	c->op = step_sign(s->ops, from, to);
+	step_display(s, c->target, sizeof(c->target));
 	snprintf(c->from, sizeof(c->from), "%s", from);
 	snprintf(c->to, sizeof(c->to), "%s", to);
 	return 0;
@@ -199,14 +190,14 @@ static void print_journal_text(const struct report *r)
 	for (size_t i = 0; i < j->steps.n; i++) {
 		const struct step *s = &j->steps.v[i];
 
-		agent_display_target(s, t, sizeof(t));
+		step_display(s, t, sizeof(t));
 		if (step_same(s, s->prior, s->want))
 			printf("  = %s %s %s: so before the first apply; revert leaves it\n",
 			       s->ops->kind, t, s->want);
-		else if ((s->ops->sign ? s->ops->sign(s->prior, s->want) : '~') == '~')
+		else if (step_sign(s->ops, s->prior, s->want) == '~')
 			printf("  ~ %s %s %s -> %s\n", s->ops->kind, t, s->prior, s->want);
 		else
-			printf("  %c %s %s\n", s->ops->sign(s->prior, s->want),
+			printf("  %c %s %s\n", step_sign(s->ops, s->prior, s->want),
 			       s->ops->kind, t);
 	}
 	/* The kernel was observed only when status got that far. */
@@ -221,11 +212,11 @@ static void print_journal_text(const struct report *r)
 	printf("revert would:%s\n", n_plan ? "" : " change nothing");
 	for (size_t i = 0; i < n_plan; i++) {
 		const struct step *s = plan[i];
-		char op = s->ops->sign ? s->ops->sign(s->now, s->prior) : '~';
+		char op = step_sign(s->ops, s->now, s->prior);
 
 		/* By position: a search of the plan per step is n^2. */
 		planned[s - j->steps.v] = true;
-		agent_display_target(s, t, sizeof(t));
+		step_display(s, t, sizeof(t));
 		if (op == '~')
 			printf("  ~ %s %s %s -> %s\n", s->ops->kind, t, s->now, s->prior);
 		else
@@ -238,7 +229,7 @@ static void print_journal_text(const struct report *r)
 
 		if (planned[i] || step_same(s, s->prior, s->want))
 			continue;
-		agent_display_target(s, t, sizeof(t));
+		step_display(s, t, sizeof(t));
 		if (step_same(s, s->now, s->prior))
 			printf("  (nothing for %s %s: already %s)\n", s->ops->kind, t, s->now);
 		else
@@ -362,10 +353,10 @@ static void revert_json(struct jw *w, const struct journal *j)
 	fputc('[', w->f);
 	for (size_t i = 0; i < n; i++) {
 		const struct step *s = plan[i];
-		char op[2] = { s->ops->sign ? s->ops->sign(s->now, s->prior) : '~', 0 };
+		char op[2] = { step_sign(s->ops, s->now, s->prior), 0 };
 		char t[STEP_TARGET_MAX + 16];
 
-		agent_display_target(s, t, sizeof(t));
+		step_display(s, t, sizeof(t));
 		jw_element(w, i, change_json(op, s->ops->kind, t, s->now, s->prior));
 	}
 	fputc(']', w->f);
@@ -417,7 +408,7 @@ static void journal_json(struct jw *w, const struct report *r)
 		json_object *o = json_object_new_object();
 		char t[STEP_TARGET_MAX + 16];
 
-		agent_display_target(s, t, sizeof(t));
+		step_display(s, t, sizeof(t));
 		json_object_object_add(o, "kind", json_object_new_string(s->ops->kind));
 		json_object_object_add(o, "target", json_object_new_string(t));
 		json_object_object_add(o, "prior", json_object_new_string(s->prior));

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "kinds.h"
 #include "../arp/arp.h"
 #include "../conf/conf.h"
 #include "../netconf/netconf.h"
@@ -412,9 +413,9 @@ static void describe(const struct step *s, const char *from, const char *to,
 		     char *buf, size_t len)
 {
 	char t[STEP_TARGET_MAX + 16];
-	char op = s->ops->sign ? s->ops->sign(from, to) : '~';
+	char op = step_sign(s->ops, from, to);
 
-	agent_display_target(s, t, sizeof(t));
+	step_display(s, t, sizeof(t));
 	if (op == '+')
 		snprintf(buf, len, "adding %s %s", s->ops->kind, t);
 	else if (op == '-')
@@ -501,18 +502,6 @@ static ssize_t execute(struct netconf *nc, struct action *acts, size_t n)
 }
 
 /*
- * Whether going back to `to` is a change to make. A per-device value (a
- * sysctl of the tunnel device) that was missing cannot be made missing again
- * while its device stays, and one whose device is gone has nothing left to
- * restore: both are left as they are.
- */
-static bool needs_restore(const struct step *s, const char *to)
-{
-	return !step_same(s, s->now, to) && strcmp(to, NETCONF_MISSING) != 0 &&
-	       strcmp(s->now, NETCONF_MISSING) != 0;
-}
-
-/*
  * Undo the done actions of this run, newest first, back to the values seen at
  * its start. Returns 0, or the number of steps left changed (listed in r).
  */
@@ -539,7 +528,7 @@ static int rollback(struct netconf *nc, struct action *acts, size_t n,
 		size_t m = 0;
 
 		for (size_t i = 0; i < k; i++)
-			if (needs_restore(v[i], v[i]->was))
+			if (step_restorable(v[i], v[i]->was))
 				back[m++] = (struct action){ .s = v[i], .to = STEP_WAS };
 		execute(nc, back, m);
 		/* Keep going after a failed batch: undo as much as possible. */
@@ -555,9 +544,9 @@ leftover:
 	for (size_t i = 0; i < k; i++) {
 		char t[STEP_TARGET_MAX + 16];
 
-		if (!needs_restore(v[i], v[i]->was))
+		if (!step_restorable(v[i], v[i]->was))
 			continue;
-		agent_display_target(v[i], t, sizeof(t));
+		step_display(v[i], t, sizeof(t));
 		report_error(r, "rollback failed: %s %s is left %s (was %s)",
 			     v[i]->ops->kind, t, v[i]->now, v[i]->was);
 		left++;
@@ -604,7 +593,7 @@ static int act(struct netconf *nc, struct report *r, const char *verb,
 
 				if (step_same(acts[i].s, acts[i].s->now, want))
 					continue;
-				agent_display_target(acts[i].s, t, sizeof(t));
+				step_display(acts[i].s, t, sizeof(t));
 				report_error(r, "%s: %s %s reads back as %s, not %s",
 					     verb, acts[i].s->ops->kind, t,
 					     acts[i].s->now, want);
@@ -845,9 +834,16 @@ static int unrecorded(struct netconf *nc, const struct steplist *known,
 	const struct step_ops *ops;
 	int k = 0;
 
-	for (size_t i = 0; k == 0 && (ops = agent_ops_at(i)); i++)
+	size_t n = 0;
+
+	while (kinds_at(n))
+		n++;
+	/* In revert's order: the VIPs' kinds first. */
+	while (k == 0 && n-- > 0) {
+		ops = kinds_at(n);
 		if (ops->marked && (!kinds || steplist_find(kinds, ops, NULL)))
 			k = ops->marked(nc, mark_cb, &m);
+	}
 	stepindex_done(&m.x);
 	return k;
 }
@@ -866,7 +862,7 @@ static void steps_text(const struct step *const *v, size_t shown, size_t n,
 	for (size_t i = 0; i < shown && used < len; i++) {
 		char t[STEP_TARGET_MAX + 16];
 
-		agent_display_target(v[i], t, sizeof(t));
+		step_display(v[i], t, sizeof(t));
 		used += (size_t)snprintf(buf + used, len - used, "%s%s %s",
 					 i ? ", " : "", v[i]->ops->kind, t);
 	}
@@ -1196,7 +1192,7 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 
 		for (size_t i = 0; i < all.n; i++)
 			if (stale[i] && all.v[i].order >= STEP_ORDER_VIP &&
-			    needs_restore(&all.v[i], all.v[i].prior))
+			    step_restorable(&all.v[i], all.v[i].prior))
 				acts[n_acts++] = (struct action){ &all.v[i], STEP_PRIOR, 0, 0 };
 		qsort(acts + a0, n_acts - a0, sizeof(*acts), cmp_order_desc);
 		a1 = n_acts;
@@ -1210,7 +1206,7 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 			if (stale[i] && all.v[i].order < STEP_ORDER_VIP &&
 			    all.v[i].ops->transactional &&
 			    stepindex_find(&wantx, all.v[i].ops, NULL) &&
-			    needs_restore(&all.v[i], all.v[i].prior)) {
+			    step_restorable(&all.v[i], all.v[i].prior)) {
 				memcpy(all.v[i].want, all.v[i].prior,
 				       sizeof(all.v[i].want));
 				stale_joined[i] = true;
@@ -1221,7 +1217,7 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 		for (size_t i = 0; i < all.n; i++)
 			if (stale[i] && !stale_joined[i] &&
 			    all.v[i].order < STEP_ORDER_VIP &&
-			    needs_restore(&all.v[i], all.v[i].prior))
+			    step_restorable(&all.v[i], all.v[i].prior))
 				acts[n_acts++] = (struct action){ &all.v[i], STEP_PRIOR, 0, 0 };
 		qsort(acts + a2, n_acts - a2, sizeof(*acts), cmp_order_desc);
 	}
@@ -1414,7 +1410,7 @@ int agent_revert(const struct agent_opts *o, struct report *r)
 	for (size_t i = 0; i < j.steps.n; i++) {
 		struct step *s = &j.steps.v[i];
 
-		if (!needs_restore(s, s->prior))
+		if (!step_restorable(s, s->prior))
 			continue;
 		acts[n_acts++] = (struct action){ s, STEP_PRIOR, 0, 0 };
 	}
@@ -1524,7 +1520,7 @@ static void step_checks(struct steplist *l, struct report *r)
 		char target[STEP_TARGET_MAX + 16], why[320] = "";
 		bool ok = step_same(s, s->now, s->want);
 
-		agent_display_target(s, target, sizeof(target));
+		step_display(s, target, sizeof(target));
 		if (!ok && s->ops->explain)
 			s->ops->explain(s, why, sizeof(why));
 		else if (!ok)
@@ -1701,7 +1697,7 @@ int agent_revert_plan(const struct steplist *l, const struct step **v, size_t *n
 		return -ENOMEM;
 	/* The same choice and order as agent_revert's. */
 	for (size_t i = 0; i < l->n; i++)
-		if (needs_restore(&l->v[i], l->v[i].prior))
+		if (step_restorable(&l->v[i], l->v[i].prior))
 			acts[k++] = (struct action){ &l->v[i], STEP_PRIOR, 0, 0 };
 	qsort(acts, k, sizeof(*acts), cmp_order_desc);
 	for (size_t i = 0; i < k; i++)
@@ -1773,7 +1769,7 @@ static int unrecorded_checks(struct netconf *nc, struct report *r,
 	for (size_t i = 0; i < marks.n; i++) {
 		char t[STEP_TARGET_MAX + 16];
 
-		agent_display_target(&marks.v[i], t, sizeof(t));
+		step_display(&marks.v[i], t, sizeof(t));
 		checklist_add(&r->checks, false, marks.v[i].ops->kind, t, "recorded", "unrecorded",
 			      marks.v[i].now, "it carries the agent's mark, but %s: revert leaves "
 			      "it; revert --force removes it", j->found ? "the journal has no step "
@@ -1864,7 +1860,7 @@ int agent_status(const struct agent_opts *o, struct report *r, struct journal *j
 		const struct step *s = &j->steps.v[i];
 		char target[STEP_TARGET_MAX + 16];
 
-		agent_display_target(s, target, sizeof(target));
+		step_display(s, target, sizeof(target));
 		if (!checked(&done, s->ops->kind, target) && steplist_add(&rest, s) < 0) {
 			free(done.v);
 			steplist_done(&rest);

@@ -1905,18 +1905,6 @@ out:
 	return r;
 }
 
-static char nft_sign(const char *from, const char *to)
-{
-	bool f_absent = strcmp(from, NETCONF_ABSENT) == 0;
-	bool t_absent = strcmp(to, NETCONF_ABSENT) == 0;
-
-	if (t_absent && !f_absent)
-		return '-';
-	if (f_absent && !t_absent)
-		return '+';
-	return '~';
-}
-
 /* parse_target() takes the canonical text of a table or element; a rule's
  * key must be an interface name, or "*". */
 static bool nft_valid_target(const char *target)
@@ -1966,7 +1954,6 @@ const struct step_ops arp_nft_ops = {
 	.observe = nft_observe,
 	.change = nft_change,
 	.explain = nft_explain,
-	.sign = nft_sign,
 	.marked = nft_marked,
 	.valid_target = nft_valid_target,
 	.valid_value = nft_valid_value,

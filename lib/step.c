@@ -27,6 +27,39 @@ bool step_same(const struct step *s, const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
+bool step_is_absent(const struct step_ops *ops, const char *v)
+{
+	if (ops && ops->is_absent)
+		return ops->is_absent(v);
+	return strcmp(v, STEP_ABSENT) == 0;
+}
+
+char step_sign(const struct step_ops *ops, const char *from, const char *to)
+{
+	bool f = step_is_absent(ops, from), t = step_is_absent(ops, to);
+
+	if (f && !t)
+		return '+';
+	if (t && !f)
+		return '-';
+	return '~';
+}
+
+void step_display(const struct step *s, char *buf, size_t len)
+{
+	if (s->ops && s->ops->display)
+		s->ops->display(s->target, buf, len);
+	else
+		snprintf(buf, len, "%s", s->target);
+}
+
+bool step_restorable(const struct step *s, const char *to)
+{
+	if (s->ops && s->ops->restorable)
+		return s->ops->restorable(s, to);
+	return !step_same(s, s->now, to);
+}
+
 int step_set(char *dst, size_t len, const char *src)
 {
 	size_t n = strlen(src);

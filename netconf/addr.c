@@ -505,17 +505,6 @@ static void addr_explain(const struct step *s, char *buf, size_t len)
 			 dev, s->now, s->want);
 }
 
-static char addr_sign(const char *from, const char *to)
-{
-	struct aval f = val_of(from), t = val_of(to);
-
-	if (t.v == V_ABSENT)
-		return '-';
-	if (f.v == V_ABSENT && (t.v == V_PRESENT || t.v == V_OTHER))
-		return '+';
-	return '~';
-}
-
 /* A VIP as the agent adds it (/32, /128), spelt as netconf_addr_target()
  * spells it. */
 static bool addr_valid_target(const char *target)
@@ -542,7 +531,6 @@ const struct step_ops netconf_addr_ops = {
 	.observe = addr_observe,
 	.change = addr_change,
 	.explain = addr_explain,
-	.sign = addr_sign,
 	.same = addr_same,
 	.valid_target = addr_valid_target,
 	.valid_value = addr_valid_value,

@@ -215,7 +215,7 @@ extern const struct step_ops netconf_sysctl_ops;
  */
 extern const struct step_ops netconf_addr_ops;
 
-#define NETCONF_ABSENT "absent"
+#define NETCONF_ABSENT STEP_ABSENT
 #define NETCONF_PRESENT "present"
 #define NETCONF_PREFERRED "preferred"
 #define NETCONF_MISSING "missing"

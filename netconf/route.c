@@ -499,17 +499,6 @@ static int route_marked(struct netconf *nc,
 	return r;
 }
 
-static char route_sign(const char *from, const char *to)
-{
-	enum val f = val_of(from), t = val_of(to);
-
-	if (t == V_ABSENT)
-		return '-';
-	if (f == V_ABSENT && t == V_PRESENT)
-		return '+';
-	return '~';
-}
-
 /* netconf_route_parse_target() takes the canonical text only. */
 static bool route_valid_target(const char *target)
 {
@@ -530,7 +519,6 @@ const struct step_ops netconf_route_ops = {
 	.observe = route_observe,
 	.change = route_change,
 	.explain = route_explain,
-	.sign = route_sign,
 	.marked = route_marked,
 	.valid_target = route_valid_target,
 	.valid_value = route_valid_value,

@@ -212,9 +212,12 @@ static int sysctl_change(struct netconf *nc, struct step *const *v, size_t n,
 	return ret;
 }
 
-static char sysctl_sign(const char *from, const char *to)
+/* A sysctl that is missing (its device gone, or not there yet) cannot be
+ * made missing again, nor does a missing one have anything to restore. */
+static bool sysctl_restorable(const struct step *s, const char *to)
 {
-	return '~';
+	return !step_same(s, s->now, to) && !STREQ(to, NETCONF_MISSING) &&
+	       !STREQ(s->now, NETCONF_MISSING);
 }
 
 /*
@@ -301,7 +304,8 @@ const struct step_ops netconf_sysctl_ops = {
 	.observe = sysctl_observe,
 	.change = sysctl_change,
 	.explain = NULL, /* arp/ knows why a value breaks LVS */
-	.sign = sysctl_sign,
+	.display = netconf_sysctl_display,
+	.restorable = sysctl_restorable,
 	.valid_target = sysctl_valid_target,
 	.valid_value = sysctl_valid_value,
 };

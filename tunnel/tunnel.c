@@ -288,15 +288,6 @@ static void link_explain(const struct step *s, char *buf, size_t len)
 			 "and the kernel flushes its IPv6 addresses, the IPv6 VIPs with them", s->target);
 }
 
-static char link_sign(const char *from, const char *to)
-{
-	if (STREQ(from, NETCONF_ABSENT))
-		return '+';
-	if (STREQ(to, NETCONF_ABSENT))
-		return '-';
-	return '~';
-}
-
 static bool link_valid_target(const char *target)
 {
 	return netconf_ifname_valid(target);
@@ -314,7 +305,6 @@ const struct step_ops tunnel_link_ops = {
 	.observe = link_observe,
 	.change = link_change,
 	.explain = link_explain,
-	.sign = link_sign,
 	.valid_target = link_valid_target,
 	.valid_value = link_valid_value,
 };

@@ -567,9 +567,9 @@ static void test_route_sign_explain(void **state)
 	char buf[320];
 
 	assert_string_equal(netconf_route_ops.kind, "route");
-	assert_int_equal(netconf_route_ops.sign("absent", "present"), '+');
-	assert_int_equal(netconf_route_ops.sign("present", "absent"), '-');
-	assert_int_equal(netconf_route_ops.sign("", "present"), '~');
+	assert_int_equal(step_sign(&netconf_route_ops, "absent", "present"), '+');
+	assert_int_equal(step_sign(&netconf_route_ops, "present", "absent"), '-');
+	assert_int_equal(step_sign(&netconf_route_ops, "", "present"), '~');
 	mkstep(&s, &netconf_route_ops, "local 198.51.100.0/24 dev lo table local",
 	       "present", "absent");
 	netconf_route_ops.explain(&s, buf, sizeof(buf));
@@ -676,9 +676,9 @@ static void test_sign(void **state)
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(t); i++)
-		assert_int_equal(netconf_addr_ops.sign(t[i].from, t[i].to), t[i].sign);
-	assert_int_equal(netconf_sysctl_ops.sign("0", "1"), '~');
-	assert_int_equal(netconf_sysctl_ops.sign("missing", "1"), '~');
+		assert_int_equal(step_sign(&netconf_addr_ops, t[i].from, t[i].to), t[i].sign);
+	assert_int_equal(step_sign(&netconf_sysctl_ops, "0", "1"), '~');
+	assert_int_equal(step_sign(&netconf_sysctl_ops, "missing", "1"), '~');
 	assert_string_equal(netconf_addr_ops.kind, "address");
 	assert_string_equal(netconf_sysctl_ops.kind, "sysctl");
 	assert_null(netconf_sysctl_ops.explain);
@@ -714,9 +714,9 @@ static void test_addr_values(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(t); i++)
 		if (netconf_addr_ops.same(t[i].a, t[i].b) != t[i].same)
 			fail_msg("same(\"%s\", \"%s\") is not %d", t[i].a, t[i].b, t[i].same);
-	assert_int_equal(netconf_addr_ops.sign("absent", "212/3600/1800"), '+');
-	assert_int_equal(netconf_addr_ops.sign("present", "212/3600/1800"), '~');
-	assert_int_equal(netconf_addr_ops.sign("212/3600/1800", "absent"), '-');
+	assert_int_equal(step_sign(&netconf_addr_ops, "absent", "212/3600/1800"), '+');
+	assert_int_equal(step_sign(&netconf_addr_ops, "present", "212/3600/1800"), '~');
+	assert_int_equal(step_sign(&netconf_addr_ops, "212/3600/1800", "absent"), '-');
 }
 
 static void test_explain(void **state)
