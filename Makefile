@@ -108,8 +108,8 @@ $(FBIN): $(FOBJ) $(FMAIN_OBJ) $(BUILD)/link-flags
 TEST_MODS_conf := lib conf
 TEST_MODS_suggest := lib
 TEST_MODS_netconf := lib netconf
-TEST_MODS_arp := lib netconf arp
-TEST_MODS_tunnel := lib netconf tunnel
+TEST_MODS_arp := lib conf netconf arp
+TEST_MODS_tunnel := lib conf netconf tunnel
 modobjs = $(foreach m,$(1),$(patsubst %.c,$(BUILD)/fault/%.o,$(wildcard $(m)/*.c)))
 .SECONDEXPANSION:
 $(BUILD)/test-%: tests/unit/test-%.c $$(filter-out $(FMAIN_OBJ),$$(call modobjs,$$(or $$(TEST_MODS_$$*),$(MODULES))))

@@ -250,8 +250,6 @@ typedef int (*topo_cb)(const struct topo_finding *f, void *data);
 int agent_topology(const struct conf *c, const struct netconf_host *h,
 		   enum topo_mode mode, const struct steplist *journal,
 		   topo_cb cb, void *data);
-/* The IPv4 VIPs and anyip prefixes of c; *ret is malloc'd. 0 or -ENOMEM. */
-int agent_arp_vips(const struct conf *c, struct arp_vip **ret, size_t *n);
 
 /* ---- status and verify by hand (issue 7) */
 /*

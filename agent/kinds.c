@@ -13,8 +13,9 @@
  */
 static const struct step_ops *const kinds[] = {
 	&arp_nft_ops,
-	&netconf_sysctl_ops,
+	&arp_sysctl_ops,
 	&tunnel_link_ops,
+	&tunnel_sysctl_ops,
 	&netconf_addr_ops,
 	&netconf_route_ops,
 };

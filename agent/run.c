@@ -11,7 +11,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -35,192 +34,32 @@ static void netconf_closep(struct netconf **nc)
 
 /* ---- building the desired steps from the config */
 
-static bool has_ipv4_vip(const struct conf *c)
-{
-	for (size_t g = 0; g < c->n_groups; g++)
-		for (size_t i = 0; i < c->groups[g].n_vips; i++)
-			if (c->groups[g].vips[i].family == AF_INET)
-				return true;
-	return false;
-}
-
-static bool suppress_sysctl(const struct conf *c)
-{
-	return c->arp_suppress == CONF_ARP_SYSCTL || c->arp_suppress == CONF_ARP_BOTH;
-}
-
-static bool suppress_nft(const struct conf *c)
-{
-	return c->arp_suppress == CONF_ARP_NFT || c->arp_suppress == CONF_ARP_BOTH;
-}
-
-/* The nft steps (arp/nft.c) for the IPv4 VIPs; nc NULL: no rule steps. */
-static int nft_steps(const struct conf *c, struct netconf *nc,
-		     struct steplist *out, struct report *r)
-{
-	_cleanup_free_ struct arp_vip *vips = NULL;
-	_cleanup_free_ struct step *v = NULL;
-	size_t n_vips = 0, n = 0;
-	int ret;
-
-	ret = agent_arp_vips(c, &vips, &n_vips);
-	if (ret < 0)
-		return ret;
-	ret = arp_nft_steps(nc, vips, n_vips, c->rip_auto ? NULL : &c->rip, &v, &n);
-	if (ret < 0) {
-		report_error(r, "arp_suppress = %s: cannot list the interfaces for rip = auto: %s",
-			     conf_arp_suppress_name(c->arp_suppress), strerror(-ret));
-		return ret;
-	}
-	for (size_t i = 0; i < n; i++) {
-		ret = steplist_add(out, &v[i]);
-		if (ret < 0)
-			return ret;
-	}
-	return 0;
-}
-
-/* Whether any mode = tun group on dev has an IPv4 VIP. */
-static bool tun_dev_ipv4(const struct conf *c, const char *dev)
-{
-	for (size_t g = 0; g < c->n_groups; g++) {
-		const struct conf_group *grp = &c->groups[g];
-
-		if (grp->mode != CONF_MODE_TUN || strcmp(grp->device, dev) != 0)
-			continue;
-		for (size_t i = 0; i < grp->n_vips; i++)
-			if (grp->vips[i].family == AF_INET)
-				return true;
-	}
-	return false;
-}
-
 /*
- * The tunnel steps (tunnel/): each tun device once, up with its rp_filter,
- * and conf/all/rp_filter lowered when above the configured value. nc NULL
- * (check-config): no kernel reads, so no step for conf/all. old: the
- * journal's steps, or NULL.
+ * The steps the config asks, each kind's in the registry's order. old: the
+ * journal's steps, or NULL; nc NULL: without kernel access (check-config).
+ * 0, or -errno with the reason reported (-EOPNOTSUPP: the config cannot be
+ * served as written).
  */
-static int tunnel_steps(const struct conf *c, struct netconf *nc,
-			const struct steplist *old, struct steplist *out,
-			struct report *r)
-{
-	bool any_ipv4 = false;
-	int ret;
-
-	for (size_t g = 0; g < c->n_groups; g++) {
-		const struct conf_group *grp = &c->groups[g];
-		struct step dev[TUNNEL_DEV_STEPS];
-		bool ipv4;
-		int n;
-
-		if (grp->mode != CONF_MODE_TUN)
-			continue;
-		if (steplist_find(out, &tunnel_link_ops, grp->device))
-			continue;
-		ipv4 = tun_dev_ipv4(c, grp->device);
-		any_ipv4 |= ipv4;
-		n = tunnel_dev_steps(grp->device, ipv4, c->rp_filter, dev);
-		if (n < 0)
-			return n;
-		for (int i = 0; i < n; i++) {
-			ret = steplist_add(out, &dev[i]);
-			if (ret < 0)
-				return ret;
-		}
-	}
-	if (any_ipv4 && nc) {
-		const struct step *j = old ? steplist_find(old, &netconf_sysctl_ops,
-							   TUNNEL_ALL_RP_FILTER) : NULL;
-		struct step all;
-
-		ret = tunnel_all_rp_filter_step(c->rp_filter, j ? j->prior : NULL, &all);
-		if (ret < 0) {
-			report_error(r, "cannot read /proc/sys/%s: %s", TUNNEL_ALL_RP_FILTER,
-				     strerror(-ret));
-			return ret;
-		}
-		if (ret > 0)
-			return steplist_add(out, &all);
-	}
-	return 0;
-}
-
-/* The device of each DR group up, after the ARP suppression and before
- * the VIPs (a TUN group's device comes with its tunnel steps). */
-static int dr_link_steps(const struct conf *c, struct steplist *out)
-{
-	for (size_t g = 0; g < c->n_groups; g++) {
-		const struct conf_group *grp = &c->groups[g];
-		struct step s;
-		int ret;
-
-		if (grp->mode != CONF_MODE_DR ||
-		    steplist_find(out, &tunnel_link_ops, grp->device))
-			continue;
-		if (tunnel_link_step(grp->device, &s) < 0)
-			return -ENAMETOOLONG;
-		ret = steplist_add(out, &s);
-		if (ret < 0)
-			return ret;
-	}
-	return 0;
-}
-
 static int desired_steps(const struct conf *c, struct netconf *nc,
-			 const struct steplist *old, struct steplist *out,
-			 struct report *r)
+			 const struct steplist *old, const char *verb,
+			 struct steplist *out, struct report *r)
 {
-	int ret;
+	char err[512] = "";
+	struct kind_ctx ctx = {
+		.conf = c, .nc = nc, .journal = old, .verb = verb,
+		.err = err, .errlen = sizeof(err),
+	};
+	const struct step_ops *ops;
 
-	if (has_ipv4_vip(c) && suppress_nft(c)) {
-		ret = nft_steps(c, nc, out, r);
-		if (ret < 0)
-			return ret;
-	}
-	if (has_ipv4_vip(c) && suppress_sysctl(c)) {
-		struct step arp[ARP_SYSCTL_STEPS];
-		size_t n = arp_sysctl_steps(c->arp_ignore, c->arp_announce, arp);
+	for (size_t i = 0; (ops = kinds_at(i)); i++) {
+		int k = ops->build ? ops->build(&ctx, out) : 0;
 
-		for (size_t i = 0; i < n; i++) {
-			ret = steplist_add(out, &arp[i]);
-			if (ret < 0)
-				return ret;
-		}
-	}
-	ret = tunnel_steps(c, nc, old, out, r);
-	if (ret < 0)
-		return ret;
-	ret = dr_link_steps(c, out);
-	if (ret < 0)
-		return ret;
-	for (size_t g = 0; g < c->n_groups; g++) {
-		const struct conf_group *grp = &c->groups[g];
-
-		for (size_t i = 0; i < grp->n_vips; i++) {
-			const struct conf_vip *v = &grp->vips[i];
-			struct step s = { .ops = &netconf_addr_ops, .order = STEP_ORDER_VIP };
-
-			/* anyip: a local route in table local on the same
-			 * device (lo, or the tunnel device), for a VIP or a
-			 * whole prefix, instead of an address. */
-			if (grp->anyip) {
-				s.ops = &netconf_route_ops;
-				ret = netconf_route_target(v->family, &v->addr,
-							   v->prefixlen, grp->device,
-							   s.target, sizeof(s.target));
-			} else {
-				ret = netconf_addr_target(v->family, &v->addr,
-							  v->family == AF_INET ? 32 : 128,
-							  grp->device, s.target,
-							  sizeof(s.target));
-			}
-			if (ret < 0)
-				return ret;
-			snprintf(s.want, sizeof(s.want), NETCONF_PRESENT);
-			ret = steplist_add(out, &s);
-			if (ret < 0)
-				return ret;
+		if (k < 0) {
+			if (err[0])
+				report_error(r, "%s", err);
+			else
+				report_error(r, "%s: %s steps: %s", verb, ops->kind, strerror(-k));
+			return k;
 		}
 	}
 	return 0;
@@ -921,61 +760,46 @@ static int cmp_order_desc(const void *a, const void *b)
 }
 
 /*
- * Before anything changes: a tunnel device that is absent must be one the
- * kernel can have. Asking for its kind loads the module (the fallback device
- * appears, down, and stays: the one trace a run can leave), or tells that
- * the kernel lacks it; then nothing at all is changed, DR groups included.
- * plan (dry_run) does not ask: it looks for the module on disk and in
- * /sys/module. Returns an exit code; *probed when the kernel was asked.
+ * Before anything changes: whether the kernel can have what apply is about
+ * to make, each kind asked with its steps among all.v[0..n_want) (plan:
+ * without asking the kernel anything that could change it). Returns an
+ * exit code; *probed when a kind asked the kernel.
  */
-static int probe_tunnels(const struct conf *c, struct netconf *nc,
-			 const struct steplist *all, const bool *stale,
-			 bool dry_run, struct report *r, bool *probed)
+static int probe(const struct conf *c, struct netconf *nc, struct steplist *all,
+		 size_t n_want, bool dry_run, const char *verb, struct report *r,
+		 bool *probed)
 {
-	for (size_t i = 0; i < all->n; i++) {
-		const struct step *s = &all->v[i];
-		const struct conf_group *grp = NULL;
+	_cleanup_free_ struct step **v = malloc((n_want ? n_want : 1) * sizeof(*v));
+	char err[512] = "";
+	struct kind_ctx ctx = {
+		.conf = c, .nc = nc, .verb = verb, .dry_run = dry_run,
+		.err = err, .errlen = sizeof(err),
+	};
+	const struct step_ops *ops;
+
+	if (!v) {
+		report_error(r, "%s: %s", verb, strerror(ENOMEM));
+		return AGENT_EXIT_RUNTIME;
+	}
+	for (size_t i = 0; (ops = kinds_at(i)); i++) {
+		size_t n = 0;
 		int k;
 
-		if (stale[i] || s->ops != &tunnel_link_ops ||
-		    strcmp(s->now, NETCONF_ABSENT) != 0 ||
-		    !tunnel_fallback_kind(s->target))
+		if (!ops->probe)
 			continue;
-		for (size_t g = 0; g < c->n_groups && !grp; g++)
-			if (c->groups[g].mode == CONF_MODE_TUN &&
-			    strcmp(c->groups[g].device, s->target) == 0)
-				grp = &c->groups[g];
-		if (dry_run) {
-			/* Asking the kernel may load a module: plan only looks. */
-			struct utsname u;
-
-			k = uname(&u) < 0 ? -errno
-					  : tunnel_kernel_has(s->target, "", u.release);
-			if (k == 0) {
-				report_error(r, "this kernel lacks %s,\nneeded by vip \"%s\" "
-					     "mode = tun: no such module is loaded, built in or installed, "
-					     "so apply would fail", tunnel_support_name(s->target),
-					     grp ? grp->name : "?");
-				return AGENT_EXIT_RUNTIME;
-			}
-			/* Not known (a list unreadable): apply will ask. */
-			continue;
-		}
-		*probed = true;
-		k = tunnel_probe(nc, s->target);
+		for (size_t j = 0; j < n_want; j++)
+			if (all->v[j].ops == ops)
+				v[n++] = &all->v[j];
+		k = n ? ops->probe(&ctx, v, n) : 0;
+		if (k > 0)
+			*probed = true;
 		if (k == -EINTR && agent_interrupted()) {
-			report_error(r, "apply: interrupted by %s: nothing was changed",
+			report_error(r, "%s: interrupted by %s: nothing was changed", verb,
 				     agent_signal_name(agent_interrupted()));
 			return AGENT_EXIT_RUNTIME;
 		}
-		if (k == -EOPNOTSUPP) {
-			report_error(r, "this kernel lacks %s,\nneeded by vip \"%s\" mode = tun",
-				     tunnel_support_name(s->target), grp ? grp->name : "?");
-			return AGENT_EXIT_RUNTIME;
-		}
 		if (k < 0) {
-			report_error(r, "apply: cannot create tunnel device %s: %s; nothing was changed\n"
-				     "(kernel: %s)", s->target, strerror(-k), netconf_error(nc));
+			report_error(r, "%s", err[0] ? err : strerror(-k));
 			return AGENT_EXIT_RUNTIME;
 		}
 	}
@@ -1115,7 +939,7 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 	if (ret)
 		goto out;
 	/* After the journal: a value an earlier apply lowered stays wanted. */
-	k = desired_steps(c, nc, &old.steps, &want, r);
+	k = desired_steps(c, nc, &old.steps, verb, &want, r);
 	if (k < 0) {
 		ret = k == -EOPNOTSUPP ? AGENT_EXIT_USAGE : AGENT_EXIT_RUNTIME;
 		goto out;
@@ -1158,7 +982,7 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 	if (k == 0) {
 		bool probed = false;
 
-		ret = probe_tunnels(c, nc, &all, stale, dry_run, r, &probed);
+		ret = probe(c, nc, &all, all.n - n_stale, dry_run, verb, r, &probed);
 		if (ret)
 			goto out;
 		/* The priors are the kernel's state once the module is in. */
@@ -1531,24 +1355,6 @@ static void step_checks(struct steplist *l, struct report *r)
 	}
 }
 
-/* The devices of the groups (tun_only: of the mode = tun groups), each once. */
-static void collect_vip_devs(const struct conf *c, bool tun_only, const char **devs,
-			     size_t *n, size_t max)
-{
-	*n = 0;
-	for (size_t g = 0; g < c->n_groups; g++) {
-		size_t i;
-
-		if (tun_only && c->groups[g].mode != CONF_MODE_TUN)
-			continue;
-		for (i = 0; i < *n; i++)
-			if (strcmp(devs[i], c->groups[g].device) == 0)
-				break;
-		if (i == *n && *n < max)
-			devs[(*n)++] = c->groups[g].device;
-	}
-}
-
 /* A topology finding as a check of verify. */
 static int check_cb(const struct topo_finding *f, void *data)
 {
@@ -1565,13 +1371,17 @@ static int check_cb(const struct topo_finding *f, void *data)
 static int config_checks(const struct conf *c, struct netconf *nc,
 			 struct report *r, const char *verb)
 {
-	_cleanup_free_ struct arp_vip *vips = NULL;
 	struct steplist want = { 0 };
 	struct netconf_host host = { 0 };
-	size_t n_vips = 0;
+	char err[512] = "";
+	struct kind_ctx ctx = {
+		.conf = c, .nc = nc, .host = &host, .verb = verb,
+		.err = err, .errlen = sizeof(err),
+	};
+	const struct step_ops *ops;
 	int ret = AGENT_EXIT_OK, k;
 
-	k = desired_steps(c, nc, NULL, &want, r);
+	k = desired_steps(c, nc, NULL, verb, &want, r);
 	if (k < 0) {
 		ret = k == -EOPNOTSUPP ? AGENT_EXIT_USAGE : AGENT_EXIT_RUNTIME;
 		goto out;
@@ -1584,48 +1394,16 @@ static int config_checks(const struct conf *c, struct netconf *nc,
 	 * addresses next. */
 	steplist_done(&want);
 	k = netconf_host_load(nc, &host);
-	if (k == 0)
-		k = agent_arp_vips(c, &vips, &n_vips);
 	if (k < 0) {
 		report_error(r, "%s: cannot list the interfaces and addresses: %s", verb,
 			     strerror(-k));
 		ret = AGENT_EXIT_RUNTIME;
 		goto out;
 	}
-	if (has_ipv4_vip(c)) {
-		const char *devs[64];
-		size_t n_devs;
-
-		if (suppress_sysctl(c)) {
-			collect_vip_devs(c, false, devs, &n_devs, ARRAY_SIZE(devs));
-			/* With both, the nft output rule rewrites a VIP as
-			 * sender whatever arp_announce does. */
-			k = arp_check_sysctl(&host, c->arp_ignore, c->arp_announce,
-					     devs, n_devs,
-					     c->arp_suppress == CONF_ARP_SYSCTL ? vips : NULL,
-					     n_vips, &r->checks);
-			if (k < 0) {
-				report_error(r, "%s: cannot read the ARP policy: %s",
-					     verb, strerror(-k));
-				ret = AGENT_EXIT_RUNTIME;
-				goto out;
-			}
-		} else if (c->arp_suppress == CONF_ARP_NONE) {
-			checklist_add(&r->checks, true, "arp_suppress", NULL, "none", "none", NULL,
-				      "the agent suppresses no ARP: unless something else does, the "
-				      "IPv4 VIPs are answered in ARP and clients may bypass the director");
-			r->checks.v[r->checks.n - 1].warn = true;
-		}
-	}
-	{
-		const char *devs[64];
-		size_t n_devs;
-
-		collect_vip_devs(c, true, devs, &n_devs, ARRAY_SIZE(devs));
-		k = tunnel_check(nc, devs, n_devs, c->rp_filter, &r->checks);
+	for (size_t i = 0; (ops = kinds_at(i)); i++) {
+		k = ops->check ? ops->check(&ctx, &r->checks) : 0;
 		if (k < 0) {
-			report_error(r, "%s: cannot read the rp_filter policy: %s",
-				     verb, strerror(-k));
+			report_error(r, "%s", err[0] ? err : strerror(-k));
 			ret = AGENT_EXIT_RUNTIME;
 			goto out;
 		}
@@ -1893,7 +1671,7 @@ int agent_check_config(const struct agent_opts *o, struct report *r)
 	if (ret)
 		return ret;
 	/* No kernel access: without the interfaces, no per-interface rules. */
-	if (desired_steps(c, NULL, NULL, &want, r) < 0) {
+	if (desired_steps(c, NULL, NULL, "check-config", &want, r) < 0) {
 		steplist_done(&want);
 		return AGENT_EXIT_USAGE;
 	}

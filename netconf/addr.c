@@ -15,6 +15,8 @@
 #include <linux/rtnetlink.h>
 
 #include "internal.h"
+#include "../conf/conf.h"
+#include "../lib/steplist.h"
 
 #define INFINITY_LIFE_TIME 0xFFFFFFFFU
 
@@ -505,6 +507,45 @@ static void addr_explain(const struct step *s, char *buf, size_t len)
 			 dev, s->now, s->want);
 }
 
+int nc_vip_steps(const struct kind_ctx *ctx, const struct step_ops *ops, bool anyip,
+		 nc_vip_target target, struct steplist *out)
+{
+	const struct conf *c = ctx->conf;
+
+	for (size_t g = 0; g < c->n_groups; g++) {
+		const struct conf_group *grp = &c->groups[g];
+
+		if (grp->anyip != anyip)
+			continue;
+		for (size_t i = 0; i < grp->n_vips; i++) {
+			const struct conf_vip *v = &grp->vips[i];
+			struct step s = { .ops = ops, .order = STEP_ORDER_VIP };
+			int r = target(v->family, &v->addr, v->prefixlen, grp->device, s.target,
+				       sizeof(s.target));
+
+			if (r == 0)
+				r = STEP_SET(s.want, NETCONF_PRESENT);
+			if (r == 0)
+				r = steplist_add(out, &s);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* One VIP as a /32 or /128, whatever prefix length an anyip VIP has. */
+static int vip_target(int family, const void *addr, unsigned char prefixlen,
+		      const char *dev, char *buf, size_t len)
+{
+	return netconf_addr_target(family, addr, max_prefix(family), dev, buf, len);
+}
+
+static int addr_build(const struct kind_ctx *ctx, struct steplist *out)
+{
+	return nc_vip_steps(ctx, &netconf_addr_ops, false, vip_target, out);
+}
+
 /* A VIP as the agent adds it (/32, /128), spelt as netconf_addr_target()
  * spells it. */
 static bool addr_valid_target(const char *target)
@@ -528,6 +569,7 @@ static bool addr_valid_value(const char *target, enum step_field f,
 
 const struct step_ops netconf_addr_ops = {
 	.kind = "address",
+	.build = addr_build,
 	.observe = addr_observe,
 	.change = addr_change,
 	.explain = addr_explain,

@@ -67,6 +67,17 @@ static inline size_t nc_addr_len(int family)
 	return family == AF_INET ? sizeof(struct in_addr) : sizeof(struct in6_addr);
 }
 
+/*
+ * The build of the address and route kinds: a step of ops wanting
+ * "present" for each VIP of the groups whose anyip is `anyip`, its target
+ * made by target(). 0 or -errno.
+ */
+typedef int (*nc_vip_target)(int family, const void *addr, unsigned char prefixlen,
+			     const char *dev, char *buf, size_t len);
+struct steplist;
+int nc_vip_steps(const struct kind_ctx *ctx, const struct step_ops *ops, bool anyip,
+		 nc_vip_target target, struct steplist *out);
+
 /* A step target of the address and route kinds, parsed. */
 struct nc_target {
 	int family;

@@ -499,6 +499,13 @@ static int route_marked(struct netconf *nc,
 	return r;
 }
 
+/* anyip: a local route in table local on the group's device (lo, or the
+ * tunnel device), for a VIP or a whole prefix, instead of an address. */
+static int route_build(const struct kind_ctx *ctx, struct steplist *out)
+{
+	return nc_vip_steps(ctx, &netconf_route_ops, true, netconf_route_target, out);
+}
+
 /* netconf_route_parse_target() takes the canonical text only. */
 static bool route_valid_target(const char *target)
 {
@@ -516,6 +523,7 @@ static bool route_valid_value(const char *target, enum step_field f,
 
 const struct step_ops netconf_route_ops = {
 	.kind = "route",
+	.build = route_build,
 	.observe = route_observe,
 	.change = route_change,
 	.explain = route_explain,

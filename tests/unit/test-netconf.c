@@ -38,6 +38,9 @@
 
 #include "netconf/netconf.h"
 
+/* The members every sysctl kind shares (arp/ and tunnel/ own the tables). */
+static const struct step_ops sysctl_kind = { NETCONF_SYSCTL_KIND };
+
 static bool kernel_ok;
 static int unshare_errno;
 
@@ -677,11 +680,11 @@ static void test_sign(void **state)
 
 	for (size_t i = 0; i < ARRAY_SIZE(t); i++)
 		assert_int_equal(step_sign(&netconf_addr_ops, t[i].from, t[i].to), t[i].sign);
-	assert_int_equal(step_sign(&netconf_sysctl_ops, "0", "1"), '~');
-	assert_int_equal(step_sign(&netconf_sysctl_ops, "missing", "1"), '~');
+	assert_int_equal(step_sign(&sysctl_kind, "0", "1"), '~');
+	assert_int_equal(step_sign(&sysctl_kind, "missing", "1"), '~');
 	assert_string_equal(netconf_addr_ops.kind, "address");
-	assert_string_equal(netconf_sysctl_ops.kind, "sysctl");
-	assert_null(netconf_sysctl_ops.explain);
+	assert_string_equal(sysctl_kind.kind, "sysctl");
+	assert_null(sysctl_kind.explain);
 }
 
 /* Whole IPv6 addresses: one spelling each; equal when their flags and the
@@ -1522,17 +1525,17 @@ static void test_sysctl(void **state)
 					     sizeof(buf)), 0);
 	assert_non_null(strchr(buf, '\t'));
 
-	mkstep(&s[0], &netconf_sysctl_ops, path, old == 2 ? "1" : "2", NULL);
-	mkstep(&s[1], &netconf_sysctl_ops, "net/ipv4/conf/lo/arp_announce", "2", NULL);
-	mkstep(&s[2], &netconf_sysctl_ops, "net/ipv4/conf/nosuch0/arp_ignore", "1", NULL);
-	assert_int_equal(netconf_sysctl_ops.observe(nc, v, 3), 0);
+	mkstep(&s[0], &sysctl_kind, path, old == 2 ? "1" : "2", NULL);
+	mkstep(&s[1], &sysctl_kind, "net/ipv4/conf/lo/arp_announce", "2", NULL);
+	mkstep(&s[2], &sysctl_kind, "net/ipv4/conf/nosuch0/arp_ignore", "1", NULL);
+	assert_int_equal(sysctl_kind.observe(nc, v, 3), 0);
 	snprintf(buf, sizeof(buf), "%d", old);
 	assert_string_equal(s[0].now, buf);
 	assert_string_equal(s[2].now, "missing");
 	assert_int_equal(STEP_SET(s[0].was, s[0].now), 0);
 	assert_int_equal(STEP_SET(s[1].was, s[1].now), 0);
 
-	assert_int_equal(netconf_sysctl_ops.change(nc, v, 3, STEP_WANT, res), -ENOENT);
+	assert_int_equal(sysctl_kind.change(nc, v, 3, STEP_WANT, res), -ENOENT);
 	assert_int_equal(res[0], 0);
 	assert_int_equal(res[1], 0);
 	assert_int_equal(res[2], -ENOENT);
@@ -1552,20 +1555,20 @@ static void test_sysctl(void **state)
 
 	/* Back to the start, the second write faulted: the first still done. */
 	fault_set("2");
-	assert_int_equal(netconf_sysctl_ops.change(nc, v, 2, STEP_WAS, res), -EIO);
+	assert_int_equal(sysctl_kind.change(nc, v, 2, STEP_WAS, res), -EIO);
 	fault_set(NULL);
 	assert_int_equal(res[0], 0);
 	assert_int_equal(res[1], -EIO);
 	assert_string_equal(netconf_error(nc), "injected fault at kernel change 2");
 	assert_int_equal(netconf_sysctl_read_int(path, &val), 0);
 	assert_int_equal(val, old);
-	assert_int_equal(netconf_sysctl_ops.change(nc, v + 1, 1, STEP_WAS, res), 0);
-	assert_int_equal(netconf_sysctl_ops.observe(nc, v, 2), 0);
+	assert_int_equal(sysctl_kind.change(nc, v + 1, 1, STEP_WAS, res), 0);
+	assert_int_equal(sysctl_kind.observe(nc, v, 2), 0);
 	assert_string_equal(s[1].now, s[1].was);
 
 	/* "missing" cannot be written. */
 	assert_int_equal(STEP_SET(s[0].prior, "missing"), 0);
-	assert_int_equal(netconf_sysctl_ops.change(nc, v, 1, STEP_PRIOR, res), -EINVAL);
+	assert_int_equal(sysctl_kind.change(nc, v, 1, STEP_PRIOR, res), -EINVAL);
 	assert_int_equal(res[0], -EINVAL);
 }
 
