@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent.h"
+#include "journal.h"
+#include "report.h"
 
 int report_change(struct report *r, const struct step *s, const char *from,
 		  const char *to)
@@ -96,13 +97,37 @@ void report_warning(struct report *r, const char *fmt, ...)
 		print_message(stderr, "lvs-rs-agent: warning: ", msg);
 }
 
+void report_config_errors(struct report *r, char *const *v, size_t n, size_t more,
+			  const char *hint)
+{
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, "%s%s\n", v[i], i ? "" : hint);
+	report_error(r, "%s%s", v[0], hint);
+	if (n + more > 1)
+		report_error(r, "and %zu more configuration errors", n + more - 1);
+	r->error_printed = true;
+}
+
+void report_reset(struct report *r)
+{
+	struct report keep = {
+		.command = r->command, .json = r->json, .journal = r->journal,
+	};
+
+	report_done(r);
+	*r = keep;
+}
+
 void report_done(struct report *r)
 {
 	free(r->changes);
+	free(r->revert);
 	free_lines(&r->errors, &r->n_errors);
 	free_lines(&r->warnings, &r->n_warnings);
 	checklist_done(&r->checks);
 	r->changes = NULL;
+	r->revert = NULL;
+	r->n_changes = r->cap_changes = r->n_revert = 0;
 }
 
 
@@ -160,10 +185,8 @@ static void format_time(time_t t, char *buf, size_t len)
 static void print_journal_text(const struct report *r)
 {
 	const struct journal *j = r->journal;
-	_cleanup_free_ const struct step **plan = NULL;
 	_cleanup_free_ bool *planned = NULL;
 	char created[64], updated[64], t[STEP_TARGET_MAX + 16];
-	size_t n_plan = 0;
 
 	if (j->steps.n == 0 && !j->unread_from) {
 		printf(r->journal_lost ? "journal: missing, yet the agent's own objects are live "
@@ -203,15 +226,14 @@ static void print_journal_text(const struct report *r)
 	/* The kernel was observed only when status got that far. */
 	if (!r->observed)
 		return;
-	plan = calloc(j->steps.n, sizeof(*plan));
 	planned = calloc(j->steps.n, sizeof(*planned));
-	if (!plan || !planned || agent_revert_plan(&j->steps, plan, &n_plan) < 0) {
+	if (!planned || r->revert_unknown) {
 		printf("revert would: (out of memory)\n");
 		return;
 	}
-	printf("revert would:%s\n", n_plan ? "" : " change nothing");
-	for (size_t i = 0; i < n_plan; i++) {
-		const struct step *s = plan[i];
+	printf("revert would:%s\n", r->n_revert ? "" : " change nothing");
+	for (size_t i = 0; i < r->n_revert; i++) {
+		const struct step *s = r->revert[i].s;
 		char op = step_sign(s->ops, s->now, s->prior);
 
 		/* By position: a search of the plan per step is n^2. */
@@ -240,7 +262,7 @@ static void print_journal_text(const struct report *r)
 
 static void print_text(struct report *r)
 {
-	const char *verb = r->summary_verb ? r->summary_verb : r->command;
+	const char *verb = r->command;
 	size_t failed = checklist_failed(&r->checks);
 	/* verify where nothing was applied: its warning says why they fail */
 	bool brief = STREQ(r->command, "verify") && r->applied == REPORT_APPLIED_NO;
@@ -338,21 +360,17 @@ static json_object *change_json(const char *op, const char *kind, const char *ta
 
 /* What revert would do now, as change objects in its order; null when it
  * cannot be told (rather than a wrong []). */
-static void revert_json(struct jw *w, const struct journal *j)
+static void revert_json(struct jw *w, const struct report *r)
 {
-	_cleanup_free_ const struct step **plan = calloc(j->steps.n ? j->steps.n : 1,
-							 sizeof(*plan));
-	size_t n = 0;
-
-	if (!plan || agent_revert_plan(&j->steps, plan, &n) < 0) {
+	if (r->revert_unknown) {
 		jw_member(w, "revert", NULL);
 		jw_member(w, "unread", NULL);
 		return;
 	}
 	jw_key(w, "revert");
 	fputc('[', w->f);
-	for (size_t i = 0; i < n; i++) {
-		const struct step *s = plan[i];
+	for (size_t i = 0; i < r->n_revert; i++) {
+		const struct step *s = r->revert[i].s;
 		char op[2] = { step_sign(s->ops, s->now, s->prior), 0 };
 		char t[STEP_TARGET_MAX + 16];
 
@@ -421,7 +439,7 @@ static void journal_json(struct jw *w, const struct report *r)
 	jw_member(w, "created", time_or_null(j->steps.n ? j->created : 0));
 	jw_member(w, "updated", time_or_null(j->steps.n ? j->updated : 0));
 	if (observed)
-		revert_json(w, j);
+		revert_json(w, r);
 	else
 		jw_member(w, "revert", NULL);
 	/* A damaged journal: the lines from the damage on, unread. */
@@ -456,10 +474,6 @@ static void print_json(struct report *r)
 	bool changed = false;
 
 	/* Changed: some change was made and stays so (forget's are left). */
-	for (size_t i = 0; i < r->n_changes && !plan && !r->changes_undone; i++)
-		changed |= r->changes[i].state == CHANGE_DONE;
-
-	/* Changed: some change was made and stays so. */
 	for (size_t i = 0; i < r->n_changes && !plan && !r->changes_undone; i++)
 		changed |= r->changes[i].state == CHANGE_DONE;
 	fputc('{', w.f);

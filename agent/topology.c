@@ -20,7 +20,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "agent.h"
+#include "topology.h"
+#include "../lib/steplist.h"
 #include "../arp/arp.h"
 #include "../conf/conf.h"
 #include "../netconf/netconf.h"

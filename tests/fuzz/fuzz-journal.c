@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/agent.h"
+#include "agent/journal.h"
 #include "agent/kinds.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);

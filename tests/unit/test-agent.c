@@ -18,7 +18,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "agent/agent.h"
+#include "agent/file.h"
+#include "agent/journal.h"
+#include "agent/lock.h"
+#include "agent/prom.h"
+#include "agent/report.h"
 #include "arp/arp.h"
 #include "netconf/netconf.h"
 

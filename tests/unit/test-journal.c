@@ -23,7 +23,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "agent/agent.h"
+#include "agent/journal.h"
 #include "arp/arp.h"
 #include "netconf/netconf.h"
 #include "tunnel/tunnel.h"
