@@ -75,6 +75,8 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/%)
 
 BIN := $(BUILD)/lvs-rs-agent
 FBIN := $(BUILD)/lvs-rs-agent-fault
+# The engine called again and again in one process (test-reconcile-loop).
+LOOP_BIN := $(BUILD)/reconcile-loop
 
 all: $(BIN)
 
@@ -118,7 +120,12 @@ $(BUILD)/test-%: tests/unit/test-%.c $$(filter-out $(FMAIN_OBJ),$$(call modobjs,
 		$(shell $(PKG_CONFIG) --cflags $(TEST_PKGS)) -MMD -MP \
 		$(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(filter %.o,$^) $(LIBS) $(TEST_LIBS)
 
-build-tests: $(BIN) $(FBIN) $(UNIT_BIN)
+$(LOOP_BIN): tests/loop/reconcile-loop.c $(OBJ) $(BUILD)/link-flags
+	$(qecho) CC $@
+	$(Q)$(CC) $(BASE_CFLAGS) $(CFLAGS) -MMD -MP $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< \
+		$(OBJ) $(LIBS)
+
+build-tests: $(BIN) $(FBIN) $(UNIT_BIN) $(LOOP_BIN)
 
 ifeq ($(SANITIZE),1)
 # valgrind cannot run an ASan build: test-valgrind runs the plain
@@ -217,4 +224,5 @@ clean:
 .PHONY: all build-tests check unit integration vm bench deps demo fuzz fuzz-journal install uninstall clean
 FORCE:
 
--include $(OBJ:.o=.d) $(FOBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(FMAIN_OBJ:.o=.d) $(UNIT_BIN:=.d)
+-include $(OBJ:.o=.d) $(FOBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(FMAIN_OBJ:.o=.d) $(UNIT_BIN:=.d) \
+	$(LOOP_BIN).d

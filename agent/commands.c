@@ -9,6 +9,7 @@
 #include "checks.h"
 #include "commands.h"
 #include "engine.h"
+#include "revert.h"
 #include "exit.h"
 #include "file.h"
 #include "journal.h"
@@ -143,7 +144,7 @@ int agent_revert(const struct agent_opts *o, struct report *r)
 		ret = open_netconf(r, &nc);
 	if (ret)
 		return ret;
-	return engine_revert(nc, o->state, o->force, r);
+	return revert_run(nc, o->state, o->force, r);
 }
 
 int agent_forget(const struct agent_opts *o, struct report *r)
@@ -157,7 +158,7 @@ int agent_forget(const struct agent_opts *o, struct report *r)
 		ret = open_netconf(r, &nc);
 	if (ret)
 		return ret;
-	return engine_forget(nc, o->state, r);
+	return revert_forget(nc, o->state, r);
 }
 
 /*
@@ -297,7 +298,7 @@ int agent_status(const struct agent_opts *o, struct report *r, struct journal *j
 	/* What revert would do now, once the kernel was read: the report
 	 * shows it whatever else status could tell. */
 	if (r->observed)
-		engine_revert_plan(&j->steps, r);
+		revert_show(&j->steps, r);
 	return ret;
 }
 

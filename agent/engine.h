@@ -46,23 +46,4 @@ struct engine {
  */
 int engine_reconcile(const struct engine *e, struct report *r);
 
-/*
- * revert: put back the journal's steps (observed) to their prior values,
- * newest first, and remove the journal. force: also with a damaged journal
- * (the steps before the damage) and removing the agent's marked objects
- * that no journal step holds. The caller holds the lock. An exit code.
- */
-int engine_revert(struct netconf *nc, const char *state, bool force, struct report *r);
-/*
- * forget: remove the journal, saying what revert would have changed (each
- * change CHANGE_LEFT); change nothing in the kernel. The caller holds the
- * lock. An exit code.
- */
-int engine_forget(struct netconf *nc, const char *state, struct report *r);
-/*
- * status: what revert would do now, from the journal's steps as observed,
- * into r->revert (r->revert_unknown without memory).
- */
-void engine_revert_plan(const struct steplist *l, struct report *r);
-
 #endif

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "act.h"
-#include "engine.h"
+#include "revert.h"
 #include "exit.h"
 #include "file.h"
 #include "journal.h"
@@ -19,7 +19,7 @@
 #include "state.h"
 #include "../netconf/netconf.h"
 
-void engine_revert_plan(const struct steplist *l, struct report *r)
+void revert_show(const struct steplist *l, struct report *r)
 {
 	free(r->revert);
 	r->n_revert = 0;
@@ -77,7 +77,7 @@ out:
 	return ret;
 }
 
-int engine_revert(struct netconf *nc, const char *state, bool force, struct report *r)
+int revert_run(struct netconf *nc, const char *state, bool force, struct report *r)
 {
 	_cleanup_free_ struct action *acts = NULL;
 	struct journal j = { 0 };
@@ -133,7 +133,7 @@ out:
 	return ret;
 }
 
-int engine_forget(struct netconf *nc, const char *state, struct report *r)
+int revert_forget(struct netconf *nc, const char *state, struct report *r)
 {
 	_cleanup_free_ struct action *plan = NULL;
 	struct netconf_netns self;
