@@ -275,6 +275,10 @@ static int make_plan(const struct engine *e, struct report *r, const char *verb,
 	steplist_done(&want);
 	if (k < 0)
 		goto oom;
+	/* From here on the steps stay where they are: the kinds parse each
+	 * target once for all the walks of the run. */
+	if (!e->dry_run)
+		netconf_run_begin(e->nc);
 	k = act_observe_list(e->nc, &p->all);
 	if (k == 0) {
 		ret = probe(e, p, verb, r, &probed);
@@ -381,6 +385,7 @@ int engine_reconcile(const struct engine *e, struct report *r)
 		}
 	}
 out:
+	netconf_run_end(e->nc);
 	plan_done(&p);
 	journal_done(&old);
 	journal_done(&next);

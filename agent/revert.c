@@ -103,6 +103,9 @@ int revert_run(struct netconf *nc, const char *state, bool force, struct report 
 			goto out;
 	}
 	if (j.steps.n) {
+		/* The steps stay where they are until the end: each target is
+		 * parsed once for all the walks. */
+		netconf_run_begin(nc);
 		ret = act_observe_for(nc, r, "revert", &j.steps);
 		if (ret)
 			goto out;
@@ -129,6 +132,7 @@ int revert_run(struct netconf *nc, const char *state, bool force, struct report 
 		ret = AGENT_EXIT_RUNTIME;
 	}
 out:
+	netconf_run_end(nc);
 	journal_done(&j);
 	return ret;
 }

@@ -245,17 +245,17 @@ int netconf_addr_parse_target(const char *target, int *family, void *addr,
 	return 0;
 }
 
-static int parse(const struct step *s, struct nc_target *t)
+static int parse(const char *target, struct nc_target *t)
 {
 	memset(t, 0, sizeof(*t));
-	return netconf_addr_parse_target(s->target, &t->family, &t->addr,
-					 &t->prefixlen, t->dev);
+	return netconf_addr_parse_target(target, &t->family, &t->addr, &t->prefixlen, t->dev);
 }
 
 /* ---- the kernel's links and addresses, sorted for lookups */
 
 struct view {
 	struct nc_links links; /* first: nc_change_planned() loads it */
+	struct netconf *nc;    /* the run's parsed targets */
 	struct netconf_addr *addrs;
 	size_t n_addrs;
 };
@@ -341,7 +341,7 @@ static int addr_observe(struct netconf *nc, struct step *const *v, size_t n)
 		struct nc_target t;
 		struct aval a;
 
-		if (parse(v[i], &t) < 0) {
+		if (nc_target(nc, NC_PARSED_ADDR, v[i], parse, &t) < 0) {
 			netconf_set_error(nc, "invalid address target \"%s\"",
 					  v[i]->target);
 			return -EINVAL;
@@ -370,7 +370,7 @@ static int plan_step(void *view, const struct step *s, enum step_field to,
 
 	memset(p, 0, sizeof(*p));
 	p->want = val_of(step_value(s, to));
-	if (parse(s, &p->h.t) < 0) {
+	if (nc_target(w->nc, NC_PARSED_ADDR, s, parse, &p->h.t) < 0) {
 		snprintf(text, len, "invalid address target \"%s\"", s->target);
 		return -EINVAL;
 	}
@@ -480,7 +480,7 @@ static const struct nc_plan_ops addr_plan_ops = {
 static int addr_change(struct netconf *nc, struct step *const *v, size_t n,
 		       enum step_field to, int *res)
 {
-	_cleanup_(view_done) struct view w = { 0 };
+	_cleanup_(view_done) struct view w = { .nc = nc };
 
 	return nc_change_planned(nc, &addr_plan_ops, &w, v, n, to, res);
 }
@@ -488,7 +488,7 @@ static int addr_change(struct netconf *nc, struct step *const *v, size_t n,
 static void addr_explain(const struct step *s, char *buf, size_t len)
 {
 	struct nc_target t;
-	const char *dev = parse(s, &t) == 0 ? t.dev : s->target;
+	const char *dev = parse(s->target, &t) == 0 ? t.dev : s->target;
 	struct aval now = val_of(s->now), want = val_of(s->want);
 
 	if (now.v == V_ABSENT && want.v != V_ABSENT)

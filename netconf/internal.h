@@ -20,11 +20,17 @@
 
 #define NC_ERR_SIZE NL_ERR_SIZE
 
+/* The kinds whose targets a run keeps parsed (targets.c). */
+enum nc_parsed_kind { NC_PARSED_ADDR, NC_PARSED_ROUTE, NC_PARSED_KINDS };
+struct nc_parsed;
+
 struct netconf {
 	struct nl *rt; /* rtnetlink */
 	struct nl *nf; /* nfnetlink, opened when first asked for */
 	struct nl *genl; /* generic netlink, likewise */
 	size_t addr_hint; /* addresses in the last full dump: room for the next */
+	bool run; /* between netconf_run_begin() and netconf_run_end() */
+	struct nc_parsed *parsed[NC_PARSED_KINDS];
 	char err[NC_ERR_SIZE];
 };
 
@@ -85,6 +91,14 @@ struct nc_target {
 	union netconf_inaddr addr;
 	char dev[IF_NAMESIZE];
 };
+
+/*
+ * The target of s parsed by parse (0 or -EINVAL, t zeroed first), or as a
+ * walk of this run parsed it before (netconf_run_begin()). nc may be NULL.
+ */
+typedef int (*nc_parse_fn)(const char *target, struct nc_target *t);
+int nc_target(struct netconf *nc, enum nc_parsed_kind kind, const struct step *s,
+	      nc_parse_fn parse, struct nc_target *t);
 
 /* The head of each kind's plan for nc_change_planned(): its requests are
  * described by it ("RTM_NEWADDR 192.0.2.1/32 dev lo"). */

@@ -33,6 +33,18 @@ struct nl;
 int netconf_nl(struct netconf *nc, int protocol, struct nl **ret);
 
 /*
+ * A run's steps: between netconf_run_begin() and netconf_run_end() the
+ * kinds keep what they parse of the targets of the steps they are given
+ * (the address and route kinds, some 20 bytes a step), so that the walks of
+ * one run over the same steps (observe, change, read back, rollback) parse
+ * each target once. The steps passed stay where they are, and mean the
+ * same, until netconf_run_end(), which forgets it all (netconf_close()
+ * too). Outside a run each walk parses.
+ */
+void netconf_run_begin(struct netconf *nc);
+void netconf_run_end(struct netconf *nc);
+
+/*
  * The kernel's text for the last failure ("Unknown device type"), or the
  * name of the request that failed when the kernel gave none; "" if nothing.
  */

@@ -36,6 +36,7 @@
 #define RUNNING_ON_VALGRIND 0
 #endif
 
+#include "netconf/internal.h"
 #include "netconf/netconf.h"
 
 /* The members every sysctl kind shares (arp/ and tunnel/ own the tables). */
@@ -1572,9 +1573,84 @@ static void test_sysctl(void **state)
 	assert_int_equal(res[0], -EINVAL);
 }
 
+/* ---- a run's targets, parsed once */
+
+static int parses;
+
+static int counting_parse(const char *target, struct nc_target *t)
+{
+	parses++;
+	memset(t, 0, sizeof(*t));
+	return netconf_addr_parse_target(target, &t->family, &t->addr, &t->prefixlen, t->dev);
+}
+
+static void test_run_targets(void **state)
+{
+	static const char *const targets[] = {
+		"192.0.2.1/32 dev lo", "2001:db8::1/128 dev lo", "192.0.2.2/32 dev tunl0",
+	};
+	struct step v[3] = { 0 }, far = { 0 };
+	struct netconf *nc = NULL;
+	struct nc_target t;
+	char text[STEP_TARGET_MAX];
+
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(STEP_SET(v[i].target, targets[i]), 0);
+	assert_int_equal(STEP_SET(far.target, "198.51.100.1/32 dev lo"), 0);
+	assert_int_equal(netconf_open(&nc), 0);
+	/* Outside a run: each walk parses. */
+	parses = 0;
+	assert_int_equal(nc_target(nc, NC_PARSED_ADDR, &v[0], counting_parse, &t), 0);
+	assert_int_equal(nc_target(nc, NC_PARSED_ADDR, &v[0], counting_parse, &t), 0);
+	assert_int_equal(parses, 2);
+	/* In one: once per step, whatever the order and the walks; the
+	 * same values as parsed. */
+	netconf_run_begin(nc);
+	parses = 0;
+	for (int walk = 0; walk < 3; walk++)
+		for (size_t k = 0; k < 3; k++) {
+			size_t i = walk == 1 ? 2 - k : k;
+
+			assert_int_equal(nc_target(nc, NC_PARSED_ADDR, &v[i], counting_parse, &t), 0);
+			assert_int_equal(netconf_addr_target(t.family, &t.addr, t.prefixlen, t.dev,
+							     text, sizeof(text)), 0);
+			assert_string_equal(text, targets[i]);
+		}
+	assert_int_equal(parses, 3);
+	/* A kind of its own: its parses are its own. */
+	assert_int_equal(nc_target(nc, NC_PARSED_ROUTE, &v[0], counting_parse, &t), 0);
+	assert_int_equal(parses, 4);
+	/* A step of another list, anywhere: right, kept or not. */
+	assert_int_equal(nc_target(nc, NC_PARSED_ADDR, &far, counting_parse, &t), 0);
+	assert_int_equal(netconf_addr_target(t.family, &t.addr, t.prefixlen, t.dev, text,
+					     sizeof(text)), 0);
+	assert_string_equal(text, "198.51.100.1/32 dev lo");
+	/* A bad target is not kept. */
+	assert_int_equal(STEP_SET(v[1].target, "nonsense"), 0);
+	netconf_run_end(nc);
+	netconf_run_begin(nc);
+	assert_int_equal(nc_target(nc, NC_PARSED_ADDR, &v[1], counting_parse, &t), -EINVAL);
+	assert_int_equal(nc_target(nc, NC_PARSED_ADDR, &v[1], counting_parse, &t), -EINVAL);
+	/* The end forgets: a step that changed is parsed as it is now. */
+	assert_int_equal(nc_target(nc, NC_PARSED_ADDR, &v[0], counting_parse, &t), 0);
+	netconf_run_end(nc);
+	assert_int_equal(STEP_SET(v[0].target, "192.0.2.9/32 dev lo"), 0);
+	parses = 0;
+	assert_int_equal(nc_target(nc, NC_PARSED_ADDR, &v[0], counting_parse, &t), 0);
+	assert_int_equal(parses, 1);
+	assert_int_equal(netconf_addr_target(t.family, &t.addr, t.prefixlen, t.dev, text,
+					     sizeof(text)), 0);
+	assert_string_equal(text, "192.0.2.9/32 dev lo");
+	/* netconf_close() ends a run left open. */
+	netconf_run_begin(nc);
+	assert_int_equal(nc_target(nc, NC_PARSED_ADDR, &v[0], counting_parse, &t), 0);
+	netconf_close(nc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest pure[] = {
+		cmocka_unit_test(test_run_targets),
 		cmocka_unit_test(test_target_format),
 		cmocka_unit_test(test_target_parse),
 		cmocka_unit_test(test_sysctl_display),
