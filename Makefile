@@ -151,7 +151,7 @@ fuzz: $(BUILD)/fuzz-conf
 	$(BUILD)/fuzz-conf -max_total_time=$(FUZZ_TIME) -max_len=4096 -timeout=5 \
 		-artifact_prefix=$(BUILD)/ $(BUILD)/fuzz-corpus tests/fuzz/corpus
 
-# The journal reader: agent/journal.c and every kind's validation, so the
+# The journal reader: agent/journal-read.c and every kind's validation, so the
 # whole agent but main.c (and the libraries it links).
 $(BUILD)/fuzz-journal: tests/fuzz/fuzz-journal.c $(SRC) $(wildcard */*.h)
 	$(qecho) CLANG $@

@@ -307,8 +307,8 @@ static void print_text(struct report *r)
 
 /*
  * The --json document is written as it is made, one member or array element
- * at a time, each through json-c (escaping): the whole tree at once took
- * 50 MB for status at 10,000 VIPs. The output is the same bytes as json-c's
+ * at a time, each through json-c (escaping): the whole tree at once would
+ * take some 50 MB for status at 10,000 VIPs. The output is the same bytes as json-c's
  * JSON_C_TO_STRING_PLAIN of the whole document.
  */
 struct jw {

@@ -23,7 +23,7 @@ struct netconf;
  * A value is a word ("present", "absent", "up"), a sysctl's number or an
  * IPv4 address (nft): at most 15 characters. 24 leaves room and keeps a step
  * at 208 bytes: with 10,000 VIPs a run holds two lists of them (journal and
- * config) and the report, and the agent stays under 8 MB (issue 8).
+ * config) and the report, and the agent stays under 8 MB.
  */
 #define STEP_VALUE_MAX 24
 /* The value of a step whose object does not exist, for any kind. */

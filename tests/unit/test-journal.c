@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * agent/journal.c beyond the basics of test-agent.c: format 2 (JSON Lines, a
- * json-c object a line); format 1 (one document) still read; odd strings
- * survive; a journal cut at any byte, with a wrong count or with any line
- * damaged is damaged as a whole, with the line and the reason, never half
- * read by journal_load; journal_load_readable keeps the steps before the
- * damage and says what is left unread; the header binds a journal to its
- * network namespace and boot; the step index, the checklist's text pool
- * (lib/step.c), 10,000 steps.
+ * agent/journal.c and journal-read.c beyond the basics of test-agent.c:
+ * format 2 (JSON Lines, a json-c object a line); format 1 (one document)
+ * still read; odd strings survive; a journal cut at any byte, with a wrong
+ * count or with any line damaged is damaged as a whole, with the line and
+ * the reason, never half read by journal_load; journal_load_readable keeps
+ * the steps before the damage and says what is left unread; the header
+ * binds a journal to its network namespace and boot; the step index, the
+ * checklist's text pool (lib/step.c), 10,000 steps.
  */
 #define _GNU_SOURCE /* asprintf */
 #include <errno.h>
