@@ -17,7 +17,9 @@ int act_observe(struct netconf *nc, struct step *const *v, size_t n,
 		struct steplist *whole)
 {
 	_cleanup_free_ struct step **group = NULL;
-	const struct step_ops *seen[8];
+	/* The kinds observed already; past the last place a kind is
+	 * observed again, which costs a dump, not a wrong value. */
+	const struct step_ops *seen[32];
 	size_t n_seen = 0;
 
 	if (n == 0)
