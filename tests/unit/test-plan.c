@@ -14,6 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "agent/kinds.h"
 #include "agent/plan.h"
 #include "arp/arp.h"
 #include "netconf/netconf.h"
@@ -361,9 +362,35 @@ static void test_sign(void **state)
 				 t[i].sign);
 }
 
+/* The registry: a journal's step finds its kind by name and target. */
+static void test_registry(void **state)
+{
+	const struct step_ops *ops;
+	size_t n = 0;
+
+	assert_ptr_equal(kinds_lookup("sysctl", T_SYS), &arp_sysctl_ops);
+	assert_ptr_equal(kinds_lookup("sysctl", T_RP), &tunnel_sysctl_ops);
+	assert_ptr_equal(kinds_lookup("sysctl", T_RPALL), &tunnel_sysctl_ops);
+	/* No kind of that name takes it: the first, whose check refuses it. */
+	ops = kinds_lookup("sysctl", "kernel/hostname");
+	assert_non_null(ops);
+	assert_false(ops->valid_target("kernel/hostname"));
+	assert_null(kinds_lookup("bogus", T_A));
+	assert_ptr_equal(kinds_lookup("address", T_A), &netconf_addr_ops);
+	for (; (ops = kinds_at(n)); n++) {
+		assert_non_null(ops->observe);
+		assert_non_null(ops->change);
+		assert_non_null(ops->build);
+		assert_non_null(ops->valid_target);
+		assert_non_null(ops->valid_value);
+	}
+	assert_int_equal(n, 6);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_registry),
 		cmocka_unit_test(test_apply),
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_revert),
