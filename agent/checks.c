@@ -15,22 +15,60 @@
 #include "topology.h"
 #include "../netconf/netconf.h"
 
+static void check_step(const struct step *s, struct report *r)
+{
+	char target[STEP_TARGET_MAX + 16], why[320] = "";
+	bool ok = step_same(s, s->now, s->want);
+
+	step_display(s, target, sizeof(target));
+	if (!ok && s->ops->explain)
+		s->ops->explain(s, why, sizeof(why));
+	else if (!ok)
+		snprintf(why, sizeof(why), "apply sets it to %s; the effective checks tell what breaks",
+			 s->want);
+	checklist_add(&r->checks, ok, s->ops->kind, target, s->want, s->now, NULL,
+		      ok ? NULL : "%s", why);
+}
+
 void checks_steps(const struct steplist *l, struct report *r)
 {
-	for (size_t i = 0; i < l->n; i++) {
-		const struct step *s = &l->v[i];
-		char target[STEP_TARGET_MAX + 16], why[320] = "";
-		bool ok = step_same(s, s->now, s->want);
+	for (size_t i = 0; i < l->n; i++)
+		check_step(&l->v[i], r);
+}
 
-		step_display(s, target, sizeof(target));
-		if (!ok && s->ops->explain)
-			s->ops->explain(s, why, sizeof(why));
-		else if (!ok)
-			snprintf(why, sizeof(why), "apply sets it to %s; the effective checks tell what breaks",
-				 s->want);
-		checklist_add(&r->checks, ok, s->ops->kind, target, s->want, s->now, NULL,
-			      ok ? NULL : "%s", why);
+/* Steps given back at a time: a few pages each. */
+#define GIVE_BACK 1024
+
+/*
+ * checks_steps of l, l emptied as it goes: the checks are made from the
+ * last step back, and every GIVE_BACK of them the steps checked are given
+ * back, so that the steps and their checks are never all held at once
+ * (10,000 VIPs: 2 MB of steps, half a MB of checks). The checks come out
+ * in l's order all the same.
+ */
+static void checks_steps_consume(struct steplist *l, struct report *r)
+{
+	size_t first = r->checks.n;
+
+	for (size_t i = l->n; i-- > 0;) {
+		check_step(&l->v[i], r);
+		if (i && i % GIVE_BACK == 0) {
+			struct step *v = realloc(l->v, i * sizeof(*v));
+
+			l->n = i;
+			if (v) {
+				l->v = v;
+				l->cap = i;
+			}
+		}
 	}
+	for (size_t a = first, b = r->checks.n; a + 1 < b; a++, b--) {
+		struct check c = r->checks.v[a];
+
+		r->checks.v[a] = r->checks.v[b - 1];
+		r->checks.v[b - 1] = c;
+	}
+	steplist_done(l);
 }
 
 /* A topology finding as a check of verify. */
@@ -61,10 +99,8 @@ int checks_config(const struct conf *c, struct netconf *nc, struct report *r,
 	ret = act_observe_for(nc, r, verb, &want);
 	if (ret)
 		goto out;
-	checks_steps(&want, r);
-	/* Done with: its memory (10,000 VIPs: 2 MB) serves the host's
-	 * addresses next. */
-	steplist_done(&want);
+	/* Its memory serves the checks, and then the host's addresses. */
+	checks_steps_consume(&want, r);
 	k = netconf_host_load(nc, &host);
 	if (k < 0) {
 		report_error(r, "%s: cannot list the interfaces and addresses: %s", verb,

@@ -859,6 +859,11 @@ static void test_checklist_texts(void **state)
 	assert_string_equal(l.v[4999].kind, "address");
 	assert_string_equal(l.v[4999].target, "192.0.2.1/32 dev lo");
 	assert_string_equal(l.v[4999].detail, "");
+	/* A text as the check before has it is shared, not copied again. */
+	assert_ptr_equal(l.v[4999].expected, l.v[4998].expected);
+	assert_ptr_equal(l.v[4997].found, l.v[4996].found);
+	assert_string_equal(l.v[4997].found, "present");
+	assert_ptr_not_equal(l.v[4998].found, l.v[4997].found);
 	assert_int_equal(strlen(l.v[5000].target), CHECK_TARGET_MAX - 1);
 	assert_int_equal(strlen(l.v[5000].detail), CHECK_DETAIL_MAX - 1);
 	assert_int_equal(strlen(l.v[5000].expected), CHECK_EXPECTED_MAX - 1);
