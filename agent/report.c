@@ -14,7 +14,9 @@
 int report_change(struct report *r, const struct step *s, const char *from,
 		  const char *to)
 {
-	struct change *c;
+	const struct change *last = r->n_changes ? &r->changes[r->n_changes - 1] : NULL;
+	char target[STEP_TARGET_MAX + 16];
+	struct change c = { .ops = s->ops, .op = step_sign(s->ops, from, to) };
 
 	if (r->n_changes == r->cap_changes) {
 		size_t cap = r->cap_changes ? 2 * r->cap_changes : 16;
@@ -24,14 +26,16 @@ int report_change(struct report *r, const struct step *s, const char *from,
 			return -ENOMEM;
 		r->changes = v;
 		r->cap_changes = cap;
+		last = r->n_changes ? &r->changes[r->n_changes - 1] : NULL;
 	}
-	c = &r->changes[r->n_changes++];
-	memset(c, 0, sizeof(*c));
-	c->ops = s->ops;
-	c->op = step_sign(s->ops, from, to);
-	step_display(s, c->target, sizeof(c->target));
-	snprintf(c->from, sizeof(c->from), "%s", from);
-	snprintf(c->to, sizeof(c->to), "%s", to);
+	step_display(s, target, sizeof(target));
+	/* The values of one kind repeat: shared with the change before. */
+	c.target = text_pool_copy(&r->texts, target, sizeof(target), NULL);
+	c.from = text_pool_copy(&r->texts, from, STEP_VALUE_MAX, last ? last->from : NULL);
+	c.to = text_pool_copy(&r->texts, to, STEP_VALUE_MAX, last ? last->to : NULL);
+	if (!c.target || !c.from || !c.to)
+		return -ENOMEM;
+	r->changes[r->n_changes++] = c;
 	return 0;
 }
 
@@ -121,6 +125,7 @@ void report_reset(struct report *r)
 void report_done(struct report *r)
 {
 	free(r->changes);
+	text_pool_free(&r->texts);
 	free(r->revert);
 	free_lines(&r->errors, &r->n_errors);
 	free_lines(&r->warnings, &r->n_warnings);

@@ -36,9 +36,8 @@ struct change {
 	char op;
 	enum change_state state;
 	const struct step_ops *ops;
-	char target[STEP_TARGET_MAX];
-	char from[STEP_VALUE_MAX];
-	char to[STEP_VALUE_MAX];
+	/* Texts in the report's pool: the target as people read it. */
+	const char *target, *from, *to;
 };
 
 /* Whether the agent has applied anything here: its journal holds steps. */
@@ -53,6 +52,7 @@ struct report {
 	bool json;
 	struct change *changes;
 	size_t n_changes, cap_changes;
+	struct text_pool *texts; /* of the changes */
 	bool changes_undone; /* rolled back after a failure */
 	struct checklist checks;
 	struct journal *journal; /* status */

@@ -71,24 +71,19 @@ int step_set(char *dst, size_t len, const char *src)
 }
 
 /* Blocks of texts; a text never moves once written. */
-struct check_pool {
-	struct check_pool *next;
+struct text_pool {
+	struct text_pool *next;
 	size_t used, size;
 	char data[];
 };
 
 #define POOL_BLOCK 65536
 
-/*
- * A copy of src cut to max - 1 bytes, in l's pool; "" costs nothing, nor
- * does the text of the check before (prev), which it then shares: 10,000
- * checks of addresses expect and find "present" alike.
- */
-static const char *pool_copy(struct checklist *l, const char *src, size_t max,
-			     const char *prev)
+const char *text_pool_copy(struct text_pool **pool, const char *src, size_t max,
+			   const char *prev)
 {
 	size_t n = src ? strnlen(src, max - 1) : 0;
-	struct check_pool *p = l->pool;
+	struct text_pool *p = *pool;
 	char *dst;
 
 	if (n == 0)
@@ -101,16 +96,26 @@ static const char *pool_copy(struct checklist *l, const char *src, size_t max,
 		p = malloc(sizeof(*p) + size);
 		if (!p)
 			return NULL;
-		p->next = l->pool;
+		p->next = *pool;
 		p->used = 0;
 		p->size = size;
-		l->pool = p;
+		*pool = p;
 	}
 	dst = p->data + p->used;
 	memcpy(dst, src, n);
 	dst[n] = '\0';
 	p->used += n + 1;
 	return dst;
+}
+
+void text_pool_free(struct text_pool **pool)
+{
+	while (*pool) {
+		struct text_pool *p = *pool;
+
+		*pool = p->next;
+		free(p);
+	}
 }
 
 int checklist_add(struct checklist *l, bool ok, const char *kind,
@@ -139,11 +144,13 @@ int checklist_add(struct checklist *l, bool ok, const char *kind,
 	}
 	last = l->n ? &l->v[l->n - 1] : NULL;
 	c.kind = kind;
-	c.target = pool_copy(l, target, CHECK_TARGET_MAX, last ? last->target : NULL);
-	c.expected = pool_copy(l, expected, CHECK_EXPECTED_MAX, last ? last->expected : NULL);
-	c.found = pool_copy(l, found, CHECK_FOUND_MAX, last ? last->found : NULL);
-	c.detail = pool_copy(l, detail, CHECK_DETAIL_MAX, last ? last->detail : NULL);
-	c.why = pool_copy(l, text, CHECK_WHY_MAX, last ? last->why : NULL);
+	/* 10,000 checks of addresses expect and find "present" alike. */
+	c.target = text_pool_copy(&l->pool, target, CHECK_TARGET_MAX, last ? last->target : NULL);
+	c.expected = text_pool_copy(&l->pool, expected, CHECK_EXPECTED_MAX,
+				    last ? last->expected : NULL);
+	c.found = text_pool_copy(&l->pool, found, CHECK_FOUND_MAX, last ? last->found : NULL);
+	c.detail = text_pool_copy(&l->pool, detail, CHECK_DETAIL_MAX, last ? last->detail : NULL);
+	c.why = text_pool_copy(&l->pool, text, CHECK_WHY_MAX, last ? last->why : NULL);
 	if (!c.target || !c.expected || !c.found || !c.detail || !c.why)
 		return -ENOMEM;
 	l->v[l->n++] = c;
@@ -160,12 +167,7 @@ void check_subject(const struct check *c, char *buf, size_t len)
 
 void checklist_done(struct checklist *l)
 {
-	while (l->pool) {
-		struct check_pool *p = l->pool;
-
-		l->pool = p->next;
-		free(p);
-	}
+	text_pool_free(&l->pool);
 	free(l->v);
 	l->v = NULL;
 	l->n = l->cap = 0;

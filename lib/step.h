@@ -237,12 +237,24 @@ struct check {
 	const char *why;
 };
 
-struct check_pool;
+/*
+ * Texts in blocks that never move, freed all at once: what a list of
+ * thousands of short texts costs is their bytes, not a fixed room each.
+ */
+struct text_pool;
+/*
+ * A copy of src (NULL: "") cut to max - 1 bytes; "" costs nothing, nor does
+ * a text equal to prev (the one before, for instance), which it then
+ * shares. NULL without memory.
+ */
+const char *text_pool_copy(struct text_pool **pool, const char *src, size_t max,
+			   const char *prev);
+void text_pool_free(struct text_pool **pool);
 
 struct checklist {
 	struct check *v;
 	size_t n, cap;
-	struct check_pool *pool; /* the texts, in blocks that never move */
+	struct text_pool *pool; /* the texts */
 };
 
 /*
