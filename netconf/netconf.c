@@ -55,7 +55,6 @@ struct netconf *netconf_close(struct netconf *nc)
 {
 	if (!nc)
 		return NULL;
-	netconf_run_end(nc);
 	nl_close(nc->rt);
 	nl_close(nc->nf);
 	nl_close(nc->genl);

@@ -38,8 +38,8 @@ int netconf_nl(struct netconf *nc, int protocol, struct nl **ret);
  * (the address and route kinds, some 20 bytes a step), so that the walks of
  * one run over the same steps (observe, change, read back, rollback) parse
  * each target once. The steps passed stay where they are, and mean the
- * same, until netconf_run_end(), which forgets it all (netconf_close()
- * too). Outside a run each walk parses.
+ * same, until netconf_run_end(), which forgets it all; a run ends before
+ * netconf_close(). Outside a run each walk parses.
  */
 void netconf_run_begin(struct netconf *nc);
 void netconf_run_end(struct netconf *nc);

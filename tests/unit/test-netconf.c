@@ -1641,9 +1641,13 @@ static void test_run_targets(void **state)
 	assert_int_equal(netconf_addr_target(t.family, &t.addr, t.prefixlen, t.dev, text,
 					     sizeof(text)), 0);
 	assert_string_equal(text, "192.0.2.9/32 dev lo");
-	/* netconf_close() ends a run left open. */
+	/* A run begun again forgets the one before. */
 	netconf_run_begin(nc);
 	assert_int_equal(nc_target(nc, NC_PARSED_ADDR, &v[0], counting_parse, &t), 0);
+	netconf_run_begin(nc);
+	assert_int_equal(nc_target(nc, NC_PARSED_ADDR, &v[0], counting_parse, &t), 0);
+	assert_int_equal(parses, 3);
+	netconf_run_end(nc);
 	netconf_close(nc);
 }
 
