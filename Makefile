@@ -75,6 +75,8 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/%)
 
 BIN := $(BUILD)/lvs-rs-agent
 FBIN := $(BUILD)/lvs-rs-agent-fault
+# The engine called again and again in one process (test-reconcile-loop).
+LOOP_BIN := $(BUILD)/reconcile-loop
 
 all: $(BIN)
 
@@ -110,8 +112,8 @@ TEST_MODS_suggest := lib
 TEST_MODS_netconf := lib netconf
 TEST_MODS_nft-table := lib netconf
 TEST_MODS_nl := lib netconf
-TEST_MODS_arp := lib netconf arp
-TEST_MODS_tunnel := lib netconf tunnel
+TEST_MODS_arp := lib conf netconf arp
+TEST_MODS_tunnel := lib conf netconf tunnel
 modobjs = $(foreach m,$(1),$(patsubst %.c,$(BUILD)/fault/%.o,$(wildcard $(m)/*.c)))
 .SECONDEXPANSION:
 $(BUILD)/test-%: tests/unit/test-%.c $$(filter-out $(FMAIN_OBJ),$$(call modobjs,$$(or $$(TEST_MODS_$$*),$(MODULES))))
@@ -120,7 +122,12 @@ $(BUILD)/test-%: tests/unit/test-%.c $$(filter-out $(FMAIN_OBJ),$$(call modobjs,
 		$(shell $(PKG_CONFIG) --cflags $(TEST_PKGS)) -MMD -MP \
 		$(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(filter %.o,$^) $(LIBS) $(TEST_LIBS)
 
-build-tests: $(BIN) $(FBIN) $(UNIT_BIN)
+$(LOOP_BIN): tests/loop/reconcile-loop.c $(OBJ) $(BUILD)/link-flags
+	$(qecho) CC $@
+	$(Q)$(CC) $(BASE_CFLAGS) $(CFLAGS) -MMD -MP $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< \
+		$(OBJ) $(LIBS)
+
+build-tests: $(BIN) $(FBIN) $(UNIT_BIN) $(LOOP_BIN)
 
 ifeq ($(SANITIZE),1)
 # valgrind cannot run an ASan build: test-valgrind runs the plain
@@ -144,7 +151,7 @@ fuzz: $(BUILD)/fuzz-conf
 	$(BUILD)/fuzz-conf -max_total_time=$(FUZZ_TIME) -max_len=4096 -timeout=5 \
 		-artifact_prefix=$(BUILD)/ $(BUILD)/fuzz-corpus tests/fuzz/corpus
 
-# The journal reader: agent/journal.c and every kind's validation, so the
+# The journal reader: agent/journal-read.c and every kind's validation, so the
 # whole agent but main.c (and the libraries it links).
 $(BUILD)/fuzz-journal: tests/fuzz/fuzz-journal.c $(SRC) $(wildcard */*.h)
 	$(qecho) CLANG $@
@@ -234,4 +241,5 @@ clean:
 .PHONY: all build-tests check unit integration vm bench deps demo fuzz fuzz-journal install uninstall deb clean
 FORCE:
 
--include $(OBJ:.o=.d) $(FOBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(FMAIN_OBJ:.o=.d) $(UNIT_BIN:=.d)
+-include $(OBJ:.o=.d) $(FOBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(FMAIN_OBJ:.o=.d) $(UNIT_BIN:=.d) \
+	$(LOOP_BIN).d

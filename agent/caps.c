@@ -5,7 +5,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "agent.h"
+#include "caps.h"
+#include "../lib/macro.h"
 
 bool agent_drop_privileges(void)
 {

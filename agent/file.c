@@ -21,7 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "agent.h"
+#include "file.h"
+#include "../lib/macro.h"
 
 /* The stream's buffer: a 10,000-step journal (1 MB) in some 16 writes. */
 #define WBUF_SIZE 65536

@@ -16,7 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent.h"
+#include "file.h"
+#include "lock.h"
+#include "../lib/macro.h"
+#include "signal.h"
 
 static double now_s(void)
 {

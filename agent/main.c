@@ -11,7 +11,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "agent.h"
+#include "caps.h"
+#include "commands.h"
+#include "exit.h"
+#include "file.h"
+#include "journal.h"
+#include "prom.h"
+#include "report.h"
+#include "signal.h"
 #include "../conf/conf.h"
 #include "../lib/suggest.h"
 

@@ -15,7 +15,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "agent.h"
+#include "file.h"
+#include "prom.h"
+#include "../lib/macro.h"
 
 /* Length of the well-formed UTF-8 sequence at s (Unicode 3-7), 0 if none. */
 static size_t utf8_len(const unsigned char *s)

@@ -8,21 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent.h"
-#include "../netconf/netconf.h"
-
-void agent_display_target(const struct step *s, char *buf, size_t len)
-{
-	if (s->ops == &netconf_sysctl_ops)
-		netconf_sysctl_display(s->target, buf, len);
-	else
-		snprintf(buf, len, "%s", s->target);
-}
+#include "journal.h"
+#include "report.h"
 
 int report_change(struct report *r, const struct step *s, const char *from,
 		  const char *to)
 {
-	struct change *c;
+	const struct change *last = r->n_changes ? &r->changes[r->n_changes - 1] : NULL;
+	char target[STEP_TARGET_MAX + 16];
+	struct change c = { .ops = s->ops, .op = step_sign(s->ops, from, to) };
 
 	if (r->n_changes == r->cap_changes) {
 		size_t cap = r->cap_changes ? 2 * r->cap_changes : 16;
@@ -32,14 +26,16 @@ int report_change(struct report *r, const struct step *s, const char *from,
 			return -ENOMEM;
 		r->changes = v;
 		r->cap_changes = cap;
+		last = r->n_changes ? &r->changes[r->n_changes - 1] : NULL;
 	}
-	c = &r->changes[r->n_changes++];
-	memset(c, 0, sizeof(*c));
-	c->ops = s->ops;
-	c->op = s->ops->sign ? s->ops->sign(from, to) : '~';
-	agent_display_target(s, c->target, sizeof(c->target));
-	snprintf(c->from, sizeof(c->from), "%s", from);
-	snprintf(c->to, sizeof(c->to), "%s", to);
+	step_display(s, target, sizeof(target));
+	/* The values of one kind repeat: shared with the change before. */
+	c.target = text_pool_copy(&r->texts, target, sizeof(target), NULL);
+	c.from = text_pool_copy(&r->texts, from, STEP_VALUE_MAX, last ? last->from : NULL);
+	c.to = text_pool_copy(&r->texts, to, STEP_VALUE_MAX, last ? last->to : NULL);
+	if (!c.target || !c.from || !c.to)
+		return -ENOMEM;
+	r->changes[r->n_changes++] = c;
 	return 0;
 }
 
@@ -105,13 +101,38 @@ void report_warning(struct report *r, const char *fmt, ...)
 		print_message(stderr, "lvs-rs-agent: warning: ", msg);
 }
 
+void report_config_errors(struct report *r, char *const *v, size_t n, size_t more,
+			  const char *hint)
+{
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, "%s%s\n", v[i], i ? "" : hint);
+	report_error(r, "%s%s", v[0], hint);
+	if (n + more > 1)
+		report_error(r, "and %zu more configuration errors", n + more - 1);
+	r->error_printed = true;
+}
+
+void report_reset(struct report *r)
+{
+	struct report keep = {
+		.command = r->command, .json = r->json, .journal = r->journal,
+	};
+
+	report_done(r);
+	*r = keep;
+}
+
 void report_done(struct report *r)
 {
 	free(r->changes);
+	text_pool_free(&r->texts);
+	free(r->revert);
 	free_lines(&r->errors, &r->n_errors);
 	free_lines(&r->warnings, &r->n_warnings);
 	checklist_done(&r->checks);
 	r->changes = NULL;
+	r->revert = NULL;
+	r->n_changes = r->cap_changes = r->n_revert = 0;
 }
 
 
@@ -169,10 +190,8 @@ static void format_time(time_t t, char *buf, size_t len)
 static void print_journal_text(const struct report *r)
 {
 	const struct journal *j = r->journal;
-	_cleanup_free_ const struct step **plan = NULL;
 	_cleanup_free_ bool *planned = NULL;
 	char created[64], updated[64], t[STEP_TARGET_MAX + 16];
-	size_t n_plan = 0;
 
 	if (j->steps.n == 0 && !j->unread_from) {
 		printf(r->journal_lost ? "journal: missing, yet the agent's own objects are live "
@@ -199,33 +218,32 @@ static void print_journal_text(const struct report *r)
 	for (size_t i = 0; i < j->steps.n; i++) {
 		const struct step *s = &j->steps.v[i];
 
-		agent_display_target(s, t, sizeof(t));
+		step_display(s, t, sizeof(t));
 		if (step_same(s, s->prior, s->want))
 			printf("  = %s %s %s: so before the first apply; revert leaves it\n",
 			       s->ops->kind, t, s->want);
-		else if ((s->ops->sign ? s->ops->sign(s->prior, s->want) : '~') == '~')
+		else if (step_sign(s->ops, s->prior, s->want) == '~')
 			printf("  ~ %s %s %s -> %s\n", s->ops->kind, t, s->prior, s->want);
 		else
-			printf("  %c %s %s\n", s->ops->sign(s->prior, s->want),
+			printf("  %c %s %s\n", step_sign(s->ops, s->prior, s->want),
 			       s->ops->kind, t);
 	}
 	/* The kernel was observed only when status got that far. */
 	if (!r->observed)
 		return;
-	plan = calloc(j->steps.n, sizeof(*plan));
 	planned = calloc(j->steps.n, sizeof(*planned));
-	if (!plan || !planned || agent_revert_plan(&j->steps, plan, &n_plan) < 0) {
+	if (!planned || r->revert_unknown) {
 		printf("revert would: (out of memory)\n");
 		return;
 	}
-	printf("revert would:%s\n", n_plan ? "" : " change nothing");
-	for (size_t i = 0; i < n_plan; i++) {
-		const struct step *s = plan[i];
-		char op = s->ops->sign ? s->ops->sign(s->now, s->prior) : '~';
+	printf("revert would:%s\n", r->n_revert ? "" : " change nothing");
+	for (size_t i = 0; i < r->n_revert; i++) {
+		const struct step *s = r->revert[i].s;
+		char op = step_sign(s->ops, s->now, s->prior);
 
 		/* By position: a search of the plan per step is n^2. */
 		planned[s - j->steps.v] = true;
-		agent_display_target(s, t, sizeof(t));
+		step_display(s, t, sizeof(t));
 		if (op == '~')
 			printf("  ~ %s %s %s -> %s\n", s->ops->kind, t, s->now, s->prior);
 		else
@@ -238,7 +256,7 @@ static void print_journal_text(const struct report *r)
 
 		if (planned[i] || step_same(s, s->prior, s->want))
 			continue;
-		agent_display_target(s, t, sizeof(t));
+		step_display(s, t, sizeof(t));
 		if (step_same(s, s->now, s->prior))
 			printf("  (nothing for %s %s: already %s)\n", s->ops->kind, t, s->now);
 		else
@@ -249,7 +267,7 @@ static void print_journal_text(const struct report *r)
 
 static void print_text(struct report *r)
 {
-	const char *verb = r->summary_verb ? r->summary_verb : r->command;
+	const char *verb = r->command;
 	size_t failed = checklist_failed(&r->checks);
 	/* verify where nothing was applied: its warning says why they fail */
 	bool brief = STREQ(r->command, "verify") && r->applied == REPORT_APPLIED_NO;
@@ -294,8 +312,8 @@ static void print_text(struct report *r)
 
 /*
  * The --json document is written as it is made, one member or array element
- * at a time, each through json-c (escaping): the whole tree at once took
- * 50 MB for status at 10,000 VIPs. The output is the same bytes as json-c's
+ * at a time, each through json-c (escaping): the whole tree at once would
+ * take some 50 MB for status at 10,000 VIPs. The output is the same bytes as json-c's
  * JSON_C_TO_STRING_PLAIN of the whole document.
  */
 struct jw {
@@ -347,25 +365,21 @@ static json_object *change_json(const char *op, const char *kind, const char *ta
 
 /* What revert would do now, as change objects in its order; null when it
  * cannot be told (rather than a wrong []). */
-static void revert_json(struct jw *w, const struct journal *j)
+static void revert_json(struct jw *w, const struct report *r)
 {
-	_cleanup_free_ const struct step **plan = calloc(j->steps.n ? j->steps.n : 1,
-							 sizeof(*plan));
-	size_t n = 0;
-
-	if (!plan || agent_revert_plan(&j->steps, plan, &n) < 0) {
+	if (r->revert_unknown) {
 		jw_member(w, "revert", NULL);
 		jw_member(w, "unread", NULL);
 		return;
 	}
 	jw_key(w, "revert");
 	fputc('[', w->f);
-	for (size_t i = 0; i < n; i++) {
-		const struct step *s = plan[i];
-		char op[2] = { s->ops->sign ? s->ops->sign(s->now, s->prior) : '~', 0 };
+	for (size_t i = 0; i < r->n_revert; i++) {
+		const struct step *s = r->revert[i].s;
+		char op[2] = { step_sign(s->ops, s->now, s->prior), 0 };
 		char t[STEP_TARGET_MAX + 16];
 
-		agent_display_target(s, t, sizeof(t));
+		step_display(s, t, sizeof(t));
 		jw_element(w, i, change_json(op, s->ops->kind, t, s->now, s->prior));
 	}
 	fputc(']', w->f);
@@ -417,7 +431,7 @@ static void journal_json(struct jw *w, const struct report *r)
 		json_object *o = json_object_new_object();
 		char t[STEP_TARGET_MAX + 16];
 
-		agent_display_target(s, t, sizeof(t));
+		step_display(s, t, sizeof(t));
 		json_object_object_add(o, "kind", json_object_new_string(s->ops->kind));
 		json_object_object_add(o, "target", json_object_new_string(t));
 		json_object_object_add(o, "prior", json_object_new_string(s->prior));
@@ -430,7 +444,7 @@ static void journal_json(struct jw *w, const struct report *r)
 	jw_member(w, "created", time_or_null(j->steps.n ? j->created : 0));
 	jw_member(w, "updated", time_or_null(j->steps.n ? j->updated : 0));
 	if (observed)
-		revert_json(w, j);
+		revert_json(w, r);
 	else
 		jw_member(w, "revert", NULL);
 	/* A damaged journal: the lines from the damage on, unread. */
@@ -465,10 +479,6 @@ static void print_json(struct report *r)
 	bool changed = false;
 
 	/* Changed: some change was made and stays so (forget's are left). */
-	for (size_t i = 0; i < r->n_changes && !plan && !r->changes_undone; i++)
-		changed |= r->changes[i].state == CHANGE_DONE;
-
-	/* Changed: some change was made and stays so. */
 	for (size_t i = 0; i < r->n_changes && !plan && !r->changes_undone; i++)
 		changed |= r->changes[i].state == CHANGE_DONE;
 	fputc('{', w.f);

@@ -12,7 +12,8 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "agent.h"
+#include "signal.h"
+#include "../lib/macro.h"
 #include "../netconf/netconf.h"
 
 static const int caught_signals[] = { SIGTERM, SIGINT, SIGHUP };

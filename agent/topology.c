@@ -20,7 +20,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "agent.h"
+#include "topology.h"
+#include "../lib/steplist.h"
 #include "../arp/arp.h"
 #include "../conf/conf.h"
 #include "../netconf/netconf.h"
@@ -226,7 +227,8 @@ static int vip_ref_cmp(const void *a, const void *b)
 }
 
 /* An address of the agent's own, which this apply removes as stale: the
- * journal's address step for it, added by the agent (prior absent). */
+ * journal's step for it (its target names only an address), added by the
+ * agent (prior absent). */
 static bool agents_stale(const struct walk *w, const struct netconf_addr *a,
 			 const char *dev)
 {
@@ -237,7 +239,7 @@ static bool agents_stale(const struct walk *w, const struct netconf_addr *a,
 	    netconf_addr_target(a->family, &a->addr, a->prefixlen, dev, target,
 				sizeof(target)) < 0)
 		return false;
-	s = steplist_find(w->journal, &netconf_addr_ops, target);
+	s = steplist_find(w->journal, NULL, target);
 	return s && strcmp(s->prior, NETCONF_ABSENT) == 0;
 }
 
@@ -427,7 +429,7 @@ int agent_topology(const struct conf *c, const struct netconf_host *h,
 	size_t n_vips = 0;
 	int r;
 
-	r = agent_arp_vips(c, &vips, &n_vips);
+	r = arp_vips(c, &vips, &n_vips);
 	if (r < 0)
 		return r;
 	r = check_dr_devices(&w);
@@ -440,29 +442,4 @@ int agent_topology(const struct conf *c, const struct netconf_host *h,
 	if (r == 0)
 		r = check_announce(&w, vips, n_vips);
 	return r;
-}
-
-int agent_arp_vips(const struct conf *c, struct arp_vip **ret, size_t *n)
-{
-	struct arp_vip *v;
-	size_t total = 0, k = 0;
-
-	for (size_t g = 0; g < c->n_groups; g++)
-		total += c->groups[g].n_vips;
-	v = calloc(total + 1, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	/* anyip prefixes too: the whole prefix answers locally. */
-	for (size_t g = 0; g < c->n_groups; g++)
-		for (size_t i = 0; i < c->groups[g].n_vips; i++) {
-			const struct conf_vip *cv = &c->groups[g].vips[i];
-
-			if (cv->family != AF_INET)
-				continue;
-			v[k].addr = cv->addr.v4;
-			v[k++].prefixlen = cv->prefixlen;
-		}
-	*ret = v;
-	*n = k;
-	return 0;
 }

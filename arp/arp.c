@@ -9,27 +9,68 @@
 #include <sys/socket.h>
 
 #include "arp.h"
+#include "../conf/conf.h"
+#include "../lib/steplist.h"
 #include "../netconf/netconf.h"
-
-static void sysctl_step(struct step *s, const char *dev, const char *key,
-			int value)
-{
-	memset(s, 0, sizeof(*s));
-	s->ops = &netconf_sysctl_ops;
-	s->order = STEP_ORDER_ARP;
-	snprintf(s->target, sizeof(s->target), "net/ipv4/conf/%s/%s", dev, key);
-	snprintf(s->want, sizeof(s->want), "%d", value);
-}
 
 size_t arp_sysctl_steps(int arp_ignore, int arp_announce, struct step *out)
 {
-	/* all raises every interface at once (effective = max(all, dev)); lo
-	 * is written too because the VIPs live there. */
-	sysctl_step(&out[0], "all", "arp_ignore", arp_ignore);
-	sysctl_step(&out[1], "lo", "arp_ignore", arp_ignore);
-	sysctl_step(&out[2], "all", "arp_announce", arp_announce);
-	sysctl_step(&out[3], "lo", "arp_announce", arp_announce);
+	static const struct {
+		const char *dev, *key;
+	} v[ARP_SYSCTL_STEPS] = {
+		/* all raises every interface at once (effective = max(all,
+		 * dev)); lo is written too because the VIPs live there. */
+		{ "all", "arp_ignore" },
+		{ "lo", "arp_ignore" },
+		{ "all", "arp_announce" },
+		{ "lo", "arp_announce" },
+	};
+
+	for (size_t i = 0; i < ARP_SYSCTL_STEPS; i++)
+		(void)netconf_sysctl_step(&out[i], &arp_sysctl_ops, STEP_ORDER_ARP, v[i].dev,
+					  v[i].key, i < 2 ? arp_ignore : arp_announce);
 	return ARP_SYSCTL_STEPS;
+}
+
+static bool has_ipv4_vip(const struct conf *c)
+{
+	for (size_t g = 0; g < c->n_groups; g++)
+		for (size_t i = 0; i < c->groups[g].n_vips; i++)
+			if (c->groups[g].vips[i].family == AF_INET)
+				return true;
+	return false;
+}
+
+bool arp_suppresses(const struct conf *c, bool nft)
+{
+	return has_ipv4_vip(c) &&
+	       (c->arp_suppress == CONF_ARP_BOTH ||
+		c->arp_suppress == (nft ? CONF_ARP_NFT : CONF_ARP_SYSCTL));
+}
+
+int arp_vips(const struct conf *c, struct arp_vip **ret, size_t *n)
+{
+	struct arp_vip *v;
+	size_t total = 0, k = 0;
+
+	for (size_t g = 0; g < c->n_groups; g++)
+		total += c->groups[g].n_vips;
+	v = calloc(total + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	/* anyip prefixes too: the whole prefix answers locally. */
+	for (size_t g = 0; g < c->n_groups; g++)
+		for (size_t i = 0; i < c->groups[g].n_vips; i++) {
+			const struct conf_vip *cv = &c->groups[g].vips[i];
+
+			if (cv->family != AF_INET)
+				continue;
+			v[k].addr = cv->addr.v4;
+			v[k++].prefixlen = cv->prefixlen;
+		}
+	*ret = v;
+	*n = k;
+	return 0;
 }
 
 static int read_conf(const char *dev, const char *key, int *ret)
@@ -196,3 +237,95 @@ int arp_check_sysctl(const struct netconf_host *h, int want_ignore,
 	}
 	return 0;
 }
+
+/* ---- the sysctl kind */
+
+static int sysctl_build(const struct kind_ctx *ctx, struct steplist *out)
+{
+	const struct conf *c = ctx->conf;
+	struct step s[ARP_SYSCTL_STEPS];
+	size_t n;
+	int r;
+
+	if (!arp_suppresses(c, false))
+		return 0;
+	n = arp_sysctl_steps(c->arp_ignore, c->arp_announce, s);
+	for (size_t i = 0; i < n; i++) {
+		r = steplist_add(out, &s[i]);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* The device of each group, each once; *ret is malloc'd. */
+static int vip_devs(const struct conf *c, const char ***ret, size_t *n)
+{
+	const char **v = calloc(c->n_groups + 1, sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	*n = 0;
+	for (size_t g = 0; g < c->n_groups; g++)
+		if (!listed(c->groups[g].device, v, *n))
+			v[(*n)++] = c->groups[g].device;
+	*ret = v;
+	return 0;
+}
+
+static int sysctl_check(const struct kind_ctx *ctx, struct checklist *out)
+{
+	_cleanup_free_ struct arp_vip *vips = NULL;
+	_cleanup_free_ const char **devs = NULL;
+	const struct conf *c = ctx->conf;
+	size_t n_vips = 0, n_devs = 0;
+	int r;
+
+	if (!has_ipv4_vip(c))
+		return 0;
+	if (c->arp_suppress == CONF_ARP_NONE) {
+		r = checklist_add(out, true, "arp_suppress", NULL, "none", "none", NULL,
+				  "the agent suppresses no ARP: unless something else does, the "
+				  "IPv4 VIPs are answered in ARP and clients may bypass the director");
+		if (r == 0)
+			out->v[out->n - 1].warn = true;
+		return r;
+	}
+	if (!arp_suppresses(c, false))
+		return 0;
+	r = vip_devs(c, &devs, &n_devs);
+	if (r == 0)
+		r = arp_vips(c, &vips, &n_vips);
+	/* With both, the nft output rule rewrites a VIP as sender whatever
+	 * arp_announce does. */
+	if (r == 0)
+		r = arp_check_sysctl(ctx->host, c->arp_ignore, c->arp_announce, devs, n_devs,
+				     c->arp_suppress == CONF_ARP_SYSCTL ? vips : NULL, n_vips, out);
+	if (r < 0)
+		snprintf(ctx->err, ctx->errlen, "%s: cannot read the ARP policy: %s", ctx->verb,
+			 strerror(-r));
+	return r;
+}
+
+static const struct netconf_sysctl_keys keys = {
+	.keys = (const char *const[]){ "arp_ignore", "arp_announce", NULL },
+	.want = { "1", "2" },
+};
+
+static bool sysctl_valid_target(const char *target)
+{
+	return netconf_sysctl_valid_target(&keys, target);
+}
+
+static bool sysctl_valid_value(const char *target, enum step_field f, const char *value)
+{
+	return netconf_sysctl_valid_value(&keys, target, f, value);
+}
+
+const struct step_ops arp_sysctl_ops = {
+	NETCONF_SYSCTL_KIND,
+	.build = sysctl_build,
+	.check = sysctl_check,
+	.valid_target = sysctl_valid_target,
+	.valid_value = sysctl_valid_value,
+};

@@ -12,10 +12,20 @@
 
 #include "../lib/step.h"
 
+struct conf;
 struct netconf;
 struct netconf_host;
 struct netconf_link;
 struct netconf_addr;
+
+/*
+ * The sysctl ARP policy, kind "sysctl" (netconf's, NETCONF_SYSCTL_KIND):
+ * net/ipv4/conf/{all,lo}/{arp_ignore,arp_announce}, order STEP_ORDER_ARP,
+ * built when the config has an IPv4 VIP and arp_suppress is sysctl or
+ * both (want 1 or 2). Its check: the effective values on the host
+ * (arp_check_sysctl()), or with arp_suppress = none a warning.
+ */
+extern const struct step_ops arp_sysctl_ops;
 
 #define ARP_SYSCTL_STEPS 4
 
@@ -25,11 +35,21 @@ struct netconf_addr;
  */
 size_t arp_sysctl_steps(int arp_ignore, int arp_announce, struct step *out);
 
+/*
+ * Whether the config asks to suppress ARP for its IPv4 VIPs by nf_tables
+ * (nft) or else by sysctls: it has an IPv4 VIP, and arp_suppress names that
+ * way (or both).
+ */
+bool arp_suppresses(const struct conf *c, bool nft);
+
 /* An IPv4 VIP, or an anyip prefix of VIPs (prefixlen < 32). */
 struct arp_vip {
 	struct in_addr addr; /* the network address of the prefix */
 	unsigned char prefixlen;
 };
+
+/* The IPv4 VIPs and anyip prefixes of c; *ret is malloc'd. 0 or -ENOMEM. */
+int arp_vips(const struct conf *c, struct arp_vip **ret, size_t *n);
 
 /*
  * arp_announce = 1 avoids as ARP sender only local addresses outside the
@@ -89,6 +109,12 @@ int arp_check_sysctl(const struct netconf_host *h, int want_ignore,
  * Every change() call is one nf_tables batch: all or nothing in the kernel,
  * one netconf_fault_point() each. marked() lists the table when it carries
  * the marker comment, and, while it is whole, its elements and output rules.
+ * Built (order STEP_ORDER_ARP) when the config has an IPv4 VIP and
+ * arp_suppress is nft or both: the table ("interval" when a VIP is a
+ * prefix), an element per VIP or prefix, and the output rules: "output *"
+ * writing a fixed rip, or with rip = auto one per interface other than
+ * loopback that holds an IPv4 address (its primary one, VIPs excluded;
+ * none without kernel access, as for check-config).
  */
 extern const struct step_ops arp_nft_ops;
 
@@ -97,18 +123,5 @@ extern const struct step_ops arp_nft_ops;
 #define ARP_NFT_FOREIGN "foreign"
 #define ARP_NFT_INCOMPLETE "incomplete"
 #define ARP_NFT_INTERVAL "interval"
-
-/*
- * The nft steps for the IPv4 VIPs (n_vips > 0), all order STEP_ORDER_ARP:
- * the table, one element per VIP or prefix, and the output rules: one rule
- * "output *" writing *rip, or with rip NULL (auto) one per interface other
- * than loopback that holds an IPv4 address (its primary one, VIPs
- * excluded); with nc NULL too, no rule steps (check-config). The table's
- * value is "present", or "interval" when a VIP is a prefix: the set then
- * holds intervals. *ret is malloc'd.
- */
-int arp_nft_steps(struct netconf *nc, const struct arp_vip *vips,
-		  size_t n_vips, const struct in_addr *rip,
-		  struct step **ret, size_t *n);
 
 #endif

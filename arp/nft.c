@@ -17,6 +17,8 @@
 #include <string.h>
 
 #include "nft-internal.h"
+#include "../conf/conf.h"
+#include "../lib/steplist.h"
 
 /* ---- targets */
 
@@ -45,7 +47,7 @@ static bool is_vip(struct in_addr a, const struct arp_vip *vips, size_t n)
  * (a VIP on eth0 is not the address ARP should carry). One step each.
  */
 static int rule_steps_auto(struct netconf *nc, const struct arp_vip *vips,
-			   size_t n_vips, struct step *out, size_t cap, size_t *n)
+			   size_t n_vips, struct steplist *out)
 {
 	_cleanup_free_ struct netconf_link *links = NULL;
 	_cleanup_free_ struct netconf_addr *addrs = NULL;
@@ -58,86 +60,89 @@ static int rule_steps_auto(struct netconf *nc, const struct arp_vip *vips,
 	r = netconf_dump_addrs(nc, AF_INET, &addrs, &n_addrs);
 	if (r < 0)
 		return r;
-	/* An interface that appeared since the caller counted them has no
-	 * room: the next apply picks it up. */
-	for (size_t l = 0; l < n_links && *n < cap; l++) {
+	for (size_t l = 0; l < n_links; l++) {
 		if (links[l].flags & IFF_LOOPBACK)
 			continue;
 		for (size_t i = 0; i < n_addrs; i++) {
 			const struct netconf_addr *a = &addrs[i];
-			struct step *s = &out[*n];
+			struct step s;
 
 			if (a->ifindex != links[l].ifindex ||
 			    (a->flags & IFA_F_SECONDARY) ||
 			    a->scope != RT_SCOPE_UNIVERSE ||
 			    is_vip(a->addr.v4, vips, n_vips))
 				continue;
-			init_step(s, "");
-			inet_ntop(AF_INET, &a->addr.v4, s->want, sizeof(s->want));
-			snprintf(s->target, sizeof(s->target), "%s output %s",
+			init_step(&s, "");
+			inet_ntop(AF_INET, &a->addr.v4, s.want, sizeof(s.want));
+			snprintf(s.target, sizeof(s.target), "%s output %s",
 				 ARP_NFT_TARGET, links[l].name);
-			(*n)++;
+			r = steplist_add(out, &s);
+			if (r < 0)
+				return r;
 			break;
 		}
 	}
 	return 0;
 }
 
-int arp_nft_steps(struct netconf *nc, const struct arp_vip *vips,
-		  size_t n_vips, const struct in_addr *rip,
-		  struct step **ret, size_t *ret_n)
+/* The table, one element per VIP or prefix, the output rules (rip NULL:
+ * auto, one per interface; nc NULL too: none). */
+static int nft_steps(struct netconf *nc, const struct arp_vip *vips,
+		     size_t n_vips, const struct in_addr *rip,
+		     struct steplist *out)
 {
-	_cleanup_free_ struct netconf_link *links = NULL;
-	_cleanup_free_ struct step *v = NULL;
-	size_t n = 0, n_links = 0, cap;
 	bool interval = false;
+	struct step s;
 	int r;
 
 	for (size_t i = 0; i < n_vips; i++)
 		if (vips[i].prefixlen < 32)
 			interval = true;
-
-	/* Room for the table, the VIPs and one rule per interface. */
-	if (!rip && nc) {
-		r = netconf_dump_links(nc, &links, &n_links);
-		if (r < 0)
-			return r;
-	}
-	cap = 2 + n_vips + n_links;
-	v = calloc(cap, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
 	/* A set's flags are fixed: one with intervals only when needed, so
 	 * that a config without prefixes keeps the plain set it always had. */
-	init_step(&v[n], interval ? ARP_NFT_INTERVAL : NETCONF_PRESENT);
-	snprintf(v[n++].target, sizeof(v->target), "%s", ARP_NFT_TARGET);
-	for (size_t i = 0; i < n_vips; i++) {
+	init_step(&s, interval ? ARP_NFT_INTERVAL : NETCONF_PRESENT);
+	snprintf(s.target, sizeof(s.target), "%s", ARP_NFT_TARGET);
+	r = steplist_add(out, &s);
+	for (size_t i = 0; r == 0 && i < n_vips; i++) {
 		char a[INET_ADDRSTRLEN + 4];
 
 		if (vips[i].prefixlen > 32)
 			return -EINVAL;
-		init_step(&v[n], NETCONF_PRESENT);
+		init_step(&s, NETCONF_PRESENT);
 		vip_text(vips[i].addr, vips[i].prefixlen, a, sizeof(a));
-		snprintf(v[n++].target, sizeof(v->target), "%s vip %s",
-			 ARP_NFT_TARGET, a);
+		snprintf(s.target, sizeof(s.target), "%s vip %s", ARP_NFT_TARGET, a);
+		r = steplist_add(out, &s);
 	}
+	if (r < 0)
+		return r;
 	if (rip) {
-		init_step(&v[n], "");
-		inet_ntop(AF_INET, rip, v[n].want, sizeof(v[n].want));
-		snprintf(v[n++].target, sizeof(v->target), "%s output *",
-			 ARP_NFT_TARGET);
-	} else if (nc) {
-		size_t m = 0;
-
-		r = rule_steps_auto(nc, vips, n_vips, v + n, n_links, &m);
-		if (r < 0)
-			return r;
-		n += m;
+		init_step(&s, "");
+		inet_ntop(AF_INET, rip, s.want, sizeof(s.want));
+		snprintf(s.target, sizeof(s.target), "%s output *", ARP_NFT_TARGET);
+		return steplist_add(out, &s);
 	}
-	*ret = v;
-	*ret_n = n;
-	v = NULL;
-	return 0;
+	return nc ? rule_steps_auto(nc, vips, n_vips, out) : 0;
+}
+
+static int nft_build(const struct kind_ctx *ctx, struct steplist *out)
+{
+	_cleanup_free_ struct arp_vip *vips = NULL;
+	const struct conf *c = ctx->conf;
+	size_t n_vips = 0;
+	int r;
+
+	if (!arp_suppresses(c, true))
+		return 0;
+	r = arp_vips(c, &vips, &n_vips);
+	if (r < 0)
+		return r;
+	r = nft_steps(ctx->nc, vips, n_vips, c->rip_auto ? NULL : &c->rip, out);
+	if (r < 0)
+		snprintf(ctx->err, ctx->errlen,
+			 "arp_suppress = %s: cannot list the interfaces for rip = auto: %s (%s)",
+			 conf_arp_suppress_name(c->arp_suppress), strerror(-r),
+			 netconf_error(ctx->nc));
+	return r;
 }
 
 /* ---- what the kernel has */
@@ -283,18 +288,6 @@ static void nft_explain(const struct step *s, char *buf, size_t len)
 }
 
 
-static char nft_sign(const char *from, const char *to)
-{
-	bool f_absent = strcmp(from, NETCONF_ABSENT) == 0;
-	bool t_absent = strcmp(to, NETCONF_ABSENT) == 0;
-
-	if (t_absent && !f_absent)
-		return '-';
-	if (f_absent && !t_absent)
-		return '+';
-	return '~';
-}
-
 /* anft_parse_target() takes the canonical text of a table or element; a rule's
  * key must be an interface name, or "*". */
 static bool nft_valid_target(const char *target)
@@ -341,10 +334,10 @@ static bool nft_valid_value(const char *target, enum step_field f,
 
 const struct step_ops arp_nft_ops = {
 	.kind = "nft",
+	.build = nft_build,
 	.observe = nft_observe,
 	.change = anft_change,
 	.explain = nft_explain,
-	.sign = nft_sign,
 	.marked = nft_marked,
 	.valid_target = nft_valid_target,
 	.valid_value = nft_valid_value,

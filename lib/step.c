@@ -27,6 +27,39 @@ bool step_same(const struct step *s, const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
+bool step_is_absent(const struct step_ops *ops, const char *v)
+{
+	if (ops && ops->is_absent)
+		return ops->is_absent(v);
+	return strcmp(v, STEP_ABSENT) == 0;
+}
+
+char step_sign(const struct step_ops *ops, const char *from, const char *to)
+{
+	bool f = step_is_absent(ops, from), t = step_is_absent(ops, to);
+
+	if (f && !t)
+		return '+';
+	if (t && !f)
+		return '-';
+	return '~';
+}
+
+void step_display(const struct step *s, char *buf, size_t len)
+{
+	if (s->ops && s->ops->display)
+		s->ops->display(s->target, buf, len);
+	else
+		snprintf(buf, len, "%s", s->target);
+}
+
+bool step_restorable(const struct step *s, const char *to)
+{
+	if (s->ops && s->ops->restorable)
+		return s->ops->restorable(s, to);
+	return !step_same(s, s->now, to);
+}
+
 int step_set(char *dst, size_t len, const char *src)
 {
 	size_t n = strlen(src);
@@ -38,33 +71,35 @@ int step_set(char *dst, size_t len, const char *src)
 }
 
 /* Blocks of texts; a text never moves once written. */
-struct check_pool {
-	struct check_pool *next;
+struct text_pool {
+	struct text_pool *next;
 	size_t used, size;
 	char data[];
 };
 
 #define POOL_BLOCK 65536
 
-/* A copy of src cut to max - 1 bytes, in l's pool; "" costs nothing. */
-static const char *pool_copy(struct checklist *l, const char *src, size_t max)
+const char *text_pool_copy(struct text_pool **pool, const char *src, size_t max,
+			   const char *prev)
 {
 	size_t n = src ? strnlen(src, max - 1) : 0;
-	struct check_pool *p = l->pool;
+	struct text_pool *p = *pool;
 	char *dst;
 
 	if (n == 0)
 		return "";
+	if (prev && strlen(prev) == n && memcmp(prev, src, n) == 0)
+		return prev;
 	if (!p || p->size - p->used < n + 1) {
 		size_t size = n + 1 > POOL_BLOCK ? n + 1 : POOL_BLOCK;
 
 		p = malloc(sizeof(*p) + size);
 		if (!p)
 			return NULL;
-		p->next = l->pool;
+		p->next = *pool;
 		p->used = 0;
 		p->size = size;
-		l->pool = p;
+		*pool = p;
 	}
 	dst = p->data + p->used;
 	memcpy(dst, src, n);
@@ -73,11 +108,22 @@ static const char *pool_copy(struct checklist *l, const char *src, size_t max)
 	return dst;
 }
 
+void text_pool_free(struct text_pool **pool)
+{
+	while (*pool) {
+		struct text_pool *p = *pool;
+
+		*pool = p->next;
+		free(p);
+	}
+}
+
 int checklist_add(struct checklist *l, bool ok, const char *kind,
 		  const char *target, const char *expected, const char *found,
 		  const char *detail, const char *why, ...)
 {
 	struct check c = { .ok = ok };
+	const struct check *last;
 	char text[CHECK_WHY_MAX] = "";
 
 	if (l->n == l->cap) {
@@ -96,12 +142,15 @@ int checklist_add(struct checklist *l, bool ok, const char *kind,
 		vsnprintf(text, sizeof(text), why, ap);
 		va_end(ap);
 	}
+	last = l->n ? &l->v[l->n - 1] : NULL;
 	c.kind = kind;
-	c.target = pool_copy(l, target, CHECK_TARGET_MAX);
-	c.expected = pool_copy(l, expected, CHECK_EXPECTED_MAX);
-	c.found = pool_copy(l, found, CHECK_FOUND_MAX);
-	c.detail = pool_copy(l, detail, CHECK_DETAIL_MAX);
-	c.why = pool_copy(l, text, CHECK_WHY_MAX);
+	/* 10,000 checks of addresses expect and find "present" alike. */
+	c.target = text_pool_copy(&l->pool, target, CHECK_TARGET_MAX, last ? last->target : NULL);
+	c.expected = text_pool_copy(&l->pool, expected, CHECK_EXPECTED_MAX,
+				    last ? last->expected : NULL);
+	c.found = text_pool_copy(&l->pool, found, CHECK_FOUND_MAX, last ? last->found : NULL);
+	c.detail = text_pool_copy(&l->pool, detail, CHECK_DETAIL_MAX, last ? last->detail : NULL);
+	c.why = text_pool_copy(&l->pool, text, CHECK_WHY_MAX, last ? last->why : NULL);
 	if (!c.target || !c.expected || !c.found || !c.detail || !c.why)
 		return -ENOMEM;
 	l->v[l->n++] = c;
@@ -118,12 +167,7 @@ void check_subject(const struct check *c, char *buf, size_t len)
 
 void checklist_done(struct checklist *l)
 {
-	while (l->pool) {
-		struct check_pool *p = l->pool;
-
-		l->pool = p->next;
-		free(p);
-	}
+	text_pool_free(&l->pool);
 	free(l->v);
 	l->v = NULL;
 	l->n = l->cap = 0;

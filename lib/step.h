@@ -23,9 +23,11 @@ struct netconf;
  * A value is a word ("present", "absent", "up"), a sysctl's number or an
  * IPv4 address (nft): at most 15 characters. 24 leaves room and keeps a step
  * at 208 bytes: with 10,000 VIPs a run holds two lists of them (journal and
- * config) and the report, and the agent stays under 8 MB (issue 8).
+ * config) and the report, and the agent stays under 8 MB.
  */
 #define STEP_VALUE_MAX 24
+/* The value of a step whose object does not exist, for any kind. */
+#define STEP_ABSENT "absent"
 
 /*
  * Order classes. apply sets in ascending order (ARP suppression before the
@@ -59,6 +61,7 @@ struct step {
 struct conf;
 struct steplist;
 struct checklist;
+struct netconf_host;
 
 /* What a kind's build, probe and check see of the run. */
 struct kind_ctx {
@@ -69,10 +72,14 @@ struct kind_ctx {
 	/* The journal's steps, or NULL: a value an earlier apply lowered
 	 * stays wanted (conf/all/rp_filter). */
 	const struct steplist *journal;
+	/* check: the host's links and addresses, one dump for every kind. */
+	const struct netconf_host *host;
+	/* The command, for messages that name it: "apply", "plan", "verify". */
+	const char *verb;
 	/* plan: look, never ask the kernel what could change it (a module
 	 * load). */
 	bool dry_run;
-	char *err; /* one line on failure */
+	char *err; /* one line on failure (at most two, split by '\n') */
 	size_t errlen;
 };
 
@@ -83,30 +90,33 @@ struct kind_ctx {
 struct step_ops {
 	const char *kind; /* "sysctl", "address": output and journal */
 	/*
-	 * The steps the config asks of this kind, appended to out. 0, or
+	 * The steps the config asks of this kind, appended to out (which
+	 * holds the steps of the kinds before it in the registry). 0, or
 	 * -errno with one line in ctx->err (-EOPNOTSUPP: the config cannot be
-	 * served as written, exit 2). NULL: the kind builds none (yet).
+	 * served as written, exit 2). NULL: the kind builds none.
 	 */
 	int (*build)(const struct kind_ctx *ctx, struct steplist *out);
 	/*
 	 * Before anything changes: whether the kernel can have the objects of
-	 * steps v (observed) that apply is about to make. 0; -EOPNOTSUPP with
-	 * one line in ctx->err (exit 3, nothing changed); another -errno.
-	 * With ctx->dry_run it asks the kernel nothing that could change it.
-	 * NULL: always.
+	 * steps v (the config's steps of this kind, observed) that apply is
+	 * about to make. 0; 1 when it asked the kernel, which may have made
+	 * objects appear (a module load): the engine observes again;
+	 * -EOPNOTSUPP with one line in ctx->err (exit 3, nothing changed);
+	 * -EINTR when a signal stopped it (the engine says so); another
+	 * -errno with one line in ctx->err. With ctx->dry_run it asks the
+	 * kernel nothing that could change it. NULL: always.
 	 */
 	int (*probe)(const struct kind_ctx *ctx, struct step *const *v, size_t n);
 	/*
 	 * verify's checks of this kind beyond each step's own: effective
-	 * values on the host. want: the steps the config asks, observed.
-	 * 0 or -errno with one line in ctx->err. NULL: none.
+	 * values on the host (ctx->host), appended to out. 0 or -errno with
+	 * one line in ctx->err. NULL: none.
 	 */
-	int (*check)(const struct kind_ctx *ctx, const struct steplist *want,
-		     struct checklist *out);
+	int (*check)(const struct kind_ctx *ctx, struct checklist *out);
 	/* The target as people read it (sysctl: dotted). NULL: as it is. */
 	void (*display)(const char *target, char *buf, size_t len);
 	/* Whether a value means "no such object", for '+' and '-' in the
-	 * output (step_sign()). NULL: "absent". */
+	 * output (step_sign()). NULL: STEP_ABSENT. */
 	bool (*is_absent)(const char *value);
 	/*
 	 * Whether the kernel can be put back from s->now to `to` (revert,
@@ -135,8 +145,6 @@ struct step_ops {
 	 * Writes one sentence to buf. May be NULL.
 	 */
 	void (*explain)(const struct step *s, char *buf, size_t len);
-	/* Human verb for a change from `from` to `to`: '+', '-' or '~'. */
-	char (*sign)(const char *from, const char *to);
 	/*
 	 * Whether two values name the same kernel state, for a kind whose
 	 * values carry what the kernel changes by itself (an address's
@@ -178,6 +186,19 @@ struct step_ops {
 const char *step_value(const struct step *s, enum step_field f);
 /* Whether values a and b of s's kind name the same state (ops->same). */
 bool step_same(const struct step *s, const char *a, const char *b);
+/* Whether value v of a kind means "no such object" (ops->is_absent). */
+bool step_is_absent(const struct step_ops *ops, const char *v);
+/*
+ * The verb of a change from `from` to `to` for people: '+' when an object
+ * appears, '-' when one goes, '~' for any other change (and for absent to
+ * absent, which is none).
+ */
+char step_sign(const struct step_ops *ops, const char *from, const char *to);
+/* s's target as people read it (ops->display). */
+void step_display(const struct step *s, char *buf, size_t len);
+/* Whether s can and must be changed from s->now back to `to`
+ * (ops->restorable): revert, rollback, the stale steps of an apply. */
+bool step_restorable(const struct step *s, const char *to);
 /* Copy with truncation check: -ENAMETOOLONG when it does not fit. */
 _must_check_ int step_set(char *dst, size_t len, const char *src);
 #define STEP_SET(field, src) step_set((field), sizeof(field), (src))
@@ -216,12 +237,24 @@ struct check {
 	const char *why;
 };
 
-struct check_pool;
+/*
+ * Texts in blocks that never move, freed all at once: what a list of
+ * thousands of short texts costs is their bytes, not a fixed room each.
+ */
+struct text_pool;
+/*
+ * A copy of src (NULL: "") cut to max - 1 bytes; "" costs nothing, nor does
+ * a text equal to prev (the one before, for instance), which it then
+ * shares. NULL without memory.
+ */
+const char *text_pool_copy(struct text_pool **pool, const char *src, size_t max,
+			   const char *prev);
+void text_pool_free(struct text_pool **pool);
 
 struct checklist {
 	struct check *v;
 	size_t n, cap;
-	struct check_pool *pool; /* the texts, in blocks that never move */
+	struct text_pool *pool; /* the texts */
 };
 
 /*

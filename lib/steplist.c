@@ -31,7 +31,7 @@ struct step *steplist_find(const struct steplist *l, const struct step_ops *ops,
 			   const char *target)
 {
 	for (size_t i = 0; i < l->n; i++)
-		if (l->v[i].ops == ops &&
+		if ((!ops || l->v[i].ops == ops) &&
 		    (!target || strcmp(l->v[i].target, target) == 0))
 			return &l->v[i];
 	return NULL;

@@ -18,7 +18,8 @@ struct steplist {
 };
 int steplist_add(struct steplist *l, const struct step *s);
 void steplist_done(struct steplist *l);
-/* The step of that kind and target; target NULL: the first of that kind. */
+/* The step of that kind and target; target NULL: the first of that kind;
+ * ops NULL: of any kind. */
 struct step *steplist_find(const struct steplist *l, const struct step_ops *ops,
 			   const char *target);
 /*

@@ -15,6 +15,8 @@
 #include <linux/rtnetlink.h>
 
 #include "internal.h"
+#include "../conf/conf.h"
+#include "../lib/steplist.h"
 
 #define INFINITY_LIFE_TIME 0xFFFFFFFFU
 
@@ -243,17 +245,17 @@ int netconf_addr_parse_target(const char *target, int *family, void *addr,
 	return 0;
 }
 
-static int parse(const struct step *s, struct nc_target *t)
+static int parse(const char *target, struct nc_target *t)
 {
 	memset(t, 0, sizeof(*t));
-	return netconf_addr_parse_target(s->target, &t->family, &t->addr,
-					 &t->prefixlen, t->dev);
+	return netconf_addr_parse_target(target, &t->family, &t->addr, &t->prefixlen, t->dev);
 }
 
 /* ---- the kernel's links and addresses, sorted for lookups */
 
 struct view {
 	struct nc_links links; /* first: nc_change_planned() loads it */
+	struct netconf *nc;    /* the run's parsed targets */
 	struct netconf_addr *addrs;
 	size_t n_addrs;
 };
@@ -339,7 +341,7 @@ static int addr_observe(struct netconf *nc, struct step *const *v, size_t n)
 		struct nc_target t;
 		struct aval a;
 
-		if (parse(v[i], &t) < 0) {
+		if (nc_target(nc, NC_PARSED_ADDR, v[i], parse, &t) < 0) {
 			netconf_set_error(nc, "invalid address target \"%s\"",
 					  v[i]->target);
 			return -EINVAL;
@@ -368,7 +370,7 @@ static int plan_step(void *view, const struct step *s, enum step_field to,
 
 	memset(p, 0, sizeof(*p));
 	p->want = val_of(step_value(s, to));
-	if (parse(s, &p->h.t) < 0) {
+	if (nc_target(w->nc, NC_PARSED_ADDR, s, parse, &p->h.t) < 0) {
 		snprintf(text, len, "invalid address target \"%s\"", s->target);
 		return -EINVAL;
 	}
@@ -478,7 +480,7 @@ static const struct nc_plan_ops addr_plan_ops = {
 static int addr_change(struct netconf *nc, struct step *const *v, size_t n,
 		       enum step_field to, int *res)
 {
-	_cleanup_(view_done) struct view w = { 0 };
+	_cleanup_(view_done) struct view w = { .nc = nc };
 
 	return nc_change_planned(nc, &addr_plan_ops, &w, v, n, to, res);
 }
@@ -486,7 +488,7 @@ static int addr_change(struct netconf *nc, struct step *const *v, size_t n,
 static void addr_explain(const struct step *s, char *buf, size_t len)
 {
 	struct nc_target t;
-	const char *dev = parse(s, &t) == 0 ? t.dev : s->target;
+	const char *dev = parse(s->target, &t) == 0 ? t.dev : s->target;
 	struct aval now = val_of(s->now), want = val_of(s->want);
 
 	if (now.v == V_ABSENT && want.v != V_ABSENT)
@@ -505,15 +507,43 @@ static void addr_explain(const struct step *s, char *buf, size_t len)
 			 dev, s->now, s->want);
 }
 
-static char addr_sign(const char *from, const char *to)
+int nc_vip_steps(const struct kind_ctx *ctx, const struct step_ops *ops, bool anyip,
+		 nc_vip_target target, struct steplist *out)
 {
-	struct aval f = val_of(from), t = val_of(to);
+	const struct conf *c = ctx->conf;
 
-	if (t.v == V_ABSENT)
-		return '-';
-	if (f.v == V_ABSENT && (t.v == V_PRESENT || t.v == V_OTHER))
-		return '+';
-	return '~';
+	for (size_t g = 0; g < c->n_groups; g++) {
+		const struct conf_group *grp = &c->groups[g];
+
+		if (grp->anyip != anyip)
+			continue;
+		for (size_t i = 0; i < grp->n_vips; i++) {
+			const struct conf_vip *v = &grp->vips[i];
+			struct step s = { .ops = ops, .order = STEP_ORDER_VIP };
+			int r = target(v->family, &v->addr, v->prefixlen, grp->device, s.target,
+				       sizeof(s.target));
+
+			if (r == 0)
+				r = STEP_SET(s.want, NETCONF_PRESENT);
+			if (r == 0)
+				r = steplist_add(out, &s);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* One VIP as a /32 or /128, whatever prefix length an anyip VIP has. */
+static int vip_target(int family, const void *addr, unsigned char prefixlen,
+		      const char *dev, char *buf, size_t len)
+{
+	return netconf_addr_target(family, addr, max_prefix(family), dev, buf, len);
+}
+
+static int addr_build(const struct kind_ctx *ctx, struct steplist *out)
+{
+	return nc_vip_steps(ctx, &netconf_addr_ops, false, vip_target, out);
 }
 
 /* A VIP as the agent adds it (/32, /128), spelt as netconf_addr_target()
@@ -539,10 +569,10 @@ static bool addr_valid_value(const char *target, enum step_field f,
 
 const struct step_ops netconf_addr_ops = {
 	.kind = "address",
+	.build = addr_build,
 	.observe = addr_observe,
 	.change = addr_change,
 	.explain = addr_explain,
-	.sign = addr_sign,
 	.same = addr_same,
 	.valid_target = addr_valid_target,
 	.valid_value = addr_valid_value,

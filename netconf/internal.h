@@ -23,11 +23,17 @@
 
 #define NC_ERR_SIZE NL_ERR_SIZE
 
+/* The kinds whose targets a run keeps parsed (targets.c). */
+enum nc_parsed_kind { NC_PARSED_ADDR, NC_PARSED_ROUTE, NC_PARSED_KINDS };
+struct nc_parsed;
+
 struct netconf {
 	struct nl *rt; /* rtnetlink */
 	struct nl *nf; /* nfnetlink, opened when first asked for */
 	struct nl *genl; /* generic netlink, likewise */
 	size_t addr_hint; /* addresses in the last full dump: room for the next */
+	bool run; /* between netconf_run_begin() and netconf_run_end() */
+	struct nc_parsed *parsed[NC_PARSED_KINDS];
 	char err[NC_ERR_SIZE];
 };
 
@@ -71,6 +77,17 @@ static inline size_t nc_addr_len(int family)
 	return family == AF_INET ? sizeof(struct in_addr) : sizeof(struct in6_addr);
 }
 
+/*
+ * The build of the address and route kinds: a step of ops wanting
+ * "present" for each VIP of the groups whose anyip is `anyip`, its target
+ * made by target(). 0 or -errno.
+ */
+typedef int (*nc_vip_target)(int family, const void *addr, unsigned char prefixlen,
+			     const char *dev, char *buf, size_t len);
+struct steplist;
+int nc_vip_steps(const struct kind_ctx *ctx, const struct step_ops *ops, bool anyip,
+		 nc_vip_target target, struct steplist *out);
+
 /* A step target of the address and route kinds, parsed. */
 struct nc_target {
 	int family;
@@ -78,6 +95,14 @@ struct nc_target {
 	union netconf_inaddr addr;
 	char dev[IF_NAMESIZE];
 };
+
+/*
+ * The target of s parsed by parse (0 or -EINVAL, t zeroed first), or as a
+ * walk of this run parsed it before (netconf_run_begin()). nc may be NULL.
+ */
+typedef int (*nc_parse_fn)(const char *target, struct nc_target *t);
+int nc_target(struct netconf *nc, enum nc_parsed_kind kind, const struct step *s,
+	      nc_parse_fn parse, struct nc_target *t);
 
 /* The head of each kind's plan for nc_change_planned(): its requests are
  * described by it ("RTM_NEWADDR 192.0.2.1/32 dev lo"). */

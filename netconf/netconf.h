@@ -33,6 +33,18 @@ struct nl;
 int netconf_nl(struct netconf *nc, int protocol, struct nl **ret);
 
 /*
+ * A run's steps: between netconf_run_begin() and netconf_run_end() the
+ * kinds keep what they parse of the targets of the steps they are given
+ * (the address and route kinds, some 20 bytes a step), so that the walks of
+ * one run over the same steps (observe, change, read back, rollback) parse
+ * each target once. The steps passed stay where they are, and mean the
+ * same, until netconf_run_end(), which forgets it all; a run ends before
+ * netconf_close(). Outside a run each walk parses.
+ */
+void netconf_run_begin(struct netconf *nc);
+void netconf_run_end(struct netconf *nc);
+
+/*
  * The kernel's text for the last failure ("Unknown device type"), or the
  * name of the request that failed when the kernel gave none; "" if nothing.
  */
@@ -188,12 +200,43 @@ const struct netconf_link *netconf_host_link(const struct netconf_host *h,
 
 /*
  * "sysctl": target is a /proc/sys path, values are the file's text. A target
- * whose file does not exist observes as "missing". A journal's step is one
- * of the agent's own: net/ipv4/conf/{all,lo}/{arp_ignore,arp_announce}
- * (want 1 or 2) and net/ipv4/conf/{all,DEV}/rp_filter (want 0 or 2), prior
- * any int, or "missing" for a DEV other than all and lo.
+ * whose file does not exist observes as "missing", which cannot be written
+ * (restorable: nothing to put back to or from it). One kind in output and
+ * journal, served by more than one ops table: each module that writes
+ * sysctls (arp/: the ARP policy, tunnel/: rp_filter) has its own, with
+ * these members in common and its own build, check and journal rules;
+ * the journal's lookup by target tells them apart.
  */
-extern const struct step_ops netconf_sysctl_ops;
+int netconf_sysctl_observe(struct netconf *nc, struct step *const *v, size_t n);
+int netconf_sysctl_change(struct netconf *nc, struct step *const *v, size_t n,
+			  enum step_field to, int *res);
+bool netconf_sysctl_restorable(const struct step *s, const char *to);
+#define NETCONF_SYSCTL_KIND                                                    \
+	.kind = "sysctl", .observe = netconf_sysctl_observe,                   \
+	.change = netconf_sysctl_change, .display = netconf_sysctl_display,    \
+	.restorable = netconf_sysctl_restorable
+
+/* A step of net/ipv4/conf/DEV/KEY wanting value. 0 or -ENAMETOOLONG. */
+int netconf_sysctl_step(struct step *s, const struct step_ops *ops, int order,
+			const char *dev, const char *key, int value);
+
+/*
+ * The sysctls of one such kind, for its journal rules: net/ipv4/conf/DEV/KEY
+ * for each KEY of keys (NULL-terminated), DEV all or lo (any interface
+ * with any_dev); apply writes want[0] or want[1]. A prior is any int as
+ * the kernel prints it, or "missing" for a DEV other than all and lo (the
+ * device appeared with the apply).
+ */
+struct netconf_sysctl_keys {
+	const char *const *keys;
+	bool any_dev;
+	const char *want[2];
+};
+bool netconf_sysctl_valid_target(const struct netconf_sysctl_keys *k,
+				 const char *target);
+bool netconf_sysctl_valid_value(const struct netconf_sysctl_keys *k,
+				const char *target, enum step_field f,
+				const char *value);
 
 /*
  * "address": target "ADDR/PREFIX dev DEV" (netconf_addr_target()), values:
@@ -212,10 +255,12 @@ extern const struct step_ops netconf_sysctl_ops;
  * lifetime (0, finite, forever) are: the finite ones count down. Making a
  * pre-existing address "present" keeps its flags.
  * Many addresses go in one sendmsg (libmnl batch), each acked by sequence.
+ * Built (STEP_ORDER_VIP, "present") for each VIP of the groups without
+ * anyip, on the group's device.
  */
 extern const struct step_ops netconf_addr_ops;
 
-#define NETCONF_ABSENT "absent"
+#define NETCONF_ABSENT STEP_ABSENT
 #define NETCONF_PRESENT "present"
 #define NETCONF_PREFERRED "preferred"
 #define NETCONF_MISSING "missing"
@@ -246,7 +291,8 @@ int netconf_addr_parse_target(const char *target, int *family, void *addr,
  * scope host and protocol NETCONF_ROUTE_PROTO, many per sendmsg, each acked
  * by sequence, one netconf_fault_point() each. Its marked() lists the local
  * routes of protocol NETCONF_ROUTE_PROTO: the agent's, whatever a journal
- * says.
+ * says. Built (STEP_ORDER_VIP, "present") for each VIP or prefix of the
+ * anyip groups, on the group's device.
  */
 extern const struct step_ops netconf_route_ops;
 

@@ -79,44 +79,40 @@ int netconf_route_target(int family, const void *addr, unsigned char prefixlen,
 	return 0;
 }
 
-int netconf_route_parse_target(const char *target, int *family, void *addr,
-			       unsigned char *prefixlen, char *dev)
+/* The target into t, without the round trip that makes sure of one
+ * spelling: for the steps the agent built, or a journal's that
+ * valid_target() took. */
+static int parse(const char *target, struct nc_target *t)
 {
-	char mid[STEP_TARGET_MAX], again[STEP_TARGET_MAX];
-	size_t len, head = strlen(T_HEAD), tail = strlen(T_TAIL);
-	union netconf_inaddr a;
-	char d[IF_NAMESIZE];
-	unsigned char plen;
-	int fam;
+	char mid[STEP_TARGET_MAX];
+	size_t len = strlen(target), head = strlen(T_HEAD), tail = strlen(T_TAIL);
 
-	if (!target)
-		return -EINVAL;
-	len = strlen(target);
+	memset(t, 0, sizeof(*t));
 	if (len <= head + tail || len - head - tail >= sizeof(mid) ||
-	    strncmp(target, T_HEAD, head) != 0 ||
-	    strcmp(target + len - tail, T_TAIL) != 0)
+	    strncmp(target, T_HEAD, head) != 0 || strcmp(target + len - tail, T_TAIL) != 0)
 		return -EINVAL;
 	memcpy(mid, target + head, len - head - tail);
 	mid[len - head - tail] = '\0';
-	memset(&a, 0, sizeof(a));
-	if (netconf_addr_parse_target(mid, &fam, &a, &plen, d) < 0)
-		return -EINVAL;
-	/* One spelling per target: the canonical one, host bits clear. */
-	if (netconf_route_target(fam, &a, plen, d, again, sizeof(again)) < 0 ||
-	    strcmp(again, target) != 0)
-		return -EINVAL;
-	*family = fam;
-	memcpy(addr, &a, nc_addr_len(fam));
-	*prefixlen = plen;
-	memcpy(dev, d, strlen(d) + 1);
-	return 0;
+	return netconf_addr_parse_target(mid, &t->family, &t->addr, &t->prefixlen, t->dev);
 }
 
-static int parse(const struct step *s, struct nc_target *t)
+int netconf_route_parse_target(const char *target, int *family, void *addr,
+			       unsigned char *prefixlen, char *dev)
 {
-	memset(t, 0, sizeof(*t));
-	return netconf_route_parse_target(s->target, &t->family, &t->addr,
-					  &t->prefixlen, t->dev);
+	char again[STEP_TARGET_MAX];
+	struct nc_target t;
+
+	if (!target || parse(target, &t) < 0)
+		return -EINVAL;
+	/* One spelling per target: the canonical one, host bits clear. */
+	if (netconf_route_target(t.family, &t.addr, t.prefixlen, t.dev, again, sizeof(again)) < 0 ||
+	    strcmp(again, target) != 0)
+		return -EINVAL;
+	*family = t.family;
+	memcpy(addr, &t.addr, nc_addr_len(t.family));
+	*prefixlen = t.prefixlen;
+	memcpy(dev, t.dev, strlen(t.dev) + 1);
+	return 0;
 }
 
 /* ---- the kernel's links and local routes, sorted for lookups */
@@ -131,6 +127,7 @@ struct lroute {
 
 struct view {
 	struct nc_links links; /* first: nc_change_planned() loads it */
+	struct netconf *nc;    /* the run's parsed targets */
 	struct lroute *routes;
 	size_t n_routes, cap_routes;
 	bool v4, v6; /* the families whose routes are wanted */
@@ -308,24 +305,16 @@ static enum val view_value(const struct view *w, const struct nc_target *t,
 		       route_cmp) ? V_PRESENT : V_ABSENT;
 }
 
-/* Which families the steps need dumped; -EINVAL for a bad target. */
-static int view_families(struct netconf *nc, struct view *w,
-			 struct step *const *v, size_t n)
+/* Which families the steps need dumped: an IPv6 target holds a ':' (an
+ * interface name never does). */
+static void view_families(struct view *w, struct step *const *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		struct nc_target t;
-
-		if (parse(v[i], &t) < 0) {
-			netconf_set_error(nc, "invalid route target \"%s\"",
-					  v[i]->target);
-			return -EINVAL;
-		}
-		if (t.family == AF_INET)
-			w->v4 = true;
-		else
+		if (strchr(v[i]->target, ':'))
 			w->v6 = true;
+		else
+			w->v4 = true;
 	}
-	return 0;
 }
 
 /* ---- observe */
@@ -337,9 +326,8 @@ static int route_observe(struct netconf *nc, struct step *const *v, size_t n)
 
 	if (!n)
 		return 0;
-	r = view_families(nc, &w, v, n);
-	if (r == 0)
-		r = nc_links_load(nc, &w.links);
+	view_families(&w, v, n);
+	r = nc_links_load(nc, &w.links);
 	if (r == 0)
 		r = view_routes(nc, &w);
 	if (r < 0)
@@ -347,7 +335,10 @@ static int route_observe(struct netconf *nc, struct step *const *v, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		struct nc_target t;
 
-		parse(v[i], &t);
+		if (nc_target(nc, NC_PARSED_ROUTE, v[i], parse, &t) < 0) {
+			netconf_set_error(nc, "invalid route target \"%s\"", v[i]->target);
+			return -EINVAL;
+		}
 		r = STEP_SET(v[i]->now,
 			     view_value(&w, &t, nc_links_ifindex(&w.links, t.dev)) == V_PRESENT ?
 				     NETCONF_PRESENT : NETCONF_ABSENT);
@@ -373,7 +364,7 @@ static int plan_step(void *view, const struct step *s, enum step_field to,
 
 	memset(p, 0, sizeof(*p));
 	p->want = val_of(step_value(s, to));
-	if (parse(s, &p->h.t) < 0) {
+	if (nc_target(w->nc, NC_PARSED_ROUTE, s, parse, &p->h.t) < 0) {
 		snprintf(text, len, "invalid route target \"%s\"", s->target);
 		return -EINVAL;
 	}
@@ -442,7 +433,7 @@ static const struct nc_plan_ops route_plan_ops = {
 static int route_change(struct netconf *nc, struct step *const *v, size_t n,
 		        enum step_field to, int *res)
 {
-	_cleanup_(view_done) struct view w = { 0 };
+	_cleanup_(view_done) struct view w = { .nc = nc };
 
 	return nc_change_planned(nc, &route_plan_ops, &w, v, n, to, res);
 }
@@ -453,7 +444,7 @@ static void route_explain(const struct step *s, char *buf, size_t len)
 	char a[INET6_ADDRSTRLEN] = "?";
 	enum val now = val_of(s->now), want = val_of(s->want);
 
-	if (parse(s, &t) == 0)
+	if (parse(s->target, &t) == 0)
 		inet_ntop(t.family, &t.addr, a, sizeof(a));
 	if (now == V_ABSENT && want == V_PRESENT)
 		snprintf(buf, len,
@@ -499,15 +490,11 @@ static int route_marked(struct netconf *nc,
 	return r;
 }
 
-static char route_sign(const char *from, const char *to)
+/* anyip: a local route in table local on the group's device (lo, or the
+ * tunnel device), for a VIP or a whole prefix, instead of an address. */
+static int route_build(const struct kind_ctx *ctx, struct steplist *out)
 {
-	enum val f = val_of(from), t = val_of(to);
-
-	if (t == V_ABSENT)
-		return '-';
-	if (f == V_ABSENT && t == V_PRESENT)
-		return '+';
-	return '~';
+	return nc_vip_steps(ctx, &netconf_route_ops, true, netconf_route_target, out);
 }
 
 /* netconf_route_parse_target() takes the canonical text only. */
@@ -527,10 +514,10 @@ static bool route_valid_value(const char *target, enum step_field f,
 
 const struct step_ops netconf_route_ops = {
 	.kind = "route",
+	.build = route_build,
 	.observe = route_observe,
 	.change = route_change,
 	.explain = route_explain,
-	.sign = route_sign,
 	.marked = route_marked,
 	.valid_target = route_valid_target,
 	.valid_value = route_valid_value,

@@ -166,7 +166,7 @@ void netconf_sysctl_display(const char *path, char *buf, size_t len)
 
 /* ---- the "sysctl" step kind */
 
-static int sysctl_observe(struct netconf *nc, struct step *const *v, size_t n)
+int netconf_sysctl_observe(struct netconf *nc, struct step *const *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct step *s = v[i];
@@ -183,8 +183,8 @@ static int sysctl_observe(struct netconf *nc, struct step *const *v, size_t n)
 	return 0;
 }
 
-static int sysctl_change(struct netconf *nc, struct step *const *v, size_t n,
-			 enum step_field to, int *res)
+int netconf_sysctl_change(struct netconf *nc, struct step *const *v, size_t n,
+			  enum step_field to, int *res)
 {
 	struct nl_first_fail first;
 	int ret = 0;
@@ -212,31 +212,32 @@ static int sysctl_change(struct netconf *nc, struct step *const *v, size_t n,
 	return ret;
 }
 
-static char sysctl_sign(const char *from, const char *to)
+/* A sysctl that is missing (its device gone, or not there yet) cannot be
+ * made missing again, nor does a missing one have anything to restore. */
+bool netconf_sysctl_restorable(const struct step *s, const char *to)
 {
-	return '~';
+	return !step_same(s, s->now, to) && !STREQ(to, NETCONF_MISSING) &&
+	       !STREQ(s->now, NETCONF_MISSING);
 }
-
-/*
- * The sysctls the agent writes, and nothing else: the ARP policy
- * (arp/arp.c: conf/{all,lo}/arp_ignore and arp_announce) and the TUN
- * rp_filter (tunnel/tunnel.c: conf/DEV/rp_filter for a tunnel device DEV,
- * conf/all/rp_filter). The values apply writes are those the config allows.
- */
-static const struct managed {
-	const char *key;
-	bool any_dev; /* conf/DEV for any interface DEV, or only all and lo */
-	const char *want[2];
-} managed[] = {
-	{ "arp_ignore", false, { "1", "2" } },
-	{ "arp_announce", false, { "1", "2" } },
-	{ "rp_filter", true, { "0", "2" } },
-};
 
 #define CONF_PREFIX "net/ipv4/conf/"
 
-/* The managed key of target, with its device in dev; NULL if none. */
-static const struct managed *managed_of(const char *target, char *dev)
+int netconf_sysctl_step(struct step *s, const struct step_ops *ops, int order,
+			const char *dev, const char *key, int value)
+{
+	memset(s, 0, sizeof(*s));
+	s->ops = ops;
+	s->order = order;
+	if ((size_t)snprintf(s->target, sizeof(s->target), CONF_PREFIX "%s/%s", dev, key) >=
+	    sizeof(s->target))
+		return -ENAMETOOLONG;
+	snprintf(s->want, sizeof(s->want), "%d", value);
+	return 0;
+}
+
+/* The key of k that target names, with its device in dev; NULL if none. */
+static const char *key_of(const struct netconf_sysctl_keys *k, const char *target,
+			  char *dev)
 {
 	const char *d, *slash;
 	size_t n;
@@ -249,20 +250,21 @@ static const struct managed *managed_of(const char *target, char *dev)
 		return NULL;
 	memcpy(dev, d, n);
 	dev[n] = '\0';
-	if (!netconf_ifname_valid(dev))
+	if (!netconf_ifname_valid(dev) ||
+	    (!k->any_dev && !STREQ(dev, "all") && !STREQ(dev, "lo")))
 		return NULL;
-	for (size_t i = 0; i < ARRAY_SIZE(managed); i++)
-		if (STREQ(slash + 1, managed[i].key) &&
-		    (managed[i].any_dev || STREQ(dev, "all") || STREQ(dev, "lo")))
-			return &managed[i];
+	for (const char *const *key = k->keys; *key; key++)
+		if (STREQ(slash + 1, *key))
+			return *key;
 	return NULL;
 }
 
-static bool sysctl_valid_target(const char *target)
+bool netconf_sysctl_valid_target(const struct netconf_sysctl_keys *k,
+				 const char *target)
 {
 	char dev[IF_NAMESIZE];
 
-	return managed_of(target, dev);
+	return key_of(k, target, dev);
 }
 
 /* A value as the kernel prints an int: "0", "-3", never "03" or "+3". */
@@ -279,29 +281,19 @@ static bool int_text(const char *v)
 	return !errno && !*end && x >= INT_MIN && x <= INT_MAX;
 }
 
-static bool sysctl_valid_value(const char *target, enum step_field f,
-			       const char *value)
+bool netconf_sysctl_valid_value(const struct netconf_sysctl_keys *k,
+				const char *target, enum step_field f,
+				const char *value)
 {
 	char dev[IF_NAMESIZE];
-	const struct managed *m = managed_of(target, dev);
 
-	if (!m)
+	if (!key_of(k, target, dev))
 		return false;
 	if (f == STEP_WANT)
-		return STREQ(value, m->want[0]) || STREQ(value, m->want[1]);
+		return STREQ(value, k->want[0]) || STREQ(value, k->want[1]);
 	/* Before the agent: any value the kernel held, or no such file (the
 	 * tunnel device appeared with the apply). */
 	if (STREQ(value, NETCONF_MISSING))
 		return !STREQ(dev, "all") && !STREQ(dev, "lo");
 	return int_text(value);
 }
-
-const struct step_ops netconf_sysctl_ops = {
-	.kind = "sysctl",
-	.observe = sysctl_observe,
-	.change = sysctl_change,
-	.explain = NULL, /* arp/ knows why a value breaks LVS */
-	.sign = sysctl_sign,
-	.valid_target = sysctl_valid_target,
-	.valid_value = sysctl_valid_value,
-};

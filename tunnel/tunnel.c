@@ -11,9 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "tunnel.h"
+#include "../conf/conf.h"
+#include "../lib/steplist.h"
 #include "../netconf/netconf.h"
 
 #define WHY_RP_FILTER "decapsulated packets from clients arrive on %s while the route back " \
@@ -288,13 +291,103 @@ static void link_explain(const struct step *s, char *buf, size_t len)
 			 "and the kernel flushes its IPv6 addresses, the IPv6 VIPs with them", s->target);
 }
 
-static char link_sign(const char *from, const char *to)
+/* The devices of the groups of that mode, each once, into v (room for
+ * every group). Returns their number. */
+static size_t group_devs(const struct conf *c, enum conf_mode mode, const char **v)
 {
-	if (STREQ(from, NETCONF_ABSENT))
-		return '+';
-	if (STREQ(to, NETCONF_ABSENT))
-		return '-';
-	return '~';
+	size_t n = 0, k;
+
+	for (size_t g = 0; g < c->n_groups; g++) {
+		if (c->groups[g].mode != mode)
+			continue;
+		for (k = 0; k < n && !STREQ(v[k], c->groups[g].device); k++)
+			;
+		if (k == n)
+			v[n++] = c->groups[g].device;
+	}
+	return n;
+}
+
+static int link_build(const struct kind_ctx *ctx, struct steplist *out)
+{
+	const struct conf *c = ctx->conf;
+	_cleanup_free_ const char **devs = calloc(c->n_groups + 1, sizeof(*devs));
+	static const enum conf_mode modes[] = { CONF_MODE_TUN, CONF_MODE_DR };
+	struct step s;
+	int r;
+
+	if (!devs)
+		return -ENOMEM;
+	for (size_t m = 0; m < ARRAY_SIZE(modes); m++) {
+		size_t n = group_devs(c, modes[m], devs);
+
+		for (size_t i = 0; i < n; i++) {
+			/* A device of both modes comes up once. */
+			if (steplist_find(out, &tunnel_link_ops, devs[i]))
+				continue;
+			if (tunnel_link_step(devs[i], &s) < 0)
+				return -ENAMETOOLONG;
+			r = steplist_add(out, &s);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* The name of the mode = tun group on dev, for messages. */
+static const char *tun_group(const struct conf *c, const char *dev)
+{
+	for (size_t g = 0; g < c->n_groups; g++)
+		if (c->groups[g].mode == CONF_MODE_TUN && STREQ(c->groups[g].device, dev))
+			return c->groups[g].name;
+	return "?";
+}
+
+/*
+ * Before anything changes: an absent fallback device must be one the
+ * kernel can have. Asking for its kind loads the module (the device
+ * appears, down, and stays: the one trace a run can leave), or tells that
+ * the kernel lacks it; then nothing at all is changed, DR groups included.
+ * plan does not ask: it looks for the module on disk and in /sys/module.
+ */
+static int link_probe(const struct kind_ctx *ctx, struct step *const *v, size_t n)
+{
+	int asked = 0, k;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct step *s = v[i];
+		const char *group = tun_group(ctx->conf, s->target);
+
+		if (!STREQ(s->now, NETCONF_ABSENT) || !tunnel_fallback_kind(s->target))
+			continue;
+		if (ctx->dry_run) {
+			struct utsname u;
+
+			k = uname(&u) < 0 ? -errno : tunnel_kernel_has(s->target, "", u.release);
+			if (k == 0) {
+				snprintf(ctx->err, ctx->errlen, "this kernel lacks %s,\nneeded by vip "
+					 "\"%s\" mode = tun: no such module is loaded, built in or "
+					 "installed, so apply would fail",
+					 tunnel_support_name(s->target), group);
+				return -EOPNOTSUPP;
+			}
+			/* Not known (a list unreadable): apply will ask. */
+			continue;
+		}
+		asked = 1;
+		k = tunnel_probe(ctx->nc, s->target);
+		if (k == -EOPNOTSUPP)
+			snprintf(ctx->err, ctx->errlen, "this kernel lacks %s,\nneeded by vip \"%s\" "
+				 "mode = tun", tunnel_support_name(s->target), group);
+		else if (k < 0)
+			snprintf(ctx->err, ctx->errlen, "%s: cannot create tunnel device %s: %s; "
+				 "nothing was changed\n(kernel: %s)", ctx->verb, s->target,
+				 strerror(-k), netconf_error(ctx->nc));
+		if (k < 0)
+			return k;
+	}
+	return asked;
 }
 
 static bool link_valid_target(const char *target)
@@ -311,10 +404,11 @@ static bool link_valid_value(const char *target, enum step_field f,
 
 const struct step_ops tunnel_link_ops = {
 	.kind = "link",
+	.build = link_build,
+	.probe = link_probe,
 	.observe = link_observe,
 	.change = link_change,
 	.explain = link_explain,
-	.sign = link_sign,
 	.valid_target = link_valid_target,
 	.valid_value = link_valid_value,
 };
@@ -329,30 +423,6 @@ int tunnel_link_step(const char *dev, struct step *out)
 	if (STEP_SET(out->target, dev) < 0 || STEP_SET(out->want, TUNNEL_UP) < 0)
 		return -ENAMETOOLONG;
 	return 0;
-}
-
-int tunnel_dev_steps(const char *dev, bool ipv4, int rp_filter,
-		     struct step *out)
-{
-	char path[STEP_TARGET_MAX];
-	int n = 0;
-
-	memset(out, 0, TUNNEL_DEV_STEPS * sizeof(*out));
-	if (tunnel_link_step(dev, &out[n]) < 0)
-		return -ENAMETOOLONG;
-	n++;
-	/* IPv6 has no rp_filter. */
-	if (!ipv4)
-		return n;
-	if ((size_t)snprintf(path, sizeof(path), "net/ipv4/conf/%s/rp_filter", dev) >=
-	    sizeof(path))
-		return -ENAMETOOLONG;
-	out[n].ops = &netconf_sysctl_ops;
-	out[n].order = STEP_ORDER_TUNNEL + 1;
-	if (STEP_SET(out[n].target, path) < 0)
-		return -ENAMETOOLONG;
-	snprintf(out[n].want, sizeof(out[n].want), "%d", rp_filter);
-	return ++n;
 }
 
 static bool int_above(const char *v, int limit)
@@ -376,12 +446,9 @@ int tunnel_all_rp_filter_step(int rp_filter, const char *journal_prior,
 		return r;
 	if (cur <= rp_filter && !int_above(journal_prior, rp_filter))
 		return 0;
-	memset(out, 0, sizeof(*out));
-	out->ops = &netconf_sysctl_ops;
-	out->order = STEP_ORDER_TUNNEL + 1;
-	snprintf(out->target, sizeof(out->target), "%s", TUNNEL_ALL_RP_FILTER);
-	snprintf(out->want, sizeof(out->want), "%d", rp_filter);
-	return 1;
+	r = netconf_sysctl_step(out, &tunnel_sysctl_ops, STEP_ORDER_TUNNEL + 1, "all",
+				"rp_filter", rp_filter);
+	return r < 0 ? r : 1;
 }
 
 /* ---- verify */
@@ -437,3 +504,103 @@ int tunnel_check(struct netconf *nc, const char *const *devs, size_t n,
 	(void)nc;
 	return 0;
 }
+
+/* ---- the rp_filter kind */
+
+/* Whether any mode = tun group on dev has an IPv4 VIP. */
+static bool tun_dev_ipv4(const struct conf *c, const char *dev)
+{
+	for (size_t g = 0; g < c->n_groups; g++) {
+		const struct conf_group *grp = &c->groups[g];
+
+		if (grp->mode != CONF_MODE_TUN || !STREQ(grp->device, dev))
+			continue;
+		for (size_t i = 0; i < grp->n_vips; i++)
+			if (grp->vips[i].family == AF_INET)
+				return true;
+	}
+	return false;
+}
+
+/*
+ * Each IPv4 tunnel device's rp_filter, and conf/all/rp_filter lowered when
+ * above the configured value. Without kernel access (check-config) no step
+ * for conf/all.
+ */
+static int sysctl_build(const struct kind_ctx *ctx, struct steplist *out)
+{
+	const struct conf *c = ctx->conf;
+	_cleanup_free_ const char **devs = calloc(c->n_groups + 1, sizeof(*devs));
+	size_t n = devs ? group_devs(c, CONF_MODE_TUN, devs) : 0;
+	bool any_ipv4 = false;
+	struct step s;
+	int r;
+
+	if (!devs)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		/* IPv6 has no rp_filter. */
+		if (!tun_dev_ipv4(c, devs[i]))
+			continue;
+		any_ipv4 = true;
+		r = netconf_sysctl_step(&s, &tunnel_sysctl_ops, STEP_ORDER_TUNNEL + 1, devs[i],
+					"rp_filter", c->rp_filter);
+		if (r == 0)
+			r = steplist_add(out, &s);
+		if (r < 0)
+			return r;
+	}
+	if (any_ipv4 && ctx->nc) {
+		const struct step *j = ctx->journal ? steplist_find(ctx->journal, &tunnel_sysctl_ops,
+								    TUNNEL_ALL_RP_FILTER) : NULL;
+
+		r = tunnel_all_rp_filter_step(c->rp_filter, j ? j->prior : NULL, &s);
+		if (r < 0) {
+			snprintf(ctx->err, ctx->errlen, "cannot read /proc/sys/%s: %s",
+				 TUNNEL_ALL_RP_FILTER, strerror(-r));
+			return r;
+		}
+		if (r > 0)
+			return steplist_add(out, &s);
+	}
+	return 0;
+}
+
+static int sysctl_check(const struct kind_ctx *ctx, struct checklist *out)
+{
+	const struct conf *c = ctx->conf;
+	_cleanup_free_ const char **devs = calloc(c->n_groups + 1, sizeof(*devs));
+	int r;
+
+	if (!devs)
+		return -ENOMEM;
+	r = tunnel_check(ctx->nc, devs, group_devs(c, CONF_MODE_TUN, devs), c->rp_filter, out);
+	if (r < 0)
+		snprintf(ctx->err, ctx->errlen, "%s: cannot read the rp_filter policy: %s",
+			 ctx->verb, strerror(-r));
+	return r;
+}
+
+static const struct netconf_sysctl_keys keys = {
+	.keys = (const char *const[]){ "rp_filter", NULL },
+	.any_dev = true,
+	.want = { "0", "2" },
+};
+
+static bool sysctl_valid_target(const char *target)
+{
+	return netconf_sysctl_valid_target(&keys, target);
+}
+
+static bool sysctl_valid_value(const char *target, enum step_field f, const char *value)
+{
+	return netconf_sysctl_valid_value(&keys, target, f, value);
+}
+
+const struct step_ops tunnel_sysctl_ops = {
+	NETCONF_SYSCTL_KIND,
+	.build = sysctl_build,
+	.check = sysctl_check,
+	.valid_target = sysctl_valid_target,
+	.valid_value = sysctl_valid_value,
+};

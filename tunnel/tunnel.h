@@ -23,7 +23,10 @@ struct netconf;
  * "link": target is a device name, values "absent", "down", "up". It serves
  * every device that holds VIPs: lo (or another DR device: the kernel
  * flushes the IPv6 addresses of a device that goes down) and the tunnel
- * devices.
+ * devices. Built "up" (STEP_ORDER_TUNNEL: after the ARP suppression, before
+ * the VIPs) for the device of each group, each once, the TUN groups' first.
+ * Its probe: before apply makes an absent fallback device, whether the
+ * kernel can have it (tunnel_probe(); plan: tunnel_kernel_has()).
  * To "up" from "absent", change() asks rtnetlink for a link of the fallback
  * device's kind (ipip for tunl0, ip6tnl for ip6tnl0), which makes the kernel
  * load the module; the fallback device appears with it. Other device names
@@ -63,16 +66,15 @@ const char *tunnel_support_name(const char *dev);
  * suppression, before the VIPs). 0 or -ENAMETOOLONG. */
 int tunnel_link_step(const char *dev, struct step *out);
 
-#define TUNNEL_DEV_STEPS 2
-
 /*
- * The steps of one tunnel device: the link "up" (STEP_ORDER_TUNNEL) and, for
- * an IPv4 device, net/ipv4/conf/DEV/rp_filter = rp_filter
- * (STEP_ORDER_TUNNEL + 1: the file exists only once the device does).
- * Returns the count, or -ENAMETOOLONG.
+ * The rp_filter policy of TUN mode, kind "sysctl" (netconf's,
+ * NETCONF_SYSCTL_KIND): net/ipv4/conf/DEV/rp_filter = rp_filter for each
+ * tunnel device of a group with an IPv4 VIP (STEP_ORDER_TUNNEL + 1: the
+ * file exists only once the device does), and conf/all/rp_filter
+ * (tunnel_all_rp_filter_step()). Its check: tunnel_check() on the devices
+ * of the mode = tun groups.
  */
-int tunnel_dev_steps(const char *dev, bool ipv4, int rp_filter,
-		     struct step *out);
+extern const struct step_ops tunnel_sysctl_ops;
 
 #define TUNNEL_ALL_RP_FILTER "net/ipv4/conf/all/rp_filter"
 

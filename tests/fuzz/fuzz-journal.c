@@ -19,7 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/agent.h"
+#include "agent/journal.h"
+#include "agent/kinds.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -67,7 +68,7 @@ static void check_valid(const struct journal *j)
 		    !s->ops->valid_value(s->target, STEP_WANT, s->want) ||
 		    !s->ops->valid_value(s->target, STEP_PRIOR, s->prior))
 			abort();
-		if (agent_ops_by_kind(s->ops->kind) != s->ops)
+		if (kinds_lookup(s->ops->kind, s->target) != s->ops)
 			abort();
 	}
 }

@@ -18,7 +18,12 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "agent/agent.h"
+#include "agent/file.h"
+#include "agent/journal.h"
+#include "agent/lock.h"
+#include "agent/prom.h"
+#include "agent/report.h"
+#include "arp/arp.h"
 #include "netconf/netconf.h"
 
 static char dir[] = "/tmp/test-agent.XXXXXX";
@@ -52,7 +57,7 @@ static void test_journal_round_trip(void **state)
 {
 	struct journal j = { 0 }, k;
 	struct step s = { .ops = &netconf_addr_ops, .order = STEP_ORDER_VIP };
-	struct step t = { .ops = &netconf_sysctl_ops, .order = STEP_ORDER_ARP };
+	struct step t = { .ops = &arp_sysctl_ops, .order = STEP_ORDER_ARP };
 	char path[256], err[256];
 	struct stat st;
 
@@ -71,7 +76,7 @@ static void test_journal_round_trip(void **state)
 
 	assert_int_equal(journal_load(path, &k, err, sizeof(err)), 0);
 	assert_int_equal(k.steps.n, 2);
-	assert_ptr_equal(k.steps.v[0].ops, &netconf_sysctl_ops);
+	assert_ptr_equal(k.steps.v[0].ops, &arp_sysctl_ops);
 	assert_string_equal(k.steps.v[0].target, t.target);
 	assert_string_equal(k.steps.v[0].prior, "0");
 	assert_int_equal(k.steps.v[0].order, STEP_ORDER_ARP);
@@ -80,7 +85,7 @@ static void test_journal_round_trip(void **state)
 	assert_string_equal(k.config, j.config);
 	assert_int_equal(k.created, j.created);
 	assert_non_null(steplist_find(&k.steps, &netconf_addr_ops, s.target));
-	assert_null(steplist_find(&k.steps, &netconf_sysctl_ops, s.target));
+	assert_null(steplist_find(&k.steps, &arp_sysctl_ops, s.target));
 
 	/* No temporary file left behind. */
 	strcat(path, ".tmp");
@@ -154,7 +159,7 @@ static void test_report_change_signs(void **state)
 {
 	struct report r = { .command = "apply" };
 	struct step a = { .ops = &netconf_addr_ops };
-	struct step s = { .ops = &netconf_sysctl_ops };
+	struct step s = { .ops = &arp_sysctl_ops };
 
 	strcpy(a.target, "2001:db8::1/128 dev lo");
 	strcpy(s.target, "net/ipv4/conf/all/arp_ignore");
@@ -181,7 +186,7 @@ static void test_report_change_signs(void **state)
 static void test_journal_and_lock_readable(void **state)
 {
 	struct journal j = { 0 };
-	struct step t = { .ops = &netconf_sysctl_ops, .order = STEP_ORDER_ARP };
+	struct step t = { .ops = &arp_sysctl_ops, .order = STEP_ORDER_ARP };
 	char path[256], lock[300];
 	struct stat st;
 	mode_t old = umask(0077); /* the unit's UMask= */

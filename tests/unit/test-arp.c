@@ -37,7 +37,7 @@ static void test_steps(void **state)
 	assert_string_equal(s[2].want, "1");
 	assert_string_equal(s[3].target, "net/ipv4/conf/lo/arp_announce");
 	for (size_t i = 0; i < n; i++) {
-		assert_ptr_equal(s[i].ops, &netconf_sysctl_ops);
+		assert_ptr_equal(s[i].ops, &arp_sysctl_ops);
 		assert_int_equal(s[i].order, STEP_ORDER_ARP);
 	}
 }

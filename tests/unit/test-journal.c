@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * agent/journal.c beyond the basics of test-agent.c: format 2 (JSON Lines, a
- * json-c object a line); format 1 (one document) still read; odd strings
- * survive; a journal cut at any byte, with a wrong count or with any line
- * damaged is damaged as a whole, with the line and the reason, never half
- * read by journal_load; journal_load_readable keeps the steps before the
- * damage and says what is left unread; the header binds a journal to its
- * network namespace and boot; the step index, the checklist's text pool
- * (lib/step.c), 10,000 steps.
+ * agent/journal.c and journal-read.c beyond the basics of test-agent.c:
+ * format 2 (JSON Lines, a json-c object a line); format 1 (one document)
+ * still read; odd strings survive; a journal cut at any byte, with a wrong
+ * count or with any line damaged is damaged as a whole, with the line and
+ * the reason, never half read by journal_load; journal_load_readable keeps
+ * the steps before the damage and says what is left unread; the header
+ * binds a journal to its network namespace and boot; the step index, the
+ * checklist's text pool (lib/step.c), 10,000 steps.
  */
 #define _GNU_SOURCE /* asprintf */
 #include <errno.h>
@@ -23,9 +23,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "agent/agent.h"
+#include "agent/journal.h"
 #include "arp/arp.h"
 #include "netconf/netconf.h"
+#include "tunnel/tunnel.h"
 
 static char dir[] = "/tmp/test-journal.XXXXXX";
 static char path[256];
@@ -127,7 +128,7 @@ static void test_format_2_lines(void **state)
 {
 	struct journal j = { 0 };
 	struct step s[2] = {
-		mkstep(&netconf_sysctl_ops, STEP_ORDER_ARP,
+		mkstep(&arp_sysctl_ops, STEP_ORDER_ARP,
 		       "net/ipv4/conf/all/arp_ignore", "0", "1"),
 		mkstep(&netconf_addr_ops, STEP_ORDER_VIP,
 		       "192.0.2.1/32 dev lo", "absent", "present"),
@@ -211,7 +212,7 @@ static void test_reads_format_1(void **state)
 		write_text(texts[i], strlen(texts[i]));
 		assert_int_equal(journal_load(path, &j, err, sizeof(err)), 0);
 		assert_int_equal(j.steps.n, 2);
-		assert_ptr_equal(j.steps.v[0].ops, &netconf_sysctl_ops);
+		assert_ptr_equal(j.steps.v[0].ops, &arp_sysctl_ops);
 		assert_string_equal(j.steps.v[0].target, "net/ipv4/conf/all/arp_ignore");
 		assert_int_equal(j.steps.v[0].order, 10);
 		assert_string_equal(j.steps.v[0].prior, "0");
@@ -307,9 +308,9 @@ static void test_odd_strings_round_trip(void **state)
 		      "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff/128 dev "
 		      "\x01\x02\x08\x0e\x1f\x7f\"\\\xc3\xa9\xe6\x97\xa5\xff\xfe",
 		      "preferred", "present");
-	s[2] = mkstep(&netconf_sysctl_ops, INT_MIN, "net/ipv4/conf/\x01\\\xff.b/rp_filter",
+	s[2] = mkstep(&tunnel_sysctl_ops, INT_MIN, "net/ipv4/conf/\x01\\\xff.b/rp_filter",
 		      "-2147483648", "2");
-	s[3] = mkstep(&netconf_sysctl_ops, INT_MAX, "net/ipv4/conf/tunl\"0/rp_filter",
+	s[3] = mkstep(&tunnel_sysctl_ops, INT_MAX, "net/ipv4/conf/tunl\"0/rp_filter",
 		      NETCONF_MISSING, "0");
 	s[4] = mkstep(&arp_nft_ops, -1, "arp lvs_rs_agent output \x1f\"\\", "absent",
 		      "255.255.255.255");
@@ -761,7 +762,7 @@ static void test_stepindex(void **state)
 	struct stepindex x;
 	struct step s;
 
-	s = mkstep(&netconf_sysctl_ops, 10, "net/ipv4/conf/all/arp_ignore", "0", "1");
+	s = mkstep(&arp_sysctl_ops, 10, "net/ipv4/conf/all/arp_ignore", "0", "1");
 	assert_int_equal(steplist_add(&l, &s), 0);
 	s = mkstep(&netconf_addr_ops, 30, "192.0.2.1/32 dev lo", "absent", "present");
 	assert_int_equal(steplist_add(&l, &s), 0);
@@ -770,7 +771,7 @@ static void test_stepindex(void **state)
 	assert_int_equal(steplist_add(&l, &s), 0);
 	assert_int_equal(stepindex_build(&x, &l), 0);
 	assert_ptr_equal(stepindex_find(&x, &netconf_addr_ops, "192.0.2.1/32 dev lo"), &l.v[1]);
-	assert_null(stepindex_find(&x, &netconf_sysctl_ops, "192.0.2.1/32 dev lo"));
+	assert_null(stepindex_find(&x, &arp_sysctl_ops, "192.0.2.1/32 dev lo"));
 	assert_null(stepindex_find(&x, &netconf_addr_ops, "192.0.2.2/32 dev lo"));
 	assert_ptr_equal(stepindex_find(&x, &netconf_addr_ops, NULL), &l.v[1]);
 	/* The list grows (and moves): indexed steps are still found there,
@@ -779,7 +780,7 @@ static void test_stepindex(void **state)
 		s = mkstep(&netconf_addr_ops, 30, "198.51.100.9/32 dev lo", "absent", "present");
 		assert_int_equal(steplist_add(&l, &s), 0);
 	}
-	assert_ptr_equal(stepindex_find(&x, &netconf_sysctl_ops,
+	assert_ptr_equal(stepindex_find(&x, &arp_sysctl_ops,
 					"net/ipv4/conf/all/arp_ignore"), &l.v[0]);
 	assert_null(stepindex_find(&x, &netconf_addr_ops, "198.51.100.9/32 dev lo"));
 	stepindex_done(&x);
@@ -858,6 +859,11 @@ static void test_checklist_texts(void **state)
 	assert_string_equal(l.v[4999].kind, "address");
 	assert_string_equal(l.v[4999].target, "192.0.2.1/32 dev lo");
 	assert_string_equal(l.v[4999].detail, "");
+	/* A text as the check before has it is shared, not copied again. */
+	assert_ptr_equal(l.v[4999].expected, l.v[4998].expected);
+	assert_ptr_equal(l.v[4997].found, l.v[4996].found);
+	assert_string_equal(l.v[4997].found, "present");
+	assert_ptr_not_equal(l.v[4998].found, l.v[4997].found);
 	assert_int_equal(strlen(l.v[5000].target), CHECK_TARGET_MAX - 1);
 	assert_int_equal(strlen(l.v[5000].detail), CHECK_DETAIL_MAX - 1);
 	assert_int_equal(strlen(l.v[5000].expected), CHECK_EXPECTED_MAX - 1);

@@ -36,7 +36,11 @@
 #define RUNNING_ON_VALGRIND 0
 #endif
 
+#include "netconf/internal.h"
 #include "netconf/netconf.h"
+
+/* The members every sysctl kind shares (arp/ and tunnel/ own the tables). */
+static const struct step_ops sysctl_kind = { NETCONF_SYSCTL_KIND };
 
 static bool kernel_ok;
 static int unshare_errno;
@@ -567,9 +571,9 @@ static void test_route_sign_explain(void **state)
 	char buf[320];
 
 	assert_string_equal(netconf_route_ops.kind, "route");
-	assert_int_equal(netconf_route_ops.sign("absent", "present"), '+');
-	assert_int_equal(netconf_route_ops.sign("present", "absent"), '-');
-	assert_int_equal(netconf_route_ops.sign("", "present"), '~');
+	assert_int_equal(step_sign(&netconf_route_ops, "absent", "present"), '+');
+	assert_int_equal(step_sign(&netconf_route_ops, "present", "absent"), '-');
+	assert_int_equal(step_sign(&netconf_route_ops, "", "present"), '~');
 	mkstep(&s, &netconf_route_ops, "local 198.51.100.0/24 dev lo table local",
 	       "present", "absent");
 	netconf_route_ops.explain(&s, buf, sizeof(buf));
@@ -676,12 +680,12 @@ static void test_sign(void **state)
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(t); i++)
-		assert_int_equal(netconf_addr_ops.sign(t[i].from, t[i].to), t[i].sign);
-	assert_int_equal(netconf_sysctl_ops.sign("0", "1"), '~');
-	assert_int_equal(netconf_sysctl_ops.sign("missing", "1"), '~');
+		assert_int_equal(step_sign(&netconf_addr_ops, t[i].from, t[i].to), t[i].sign);
+	assert_int_equal(step_sign(&sysctl_kind, "0", "1"), '~');
+	assert_int_equal(step_sign(&sysctl_kind, "missing", "1"), '~');
 	assert_string_equal(netconf_addr_ops.kind, "address");
-	assert_string_equal(netconf_sysctl_ops.kind, "sysctl");
-	assert_null(netconf_sysctl_ops.explain);
+	assert_string_equal(sysctl_kind.kind, "sysctl");
+	assert_null(sysctl_kind.explain);
 }
 
 /* Whole IPv6 addresses: one spelling each; equal when their flags and the
@@ -714,9 +718,9 @@ static void test_addr_values(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(t); i++)
 		if (netconf_addr_ops.same(t[i].a, t[i].b) != t[i].same)
 			fail_msg("same(\"%s\", \"%s\") is not %d", t[i].a, t[i].b, t[i].same);
-	assert_int_equal(netconf_addr_ops.sign("absent", "212/3600/1800"), '+');
-	assert_int_equal(netconf_addr_ops.sign("present", "212/3600/1800"), '~');
-	assert_int_equal(netconf_addr_ops.sign("212/3600/1800", "absent"), '-');
+	assert_int_equal(step_sign(&netconf_addr_ops, "absent", "212/3600/1800"), '+');
+	assert_int_equal(step_sign(&netconf_addr_ops, "present", "212/3600/1800"), '~');
+	assert_int_equal(step_sign(&netconf_addr_ops, "212/3600/1800", "absent"), '-');
 }
 
 static void test_explain(void **state)
@@ -1522,17 +1526,17 @@ static void test_sysctl(void **state)
 					     sizeof(buf)), 0);
 	assert_non_null(strchr(buf, '\t'));
 
-	mkstep(&s[0], &netconf_sysctl_ops, path, old == 2 ? "1" : "2", NULL);
-	mkstep(&s[1], &netconf_sysctl_ops, "net/ipv4/conf/lo/arp_announce", "2", NULL);
-	mkstep(&s[2], &netconf_sysctl_ops, "net/ipv4/conf/nosuch0/arp_ignore", "1", NULL);
-	assert_int_equal(netconf_sysctl_ops.observe(nc, v, 3), 0);
+	mkstep(&s[0], &sysctl_kind, path, old == 2 ? "1" : "2", NULL);
+	mkstep(&s[1], &sysctl_kind, "net/ipv4/conf/lo/arp_announce", "2", NULL);
+	mkstep(&s[2], &sysctl_kind, "net/ipv4/conf/nosuch0/arp_ignore", "1", NULL);
+	assert_int_equal(sysctl_kind.observe(nc, v, 3), 0);
 	snprintf(buf, sizeof(buf), "%d", old);
 	assert_string_equal(s[0].now, buf);
 	assert_string_equal(s[2].now, "missing");
 	assert_int_equal(STEP_SET(s[0].was, s[0].now), 0);
 	assert_int_equal(STEP_SET(s[1].was, s[1].now), 0);
 
-	assert_int_equal(netconf_sysctl_ops.change(nc, v, 3, STEP_WANT, res), -ENOENT);
+	assert_int_equal(sysctl_kind.change(nc, v, 3, STEP_WANT, res), -ENOENT);
 	assert_int_equal(res[0], 0);
 	assert_int_equal(res[1], 0);
 	assert_int_equal(res[2], -ENOENT);
@@ -1552,26 +1556,105 @@ static void test_sysctl(void **state)
 
 	/* Back to the start, the second write faulted: the first still done. */
 	fault_set("2");
-	assert_int_equal(netconf_sysctl_ops.change(nc, v, 2, STEP_WAS, res), -EIO);
+	assert_int_equal(sysctl_kind.change(nc, v, 2, STEP_WAS, res), -EIO);
 	fault_set(NULL);
 	assert_int_equal(res[0], 0);
 	assert_int_equal(res[1], -EIO);
 	assert_string_equal(netconf_error(nc), "injected fault at kernel change 2");
 	assert_int_equal(netconf_sysctl_read_int(path, &val), 0);
 	assert_int_equal(val, old);
-	assert_int_equal(netconf_sysctl_ops.change(nc, v + 1, 1, STEP_WAS, res), 0);
-	assert_int_equal(netconf_sysctl_ops.observe(nc, v, 2), 0);
+	assert_int_equal(sysctl_kind.change(nc, v + 1, 1, STEP_WAS, res), 0);
+	assert_int_equal(sysctl_kind.observe(nc, v, 2), 0);
 	assert_string_equal(s[1].now, s[1].was);
 
 	/* "missing" cannot be written. */
 	assert_int_equal(STEP_SET(s[0].prior, "missing"), 0);
-	assert_int_equal(netconf_sysctl_ops.change(nc, v, 1, STEP_PRIOR, res), -EINVAL);
+	assert_int_equal(sysctl_kind.change(nc, v, 1, STEP_PRIOR, res), -EINVAL);
 	assert_int_equal(res[0], -EINVAL);
+}
+
+/* ---- a run's targets, parsed once */
+
+static int parses;
+
+static int counting_parse(const char *target, struct nc_target *t)
+{
+	parses++;
+	memset(t, 0, sizeof(*t));
+	return netconf_addr_parse_target(target, &t->family, &t->addr, &t->prefixlen, t->dev);
+}
+
+static void test_run_targets(void **state)
+{
+	static const char *const targets[] = {
+		"192.0.2.1/32 dev lo", "2001:db8::1/128 dev lo", "192.0.2.2/32 dev tunl0",
+	};
+	struct step v[3] = { 0 }, far = { 0 };
+	struct netconf *nc = NULL;
+	struct nc_target t;
+	char text[STEP_TARGET_MAX];
+
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(STEP_SET(v[i].target, targets[i]), 0);
+	assert_int_equal(STEP_SET(far.target, "198.51.100.1/32 dev lo"), 0);
+	assert_int_equal(netconf_open(&nc), 0);
+	/* Outside a run: each walk parses. */
+	parses = 0;
+	assert_int_equal(nc_target(nc, NC_PARSED_ADDR, &v[0], counting_parse, &t), 0);
+	assert_int_equal(nc_target(nc, NC_PARSED_ADDR, &v[0], counting_parse, &t), 0);
+	assert_int_equal(parses, 2);
+	/* In one: once per step, whatever the order and the walks; the
+	 * same values as parsed. */
+	netconf_run_begin(nc);
+	parses = 0;
+	for (int walk = 0; walk < 3; walk++)
+		for (size_t k = 0; k < 3; k++) {
+			size_t i = walk == 1 ? 2 - k : k;
+
+			assert_int_equal(nc_target(nc, NC_PARSED_ADDR, &v[i], counting_parse, &t), 0);
+			assert_int_equal(netconf_addr_target(t.family, &t.addr, t.prefixlen, t.dev,
+							     text, sizeof(text)), 0);
+			assert_string_equal(text, targets[i]);
+		}
+	assert_int_equal(parses, 3);
+	/* A kind of its own: its parses are its own. */
+	assert_int_equal(nc_target(nc, NC_PARSED_ROUTE, &v[0], counting_parse, &t), 0);
+	assert_int_equal(parses, 4);
+	/* A step of another list, anywhere: right, kept or not. */
+	assert_int_equal(nc_target(nc, NC_PARSED_ADDR, &far, counting_parse, &t), 0);
+	assert_int_equal(netconf_addr_target(t.family, &t.addr, t.prefixlen, t.dev, text,
+					     sizeof(text)), 0);
+	assert_string_equal(text, "198.51.100.1/32 dev lo");
+	/* A bad target is not kept. */
+	assert_int_equal(STEP_SET(v[1].target, "nonsense"), 0);
+	netconf_run_end(nc);
+	netconf_run_begin(nc);
+	assert_int_equal(nc_target(nc, NC_PARSED_ADDR, &v[1], counting_parse, &t), -EINVAL);
+	assert_int_equal(nc_target(nc, NC_PARSED_ADDR, &v[1], counting_parse, &t), -EINVAL);
+	/* The end forgets: a step that changed is parsed as it is now. */
+	assert_int_equal(nc_target(nc, NC_PARSED_ADDR, &v[0], counting_parse, &t), 0);
+	netconf_run_end(nc);
+	assert_int_equal(STEP_SET(v[0].target, "192.0.2.9/32 dev lo"), 0);
+	parses = 0;
+	assert_int_equal(nc_target(nc, NC_PARSED_ADDR, &v[0], counting_parse, &t), 0);
+	assert_int_equal(parses, 1);
+	assert_int_equal(netconf_addr_target(t.family, &t.addr, t.prefixlen, t.dev, text,
+					     sizeof(text)), 0);
+	assert_string_equal(text, "192.0.2.9/32 dev lo");
+	/* A run begun again forgets the one before. */
+	netconf_run_begin(nc);
+	assert_int_equal(nc_target(nc, NC_PARSED_ADDR, &v[0], counting_parse, &t), 0);
+	netconf_run_begin(nc);
+	assert_int_equal(nc_target(nc, NC_PARSED_ADDR, &v[0], counting_parse, &t), 0);
+	assert_int_equal(parses, 3);
+	netconf_run_end(nc);
+	netconf_close(nc);
 }
 
 int main(void)
 {
 	const struct CMUnitTest pure[] = {
+		cmocka_unit_test(test_run_targets),
 		cmocka_unit_test(test_target_format),
 		cmocka_unit_test(test_target_parse),
 		cmocka_unit_test(test_sysctl_display),

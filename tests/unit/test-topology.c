@@ -16,7 +16,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "agent/agent.h"
+#include "agent/topology.h"
+#include "lib/steplist.h"
 #include "conf/conf.h"
 #include "netconf/netconf.h"
 

@@ -17,28 +17,86 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 
+#include "conf/conf.h"
+#include "lib/steplist.h"
 #include "netconf/netconf.h"
 #include "tunnel/tunnel.h"
 
 static bool have_netns;
 
+/* The config of text, parsed and validated. */
+static struct conf *config(const char *text)
+{
+	struct conf *c = conf_new();
+
+	assert_non_null(c);
+	assert_int_equal(conf_parse_string(c, "test.conf", text, strlen(text), NULL), 0);
+	assert_int_equal(conf_validate(c, NULL), 0);
+	return c;
+}
+
+/* The steps kind ops builds for text, without kernel access. */
+static void build(const struct step_ops *ops, const char *text, struct steplist *out)
+{
+	struct conf *c = config(text);
+	char err[256] = "";
+	struct kind_ctx ctx = { .conf = c, .verb = "test", .err = err, .errlen = sizeof(err) };
+
+	assert_int_equal(ops->build(&ctx, out), 0);
+	assert_string_equal(err, "");
+	conf_free(c);
+}
+
 static void test_dev_steps(void **state)
 {
-	struct step s[TUNNEL_DEV_STEPS];
+	static const char text[] =
+		"[vip a]\nmode = tun\naddress = 192.0.2.1\n"
+		"[vip b]\naddress = 192.0.2.2 2001:db8::2\n"
+		"[vip c]\nmode = tun\naddress = 2001:db8::1\n"
+		"[vip d]\nmode = tun\naddress = 192.0.2.3\n";
+	struct steplist l = { 0 };
 
-	assert_int_equal(tunnel_dev_steps("tunl0", true, 2, s), 2);
-	assert_ptr_equal(s[0].ops, &tunnel_link_ops);
-	assert_string_equal(s[0].target, "tunl0");
-	assert_string_equal(s[0].want, "up");
-	assert_int_equal(s[0].order, STEP_ORDER_TUNNEL);
-	assert_ptr_equal(s[1].ops, &netconf_sysctl_ops);
-	assert_string_equal(s[1].target, "net/ipv4/conf/tunl0/rp_filter");
-	assert_string_equal(s[1].want, "2");
+	/* The devices up, each once: the TUN groups' first, then lo. */
+	build(&tunnel_link_ops, text, &l);
+	assert_int_equal(l.n, 3);
+	assert_string_equal(l.v[0].target, "tunl0");
+	assert_string_equal(l.v[1].target, "ip6tnl0");
+	assert_string_equal(l.v[2].target, "lo");
+	for (size_t i = 0; i < l.n; i++) {
+		assert_ptr_equal(l.v[i].ops, &tunnel_link_ops);
+		assert_string_equal(l.v[i].want, "up");
+		assert_int_equal(l.v[i].order, STEP_ORDER_TUNNEL);
+	}
+	steplist_done(&l);
+	/* rp_filter of the IPv4 tunnel device only (IPv6 has none), and no
+	 * conf/all step without kernel access. */
+	build(&tunnel_sysctl_ops, text, &l);
+	assert_int_equal(l.n, 1);
+	assert_ptr_equal(l.v[0].ops, &tunnel_sysctl_ops);
+	assert_string_equal(l.v[0].target, "net/ipv4/conf/tunl0/rp_filter");
+	assert_string_equal(l.v[0].want, "2");
 	/* The device's sysctl exists only once the device does. */
-	assert_true(s[1].order > s[0].order && s[1].order < STEP_ORDER_VIP);
-	/* IPv6: no rp_filter. */
-	assert_int_equal(tunnel_dev_steps("ip6tnl0", false, 0, s), 1);
-	assert_string_equal(s[0].target, "ip6tnl0");
+	assert_true(l.v[0].order > STEP_ORDER_TUNNEL && l.v[0].order < STEP_ORDER_VIP);
+	steplist_done(&l);
+	/* A DR-only config: lo, and no rp_filter. */
+	build(&tunnel_link_ops, "[vip b]\naddress = 192.0.2.2\n", &l);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].target, "lo");
+	steplist_done(&l);
+	build(&tunnel_sysctl_ops, "[agent]\nrp_filter = 0\n[vip a]\nmode = tun\naddress = 192.0.2.1\n",
+	      &l);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].want, "0");
+	steplist_done(&l);
+	/* The journal's sysctls: each kind knows its own. */
+	assert_true(tunnel_sysctl_ops.valid_target("net/ipv4/conf/tunl0/rp_filter"));
+	assert_true(tunnel_sysctl_ops.valid_target("net/ipv4/conf/all/rp_filter"));
+	assert_false(tunnel_sysctl_ops.valid_target("net/ipv4/conf/all/arp_ignore"));
+	assert_true(tunnel_sysctl_ops.valid_value("net/ipv4/conf/tunl0/rp_filter", STEP_PRIOR,
+						   "missing"));
+	assert_false(tunnel_sysctl_ops.valid_value("net/ipv4/conf/all/rp_filter", STEP_PRIOR,
+						    "missing"));
+	assert_false(tunnel_sysctl_ops.valid_value("net/ipv4/conf/all/rp_filter", STEP_WANT, "1"));
 	assert_string_equal(tunnel_fallback_kind("tunl0"), "ipip");
 	assert_string_equal(tunnel_fallback_kind("ip6tnl0"), "ip6tnl");
 	assert_null(tunnel_fallback_kind("eth0"));
@@ -191,7 +249,7 @@ static void test_all_step(void **state)
 		snprintf(want, sizeof(want), "%d", all_rows[i].target);
 		assert_string_equal(s.target, TUNNEL_ALL_RP_FILTER);
 		assert_string_equal(s.want, want);
-		assert_ptr_equal(s.ops, &netconf_sysctl_ops);
+		assert_ptr_equal(s.ops, &tunnel_sysctl_ops);
 	}
 }
 

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The commands: each loads what it needs (the config, the journal's lock,
+ * the netconf handle), runs the engine once, and leaves what it did in the
+ * report for main to print. Each returns an exit code (exit.h).
+ */
+#ifndef LVS_AGENT_COMMANDS_H
+#define LVS_AGENT_COMMANDS_H
+
+#include <stdbool.h>
+
+#define AGENT_STATE_PATH "/run/lvs-rs-agent/state"
+
+struct journal;
+struct report;
+
+struct agent_opts {
+	const char *config;
+	const char *state;
+	double wait;
+	bool json;
+	bool force; /* revert: also without a whole journal */
+	bool have_net_admin;
+	bool keep_on_config_error;
+};
+
+/* apply, or with dry_run plan. */
+int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run);
+int agent_revert(const struct agent_opts *o, struct report *r);
+/* Drop the journal, saying what it leaves in the kernel; change nothing. */
+int agent_forget(const struct agent_opts *o, struct report *r);
+int agent_verify(const struct agent_opts *o, struct report *r);
+/* j: the journal read, which r then shows; the caller frees it after the
+ * report is printed. */
+int agent_status(const struct agent_opts *o, struct report *r, struct journal *j);
+int agent_check_config(const struct agent_opts *o, struct report *r);
+
+#endif

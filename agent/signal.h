@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Signals: apply and revert stop between two kernel changes and roll back.
+ */
+#ifndef LVS_AGENT_SIGNAL_H
+#define LVS_AGENT_SIGNAL_H
+
+/* Catch SIGTERM, SIGINT and SIGHUP; each kernel change asks first. 0 or -errno. */
+int agent_catch_signals(void);
+/* The signal caught, or 0. */
+int agent_interrupted(void);
+/* From now on no kernel change is stopped (the rollback runs to its end). */
+void agent_stop_no_more(void);
+/* "SIGTERM" */
+const char *agent_signal_name(int sig);
+
+#endif
