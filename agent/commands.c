@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#define _GNU_SOURCE /* asprintf */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <json-c/json.h>
 
 #include "act.h"
 #include "checks.h"
@@ -340,10 +343,28 @@ static int status(const struct agent_opts *o, struct report *r, struct journal *
 	return checklist_failed(&r->checks) ? AGENT_EXIT_CHECK : AGENT_EXIT_OK;
 }
 
+/* A running watch's account beside the journal (STATE.watch), when the
+ * watch that wrote it holds the lock. */
+static void status_watch(const struct agent_opts *o, struct report *r)
+{
+	_cleanup_free_ char *path = NULL;
+	long pid = agent_lock_watcher(o->state);
+	json_object *doc, *v;
+
+	if (pid <= 0 || asprintf(&path, "%s.watch", o->state) < 0)
+		return;
+	doc = json_object_from_file(path);
+	if (doc && json_object_object_get_ex(doc, "pid", &v) && json_object_get_int64(v) == pid)
+		r->watch = doc;
+	else if (doc)
+		json_object_put(doc);
+}
+
 int agent_status(const struct agent_opts *o, struct report *r, struct journal *j)
 {
 	int ret = status(o, r, j);
 
+	status_watch(o, r);
 	/* What revert would do now, once the kernel was read: the report
 	 * shows it whatever else status could tell. */
 	if (r->observed)
