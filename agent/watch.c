@@ -576,7 +576,7 @@ static void loop(struct watch *w, struct report *r)
 		retry = repairs_next_retry(w->rep, now / 1e6);
 		if (retry_at > 0 && (retry == 0 || retry > retry_at) && now / 1e6 >= retry_at) {
 			/* A back-off ended: the object is tried again. */
-			w->why = "after its back-off";
+			w->why = "tried again after its back-off";
 			retry_at = 0;
 			reconcile(w, r, true);
 			write_status(w);
