@@ -260,8 +260,8 @@ static int check_command(struct report *r, char **words, int n,
 				   "(write the %s right after it)", swallowed->name, swallowed_word,
 				   value_name(swallowed->val), value_name(swallowed->val));
 	if (n == 0)
-		return usage_error(r, "no command given: add one of apply, plan, verify, status, "
-				   "revert, forget, check-config, watch");
+		return usage_error(r, "no command given: add one such as apply or watch "
+				   "(--help lists the commands)");
 	if (!is_command(words[0])) {
 		guess = suggest(words[0], commands, ARRAY_SIZE(commands));
 		if (guess)
@@ -288,10 +288,11 @@ static int check_option_commands(struct report *r, const bool *given, const char
 		if (!given[i] || STREQ(cmd, c[0]) || (c[1] && STREQ(cmd, c[1])) ||
 		    (c[2] && STREQ(cmd, c[2])))
 			continue;
-		return usage_error(r, "--%s goes with %s%s%s%s%s, not with %s: drop it from this command",
+		return usage_error(r, "--%s goes with %s%s%s%s%s, not with %s: drop it%s",
 				   option_of(option_commands[i].val)->name, c[0],
 				   c[1] ? (c[2] ? ", " : " or ") : "", c[1] ? c[1] : "",
-				   c[2] ? " or " : "", c[2] ? c[2] : "", cmd);
+				   c[2] ? " or " : "", c[2] ? c[2] : "", cmd,
+				   c[2] ? "" : " from this command");
 	}
 	return 0;
 }
