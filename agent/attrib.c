@@ -5,7 +5,9 @@
  * socket's inode, and the process is the one with "socket:[INODE]" among
  * its descriptors. The port of a process's first netlink socket is its PID
  * (the kernel's autobind tries it first), so that process is looked at
- * before all the others.
+ * before all the others; when its descriptors are not the agent's to read
+ * (a process of more capabilities than the agent keeps), that rule alone
+ * names it.
  */
 #include <ctype.h>
 #include <dirent.h>

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Signals: apply and revert stop between two kernel changes and roll back.
+ * Signals: apply and revert stop between two kernel changes and roll back;
+ * the watch reloads on SIGHUP.
  */
 #ifndef LVS_AGENT_SIGNAL_H
 #define LVS_AGENT_SIGNAL_H

@@ -195,8 +195,8 @@ static bool concerns(const struct watch *w, const struct netconf_event *e,
 
 /* ---- notifications */
 
-static void display(const struct step_ops *ops, const char *kind, const char *target,
-		    char *buf, size_t len)
+/* A notification's target as the report's changes spell it. */
+static void display(const struct step_ops *ops, const char *target, char *buf, size_t len)
 {
 	struct step s = { .ops = ops };
 
@@ -206,16 +206,22 @@ static void display(const struct step_ops *ops, const char *kind, const char *ta
 	}
 	snprintf(s.target, sizeof(s.target), "%s", target);
 	step_display(&s, buf, len);
-	(void)kind;
 }
 
-static struct pending *pend(struct watch *w, int64_t t)
+/* A relevant notification at t: the reconcile waits for the burst's end. */
+static void debounce(struct watch *w, int64_t t)
 {
 	if (!w->n_pend)
 		w->first_us = t;
 	w->due_us = t + DEBOUNCE_US;
 	if (w->due_us > w->first_us + DEBOUNCE_MAX_US)
 		w->due_us = w->first_us + DEBOUNCE_MAX_US;
+}
+
+/* Room for one more notification's cause, or NULL when full. */
+static struct pending *pend(struct watch *w, int64_t t)
+{
+	debounce(w, t);
 	if (w->n_pend == PENDING_MAX)
 		return NULL;
 	return &w->pend[w->n_pend++];
@@ -242,7 +248,7 @@ static void nft_gen(struct watch *w, const struct netconf_event *e, int64_t t)
 	}
 	w->n_pend = n;
 	if (n && !own)
-		pend(w, t), w->n_pend--; /* the deadline only */
+		debounce(w, t);
 	if (!n)
 		w->due_us = 0;
 }
@@ -263,14 +269,14 @@ static int on_event(const struct netconf_event *e, void *data)
 	 * the transaction's process, at its NEWGEN). */
 	if (!e->kind || (e->portid && e->portid == w->own_port) || !concerns(w, e, &ops))
 		return 0;
-	display(ops, e->kind, e->target, target, sizeof(target));
+	display(ops, e->target, target, sizeof(target));
 	/* Contested: not even looked into, and no reconcile for it. */
 	if (repairs_held(w->rep, e->kind, target, now_s()))
 		return 0;
 	for (size_t i = 0; i < w->n_pend; i++)
 		if (STREQ(w->pend[i].kind, e->kind) && STREQ(w->pend[i].target, target) &&
 		    w->pend[i].removed == e->removed) {
-			pend(w, t), w->n_pend--;
+			debounce(w, t);
 			return 0;
 		}
 	p = pend(w, t);
@@ -406,6 +412,24 @@ static void log_repairs(struct watch *w, const struct report *r, int64_t end)
 		write_status(w);
 }
 
+/* The kernel's own notifications of what the reconcile r just changed. */
+static void drop_echoes(struct watch *w, const struct report *r)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < w->n_pend; i++) {
+		const struct pending *p = &w->pend[i];
+		bool echo = false;
+
+		if (STREQ(p->who, "the kernel") || STREQ(p->who, "a write to /proc/sys"))
+			for (size_t k = 0; k < r->n_changes && !echo; k++)
+				echo = STREQ(r->changes[k].target, p->target);
+		if (!echo)
+			w->pend[n++] = *p;
+	}
+	w->n_pend = n;
+}
+
 /* repair: a change is a repair (logged with its cause); else an apply of
  * the config (the first, a reload), its changes printed as apply's. */
 static int reconcile(struct watch *w, struct report *r, bool repair)
@@ -438,16 +462,7 @@ static int reconcile(struct watch *w, struct report *r, bool repair)
 	/* The kernel's own notifications of the agent's changes (a sysctl
 	 * written, an address's route) are no drift: read them now. */
 	read_events(w);
-	for (size_t i = 0, n = w->n_pend; i < n; i++)
-		if (STREQ(w->pend[i].who, "the kernel") ||
-		    STREQ(w->pend[i].who, "a write to /proc/sys")) {
-			bool ours = false;
-
-			for (size_t k = 0; k < r->n_changes && !ours; k++)
-				ours = STREQ(r->changes[k].target, w->pend[i].target);
-			if (ours)
-				w->pend[i--] = w->pend[--w->n_pend], n--;
-		}
+	drop_echoes(w, r);
 	if (!w->n_pend && !w->resync)
 		w->due_us = 0;
 	return ret;
@@ -461,8 +476,7 @@ static bool poll_differs(struct watch *w)
 	for (size_t i = 0; i < w->polled.n; i++) {
 		const struct step *s = &w->polled.v[i];
 
-		if (!step_same(s, s->now, s->want) &&
-		    !repairs_held(w->rep, s->ops->kind, s->target, now_s()))
+		if (!step_same(s, s->now, s->want) && !held(s, w))
 			return true;
 	}
 	return false;
