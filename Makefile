@@ -198,7 +198,8 @@ demo: deps
 # No config: the unit must not apply someone's example VIPs. Enabled without
 # /etc/lvs-rs-agent/agent.conf it fails, naming the missing file; the example
 # goes to the documentation.
-UNITS := lvs-rs-agent.service lvs-rs-agent-verify.service lvs-rs-agent-verify.timer
+UNITS := lvs-rs-agent.service lvs-rs-agent-watch.service lvs-rs-agent-verify.service \
+	lvs-rs-agent-verify.timer
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/lvs-rs-agent
 	install -D -m 0644 doc/lvs-rs-agent.8 $(DESTDIR)$(MANDIR)/man8/lvs-rs-agent.8

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#define _GNU_SOURCE /* asprintf */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <json-c/json.h>
 
 #include "act.h"
 #include "checks.h"
@@ -26,7 +29,7 @@ static void netconf_closep(struct netconf **nc)
 	netconf_close(*nc);
 }
 
-static int load_config(const struct agent_opts *o, struct report *r, struct conf **ret)
+int agent_load_config(const struct agent_opts *o, struct report *r, struct conf **ret)
 {
 	struct conf_errors err = { 0 };
 	int k;
@@ -51,7 +54,7 @@ static int load_config(const struct agent_opts *o, struct report *r, struct conf
 	return AGENT_EXIT_OK;
 }
 
-static int open_netconf(struct report *r, struct netconf **nc)
+int agent_open_netconf(struct report *r, struct netconf **nc)
 {
 	int k = netconf_open(nc);
 
@@ -75,10 +78,19 @@ static int lock_busy(const struct agent_opts *o, struct report *r, long holder)
 	return AGENT_EXIT_RUNTIME;
 }
 
-static int take_lock(const struct agent_opts *o, struct report *r, int *fd)
+int agent_take_lock(const struct agent_opts *o, struct report *r, int *fd)
 {
-	long holder = 0;
-	int k = agent_lock(o->state, o->wait, fd, &holder);
+	long holder = agent_lock_watcher(o->state);
+	int k;
+
+	/* A watch keeps the lock for as long as it runs: no use waiting. */
+	if (holder > 0) {
+		report_error(r, "lvs-rs-agent watch (PID %ld) keeps this server prepared and holds %s.lock:\n"
+			     "systemctl reload lvs-rs-agent-watch applies an edited config (SIGHUP), "
+			     "systemctl stop lvs-rs-agent-watch reverts", holder, o->state);
+		return AGENT_EXIT_RUNTIME;
+	}
+	k = agent_lock(o->state, o->wait, fd, &holder);
 
 	if (k == -EAGAIN)
 		return lock_busy(o, r, holder);
@@ -100,7 +112,7 @@ static int take_lock(const struct agent_opts *o, struct report *r, int *fd)
 	return AGENT_EXIT_OK;
 }
 
-static int need_net_admin(const struct agent_opts *o, struct report *r, const char *verb)
+int agent_need_net_admin(const struct agent_opts *o, struct report *r, const char *verb)
 {
 	if (o->have_net_admin)
 		return AGENT_EXIT_OK;
@@ -145,16 +157,16 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 	struct engine e = { .config = o->config, .state = o->state, .dry_run = dry_run };
 	int ret;
 
-	ret = load_config(o, r, &c);
+	ret = agent_load_config(o, r, &c);
 	if (ret && !dry_run && keep_prepared(o, r, "apply"))
 		return AGENT_EXIT_OK;
 	/* rip = auto: the desired steps depend on the interfaces. */
 	if (ret == AGENT_EXIT_OK)
-		ret = open_netconf(r, &nc);
+		ret = agent_open_netconf(r, &nc);
 	if (ret == AGENT_EXIT_OK && !dry_run)
-		ret = need_net_admin(o, r, "apply");
+		ret = agent_need_net_admin(o, r, "apply");
 	if (ret == AGENT_EXIT_OK && !dry_run)
-		ret = take_lock(o, r, &lock_fd);
+		ret = agent_take_lock(o, r, &lock_fd);
 	if (ret)
 		return ret;
 	e.nc = nc;
@@ -171,14 +183,14 @@ int agent_revert(const struct agent_opts *o, struct report *r)
 	if (o->keep_on_config_error && access(o->config, F_OK) == 0) {
 		_cleanup_(conf_freep) struct conf *c = NULL;
 
-		if (load_config(o, r, &c) != AGENT_EXIT_OK && keep_prepared(o, r, "revert"))
+		if (agent_load_config(o, r, &c) != AGENT_EXIT_OK && keep_prepared(o, r, "revert"))
 			return AGENT_EXIT_OK;
 	}
-	ret = need_net_admin(o, r, "revert");
+	ret = agent_need_net_admin(o, r, "revert");
 	if (ret == AGENT_EXIT_OK)
-		ret = take_lock(o, r, &lock_fd);
+		ret = agent_take_lock(o, r, &lock_fd);
 	if (ret == AGENT_EXIT_OK)
-		ret = open_netconf(r, &nc);
+		ret = agent_open_netconf(r, &nc);
 	if (ret)
 		return ret;
 	return revert_run(nc, o->state, o->force, r);
@@ -190,9 +202,9 @@ int agent_forget(const struct agent_opts *o, struct report *r)
 	_cleanup_close_ int lock_fd = -1;
 	int ret;
 
-	ret = take_lock(o, r, &lock_fd);
+	ret = agent_take_lock(o, r, &lock_fd);
 	if (ret == AGENT_EXIT_OK)
-		ret = open_netconf(r, &nc);
+		ret = agent_open_netconf(r, &nc);
 	if (ret)
 		return ret;
 	return revert_forget(nc, o->state, r);
@@ -219,9 +231,9 @@ int agent_verify(const struct agent_opts *o, struct report *r)
 	int ret;
 
 	r->applied = journal_applied(o->state);
-	ret = load_config(o, r, &c);
+	ret = agent_load_config(o, r, &c);
 	if (ret == AGENT_EXIT_OK)
-		ret = open_netconf(r, &nc);
+		ret = agent_open_netconf(r, &nc);
 	if (ret == AGENT_EXIT_OK)
 		ret = checks_config(c, nc, r, "verify");
 	if (ret)
@@ -294,7 +306,10 @@ static int status(const struct agent_opts *o, struct report *r, struct journal *
 	 * yet, or one written 0600 by an older version) status goes on unlocked:
 	 * the journal is replaced atomically, so it still reads a whole one.
 	 */
-	k = agent_lock_shared(o->state, o->wait, &lock_fd, &holder);
+	/* A watch holds the lock for as long as it runs: read without it (the
+	 * journal is replaced atomically, so the one read is whole). */
+	k = agent_lock_watcher(o->state) > 0 ? 0 :
+	    agent_lock_shared(o->state, o->wait, &lock_fd, &holder);
 	if (k == -EAGAIN)
 		return lock_busy(o, r, holder);
 	/* Not a lock file the agent made: someone planted it. */
@@ -309,7 +324,7 @@ static int status(const struct agent_opts *o, struct report *r, struct journal *
 		return ret;
 	r->journal = j;
 	r->applied = j->steps.n ? REPORT_APPLIED_YES : REPORT_APPLIED_NO;
-	ret = open_netconf(r, &nc);
+	ret = agent_open_netconf(r, &nc);
 	if (ret == AGENT_EXIT_OK)
 		ret = act_observe_for(nc, r, "status", &j->steps);
 	if (ret)
@@ -328,10 +343,28 @@ static int status(const struct agent_opts *o, struct report *r, struct journal *
 	return checklist_failed(&r->checks) ? AGENT_EXIT_CHECK : AGENT_EXIT_OK;
 }
 
+/* A running watch's account beside the journal (STATE.watch), when the
+ * watch that wrote it holds the lock. */
+static void status_watch(const struct agent_opts *o, struct report *r)
+{
+	_cleanup_free_ char *path = NULL;
+	long pid = agent_lock_watcher(o->state);
+	json_object *doc, *v;
+
+	if (pid <= 0 || asprintf(&path, "%s.watch", o->state) < 0)
+		return;
+	doc = json_object_from_file(path);
+	if (doc && json_object_object_get_ex(doc, "pid", &v) && json_object_get_int64(v) == pid)
+		r->watch = doc;
+	else if (doc)
+		json_object_put(doc);
+}
+
 int agent_status(const struct agent_opts *o, struct report *r, struct journal *j)
 {
 	int ret = status(o, r, j);
 
+	status_watch(o, r);
 	/* What revert would do now, once the kernel was read: the report
 	 * shows it whatever else status could tell. */
 	if (r->observed)
@@ -346,7 +379,7 @@ int agent_check_config(const struct agent_opts *o, struct report *r)
 	size_t vips = 0;
 	int ret;
 
-	ret = load_config(o, r, &c);
+	ret = agent_load_config(o, r, &c);
 	if (ret)
 		return ret;
 	/* No kernel access: without the interfaces, no per-interface rules. */

@@ -22,6 +22,10 @@ struct agent_opts {
 	bool force; /* revert: also without a whole journal */
 	bool have_net_admin;
 	bool keep_on_config_error;
+	/* watch */
+	const char *prom;  /* --prometheus: the watch's metrics */
+	double interval;   /* --interval: the poll of the sysctls without events, s */
+	double backoff;    /* --backoff: the first pause of a contested object, s */
 };
 
 /* apply, or with dry_run plan. */
@@ -34,5 +38,16 @@ int agent_verify(const struct agent_opts *o, struct report *r);
  * report is printed. */
 int agent_status(const struct agent_opts *o, struct report *r, struct journal *j);
 int agent_check_config(const struct agent_opts *o, struct report *r);
+/* Keep the server prepared: apply, then repair what drifts (watch.c). */
+int agent_watch(const struct agent_opts *o, struct report *r);
+
+/* The commands' parts, for watch.c. Each returns an exit code. */
+struct conf;
+struct netconf;
+int agent_load_config(const struct agent_opts *o, struct report *r, struct conf **ret);
+int agent_open_netconf(struct report *r, struct netconf **nc);
+int agent_need_net_admin(const struct agent_opts *o, struct report *r, const char *verb);
+/* The journal's lock, exclusive; a watch's is refused at once. */
+int agent_take_lock(const struct agent_opts *o, struct report *r, int *fd);
 
 #endif

@@ -306,6 +306,35 @@ oom:
 	return AGENT_EXIT_RUNTIME;
 }
 
+/* The actions e->hold() leaves out of this run, dropped from the plan. */
+static void hold_actions(const struct engine *e, struct plan *p)
+{
+	const struct step_ops *whole[8];
+	size_t n_whole = 0, n = 0;
+
+	if (!e->hold)
+		return;
+	for (size_t i = 0; i < p->n_acts; i++) {
+		const struct step *s = p->acts[i].s;
+
+		if (p->acts[i].to == STEP_WANT && s->ops->transactional &&
+		    n_whole < ARRAY_SIZE(whole) && e->hold(s, e->hold_data))
+			whole[n_whole++] = s->ops;
+	}
+	for (size_t i = 0; i < p->n_acts; i++) {
+		const struct step *s = p->acts[i].s;
+		bool held = false;
+
+		for (size_t k = 0; k < n_whole && !held; k++)
+			held = s->ops == whole[k];
+		if (!held && p->acts[i].to == STEP_WANT)
+			held = e->hold(s, e->hold_data);
+		if (!held)
+			p->acts[n++] = p->acts[i];
+	}
+	p->n_acts = n;
+}
+
 int engine_reconcile(const struct engine *e, struct report *r)
 {
 	const char *verb = e->dry_run ? "plan" : "apply";
@@ -321,6 +350,7 @@ int engine_reconcile(const struct engine *e, struct report *r)
 		ret = make_plan(e, r, verb, &old, &p);
 	if (ret)
 		goto out;
+	hold_actions(e, &p);
 	config_moved = old.steps.n && old.config[0] && !state_same_file(old.config, e->config);
 	if (config_moved)
 		warn_config_moved(e, r, verb, &old, &p);

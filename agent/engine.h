@@ -13,6 +13,7 @@
 struct conf;
 struct netconf;
 struct report;
+struct step;
 struct steplist;
 
 /*
@@ -33,6 +34,15 @@ struct engine {
 	/* The journal; the caller holds its lock unless dry_run. */
 	const char *state;
 	bool dry_run; /* plan: say what would change, change nothing */
+	/*
+	 * A long-running caller's objects to leave as they are in this run
+	 * (watch: one another process keeps changing): a change towards the
+	 * config of a step for which hold() is true is not made, and with it
+	 * none of its kind when the kind is one whole (transactional). The
+	 * journal keeps the step and its prior all the same. NULL: none.
+	 */
+	bool (*hold)(const struct step *s, void *data);
+	void *hold_data;
 };
 
 /*

@@ -124,6 +124,45 @@ int agent_lock_shared(const char *state_path, double wait_s, int *ret_fd,
 	return 0;
 }
 
+int agent_lock_mark_watch(int fd)
+{
+	char buf[48];
+	int n = snprintf(buf, sizeof(buf), "%ld watch\n", (long)getpid());
+
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, n, 0) != n)
+		return -errno;
+	return 0;
+}
+
+long agent_lock_watcher(const char *state_path)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_close_ int fd = -1;
+	struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET };
+	char buf[48] = "", word[16];
+	long pid;
+	ssize_t n;
+
+	if (asprintf(&path, "%s.lock", state_path) < 0) {
+		path = NULL;
+		return 0;
+	}
+	fd = agent_open_regular(path, O_RDONLY, 0, false);
+	if (fd < 0)
+		return 0;
+	/* The file's words are a claim; the lock's holder is the truth. */
+	if (fcntl(fd, F_GETLK, &fl) < 0 || fl.l_type == F_UNLCK)
+		return 0;
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (sscanf(buf, "%ld %15s", &pid, word) != 2 || strcmp(word, "watch") != 0 ||
+	    pid != fl.l_pid)
+		return 0;
+	return pid;
+}
+
 /* systemd's range for DynamicUser= uids (systemd.exec(5)). */
 #define DYNAMIC_UID_MIN 61184
 #define DYNAMIC_UID_MAX 65519

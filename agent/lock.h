@@ -23,6 +23,13 @@ int agent_lock(const char *state_path, double wait_s, int *ret_fd, long *holder)
  */
 int agent_lock_shared(const char *state_path, double wait_s, int *ret_fd,
 		      long *holder);
+/* The lock held on fd is a watch's: "PID watch" in the file. 0 or -errno. */
+int agent_lock_mark_watch(int fd);
+/*
+ * The PID of the `watch` that holds the lock beside the journal, or 0 when
+ * none does (no lock, another command's, or unreadable).
+ */
+long agent_lock_watcher(const char *state_path);
 /*
  * After EACCES/EPERM on path (or, when it does not exist, its directory):
  * why, in place of strerror, when another uid owns it, and `todo` when that

@@ -38,6 +38,9 @@ static void usage(FILE *f)
 		"  forget         drop the journal, saying what it leaves in the kernel; change\n"
 		"                 nothing else (a damaged journal, or one of a namespace gone)\n"
 		"  check-config   parse and validate the config; touch nothing else\n"
+		"  watch          apply, then stay: repair at once what another process undoes,\n"
+		"                 saying which process; SIGHUP reloads the config, SIGTERM\n"
+		"                 and SIGINT revert and end\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config FILE   config file, default %s\n"
@@ -53,7 +56,16 @@ static void usage(FILE *f)
 		"      --prometheus FILE\n"
 		"                      verify, status: also write the checks as metrics for\n"
 		"                      node_exporter's textfile collector to FILE (replaced\n"
-		"                      atomically, mode 0644), whatever the result\n"
+		"                      atomically, mode 0644), whatever the result;\n"
+		"                      watch: its repairs and contested objects, after each\n"
+		"      --interval SECONDS\n"
+		"                      watch: how often to read the sysctls the kernel sends\n"
+		"                      no notification for (arp_ignore, arp_announce),\n"
+		"                      0.05 to 3600, default 1\n"
+		"      --backoff SECONDS\n"
+		"                      watch: how long a contested object is left alone\n"
+		"                      before it is tried again, 1 to 86400, default 30\n"
+		"                      (doubling each time, to 300 at most)\n"
 		"      --detailed-exitcode\n"
 		"                      plan: exit 5 when apply would change something, 0\n"
 		"                      when there is nothing to do\n"
@@ -73,10 +85,10 @@ static void usage(FILE *f)
 		CONF_DEFAULT_PATH, AGENT_STATE_PATH, AGENT_JSON_SCHEMA);
 }
 
-enum { OPT_PROMETHEUS = 0x100, OPT_DETAILED_EXITCODE, OPT_KEEP };
+enum { OPT_PROMETHEUS = 0x100, OPT_DETAILED_EXITCODE, OPT_KEEP, OPT_INTERVAL, OPT_BACKOFF };
 
 static const char *const commands[] = {
-	"apply", "plan", "verify", "status", "revert", "forget", "check-config",
+	"apply", "plan", "verify", "status", "revert", "forget", "check-config", "watch",
 };
 
 static const struct option longopts[] = {
@@ -88,6 +100,8 @@ static const struct option longopts[] = {
 	{ "prometheus", required_argument, NULL, OPT_PROMETHEUS },
 	{ "detailed-exitcode", no_argument, NULL, OPT_DETAILED_EXITCODE },
 	{ "keep-on-config-error", no_argument, NULL, OPT_KEEP },
+	{ "interval", required_argument, NULL, OPT_INTERVAL },
+	{ "backoff", required_argument, NULL, OPT_BACKOFF },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{}
@@ -99,9 +113,11 @@ static const struct option longopts[] = {
 /* The options that go with some commands only, and which. */
 static const struct {
 	int val;
-	const char *cmds[2];
+	const char *cmds[3];
 } option_commands[] = {
-	{ OPT_PROMETHEUS, { "verify", "status" } },
+	{ OPT_PROMETHEUS, { "verify", "status", "watch" } },
+	{ OPT_INTERVAL, { "watch" } },
+	{ OPT_BACKOFF, { "watch" } },
 	{ OPT_DETAILED_EXITCODE, { "plan" } },
 	{ 'f', { "revert" } },
 	{ OPT_KEEP, { "apply", "revert" } },
@@ -130,7 +146,7 @@ static int write_prometheus(const char *path, struct report *r, int ret,
 	return ret == AGENT_EXIT_OK || ret == AGENT_EXIT_CHECK ? AGENT_EXIT_RUNTIME : ret;
 }
 
-static int parse_wait(const char *arg, double *ret)
+static int parse_seconds(const char *arg, double min, double max, double *ret)
 {
 	char *end;
 	double v;
@@ -139,7 +155,7 @@ static int parse_wait(const char *arg, double *ret)
 	v = strtod(arg, &end);
 	/* strtod takes "nan" (which no comparison refuses: a wait without
 	 * end), "inf" and "-0". */
-	if (errno || end == arg || *end || !isfinite(v) || signbit(v) || v > 86400)
+	if (errno || end == arg || *end || !isfinite(v) || signbit(v) || v < min || v > max)
 		return -EINVAL;
 	*ret = v;
 	return 0;
@@ -218,7 +234,7 @@ static int bad_option(struct report *r, const char *word)
 /* What an option's value is called in --help. */
 static const char *value_name(int val)
 {
-	return val == 'w' ? "SECONDS" : "FILE";
+	return val == 'w' || val == OPT_INTERVAL || val == OPT_BACKOFF ? "SECONDS" : "FILE";
 }
 
 static int missing_argument(struct report *r, int val)
@@ -244,8 +260,8 @@ static int check_command(struct report *r, char **words, int n,
 				   "(write the %s right after it)", swallowed->name, swallowed_word,
 				   value_name(swallowed->val), value_name(swallowed->val));
 	if (n == 0)
-		return usage_error(r, "no command given: add one of apply, plan, verify, status, "
-				   "revert, forget, check-config");
+		return usage_error(r, "no command given: add one such as apply or watch "
+				   "(--help lists the commands)");
 	if (!is_command(words[0])) {
 		guess = suggest(words[0], commands, ARRAY_SIZE(commands));
 		if (guess)
@@ -269,11 +285,14 @@ static int check_option_commands(struct report *r, const bool *given, const char
 	for (size_t i = 0; i < ARRAY_SIZE(option_commands); i++) {
 		const char *const *c = option_commands[i].cmds;
 
-		if (!given[i] || STREQ(cmd, c[0]) || (c[1] && STREQ(cmd, c[1])))
+		if (!given[i] || STREQ(cmd, c[0]) || (c[1] && STREQ(cmd, c[1])) ||
+		    (c[2] && STREQ(cmd, c[2])))
 			continue;
-		return usage_error(r, "--%s goes with %s%s%s, not with %s: drop it from this command",
+		return usage_error(r, "--%s goes with %s%s%s%s%s, not with %s: drop it%s",
 				   option_of(option_commands[i].val)->name, c[0],
-				   c[1] ? " or " : "", c[1] ? c[1] : "", cmd);
+				   c[1] ? (c[2] ? ", " : " or ") : "", c[1] ? c[1] : "",
+				   c[2] ? " or " : "", c[2] ? c[2] : "", cmd,
+				   c[2] ? "" : " from this command");
 	}
 	return 0;
 }
@@ -318,12 +337,13 @@ static int parse_args(int argc, char **argv, struct agent_opts *o, struct args *
 
 	optind = 0; /* glibc: start again from scratch */
 	while ((c = getopt_long(argc, argv, OPTSTRING, longopts, NULL)) != -1) {
-		bool has_value = c == 'c' || c == 's' || c == 'w' || c == OPT_PROMETHEUS;
+		bool has_value = c == 'c' || c == 's' || c == 'w' || c == OPT_PROMETHEUS ||
+				 c == OPT_INTERVAL || c == OPT_BACKOFF;
 
 		for (size_t i = 0; i < ARRAY_SIZE(option_commands); i++)
 			if (option_commands[i].val == c)
 				given[i] = true;
-		if (has_value && c != 'w' && !*optarg)
+		if (has_value && c != 'w' && c != OPT_INTERVAL && c != OPT_BACKOFF && !*optarg)
 			return usage_error(r, "--%s needs a file name, not an empty word",
 					   option_of(c)->name);
 		/* "-c --json": getopt takes the next word, whatever it is. */
@@ -342,7 +362,7 @@ static int parse_args(int argc, char **argv, struct agent_opts *o, struct args *
 			o->state = optarg;
 			break;
 		case 'w':
-			if (parse_wait(optarg, &o->wait) < 0)
+			if (parse_seconds(optarg, 0, 86400, &o->wait) < 0)
 				return usage_error(r, "--wait \"%s\": not a number of seconds from 0 to 86400",
 						   optarg);
 			break;
@@ -353,12 +373,23 @@ static int parse_args(int argc, char **argv, struct agent_opts *o, struct args *
 			break;
 		case OPT_PROMETHEUS:
 			a->prom = optarg;
+			o->prom = optarg;
 			break;
 		case OPT_DETAILED_EXITCODE:
 			a->detailed_exitcode = true;
 			break;
 		case OPT_KEEP:
 			o->keep_on_config_error = true;
+			break;
+		case OPT_INTERVAL:
+			if (parse_seconds(optarg, 0.05, 3600, &o->interval) < 0)
+				return usage_error(r, "--interval \"%s\": not a number of seconds from 0.05 to 3600",
+						   optarg);
+			break;
+		case OPT_BACKOFF:
+			if (parse_seconds(optarg, 1, 86400, &o->backoff) < 0)
+				return usage_error(r, "--backoff \"%s\": not a number of seconds from 1 to 86400",
+						   optarg);
 			break;
 		case 'h':
 			a->help = true;
@@ -377,6 +408,10 @@ static int parse_args(int argc, char **argv, struct agent_opts *o, struct args *
 		return ret;
 	a->cmd = argv[optind];
 	r->command = a->cmd;
+	/* A watch runs for days and logs line by line: no one document. */
+	if (o->json && STREQ(a->cmd, "watch"))
+		return usage_error(r, "--json goes with every command but watch, which logs a line "
+				   "per repair: drop it (status --json shows the watch)");
 	return check_option_commands(r, given, a->cmd);
 }
 
@@ -386,6 +421,8 @@ int main(int argc, char **argv)
 		.config = CONF_DEFAULT_PATH,
 		.state = AGENT_STATE_PATH,
 		.wait = 10,
+		.interval = 1,
+		.backoff = 30,
 	};
 	struct report r = { 0 };
 	struct journal j = { 0 };
@@ -409,9 +446,10 @@ int main(int argc, char **argv)
 	o.have_net_admin = agent_drop_privileges();
 
 	/* apply and revert stop between kernel changes and roll back; the
-	 * commands that change nothing end at once, as they always did. */
-	if (STREQ(a.cmd, "apply") || STREQ(a.cmd, "revert")) {
-		ret = agent_catch_signals();
+	 * commands that change nothing end at once, as they always did; the
+	 * watch reloads on SIGHUP. */
+	if (STREQ(a.cmd, "apply") || STREQ(a.cmd, "revert") || STREQ(a.cmd, "watch")) {
+		ret = STREQ(a.cmd, "watch") ? agent_catch_signals_reload() : agent_catch_signals();
 		if (ret < 0) {
 			report_error(&r, "cannot catch SIGTERM, SIGINT and SIGHUP: %s",
 				     strerror(-ret));
@@ -432,6 +470,8 @@ int main(int argc, char **argv)
 		ret = agent_verify(&o, &r);
 	else if (STREQ(a.cmd, "status"))
 		ret = agent_status(&o, &r, &j);
+	else if (STREQ(a.cmd, "watch"))
+		ret = agent_watch(&o, &r);
 	else
 		ret = agent_check_config(&o, &r);
 
@@ -439,7 +479,7 @@ int main(int argc, char **argv)
 	 * "nothing to do" without reading the output. */
 	if (a.detailed_exitcode && ret == AGENT_EXIT_OK && r.n_changes > 0)
 		ret = AGENT_EXIT_PENDING;
-	if (a.prom)
+	if (a.prom && !STREQ(a.cmd, "watch"))
 		ret = write_prometheus(a.prom, &r, ret, prom_err, sizeof(prom_err));
 out:
 	if (o.json || (ret != AGENT_EXIT_USAGE && a.cmd))

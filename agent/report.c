@@ -130,6 +130,9 @@ void report_done(struct report *r)
 	free_lines(&r->errors, &r->n_errors);
 	free_lines(&r->warnings, &r->n_warnings);
 	checklist_done(&r->checks);
+	if (r->watch)
+		json_object_put(r->watch);
+	r->watch = NULL;
 	r->changes = NULL;
 	r->revert = NULL;
 	r->n_changes = r->cap_changes = r->n_revert = 0;
@@ -265,6 +268,66 @@ static void print_journal_text(const struct report *r)
 	}
 }
 
+static const char *watch_str(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string) ?
+	       json_object_get_string(v) : "?";
+}
+
+static int64_t watch_int(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
+}
+
+static void watch_time(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!t || !localtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(buf, len, "-");
+}
+
+/* status: the running watch, its contested objects and recent repairs. */
+static void print_watch_text(json_object *w)
+{
+	json_object *a;
+	char t1[32], t2[32];
+	size_t n;
+
+	watch_time(watch_int(w, "started"), t1, sizeof(t1));
+	watch_time(watch_int(w, "last_repair"), t2, sizeof(t2));
+	printf("watch: PID %lld, running since %s, %lld repairs (last %s), %lld resyncs\n",
+	       (long long)watch_int(w, "pid"), t1, (long long)watch_int(w, "repairs"), t2,
+	       (long long)watch_int(w, "resyncs"));
+	if (json_object_object_get_ex(w, "contested", &a) && json_object_is_type(a, json_type_array))
+		for (n = 0; n < json_object_array_length(a); n++) {
+			json_object *c = json_object_array_get_idx(a, n);
+
+			watch_time(watch_int(c, "since"), t1, sizeof(t1));
+			watch_time(watch_int(c, "retry"), t2, sizeof(t2));
+			printf("contested: %s %s (undone again and again, last by %s): left alone "
+			       "since %s, tried again at %s\n", watch_str(c, "kind"),
+			       watch_str(c, "target"), watch_str(c, "by"), t1, t2);
+		}
+	if (!json_object_object_get_ex(w, "recent", &a) || !json_object_is_type(a, json_type_array) ||
+	    !json_object_array_length(a))
+		return;
+	printf("recent repairs (newest first):\n");
+	for (n = 0; n < json_object_array_length(a); n++) {
+		json_object *c = json_object_array_get_idx(a, n), *ms;
+
+		watch_time(watch_int(c, "time"), t1, sizeof(t1));
+		printf("  %s %s %s %s by %s, restored in %.1f ms\n", t1, watch_str(c, "kind"),
+		       watch_str(c, "target"), watch_str(c, "what"), watch_str(c, "by"),
+		       json_object_object_get_ex(c, "ms", &ms) ? json_object_get_double(ms) : 0.0);
+	}
+}
+
 static void print_text(struct report *r)
 {
 	const char *verb = r->command;
@@ -291,6 +354,8 @@ static void print_text(struct report *r)
 	for (size_t i = 0; i < r->checks.n; i++)
 		print_check_text(&r->checks.v[i], brief);
 
+	if (r->watch)
+		print_watch_text(r->watch);
 	if (r->n_errors)
 		return;
 	if (strcmp(r->command, "forget") == 0 && !r->forgot)
@@ -525,8 +590,10 @@ static void print_json(struct report *r)
 	if (STREQ(cmd, "verify") || STREQ(cmd, "status"))
 		jw_member(&w, "applied", r->applied == REPORT_APPLIED_UNKNOWN ? NULL :
 				 json_object_new_boolean(r->applied == REPORT_APPLIED_YES));
-	if (STREQ(cmd, "status"))
+	if (STREQ(cmd, "status")) {
 		journal_json(&w, r);
+		jw_member(&w, "watch", r->watch ? json_object_get(r->watch) : NULL);
+	}
 	messages_json(&w, "warnings", r->warnings, r->n_warnings);
 	jw_member(&w, "error", r->n_errors ? json_object_new_string(r->errors[0]) : NULL);
 	messages_json(&w, "errors", r->errors, r->n_errors);

@@ -23,6 +23,7 @@
 #define AGENT_JSON_SCHEMA 1
 
 struct journal;
+struct json_object;
 
 enum change_state {
 	CHANGE_DONE,
@@ -72,6 +73,8 @@ struct report {
 	char **warnings;
 	size_t n_warnings;
 	enum report_applied applied; /* verify, status */
+	/* status: a running watch's account (STATE.watch), or NULL. */
+	struct json_object *watch;
 };
 int report_change(struct report *r, const struct step *s, const char *from,
 		  const char *to);

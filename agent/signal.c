@@ -18,11 +18,15 @@
 
 static const int caught_signals[] = { SIGTERM, SIGINT, SIGHUP };
 
-static volatile sig_atomic_t caught;
+static volatile sig_atomic_t caught, hangup;
+/* watch: SIGHUP asks for a reload, not a stop. */
+static bool hangup_reloads;
 
 static void on_signal(int sig)
 {
-	if (!caught)
+	if (sig == SIGHUP && hangup_reloads)
+		hangup = 1;
+	else if (!caught)
 		caught = sig;
 }
 
@@ -43,6 +47,25 @@ int agent_catch_signals(void)
 			return -errno;
 	netconf_set_stop(stop_asked);
 	return 0;
+}
+
+int agent_catch_signals_reload(void)
+{
+	hangup_reloads = true;
+	return agent_catch_signals();
+}
+
+bool agent_take_hangup(void)
+{
+	bool h = hangup;
+
+	hangup = 0;
+	return h;
+}
+
+void agent_stop_again(void)
+{
+	netconf_set_stop(stop_asked);
 }
 
 int agent_interrupted(void)

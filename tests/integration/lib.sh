@@ -98,6 +98,15 @@
 #					entry `a` (e.g. a["scope"]=="global")
 #	assert_no_addr NAME NS DEV ADDR	PASS when ADDR is on no prefix of DEV
 #	assert_sysctl NAME NS KEY VALUE	PASS when sysctl KEY of NS reads VALUE
+#	wait_until SECONDS CMD...	run CMD every 20 ms until it succeeds
+#					(status 0) or SECONDS pass (status 1)
+#	watch_start NS CONF [ARGS...]	`$AGENT_BIN -s $STATE -c CONF ARGS watch`
+#					in NS, in the background: WATCH_PID its
+#					PID, its output in $TDIR/watch.out and
+#					$TDIR/watch.err; waits for its "watch:
+#					keeping" line (status 1 after 10 s)
+#	watch_stop [SIGNAL]		SIGNAL (default TERM) to WATCH_PID, wait
+#					for it: WATCH_RC its exit status
 #	delayed_window NS CONF DELAY_US TRIES
 #					WINDOW_MS = the shortest wall time of
 #					TRIES applies of CONF in NS by the fault
@@ -374,6 +383,42 @@ agent_run()
 	OUT=$(cat "$TDIR/.out")
 	ERR=$(cat "$TDIR/.err")
 	return 0
+}
+
+wait_until()
+{
+	local end
+
+	end=$(($(date +%s%N) + ${1%.*} * 1000000000))
+	shift
+	until "$@"; do
+		[ "$(date +%s%N)" -ge "$end" ] && return 1
+		sleep 0.02
+	done
+}
+
+watch_ready()
+{
+	grep -q '^watch: keeping' "$TDIR/watch.err" 2>/dev/null
+}
+
+watch_start()
+{
+	local ns=$1 conf=$2
+
+	shift 2
+	ip netns exec "$LVST_PREFIX-$ns" "$AGENT_BIN" -s "$STATE" -c "$conf" "$@" watch \
+		>"$TDIR/watch.out" 2>"$TDIR/watch.err" &
+	WATCH_PID=$!
+	bg_register "$WATCH_PID"
+	wait_until 10 watch_ready
+}
+
+watch_stop()
+{
+	kill -"${1:-TERM}" "$WATCH_PID" 2>/dev/null
+	wait "$WATCH_PID"
+	WATCH_RC=$?
 }
 
 # ---- kernel state

@@ -96,7 +96,7 @@ HELP_LONG=$(sed -n "s/$OPT_LINE/\2/p" <<<"$HELP" | tr '\n' ' ')
 # "-c FILE", "--config FILE", "--prometheus FILE", "-w SECONDS"
 HELP_ARGS=$(sed -n "s/$OPT_LINE/\1\2\3/p" <<<"$HELP" | tr -d , |
 	awk 'NF == 3 { print $1, $3; print $2, $3 } NF == 2 && $2 ~ /^[A-Z]/ { print $1, $2 }')
-assert_eq "--help lists 7 commands" 7 "$(wc -w <<<"$HELP_CMDS")"
+assert_eq "--help lists 8 commands" 8 "$(wc -w <<<"$HELP_CMDS")"
 missing=
 for o in -c --config -s --state -w --wait -j --json -f --force -h --help -V --version; do
 	case " $HELP_OPTS " in

@@ -39,6 +39,7 @@ list=$(dpkg-deb -c "$deb" | awk '{ print $6 }' | sed 's#^\./#/#')
 missing=""
 for f in /usr/sbin/lvs-rs-agent /usr/share/man/man8/lvs-rs-agent.8.gz \
 	/usr/share/man/man5/lvs-rs-agent.conf.5.gz /lib/systemd/system/lvs-rs-agent.service \
+	/lib/systemd/system/lvs-rs-agent-watch.service \
 	/lib/systemd/system/lvs-rs-agent-verify.service /lib/systemd/system/lvs-rs-agent-verify.timer \
 	/usr/share/doc/lvs-rs-agent/examples/agent.conf /usr/share/doc/lvs-rs-agent/copyright \
 	/usr/share/bash-completion/completions/lvs-rs-agent; do

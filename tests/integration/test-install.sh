@@ -71,6 +71,7 @@ fi
 extra=$(cd "$D" && find . -type f | sed 's#^\.##' | grep -vxF -e /usr/sbin/lvs-rs-agent \
 	-e /usr/share/man/man8/lvs-rs-agent.8 -e /usr/share/man/man5/lvs-rs-agent.conf.5 \
 	-e "$UNITDIR/lvs-rs-agent.service" -e /usr/share/doc/lvs-rs-agent/examples/agent.conf \
+	-e "$UNITDIR/lvs-rs-agent-watch.service" \
 	-e "$UNITDIR/lvs-rs-agent-verify.service" -e "$UNITDIR/lvs-rs-agent-verify.timer" \
 	-e "$COMPDIR/lvs-rs-agent" -e /usr/share/lvs-rs-agent/lvs-rs-agent.schema.json)
 # Files other issues install (bash completion, ...) are reported, not failed.

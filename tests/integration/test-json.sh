@@ -214,7 +214,7 @@ usage "two commands" 'd["command"] == "apply"' apply verify --json
 for cmd in apply plan verify status revert check-config; do
 	usage "$cmd with an extra word" "d['command'] == '$cmd'" -c "$CONF" "$cmd" extra --json
 done
-usage "apply --prometheus" 'd["command"] == "apply" and "--prometheus goes with verify or status" in d["error"]' \
+usage "apply --prometheus" 'd["command"] == "apply" and "--prometheus goes with verify, status or watch" in d["error"]' \
 	--json --prometheus "$PROM" apply
 usage "status --detailed-exitcode" 'd["command"] == "status" and "applied" in d and d["applied"] is None' \
 	--json --detailed-exitcode status

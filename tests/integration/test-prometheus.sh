@@ -254,6 +254,6 @@ fi
 # ---- only with verify and status
 agent_run rs -c "$CONF" --prometheus "$PROM" apply
 assert_rc "--prometheus with apply is a usage error" 2
-assert_match "... saying so" 'prometheus goes with verify or status' "$ERR"
+assert_match "... saying so" 'prometheus goes with verify, status or watch' "$ERR"
 
 lvst_done

@@ -64,7 +64,7 @@ usage "a misspelt command" "unknown command \"aply\": did you mean apply\\? $H_C
 usage "two letters swapped" "unknown command \"stauts\": did you mean status\\? $H_CMDS" stauts
 usage "a command in capitals" "unknown command \"VERIFY\": did you mean verify\\? $H_CMDS" VERIFY
 usage "another word" "unknown command \"reboot\" $H_CMDS" reboot
-usage "no command" 'no command given: add one of apply, plan, verify, status, revert, forget, check-config'
+usage "no command" "no command given: add one such as apply or watch $H_CMDS"
 usage "two commands" 'one command at a time: apply and verify given \(run one, then the other\)' apply verify
 usage "a word after the command" 'apply takes no argument, but "agent.conf" follows it \(a file goes after -c or -s\)' \
 	apply agent.conf
@@ -83,7 +83,7 @@ usage "an empty file name" '--state needs a file name, not an empty word' -s '' 
 usage "a value for --version" '--version takes no value: write it alone, as --version' --version=2 verify
 usage "--wait not a number" '--wait "soon": not a number of seconds from 0 to 86400' -w soon verify
 usage "--prometheus with apply" \
-	'--prometheus goes with verify or status, not with apply: drop it from this command' \
+	'--prometheus goes with verify, status or watch, not with apply: drop it$' \
 	--prometheus "$TDIR/m.prom" apply
 usage "--detailed-exitcode with verify" \
 	'--detailed-exitcode goes with plan, not with verify: drop it from this command' \

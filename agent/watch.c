@@ -1,0 +1,693 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#define _GNU_SOURCE /* asprintf, ppoll */
+/*
+ * watch: apply, then keep the server prepared. The kernel's notifications
+ * of the agent's objects start a reconcile (the same engine as apply; the
+ * journal's priors stay those from before the first apply); the sysctls
+ * that raise no notification are polled; a full reconcile runs
+ * periodically and after lost notifications. Each repair is logged with the
+ * process that had undone the object. An object undone again and again is
+ * contested (repairs.c) and left alone for a back-off.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/netlink.h>
+
+#include "attrib.h"
+#include "commands.h"
+#include "engine.h"
+#include "exit.h"
+#include "file.h"
+#include "journal.h"
+#include "act.h"
+#include "kinds.h"
+#include "lock.h"
+#include "notify.h"
+#include "repairs.h"
+#include "report.h"
+#include "revert.h"
+#include "signal.h"
+#include "../arp/arp.h"
+#include "../conf/conf.h"
+#include "../netconf/events.h"
+#include "../netconf/netconf.h"
+#include "../netconf/nl.h"
+
+/* A burst of notifications (a networkd restart, nft -f) is taken as one:
+ * the reconcile waits this long after the last one, and at most MAX_US
+ * after the first. */
+#define DEBOUNCE_US 1000
+#define DEBOUNCE_MAX_US 20000
+/* The safety net: a full reconcile this often whatever was notified. */
+#define FULL_EVERY_S 60
+/* The listener's receive buffer: room for a burst, not for every burst
+ * (beyond it the kernel says so, and the watch reads everything again). */
+#define EVENTS_RCVBUF (1024 * 1024)
+/* Notifications kept between two reconciles, each with its cause; more are
+ * repaired all the same, named by the first. */
+#define PENDING_MAX 64
+#define DEVS_MAX 16
+
+struct pending {
+	char kind[16];
+	char target[STEP_TARGET_MAX]; /* as people read it */
+	bool removed;
+	bool gen_wait; /* nf_tables: its process comes with NFT_MSG_NEWGEN */
+	char who[ATTRIB_MAX];
+	int64_t t_us;
+};
+
+struct watch {
+	const struct agent_opts *o;
+	struct conf *conf;
+	struct netconf *nc;
+	struct netconf_events *ev;
+	struct engine e;
+	struct repairs *rep;
+	char *watch_path; /* STATE.watch */
+	/* The journal's steps (after a reconcile: the config's), indexed:
+	 * which notifications concern the agent; the sysctls among them are
+	 * polled. */
+	struct journal j;
+	struct stepindex jx;
+	struct steplist polled;
+	char devs[DEVS_MAX][IF_NAMESIZE];
+	size_t n_devs;
+	bool nft;
+	uint32_t own_port;
+	struct pending pend[PENDING_MAX];
+	size_t n_pend;
+	int64_t due_us, first_us;
+	bool resync;
+	const char *why; /* a reconcile's cause without notification */
+};
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static double now_s(void)
+{
+	return now_us() / 1e6;
+}
+
+/* One line of the watch's log (stderr: the journal under systemd). */
+_printf_(1, 2) static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fflush(stderr);
+}
+
+/* ---- what the agent keeps, for telling which notifications concern it */
+
+static void add_dev(struct watch *w, const char *name)
+{
+	for (size_t i = 0; i < w->n_devs; i++)
+		if (STREQ(w->devs[i], name))
+			return;
+	if (w->n_devs < DEVS_MAX)
+		snprintf(w->devs[w->n_devs++], IF_NAMESIZE, "%s", name);
+}
+
+/* The device of a step ("... dev lo ..."; a link's target is its name). */
+static void add_dev_of(struct watch *w, const struct step *s)
+{
+	const char *d = strstr(s->target, " dev ");
+	char name[IF_NAMESIZE];
+
+	if (STREQ(s->ops->kind, "link")) {
+		add_dev(w, s->target);
+	} else if (d) {
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(d + 5, " "), d + 5);
+		add_dev(w, name);
+	}
+}
+
+/* The journal as the last reconcile left it. An exit code. */
+static int load_kept(struct watch *w, struct report *r)
+{
+	char err[512];
+	int k;
+
+	stepindex_done(&w->jx);
+	steplist_done(&w->polled);
+	journal_done(&w->j);
+	w->n_devs = 0;
+	w->nft = false;
+	k = journal_load(w->o->state, &w->j, err, sizeof(err));
+	if (k == 0)
+		k = stepindex_build(&w->jx, &w->j.steps);
+	if (k < 0) {
+		report_error(r, "watch: cannot read the journal %s: %s", w->o->state,
+			     err[0] && k == -EBADMSG ? err : strerror(-k));
+		return AGENT_EXIT_RUNTIME;
+	}
+	for (size_t i = 0; i < w->j.steps.n; i++) {
+		const struct step *s = &w->j.steps.v[i];
+
+		add_dev_of(w, s);
+		w->nft |= STREQ(s->ops->kind, "nft");
+		/* The kernel notifies no change of these: they are polled. */
+		if (STREQ(s->ops->kind, "sysctl") && steplist_add(&w->polled, s) < 0) {
+			report_error(r, "out of memory");
+			return AGENT_EXIT_RUNTIME;
+		}
+	}
+	return AGENT_EXIT_OK;
+}
+
+static bool uses_dev(const struct watch *w, const char *dev)
+{
+	for (size_t i = 0; i < w->n_devs; i++)
+		if (STREQ(w->devs[i], dev))
+			return true;
+	return false;
+}
+
+/* Whether the object of a notification is one the agent keeps. */
+static bool concerns(const struct watch *w, const struct netconf_event *e,
+		     const struct step_ops **ops)
+{
+	*ops = kinds_lookup(e->kind, e->target);
+	if (STREQ(e->kind, "nft"))
+		return w->nft && STREQ(e->target, ARP_NFT_TARGET);
+	if (STREQ(e->kind, "link"))
+		return uses_dev(w, e->target);
+	return *ops && stepindex_find(&w->jx, *ops, e->target);
+}
+
+/* ---- notifications */
+
+/* A notification's target as the report's changes spell it. */
+static void display(const struct step_ops *ops, const char *target, char *buf, size_t len)
+{
+	struct step s = { .ops = ops };
+
+	if (!ops) {
+		snprintf(buf, len, "%s", target);
+		return;
+	}
+	snprintf(s.target, sizeof(s.target), "%s", target);
+	step_display(&s, buf, len);
+}
+
+/* A relevant notification at t: the reconcile waits for the burst's end. */
+static void debounce(struct watch *w, int64_t t)
+{
+	if (!w->n_pend)
+		w->first_us = t;
+	w->due_us = t + DEBOUNCE_US;
+	if (w->due_us > w->first_us + DEBOUNCE_MAX_US)
+		w->due_us = w->first_us + DEBOUNCE_MAX_US;
+}
+
+/* Room for one more notification's cause, or NULL when full. */
+static struct pending *pend(struct watch *w, int64_t t)
+{
+	debounce(w, t);
+	if (w->n_pend == PENDING_MAX)
+		return NULL;
+	return &w->pend[w->n_pend++];
+}
+
+/* The end of an nf_tables transaction: its process, or the agent's own. */
+static void nft_gen(struct watch *w, const struct netconf_event *e, int64_t t)
+{
+	bool own = e->pid == (uint32_t)getpid();
+	size_t n = 0;
+
+	for (size_t i = 0; i < w->n_pend; i++) {
+		struct pending *p = &w->pend[i];
+
+		if (!p->gen_wait) {
+			w->pend[n++] = *p;
+			continue;
+		}
+		if (own)
+			continue;
+		p->gen_wait = false;
+		attrib_process(e->pid, e->comm, p->who, sizeof(p->who));
+		w->pend[n++] = *p;
+	}
+	w->n_pend = n;
+	if (n && !own)
+		debounce(w, t);
+	if (!n)
+		w->due_us = 0;
+}
+
+static int on_event(const struct netconf_event *e, void *data)
+{
+	struct watch *w = data;
+	const struct step_ops *ops;
+	struct pending *p;
+	char target[STEP_TARGET_MAX];
+	int64_t t = now_us();
+
+	if (e->gen) {
+		nft_gen(w, e, t);
+		return 0;
+	}
+	/* The agent's own changes (rtnetlink: its socket's port; nf_tables:
+	 * the transaction's process, at its NEWGEN). */
+	if (!e->kind || (e->portid && e->portid == w->own_port) || !concerns(w, e, &ops))
+		return 0;
+	display(ops, e->target, target, sizeof(target));
+	/* Contested: not even looked into, and no reconcile for it. */
+	if (repairs_held(w->rep, e->kind, target, now_s()))
+		return 0;
+	for (size_t i = 0; i < w->n_pend; i++)
+		if (STREQ(w->pend[i].kind, e->kind) && STREQ(w->pend[i].target, target) &&
+		    w->pend[i].removed == e->removed) {
+			debounce(w, t);
+			return 0;
+		}
+	p = pend(w, t);
+	if (!p)
+		return 0;
+	*p = (struct pending){ .removed = e->removed, .t_us = t };
+	snprintf(p->kind, sizeof(p->kind), "%s", e->kind);
+	snprintf(p->target, sizeof(p->target), "%s", target);
+	if (STREQ(e->kind, "nft")) {
+		/* Taken up once the transaction's NEWGEN has come. */
+		p->gen_wait = true;
+		w->due_us = 0;
+	} else if (STREQ(e->kind, "sysctl") && !e->portid) {
+		snprintf(p->who, sizeof(p->who), "a write to /proc/sys");
+	} else if (STREQ(e->kind, "link") && !e->portid) {
+		/* The kernel tells a link's new state without its requester. */
+		snprintf(p->who, sizeof(p->who), "a process the kernel does not name");
+	} else {
+		/* At once: a command like ip ends right after its change. */
+		attrib_port(NETLINK_ROUTE, e->portid, p->who, sizeof(p->who));
+	}
+	return 0;
+}
+
+/* Everything queued; a lost notification asks for a full reconcile. */
+static void read_events(struct watch *w)
+{
+	for (int i = 0; i < NETCONF_EV_SOCKETS; i++) {
+		int k = netconf_events_read(w->ev, i, on_event, w);
+
+		if (k == -ENOBUFS && !w->resync) {
+			w->resync = true;
+			repairs_resync(w->rep);
+			say("watch: notifications were lost (the socket's buffer overflowed): "
+			    "reading the kernel whole");
+		} else if (k < 0 && k != -ENOBUFS) {
+			say("watch: cannot read the kernel's notifications: %s: "
+			    "reading the kernel whole", strerror(-k));
+			w->resync = true;
+		}
+	}
+}
+
+/* ---- the reconcile */
+
+static bool held(const struct step *s, void *data)
+{
+	const struct watch *w = data;
+	char target[STEP_TARGET_MAX];
+
+	step_display(s, target, sizeof(target));
+	return repairs_held(w->rep, s->ops->kind, target, now_s());
+}
+
+/* The notification that names the object of change c, else the first. */
+static const struct pending *cause_of(const struct watch *w, const struct change *c,
+				      bool *exact)
+{
+	for (size_t i = 0; i < w->n_pend; i++)
+		if (STREQ(w->pend[i].kind, c->ops->kind) && STREQ(w->pend[i].target, c->target)) {
+			*exact = true;
+			return &w->pend[i];
+		}
+	*exact = false;
+	/* The table's parts went with the table. */
+	for (size_t i = 0; i < w->n_pend; i++)
+		if (STREQ(w->pend[i].kind, c->ops->kind)) {
+			*exact = STREQ(c->ops->kind, "nft");
+			return &w->pend[i];
+		}
+	return w->n_pend ? &w->pend[0] : NULL;
+}
+
+static void write_status(struct watch *w)
+{
+	double now = now_s();
+	size_t n = repairs_contested(w->rep, now);
+	int k;
+
+	k = repairs_write_state(w->rep, w->watch_path, now);
+	if (k < 0)
+		say("watch: cannot write %s: %s", w->watch_path, agent_file_strerror(k));
+	if (w->o->prom) {
+		k = repairs_write_prom(w->rep, w->o->prom, now);
+		if (k < 0)
+			say("watch: cannot write the metrics file %s: %s", w->o->prom,
+			    agent_file_strerror(k));
+	}
+	if (n)
+		agent_notify("STATUS=watching; %zu object%s contested", n, n == 1 ? "" : "s");
+	else
+		agent_notify("STATUS=watching");
+}
+
+/* Each change the reconcile made, as one line with its cause. */
+static void log_repairs(struct watch *w, const struct report *r, int64_t end)
+{
+	bool noted = false;
+
+	for (size_t i = 0; i < r->n_changes; i++) {
+		const struct change *c = &r->changes[i];
+		const struct pending *p;
+		char what[64], who[ATTRIB_MAX + STEP_TARGET_MAX + 32];
+		double ms, backoff;
+		bool exact;
+
+		if (c->state != CHANGE_DONE)
+			continue;
+		p = cause_of(w, c, &exact);
+		if (c->op == '+')
+			snprintf(what, sizeof(what), "removed");
+		else if (c->op == '-')
+			snprintf(what, sizeof(what), "added");
+		else
+			snprintf(what, sizeof(what), "set to %s", c->from);
+		if (p && exact)
+			snprintf(who, sizeof(who), "%s", p->who);
+		else if (p)
+			snprintf(who, sizeof(who), "%s (with %s %s %s)", p->who, p->kind, p->target,
+				 p->removed ? "removed" : "changed");
+		else
+			snprintf(who, sizeof(who), "an unknown process (%s)", w->why);
+		ms = ((p ? end - p->t_us : end - w->first_us)) / 1000.0;
+		say("%s %s %s by %s, restored in %.1f ms", c->ops->kind, c->target, what, who, ms);
+		backoff = repairs_note(w->rep, c->ops->kind, c->target, what, who, ms, now_s());
+		if (backoff > 0)
+			say("%s %s is contested: repaired %d times within %d s, last undone by %s; "
+			    "left as it is for %.0f s, then tried again", c->ops->kind, c->target,
+			    REPAIR_BUDGET, REPAIR_WINDOW_S, who, backoff);
+		noted = true;
+	}
+	if (noted)
+		write_status(w);
+}
+
+/* The kernel's own notifications of what the reconcile r just changed. */
+static void drop_echoes(struct watch *w, const struct report *r)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < w->n_pend; i++) {
+		const struct pending *p = &w->pend[i];
+		bool echo = false;
+
+		if (STREQ(p->who, "the kernel") || STREQ(p->who, "a write to /proc/sys"))
+			for (size_t k = 0; k < r->n_changes && !echo; k++)
+				echo = STREQ(r->changes[k].target, p->target);
+		if (!echo)
+			w->pend[n++] = *p;
+	}
+	w->n_pend = n;
+}
+
+/* repair: a change is a repair (logged with its cause); else an apply of
+ * the config (the first, a reload), its changes printed as apply's. */
+static int reconcile(struct watch *w, struct report *r, bool repair)
+{
+	int64_t start = now_us();
+	int ret;
+
+	if (!w->n_pend)
+		w->first_us = start;
+	report_reset(r);
+	agent_stop_again();
+	ret = engine_reconcile(&w->e, r);
+	if (repair)
+		log_repairs(w, r, now_us());
+	else
+		report_print(r);
+	if (ret != AGENT_EXIT_OK) {
+		report_print_errors(r);
+		r->error_printed = true;
+		if (repair)
+			say("watch: the repair failed (exit %d): tried again at the next "
+			    "notification or check", ret);
+	}
+	if (r->n_changes || !w->j.found)
+		(void)load_kept(w, r);
+	w->n_pend = 0;
+	w->due_us = 0;
+	w->resync = false;
+	w->why = NULL;
+	/* The kernel's own notifications of the agent's changes (a sysctl
+	 * written, an address's route) are no drift: read them now. */
+	read_events(w);
+	drop_echoes(w, r);
+	if (!w->n_pend && !w->resync)
+		w->due_us = 0;
+	return ret;
+}
+
+/* The sysctls that raise no notification: whether one differs. */
+static bool poll_differs(struct watch *w)
+{
+	if (!w->polled.n || act_observe_list(w->nc, &w->polled) < 0)
+		return false;
+	for (size_t i = 0; i < w->polled.n; i++) {
+		const struct step *s = &w->polled.v[i];
+
+		if (!step_same(s, s->now, s->want) && !held(s, w))
+			return true;
+	}
+	return false;
+}
+
+/* SIGHUP: the edited config, applied; a broken one keeps the old. */
+static void reload(struct watch *w, struct report *r)
+{
+	struct conf *c = NULL;
+
+	report_reset(r);
+	if (agent_load_config(w->o, r, &c) != AGENT_EXIT_OK) {
+		report_print_errors(r);
+		say("watch: %s has errors: kept the config loaded before (fix it, then "
+		    "reload again)", w->o->config);
+		return;
+	}
+	conf_free(w->conf);
+	w->conf = c;
+	w->e.conf = c;
+	say("watch: reloaded %s", w->o->config);
+	reconcile(w, r, false);
+}
+
+/* ---- the loop */
+
+struct timers {
+	int64_t poll_us, full_us, ping_us;
+	int64_t interval_us, ping_every_us;
+};
+
+static int64_t earliest(const struct watch *w, const struct timers *t)
+{
+	int64_t next = t->full_us;
+	double retry = repairs_next_retry(w->rep, now_s());
+
+	if (w->due_us && w->due_us < next)
+		next = w->due_us;
+	if (t->poll_us && t->poll_us < next)
+		next = t->poll_us;
+	if (t->ping_us && t->ping_us < next)
+		next = t->ping_us;
+	if (retry > 0 && (int64_t)(retry * 1e6) + 1000 < next)
+		next = (int64_t)(retry * 1e6) + 1000;
+	if (w->resync)
+		next = 0;
+	return next;
+}
+
+/* Wait for a notification, a timer or a signal. */
+static void wait_once(struct watch *w, const struct timers *t, const sigset_t *unblocked)
+{
+	struct pollfd p[NETCONF_EV_SOCKETS];
+	int64_t left = earliest(w, t) - now_us();
+	struct timespec ts;
+	nfds_t n = 0;
+
+	if (left < 0)
+		left = 0;
+	ts.tv_sec = left / 1000000;
+	ts.tv_nsec = (left % 1000000) * 1000;
+	for (int i = 0; i < NETCONF_EV_SOCKETS; i++)
+		if (netconf_events_fd(w->ev, i) >= 0)
+			p[n++] = (struct pollfd){ .fd = netconf_events_fd(w->ev, i), .events = POLLIN };
+	if (ppoll(p, n, &ts, unblocked) > 0)
+		read_events(w);
+}
+
+static void loop(struct watch *w, struct report *r)
+{
+	sigset_t block, unblocked;
+	uint64_t wd = agent_watchdog_usec();
+	struct timers t = {
+		.interval_us = (int64_t)(w->o->interval * 1e6),
+		.ping_every_us = (int64_t)(wd / 2),
+	};
+	double retry_at = 0;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	t.poll_us = now_us() + t.interval_us;
+	t.full_us = now_us() + (int64_t)FULL_EVERY_S * 1000000;
+	t.ping_us = wd ? now_us() + t.ping_every_us : 0;
+	for (;;) {
+		int64_t now;
+		double retry;
+
+		/* A signal comes either before this check or during ppoll,
+		 * which it ends: never in between, unseen. */
+		sigprocmask(SIG_BLOCK, &block, &unblocked);
+		if (agent_interrupted()) {
+			sigprocmask(SIG_SETMASK, &unblocked, NULL);
+			return;
+		}
+		if (agent_take_hangup()) {
+			sigprocmask(SIG_SETMASK, &unblocked, NULL);
+			reload(w, r);
+			continue;
+		}
+		wait_once(w, &t, &unblocked);
+		sigprocmask(SIG_SETMASK, &unblocked, NULL);
+		if (agent_interrupted())
+			return;
+		now = now_us();
+		if (t.ping_us && now >= t.ping_us) {
+			agent_notify("WATCHDOG=1");
+			t.ping_us = now + t.ping_every_us;
+		}
+		retry = repairs_next_retry(w->rep, now / 1e6);
+		if (retry_at > 0 && (retry == 0 || retry > retry_at) && now / 1e6 >= retry_at) {
+			/* A back-off ended: the object is tried again. */
+			w->why = "tried again after its back-off";
+			retry_at = 0;
+			reconcile(w, r, true);
+			write_status(w);
+		}
+		if (w->resync) {
+			w->why = "after lost notifications";
+			reconcile(w, r, true);
+		} else if (w->due_us && now >= w->due_us) {
+			reconcile(w, r, true);
+		} else if (now >= t.full_us) {
+			w->why = "found by the periodic check";
+			reconcile(w, r, true);
+			t.full_us = now + (int64_t)FULL_EVERY_S * 1000000;
+		}
+		if (t.poll_us && now >= t.poll_us) {
+			if (poll_differs(w)) {
+				w->why = "found by the poll of the sysctls";
+				reconcile(w, r, true);
+			}
+			t.poll_us = now_us() + t.interval_us;
+		}
+		retry = repairs_next_retry(w->rep, now_s());
+		if (retry > 0)
+			retry_at = retry;
+	}
+}
+
+int agent_watch(const struct agent_opts *o, struct report *r)
+{
+	struct watch w = { .o = o };
+	_cleanup_close_ int lock_fd = -1;
+	struct nl *rt;
+	int ret, k;
+
+	ret = agent_load_config(o, r, &w.conf);
+	if (ret == AGENT_EXIT_OK)
+		ret = agent_open_netconf(r, &w.nc);
+	if (ret == AGENT_EXIT_OK)
+		ret = agent_need_net_admin(o, r, "watch");
+	if (ret == AGENT_EXIT_OK)
+		ret = agent_take_lock(o, r, &lock_fd);
+	if (ret)
+		goto out;
+	(void)agent_lock_mark_watch(lock_fd);
+	w.rep = repairs_new(o->backoff);
+	if (!w.rep || asprintf(&w.watch_path, "%s.watch", o->state) < 0) {
+		w.watch_path = NULL;
+		report_error(r, "out of memory");
+		ret = AGENT_EXIT_RUNTIME;
+		goto out;
+	}
+	/* Listening before the first apply: nothing undone after it is missed. */
+	k = netconf_events_open(EVENTS_RCVBUF, &w.ev);
+	if (k == 0)
+		k = netconf_nl(w.nc, NETLINK_ROUTE, &rt);
+	if (k < 0) {
+		report_error(r, "watch: cannot listen to the kernel's notifications: %s",
+			     strerror(-k));
+		ret = AGENT_EXIT_RUNTIME;
+		goto out;
+	}
+	w.own_port = nl_portid(rt);
+	w.e = (struct engine){
+		.nc = w.nc, .conf = w.conf, .config = o->config, .state = o->state,
+		.hold = held, .hold_data = &w,
+	};
+
+	r->command = "apply";
+	ret = reconcile(&w, r, false);
+	if (ret)
+		goto out;
+	ret = load_kept(&w, r);
+	if (ret)
+		goto out;
+	write_status(&w);
+	say("watch: keeping %zu steps of %s prepared", w.j.steps.n, o->config);
+	agent_notify("READY=1\nSTATUS=watching");
+
+	loop(&w, r);
+
+	/* SIGTERM, SIGINT: revert exactly, as the oneshot unit's stop. */
+	agent_notify("STOPPING=1");
+	say("watch: %s: reverting", agent_signal_name(agent_interrupted()));
+	agent_stop_no_more();
+	report_reset(r);
+	r->command = "revert";
+	r->error_printed = false;
+	ret = revert_run(w.nc, o->state, false, r);
+	(void)unlink(w.watch_path);
+out:
+	stepindex_done(&w.jx);
+	steplist_done(&w.polled);
+	journal_done(&w.j);
+	netconf_events_close(w.ev);
+	netconf_close(w.nc);
+	conf_free(w.conf);
+	repairs_free(w.rep);
+	free(w.watch_path);
+	return ret;
+}
