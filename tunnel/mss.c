@@ -98,8 +98,8 @@ static int auto_mss(const struct kind_ctx *ctx, struct host *h,
 		r = netconf_route_back(h->nc, f, b);
 		if (r == -ENOENT) {
 			snprintf(ctx->err, ctx->errlen,
-				 "%s:%d: vip \"%s\": mss = auto: no IPv%d default route in table main "
-				 "to take the MTU of the way back to clients from; add one, or set mss = N",
+				 "%s:%d: vip \"%s\": mss = auto: no IPv%d default route,\n"
+				 "whose MTU auto takes for the way back to clients; add one, or set mss = N",
 				 g->file, g->mss_line ? g->mss_line : g->line, g->name, v);
 			return -EOPNOTSUPP;
 		}
@@ -121,10 +121,10 @@ static int auto_mss(const struct kind_ctx *ctx, struct host *h,
 	*mss = (int)b->mtu - (int)(hdr + over);
 	if (*mss < CONF_MSS_MIN) {
 		snprintf(ctx->err, ctx->errlen,
-			 "%s:%d: vip \"%s\": mss = auto: the MTU %u of %s (the IPv%d default route's) "
-			 "less %u bytes of IPv%d and TCP headers and %u of the tunnel leaves %d, below %d; set mss = N",
-			 g->file, g->mss_line ? g->mss_line : g->line, g->name, b->mtu, b->dev, v,
-			 hdr, v, over, *mss, CONF_MSS_MIN);
+			 "%s:%d: vip \"%s\": mss = auto gives %d, below %d:\n"
+			 "the MTU %u of %s (IPv%d default route) less %u of headers and %u of tunnel; set mss = N",
+			 g->file, g->mss_line ? g->mss_line : g->line, g->name, *mss, CONF_MSS_MIN,
+			 b->mtu, b->dev, v, hdr, over);
 		return -EOPNOTSUPP;
 	}
 	if (*mss > CONF_MSS_MAX)
