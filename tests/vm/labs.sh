@@ -983,6 +983,7 @@ lab_tun_fault() {
 		link set eth1 up
 		link set eth0 up
 		addr add 192.168.0.101/24 dev eth0
+		route add default via 192.168.0.10
 	EOF
 	# The snapshots compare link state: let carrier settle first.
 	for i in $(seq 50); do
@@ -995,7 +996,7 @@ lab_tun_fault() {
 	show "$rs" sysctl -w net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.default.rp_filter=1
 	printf '%s\n' "# lvs-rs-agent config of the VM TUN fault lab" "[agent]" \
 		"arp_suppress = sysctl" "rp_filter = 0" "" "[vip web]" "address = $VIP4" \
-		"mode = tun" "" "[vip local]" "address = 192.168.0.110 2001:db8:168::110" \
+		"mode = tun" "mss = off" "" "[vip local]" "address = 192.168.0.110 2001:db8:168::110" \
 		"mode = dr" > "$LAB_DIR/agent.conf"
 	sed 's/^/    /' "$LAB_DIR/agent.conf"
 
@@ -1130,6 +1131,7 @@ lab_tun_crash() {
 		link set eth1 up
 		link set eth0 up
 		addr add 192.168.0.101/24 dev eth0
+		route add default via 192.168.0.10
 	EOF
 	for i in $(seq 50); do
 		ip -n "$rs" -o link show dev eth0 | grep -q "state UP" && break
@@ -1137,7 +1139,8 @@ lab_tun_crash() {
 	done
 	{
 		printf '%s\n' "# lvs-rs-agent config of the VM TUN crash lab" "[agent]" \
-			"arp_suppress = sysctl" "rp_filter = 0" "" "[vip tun]" "mode = tun" "device = tunl0"
+			"arp_suppress = sysctl" "rp_filter = 0" "" "[vip tun]" "mode = tun" "device = tunl0" \
+			"mss = off"
 		printf 'address ='; printf ' 198.51.100.%d' $(seq 1 10); printf '\n\n'
 		printf '%s\n' "[vip dr]" "mode = dr"
 		printf 'address ='; printf ' 203.0.113.%d' $(seq 1 10); printf ' 2001:db8:100::%x' $(seq 1 10)
