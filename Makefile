@@ -114,6 +114,7 @@ TEST_MODS_nft-table := lib netconf
 TEST_MODS_nl := lib netconf
 TEST_MODS_arp := lib conf netconf arp
 TEST_MODS_tunnel := lib conf netconf tunnel
+TEST_MODS_mss := lib conf netconf tunnel
 modobjs = $(foreach m,$(1),$(patsubst %.c,$(BUILD)/fault/%.o,$(wildcard $(m)/*.c)))
 .SECONDEXPANSION:
 $(BUILD)/test-%: tests/unit/test-%.c $$(filter-out $(FMAIN_OBJ),$$(call modobjs,$$(or $$(TEST_MODS_$$*),$(MODULES))))

@@ -8,7 +8,7 @@
 
 /*
  * In the order their steps are built, which is the order verify lists
- * them: ARP suppression, the devices, the VIPs. The order in which apply
+ * them: ARP suppression, the devices, the MSS clamp, the VIPs. The order in which apply
  * makes them is the steps' own (their order classes).
  */
 static const struct step_ops *const kinds[] = {
@@ -16,6 +16,7 @@ static const struct step_ops *const kinds[] = {
 	&arp_sysctl_ops,
 	&tunnel_link_ops,
 	&tunnel_sysctl_ops,
+	&tunnel_mss_ops,
 	&netconf_addr_ops,
 	&netconf_route_ops,
 };

@@ -48,6 +48,27 @@ enum conf_mode {
 	CONF_MODE_TUN,
 };
 
+/* How the director tunnels to a mode = tun group (ipvsadm --tun-type). */
+enum conf_tun_type {
+	CONF_TUN_IPIP, /* the default */
+	CONF_TUN_GUE,
+	CONF_TUN_GRE,
+};
+
+/*
+ * [vip NAME] mss: the MSS clamp of a mode = tun group's SYN-ACKs. struct
+ * conf_group's mss is CONF_MSS_AUTO (the default: from the route back's
+ * MTU and the tunnel's overhead), CONF_MSS_OFF, or the MSS itself in
+ * [CONF_MSS_MIN, CONF_MSS_MAX]. A dr group's is CONF_MSS_OFF: its replies
+ * take no tunnel.
+ */
+#define CONF_MSS_AUTO (-1)
+#define CONF_MSS_OFF 0
+/* RFC 879's default MSS: the least every IPv4 host takes. */
+#define CONF_MSS_MIN 536
+/* The largest IPv4 datagram, 65535, less the IP and TCP headers. */
+#define CONF_MSS_MAX 65495
+
 /* Where something was set, for messages naming two places. */
 struct conf_where {
 	const char *file; /* points into struct conf's file list */
@@ -83,6 +104,9 @@ struct conf_group {
 	 * device instead of addresses, and an address may be a prefix.
 	 */
 	bool anyip;
+	enum conf_tun_type tun_type; /* CONF_TUN_IPIP unless set */
+	int mss; /* CONF_MSS_AUTO, CONF_MSS_OFF or the MSS: see CONF_MSS_AUTO */
+	int mss_line; /* the mss key's line in `file`; 0: the default */
 	bool has_errors;  /* private: parse errors were reported for it */
 	struct conf_vip *vips;
 	size_t n_vips;

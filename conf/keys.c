@@ -17,6 +17,7 @@
 
 static_assert(sizeof(enum conf_arp_suppress) == sizeof(int), "enum as int");
 static_assert(sizeof(enum conf_mode) == sizeof(int), "enum as int");
+static_assert(sizeof(enum conf_tun_type) == sizeof(int), "enum as int");
 
 static const struct choice arp_suppress_choices[] = {
 	{ "sysctl", CONF_ARP_SYSCTL },
@@ -28,6 +29,12 @@ static const struct choice arp_suppress_choices[] = {
 static const struct choice mode_choices[] = {
 	{ "dr", CONF_MODE_DR },
 	{ "tun", CONF_MODE_TUN },
+};
+
+/* For the hints of parse_mss(): its words. */
+static const struct choice mss_choices[] = {
+	{ "auto", CONF_MSS_AUTO },
+	{ "off", CONF_MSS_OFF },
 };
 
 static const struct choice yes_no_choices[] = {
@@ -321,6 +328,53 @@ static int parse_device(struct parser *p, const struct conf_key *k,
 	return 0;
 }
 
+/* auto, off, or a number of bytes within [CONF_MSS_MIN, CONF_MSS_MAX]. */
+static int parse_mss(struct parser *p, const struct conf_key *k,
+		     const char *value, void *base)
+{
+	struct conf_group *g = base;
+	const char *rest, *s = value;
+	size_t n = first_word(value, &rest);
+	unsigned long v = 0;
+	char q[QBUF];
+
+	if (*rest) {
+		err_garbage(p, k, value, n, rest);
+		return -EINVAL;
+	}
+	if (strcmp(value, "auto") == 0 || strcmp(value, "off") == 0) {
+		g->mss = value[0] == 'a' ? CONF_MSS_AUTO : CONF_MSS_OFF;
+		g->mss_line = p->line;
+		return 0;
+	}
+	if (!isdigit((unsigned char)*s)) {
+		cf_kerr(p, k, "%s is not auto, off or a number from %d to %d%s",
+			cf_quotes(q, value), CONF_MSS_MIN, CONF_MSS_MAX,
+			cf_hint(p, value, n, k));
+		return -EINVAL;
+	}
+	for (; isdigit((unsigned char)*s); s++)
+		if (v <= CONF_MSS_MAX)
+			v = v * 10 + (unsigned long)(*s - '0');
+	if (*s) {
+		err_garbage(p, k, value, (size_t)(s - value), lskip(s));
+		return -EINVAL;
+	}
+	if (v == 0) {
+		cf_kerr(p, k, "0 is no MSS; to clamp nothing, write off");
+		return -EINVAL;
+	}
+	if (v < CONF_MSS_MIN || v > CONF_MSS_MAX) {
+		cf_kerr(p, k, "%s is out of range; allowed: auto, off or %d to %d "
+			"(an MSS is the path's MTU less 40 bytes of IPv4 and TCP headers and the tunnel's)",
+			cf_quotes(q, value), CONF_MSS_MIN, CONF_MSS_MAX);
+		return -EINVAL;
+	}
+	g->mss = (int)v;
+	g->mss_line = p->line;
+	return 0;
+}
+
 /* One line of addresses: the key's own or a continuation. */
 static int parse_address(struct parser *p, const struct conf_key *k,
 			 const char *value, void *base)
@@ -390,6 +444,9 @@ static const struct conf_key keys[] = {
 	{ .section = SEC_VIP, .name = "anyip", .parse = parse_bool,
 	  .offset = offsetof(struct conf_group, anyip), .slot = 3,
 	  CHOICES(yes_no_choices) },
+	{ .section = SEC_VIP, .name = "mss", .parse = parse_mss,
+	  .offset = offsetof(struct conf_group, mss), .slot = 4,
+	  CHOICES(mss_choices) },
 };
 
 const struct conf_key *cf_find_key(enum section sec, const char *name)
@@ -532,6 +589,7 @@ void cf_section_begin(struct parser *p, char *text)
 	memset(g, 0, sizeof(*g));
 	strcpy(g->name, rest);
 	g->mode = CONF_MODE_DR;
+	g->mss = CONF_MSS_AUTO;
 	g->file = p->file;
 	g->line = p->line;
 	p->group = c->n_groups++;

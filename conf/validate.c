@@ -311,6 +311,22 @@ static int check_device(struct conf_group *g, struct conf_errors *err,
 			 bad->family == AF_INET ? 6 : 4, other);
 }
 
+/* The MSS clamp is for the replies of TUN groups: a DR group has none. */
+static int check_mss(struct conf_group *g, struct conf_errors *err,
+		     unsigned *n_errors)
+{
+	if (g->mode == CONF_MODE_TUN)
+		return 0;
+	if (g->mss_line) {
+		(*n_errors)++;
+		return cf_errorf(err, g->file, g->mss_line,
+				 "vip \"%s\": mss: only for mode = tun: a DR real server's packets take no tunnel, so its clients' segments need no clamp; remove the line",
+				 g->name);
+	}
+	g->mss = CONF_MSS_OFF;
+	return 0;
+}
+
 /*
  * Past max_vips, the error names the first VIP over it, where it is
  * written: the limit and how to raise it, and why there is one.
@@ -359,6 +375,8 @@ int conf_validate(struct conf *c, struct conf_errors *err)
 		r = check_prefixes(g, err, &n_errors);
 		if (r >= 0)
 			r = check_device(g, err, &n_errors);
+		if (r >= 0)
+			r = check_mss(g, err, &n_errors);
 	}
 	if (r >= 0)
 		r = check_duplicate_vips(c, err, &n_errors);

@@ -2,9 +2,10 @@
 /*
  * Inside netconf/: the handle and the plumbing shared by netconf.c (the
  * handle, errors, requests), host.c (link and address dumps, links by
- * name), planned.c (planned changes), addr.c (the address steps), route.c
- * (the local route steps) and sysctl.c. They call one way only: the step
- * kinds call planned.c, host.c and netconf.c; planned.c calls host.c and
+ * name), routeback.c (the default routes' MTU), planned.c (planned
+ * changes), addr.c (the address steps), route.c (the local route steps)
+ * and sysctl.c. They call one way only: the step kinds call planned.c,
+ * host.c and netconf.c; planned.c and routeback.c call host.c and
  * netconf.c; host.c calls netconf.c. Nothing outside netconf/ includes
  * this file.
  */

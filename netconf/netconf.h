@@ -135,6 +135,7 @@ struct netconf_link {
 	char name[IF_NAMESIZE];
 	unsigned int flags; /* IFF_UP, IFF_LOOPBACK, ... */
 	char kind[16];      /* IFLA_INFO_KIND, "" if none */
+	unsigned int mtu;   /* IFLA_MTU */
 };
 
 /* An IPv4 or IPv6 address, as the kernel carries it. */
@@ -182,6 +183,21 @@ int netconf_dump_links(struct netconf *nc, struct netconf_link **ret, size_t *n)
 /* family AF_UNSPEC, AF_INET or AF_INET6. Caller frees *ret with free(). */
 int netconf_dump_addrs(struct netconf *nc, int family,
 		       struct netconf_addr **ret, size_t *n);
+
+/*
+ * The way back to clients of `family` (AF_INET, AF_INET6): the default
+ * routes of the main table (each next hop of a multipath one). Its MTU is
+ * the smallest among them, each its route's mtu metric or else its
+ * device's MTU; dev names the device of that one. 0; -ENOENT when the
+ * family has no default route (netconf_error() says so); another -errno.
+ */
+struct netconf_route_back {
+	unsigned int mtu;
+	char dev[IF_NAMESIZE];
+	bool metric; /* the MTU is the route's mtu metric, not the device's */
+};
+int netconf_route_back(struct netconf *nc, int family,
+		       struct netconf_route_back *ret);
 
 /* The host's links and addresses of every family, one dump each. */
 struct netconf_host {

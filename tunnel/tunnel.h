@@ -117,4 +117,50 @@ int tunnel_kernel_has(const char *dev, const char *root, const char *release);
 int tunnel_check(struct netconf *nc, const char *const *devs, size_t n,
 		 int rp_filter, struct checklist *out);
 
+/*
+ * The MSS clamp of TUN groups, kind "mss": the nf_tables table "inet
+ * lvs_rs_agent_mss" (the agent's marker comment), whose chain "output"
+ * (hook output, priority mangle) lowers the MSS option of TCP SYN-ACKs
+ * from a VIP to the group's MSS when it is larger, never raising it: one
+ * interval set per family and MSS ("v4_1440", "v6_1420") and one rule
+ * each,
+ *   ip saddr @v4_1440 tcp flags & (syn | ack) == (syn | ack)
+ *     tcp option maxseg size > 1440 tcp option maxseg size set 1440
+ * (ip6 saddr for v6_ sets). Targets and values:
+ *   "inet lvs_rs_agent_mss"  present | absent | foreign | incomplete
+ *       foreign: a table of that name without the marker, never touched;
+ *       incomplete: the agent's table holding anything it does not make
+ *       (a rule, chain, set, flag or element changed, missing or added;
+ *       an element no step names: observe gets every step of the kind).
+ *   "inet lvs_rs_agent_mss vip 198.51.100.10"  the MSS its SYN-ACKs are
+ *       clamped to ("1440"), absent, or incomplete (the table is; then
+ *       every step of the kind reads so)
+ *   "inet lvs_rs_agent_mss vip 2001:db8::/64"  the same for a prefix
+ *       (anyip)
+ * Every change() is one nf_tables transaction that deletes the table (if
+ * there) and makes it whole: what the call's steps ask, and of a sound
+ * table the elements no step of the call decides. Order STEP_ORDER_TUNNEL:
+ * the clamp is in force before a VIP answers. Built for the VIPs of every
+ * mode = tun group whose mss is not off: N, or auto, from the MTU of the
+ * way back to clients (netconf_route_back() of the VIP's family) less the
+ * VIP's IP header, TCP's 20 bytes and the tunnel's overhead
+ * (tunnel_overhead()); none for auto without kernel access (check-config).
+ */
+extern const struct step_ops tunnel_mss_ops;
+
+#define TUNNEL_MSS_TABLE "lvs_rs_agent_mss"
+#define TUNNEL_MSS_TARGET "inet " TUNNEL_MSS_TABLE
+#define TUNNEL_MSS_FOREIGN "foreign"
+#define TUNNEL_MSS_INCOMPLETE "incomplete"
+
+/*
+ * The bytes the director's tunnel adds before a packet of a group with
+ * tunnel type `type` (enum conf_tun_type) reaches this host, with an outer
+ * header of outer_family: the outer IP header (20, or 40 for IPv6) and
+ * what the type adds at most: IP-in-IP nothing; GRE its 4-byte header and
+ * the 4 of a checksum; GUE 8 of UDP, its 4-byte header and 8 of a remote
+ * checksum option.
+ */
+unsigned tunnel_overhead(int type, int outer_family);
+
 #endif

@@ -331,6 +331,17 @@ veth_pair()
 	return 1
 }
 
+# lab_route_back [RS] [PEER]: RS's default routes via PEER, both families: the
+# way back to clients a TUN real server answers them by (mss = auto takes its
+# MTU).
+lab_route_back()
+{
+	local rs=${1:-rs}
+
+	ip -n "$LVST_PREFIX-$rs" route add default via 192.0.2.1 &&
+	ip -n "$LVST_PREFIX-$rs" -6 route add default via 2001:db8:1::1
+}
+
 lab_new()
 {
 	local rs=${1:-rs} peer=${2:-peer}

@@ -112,7 +112,9 @@ golden revert-text -c "$CONF" revert
 golden revert-again-json -c "$CONF" --json revert
 
 # ---- a TUN error: a device that does not fit the family (config), and
-# the kernel's lack of IP-in-IP where it lacks it
+# the kernel's lack of IP-in-IP where it lacks it. A TUN real server answers
+# clients by its default route, whose MTU mss = auto takes.
+lab_route_back || { fail setup "could not add the default routes"; exit 1; }
 cat >"$CONF" <<-EOF
 [vip tunnelled]
 mode = tun

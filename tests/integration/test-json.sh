@@ -20,7 +20,7 @@ SCHEMA=$LVST_ROOT/doc/lvs-rs-agent.schema.json
 # Debian's module (make deps), not one a version manager put on $PATH.
 /usr/bin/python3 -c 'import jsonschema; jsonschema.Draft202012Validator' 2>/dev/null ||
 	skip_all "python3-jsonschema with draft 2020-12 not installed (make deps)"
-lab_new || { fail setup "could not build the rs/peer namespaces"; exit 1; }
+lab_new && lab_route_back || { fail setup "could not build the rs/peer namespaces"; exit 1; }
 
 # validate FILE: the errors of the document in FILE against the schema, one
 # per line; exit 0 when it is valid, 1 when not, 2 when it is not one JSON

@@ -21,7 +21,7 @@ set -u -o pipefail
 lvst_require_root
 lvst_require_agent
 
-lab_new || { fail setup "could not build the rs/peer namespaces"; exit 1; }
+lab_new && lab_route_back || { fail setup "could not build the rs/peer namespaces"; exit 1; }
 RS=$(ns_name rs)
 
 conf()

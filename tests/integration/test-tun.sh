@@ -7,6 +7,10 @@
 # the DR group's VIPs and ARP sysctls included; no journal is left, so
 # revert is a no-op. On a kernel that has ipip (the VM) the negative part is
 # skipped: the VM's tun lab covers that kernel.
+#
+# mss = auto (the default) without a default route: plan, apply and verify
+# exit 2 with one message naming FILE:LINE of the group and what to do, and
+# nothing changes; mss = off needs none (the negative control).
 
 . "$(dirname "$0")/lib.sh"
 set -u -o pipefail
@@ -37,6 +41,22 @@ address = 198.51.100.10
 mode = tun
 address = 2001:db8:200::10
 EOF2
+
+# ---- mss = auto and no way back to clients
+snapshot rs >"$TDIR/before-route"
+for cmd in plan apply verify; do
+	agent_run rs -c "$CONF" $cmd
+	assert_rc "no default route: $cmd exits 2" 2
+	assert_match "no default route: $cmd names FILE:LINE, the group and the route" \
+		"^lvs-rs-agent: $CONF:8: vip \"tunnelled\": mss = auto: no IPv4 default route,\$" "$ERR"
+	assert_match "no default route: $cmd says what to do" \
+		"^  whose MTU auto takes for the way back to clients; add one, or set mss = N\$" "$ERR"
+done
+assert_snapshot "no default route: nothing changed" rs "$TDIR/before-route"
+sed 's/^mode = tun$/mode = tun\nmss = off/' "$CONF" >"$TDIR/off.conf"
+agent_run rs -c "$TDIR/off.conf" plan
+assert_no_match "mss = off: no default route needed" "default route" "$ERR"
+lab_route_back || { fail setup "could not add the default routes"; exit 1; }
 
 # Does this kernel have ipip? Asking in a scratch namespace is the only
 # reliable way (it may be a module that the request loads).

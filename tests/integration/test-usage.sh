@@ -21,7 +21,7 @@ lvst_require_root
 lvst_require_cmd setpriv
 lvst_require_agent
 lvst_require_agent "$FAULT_BIN"
-lab_new || { fail setup "could not build the rs/peer namespaces"; exit 1; }
+lab_new && lab_route_back || { fail setup "could not build the rs/peer namespaces"; exit 1; }
 snapshot rs >"$TDIR/before" || { fail setup "snapshot failed"; exit 1; }
 
 CONF=$TDIR/agent.conf

@@ -382,6 +382,32 @@ static const struct bad bad_cases[] = {
 	  "t.conf:2: vip \"a\": device: lo cannot be a mode = tun device", 1, 0 },
 
 	/* every error of a file, not just the first */
+	/* mss: auto, off or a sane MSS, in mode = tun groups only */
+	{ "[vip t]\nmode = tun\naddress = 192.0.2.1\nmss = 1500000\n",
+	  "t.conf:4: vip \"t\": mss: \"1500000\" is out of range; allowed: auto, off or 536 to 65495", 1, 0 },
+	{ "[vip t]\nmode = tun\naddress = 192.0.2.1\nmss = 535\n",
+	  "t.conf:4: vip \"t\": mss: \"535\" is out of range; allowed: auto, off or 536 to 65495 "
+	  "(an MSS is the path's MTU less 40 bytes of IPv4 and TCP headers and the tunnel's)", 1, 0 },
+	{ "[vip t]\nmode = tun\naddress = 192.0.2.1\nmss = 65496\n",
+	  "t.conf:4: vip \"t\": mss: \"65496\" is out of range", 1, 0 },
+	{ "[vip t]\nmode = tun\naddress = 192.0.2.1\nmss = 0\n",
+	  "t.conf:4: vip \"t\": mss: 0 is no MSS; to clamp nothing, write off", 1, 0 },
+	{ "[vip t]\nmode = tun\naddress = 192.0.2.1\nmss = aut\n",
+	  "t.conf:4: vip \"t\": mss: \"aut\" is not auto, off or a number from 536 to 65495: did you mean auto?", 1, 0 },
+	{ "[vip t]\nmode = tun\naddress = 192.0.2.1\nmss = -1\n",
+	  "t.conf:4: vip \"t\": mss: \"-1\" is not auto, off or a number from 536 to 65495", 1, 0 },
+	{ "[vip t]\nmode = tun\naddress = 192.0.2.1\nmss = 1400 bytes\n",
+	  "t.conf:4: vip \"t\": mss: trailing garbage after \"1400\": \"bytes\"", 1, 0 },
+	{ "[vip t]\nmode = tun\naddress = 192.0.2.1\nmss = 1400x\n",
+	  "t.conf:4: vip \"t\": mss: trailing garbage after \"1400\": \"x\"", 1, 0 },
+	{ "[vip t]\nmode = tun\naddress = 192.0.2.1\nmss = 1400\nmss = auto\n",
+	  "t.conf:5: vip \"t\": mss: already set at t.conf:4", 1, 0 },
+	{ "[vip d]\nmss = 1400\naddress = 192.0.2.1\n",
+	  "t.conf:2: vip \"d\": mss: only for mode = tun: a DR real server's packets take no tunnel", 1, 0 },
+	{ "[vip d]\nmode = dr\naddress = 192.0.2.1\nmss = off\n",
+	  "t.conf:4: vip \"d\": mss: only for mode = tun", 1, 0 },
+	{ "[agent]\nmss = 1400\n",
+	  "t.conf:2: unknown key \"mss\" in [agent]: it belongs under [vip NAME]", 1, 0 },
 	{ "[agent]\narp_ignore = 0\narp_announce = 0\n[vip a]\naddress = 300.1.1.1\nmode = x\n",
 	  "t.conf:6: vip \"a\": mode: \"x\" is not one of dr, tun", 4, 0 },
 };
@@ -516,6 +542,31 @@ static void test_vip_defaults(void **state)
 	assert_string_equal(c->groups[0].device, "lo");
 	assert_string_equal(c->groups[1].device, "lo");
 	assert_int_equal(conf_agent_where(c, "arp_announce").line, 0);
+	conf_free(c);
+}
+
+/* mss: auto by default in tun groups, off in dr groups, or N. */
+static void test_mss(void **state)
+{
+	struct conf *c = good("[vip d]\naddress = 192.0.2.1\n"
+			      "[vip t]\nmode = tun\naddress = 192.0.2.2\n"
+			      "[vip n]\nmss = 1400\nmode = tun\naddress = 192.0.2.3\n"
+			      "[vip o]\nmode = tun\nmss = off\naddress = 192.0.2.4\n"
+			      "[vip a]\nmode = tun\nmss = auto\naddress = 192.0.2.5\n"
+			      "[vip lo]\nmode = tun\nmss = 536\naddress = 192.0.2.6\n"
+			      "[vip hi]\nmode = tun\nmss = 65495\naddress = 192.0.2.7\n");
+
+	assert_int_equal(c->groups[0].mss, CONF_MSS_OFF);
+	assert_int_equal(c->groups[1].mss, CONF_MSS_AUTO);
+	assert_int_equal(c->groups[1].mss_line, 0);
+	assert_int_equal(c->groups[2].mss, 1400);
+	assert_int_equal(c->groups[2].mss_line, 7);
+	assert_int_equal(c->groups[3].mss, CONF_MSS_OFF);
+	assert_int_equal(c->groups[4].mss, CONF_MSS_AUTO);
+	assert_int_equal(c->groups[5].mss, 536);
+	assert_int_equal(c->groups[6].mss, 65495);
+	for (size_t i = 0; i < c->n_groups; i++)
+		assert_int_equal(c->groups[i].tun_type, CONF_TUN_IPIP);
 	conf_free(c);
 }
 
@@ -1026,6 +1077,7 @@ int main(void)
 		cmocka_unit_test(test_design_example),
 		cmocka_unit_test(test_vip_defaults),
 		cmocka_unit_test(test_unused_keys_accepted),
+		cmocka_unit_test(test_mss),
 		cmocka_unit_test(test_host_prefix_is_same_vip),
 		cmocka_unit_test(test_anyip),
 		cmocka_unit_test(test_continuation),

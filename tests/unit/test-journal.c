@@ -735,6 +735,21 @@ static void test_only_what_the_agent_makes(void **state)
 		  "\"want\" \"192.0.2.02\" is not a value" },
 		{ L("nft", "arp lvs_rs_agent vip 198.51.100.1", "interval", "absent"),
 		  "\"want\" \"interval\" is not a value" },
+		/* The MSS clamp's table and its elements */
+		{ L("mss", "inet lvs_rs_agent_mss", "present", "absent"), NULL },
+		{ L("mss", "inet lvs_rs_agent_mss vip 198.51.100.0/28", "1440", "absent"), NULL },
+		{ L("mss", "inet lvs_rs_agent_mss vip 2001:db8::7", "1400", "incomplete"), NULL },
+		{ L("mss", "inet lvs_rs_agent_mss vip 198.51.100.1/28", "1440", "absent"),
+		  "is not one the agent makes" },
+		{ L("mss", "inet lvs_rs_agent_mss vip 2001:DB8::7", "1400", "absent"),
+		  "is not one the agent makes" },
+		{ L("mss", "inet other", "present", "absent"), "is not one the agent makes" },
+		{ L("mss", "inet lvs_rs_agent_mss vip 198.51.100.7", "1440", "01440"),
+		  "\"prior\" \"01440\" is not a value" },
+		{ L("mss", "inet lvs_rs_agent_mss vip 198.51.100.7", "100", "absent"),
+		  "\"want\" \"100\" is not a value" },
+		{ L("mss", "inet lvs_rs_agent_mss", "1440", "absent"),
+		  "\"want\" \"1440\" is not a value" },
 	};
 #undef L
 	char text[1024];

@@ -983,6 +983,7 @@ lab_tun_fault() {
 		link set eth1 up
 		link set eth0 up
 		addr add 192.168.0.101/24 dev eth0
+		route add default via 192.168.0.10
 	EOF
 	# The snapshots compare link state: let carrier settle first.
 	for i in $(seq 50); do
@@ -995,7 +996,7 @@ lab_tun_fault() {
 	show "$rs" sysctl -w net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.default.rp_filter=1
 	printf '%s\n' "# lvs-rs-agent config of the VM TUN fault lab" "[agent]" \
 		"arp_suppress = sysctl" "rp_filter = 0" "" "[vip web]" "address = $VIP4" \
-		"mode = tun" "" "[vip local]" "address = 192.168.0.110 2001:db8:168::110" \
+		"mode = tun" "mss = off" "" "[vip local]" "address = 192.168.0.110 2001:db8:168::110" \
 		"mode = dr" > "$LAB_DIR/agent.conf"
 	sed 's/^/    /' "$LAB_DIR/agent.conf"
 
@@ -1130,6 +1131,7 @@ lab_tun_crash() {
 		link set eth1 up
 		link set eth0 up
 		addr add 192.168.0.101/24 dev eth0
+		route add default via 192.168.0.10
 	EOF
 	for i in $(seq 50); do
 		ip -n "$rs" -o link show dev eth0 | grep -q "state UP" && break
@@ -1137,7 +1139,8 @@ lab_tun_crash() {
 	done
 	{
 		printf '%s\n' "# lvs-rs-agent config of the VM TUN crash lab" "[agent]" \
-			"arp_suppress = sysctl" "rp_filter = 0" "" "[vip tun]" "mode = tun" "device = tunl0"
+			"arp_suppress = sysctl" "rp_filter = 0" "" "[vip tun]" "mode = tun" "device = tunl0" \
+			"mss = off"
 		printf 'address ='; printf ' 198.51.100.%d' $(seq 1 10); printf '\n\n'
 		printf '%s\n' "[vip dr]" "mode = dr"
 		printf 'address ='; printf ' 203.0.113.%d' $(seq 1 10); printf ' 2001:db8:100::%x' $(seq 1 10)
@@ -1324,4 +1327,98 @@ lab_ipv6_tun() {
 		expect "${ns#"$P"-}: ip6tnl0 is not up after revert" [ "$(tun_state "$ns" ip6tnl0)" != up ]
 		expect "${ns#"$P"-}: no address left on ip6tnl0" not on_dev "$ns" ip6tnl0 $VIP6
 	done
+}
+
+# ---- the MSS clamp (tun-mss): LVS_TUN_TYPE (ipip; gue and gre with the tun branch) picks
+# the director's tunnel; the real server's config says the same.
+MSS_PORT=9000
+
+# upload [MSS]: 1 MB from the client to the VIP (the client's own MSS lowered to MSS), the
+# server's byte count back: "ok 1048576", or "stalled" when it did not complete in 6 s.
+upload() {
+	[ -e "$LAB_DIR/1mb" ] || head -c 1048576 /dev/zero > "$LAB_DIR/1mb"
+	local n
+	n=$(timeout 6 ip netns exec "$NS_C" socat -t 6 - \
+		"TCP:$VIP4:$MSS_PORT${1:+,mss=$1}" < "$LAB_DIR/1mb" 2>/dev/null)
+	if [ -n "$n" ]; then echo "ok $n"; else echo stalled; fi > "$LAB_DIR/upload"
+	say "upload${1:+ (client MSS $1)}: $(cat "$LAB_DIR/upload")"
+}
+
+# sink NS: a server on MSS_PORT answering each connection with the bytes it read.
+sink() {
+	spawn "$1" socat "TCP-LISTEN:$MSS_PORT,reuseaddr,fork" SYSTEM:"wc -c"
+	wait_listen "$1" "$MSS_PORT"
+}
+
+# synack_mss: the MSS of the last SYN-ACK from the VIP that the client saw.
+synack_mss() {
+	grep -E "$VIP4\.$MSS_PORT > .*Flags \[S\.\]" "$LAB_DIR/syn.txt" | tail -1 |
+		grep -oE 'mss [0-9]+' | awk '{print $2}'
+}
+
+lab_tun_mss() {
+	local type=${LVS_TUN_TYPE:-ipip} want=1440 got
+	case $type in
+	ipip) ;;
+	*) fail "tun-mss: tunnel type $type is not in this branch (ipip only)"; return ;;
+	esac
+	topo_build 4
+	section "director: IP-in-IP to RS1 only, ICMP fragmentation-needed dropped on its path"
+	show "$NS_DIR" ip addr add $VIP4/32 dev lo
+	show "$NS_DIR" ipvsadm -A -t $VIP4:$MSS_PORT -s rr
+	show "$NS_DIR" ipvsadm -a -t $VIP4:$MSS_PORT -r 192.168.0.101:$MSS_PORT -i
+	show "$NS_DIR" nft 'add table inet lab { chain out { type filter hook output priority 0;
+		icmp type destination-unreachable icmp code frag-needed counter drop; }; }'
+	sink "$NS_RS1"
+
+	section "negative control: mss = off, the client's full-size segments do not fit the tunnel"
+	write_tun_conf 2 $VIP4
+	printf 'mss = off\n' >> "$LAB_DIR/agent.conf"
+	agent "$NS_RS1" apply
+	expect "apply (mss = off) exits 0" [ $? = 0 ]
+	capture syn "$NS_C" eth0 -v "tcp port $MSS_PORT and tcp[tcpflags] & tcp-syn != 0"
+	upload
+	capture_stop
+	expect "the 1 MB upload stalls without the clamp" grep -q '^stalled$' "$LAB_DIR/upload"
+	got=$(synack_mss)
+	expect "the SYN-ACK carries the server's own MSS 1460 ($got)" [ "$got" = 1460 ]
+
+	section "mss = auto: the table, the SYN-ACK's MSS $want, the upload completes"
+	write_tun_conf 2 $VIP4
+	agent "$NS_RS1" apply
+	expect "apply (mss = auto) exits 0" [ $? = 0 ]
+	expect "apply made the table and the VIP's step" \
+		grep -qE "^\+ mss inet lvs_rs_agent_mss vip $VIP4\$" "$LAB_DIR/last"
+	show "$NS_RS1" nft list table inet lvs_rs_agent_mss
+	expect "the table clamps to $want" \
+		grep -q "maxseg size set $want" <(nsx "$NS_RS1" nft list table inet lvs_rs_agent_mss)
+	capture syn "$NS_C" eth0 -v "tcp port $MSS_PORT and tcp[tcpflags] & tcp-syn != 0"
+	upload
+	capture_stop
+	expect "the 1 MB upload completes (1048576 bytes)" grep -q '^ok 1048576$' "$LAB_DIR/upload"
+	got=$(synack_mss)
+	say "SYN-ACK: $(grep -E "Flags \[S\.\]" "$LAB_DIR/syn.txt" | tail -1)"
+	expect "tcpdump: the SYN-ACK's MSS is $want ($got)" [ "$got" = "$want" ]
+
+	section "a client offering a smaller MSS keeps it"
+	capture syn "$NS_C" eth0 -v "tcp port $MSS_PORT and tcp[tcpflags] & tcp-syn != 0"
+	upload 1000
+	capture_stop
+	expect "the upload with MSS 1000 completes" grep -q '^ok 1048576$' "$LAB_DIR/upload"
+	expect "the client's SYN carries its own 1000" \
+		grep -qE "> $VIP4\.$MSS_PORT: Flags \[S\].*mss 1000" "$LAB_DIR/syn.txt"
+	section "apply again, damage, verify, revert"
+	agent "$NS_RS1" apply
+	expect "a second apply changes nothing" grep -q "nothing to change" "$LAB_DIR/last"
+	show "$NS_RS1" nft flush chain inet lvs_rs_agent_mss output
+	agent "$NS_RS1" verify
+	expect "verify exits 1 on the damaged table" [ $? = 1 ]
+	expect "verify says why" grep -q "uploads stall where ICMP is filtered" "$LAB_DIR/last"
+	agent "$NS_RS1" apply
+	expect "apply rebuilds it" [ $? = 0 ]
+	agent "$NS_RS1" verify
+	expect "verify exits 0" [ $? = 0 ]
+	agent "$NS_RS1" revert
+	expect "revert exits 0" [ $? = 0 ]
+	expect "revert removed the table" not nsx "$NS_RS1" nft list table inet lvs_rs_agent_mss
 }

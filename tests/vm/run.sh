@@ -34,7 +34,7 @@ BOOT_TMO=30		# boot and power-off (~3 s), on top of the labs' time
 
 # Two boots; the kernel check runs first in each and is reported once.
 VM_A="kernel dr-noarp dr-noannounce dr-anyip tun-fault tun-crash ipv6-tun"
-VM_B="dr dr-nft fwm ipv6-dr tun tun-anyip"
+VM_B="dr dr-nft fwm ipv6-dr tun tun-anyip tun-mss"
 VM_S="systemd"
 VM_P="package"
 ALL="$VM_A $VM_B $VM_S $VM_P"
