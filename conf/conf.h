@@ -11,6 +11,7 @@
 #include <net/if.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../lib/macro.h"
 
@@ -48,6 +49,13 @@ enum conf_mode {
 	CONF_MODE_TUN,
 };
 
+/* How the director encapsulates a mode = tun group (ipvsadm --tun-type). */
+enum conf_tun_type {
+	CONF_TUN_IPIP,
+	CONF_TUN_GUE,
+	CONF_TUN_GRE,
+};
+
 /* Where something was set, for messages naming two places. */
 struct conf_where {
 	const char *file; /* points into struct conf's file list */
@@ -83,6 +91,14 @@ struct conf_group {
 	 * device instead of addresses, and an address may be a prefix.
 	 */
 	bool anyip;
+	/*
+	 * mode = tun: the director's encapsulation (default CONF_TUN_IPIP)
+	 * and, for GUE, the UDP port it sends to (its --tun-port; 0: unset).
+	 * Their lines in `file` (0: not set) for the whole-config checks.
+	 */
+	enum conf_tun_type tun_type;
+	uint16_t tun_port;
+	int tun_type_line, tun_port_line;
 	bool has_errors;  /* private: parse errors were reported for it */
 	struct conf_vip *vips;
 	size_t n_vips;
@@ -170,5 +186,7 @@ struct conf_where conf_agent_where(const struct conf *c, const char *key);
 
 const char *conf_arp_suppress_name(enum conf_arp_suppress a);
 const char *conf_mode_name(enum conf_mode m);
+/* "ipip", "gue", "gre". */
+const char *conf_tun_type_name(enum conf_tun_type t);
 
 #endif

@@ -27,7 +27,7 @@
 #define QUOTE_MAX 48
 #define QBUF (QUOTE_MAX * 4 + 8)
 
-#define CONF_VIP_KEYS 4
+#define CONF_VIP_KEYS 6
 
 enum section {
 	SEC_NONE,  /* before the first section header */

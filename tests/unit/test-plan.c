@@ -377,6 +377,7 @@ static void test_registry(void **state)
 	assert_false(ops->valid_target("kernel/hostname"));
 	assert_null(kinds_lookup("bogus", T_A));
 	assert_ptr_equal(kinds_lookup("address", T_A), &netconf_addr_ops);
+	assert_ptr_equal(kinds_lookup("fou", "gue 6080 inet"), &tunnel_fou_ops);
 	for (; (ops = kinds_at(n)); n++) {
 		assert_non_null(ops->observe);
 		assert_non_null(ops->change);
@@ -384,7 +385,7 @@ static void test_registry(void **state)
 		assert_non_null(ops->valid_target);
 		assert_non_null(ops->valid_value);
 	}
-	assert_int_equal(n, 6);
+	assert_int_equal(n, 7);
 }
 
 int main(void)
