@@ -23,6 +23,8 @@
 #include "../netconf/nl.h"
 
 #define FOU_SUPPORT "FOU support (CONFIG_NET_FOU / module fou)"
+/* What the kernel asks modprobe for when the family is looked up by name. */
+#define FOU_ALIAS "net-pf-16-proto-16-family-fou"
 
 /* ---- targets */
 
@@ -77,6 +79,16 @@ struct fou_view {
 	size_t n, cap;
 };
 
+static bool all_zero(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
 static int fou_attr_cb(const struct nlattr *attr, void *data)
 {
 	struct fou_port *p = data;
@@ -102,8 +114,10 @@ static int fou_attr_cb(const struct nlattr *attr, void *data)
 	case FOU_ATTR_LOCAL_V6:
 	case FOU_ATTR_PEER_V4:
 	case FOU_ATTR_PEER_V6:
+	case FOU_ATTR_PEER_PORT:
 	case FOU_ATTR_IFINDEX:
-		p->bound = true;
+		/* The kernel tells these of every port, zero when unbound. */
+		p->bound |= !all_zero(mnl_attr_get_payload(attr), mnl_attr_get_payload_len(attr));
 		break;
 	}
 	return MNL_CB_OK;
@@ -342,11 +356,27 @@ static const struct conf_group *fou_group(const struct conf *c, const struct ste
 	return NULL;
 }
 
+/* What the kernel lacks for fou: the module, or its loading on demand. */
+static int fou_missing(const struct kind_ctx *ctx, const struct step *s, const char *release)
+{
+	const struct conf_group *g = fou_group(ctx->conf, s);
+
+	if (tunnel_module_has("fou", "", release) <= 0)
+		return tunnel_lacks(ctx, FOU_SUPPORT, g);
+	snprintf(ctx->err, ctx->errlen, "module fou is not loaded, and this kernel does not load it "
+		 "on demand,\nneeded by vip \"%s\" mode = tun, tun_type = gue: load it at boot (a "
+		 "line fou in /etc/modules-load.d/) or by modprobe fou; nothing was changed",
+		 g ? g->name : "?");
+	return -EOPNOTSUPP;
+}
+
 /*
  * Before anything changes: a port held by another receiver is refused (the
  * agent would have to replace it, and revert could not put it back), and
  * the kernel must have fou. Asking for the family by name makes a modular
- * kernel load fou (no trace beyond the module); plan only looks for it.
+ * kernel load fou when the module has the family's alias (no trace beyond
+ * the module); Debian 12's has none, and an installed module that is not
+ * loaded is told as such. plan only looks: the module, and its alias.
  */
 static int fou_probe(const struct kind_ctx *ctx, struct step *const *v, size_t n)
 {
@@ -385,15 +415,19 @@ static int fou_probe(const struct kind_ctx *ctx, struct step *const *v, size_t n
 	}
 	if (r == 0)
 		return 0; /* registered: nothing to load */
-	if (ctx->dry_run) {
-		r = uname(&u) < 0 ? -errno : tunnel_module_has("fou", "", u.release);
-		return r == 0 ? tunnel_lacks(ctx, FOU_SUPPORT, fou_group(ctx->conf, need)) : 0;
-	}
+	if (uname(&u) < 0)
+		return -errno;
+	/* A kernel whose fou has no alias for its family (Debian 12's 6.1)
+	 * does not load it on demand: apply would fail, plan says so too. */
+	if (ctx->dry_run && tunnel_module_alias(FOU_ALIAS, "", u.release) <= 0)
+		return fou_missing(ctx, need, u.release);
+	if (ctx->dry_run)
+		return 0;
 	r = netconf_fault_point(ctx->nc);
 	if (r == 0)
 		r = nl_genl_family(nl, FOU_GENL_NAME, &id);
 	if (r == -ENOENT)
-		return tunnel_lacks(ctx, FOU_SUPPORT, fou_group(ctx->conf, need));
+		return fou_missing(ctx, need, u.release);
 	if (r < 0) {
 		snprintf(ctx->err, ctx->errlen, "%s: cannot ask for generic netlink family fou: %s; "
 			 "nothing was changed", ctx->verb, r == -EINTR || r == -EIO ?

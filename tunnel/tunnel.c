@@ -142,6 +142,23 @@ int tunnel_module_has(const char *module, const char *root, const char *release)
 	return 0;
 }
 
+int tunnel_module_alias(const char *alias, const char *root, const char *release)
+{
+	char path[512], line[512], name[256], mod[256];
+	_cleanup_fclose_ FILE *f = NULL;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/lib/modules/%s/modules.alias", root,
+			     release) >= sizeof(path))
+		return -ENAMETOOLONG;
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "alias %255s %255s", name, mod) == 2 && STREQ(name, alias))
+			return 1;
+	return 0;
+}
+
 /* ---- requests */
 
 /* RTM_NEWLINK of the fallback kind on its own name; EEXIST is fine. */

@@ -122,6 +122,9 @@ int tunnel_probe(struct netconf *nc, const char *dev);
 int tunnel_kernel_has(const char *dev, const char *root, const char *release);
 /* The same for a module by name ("fou"). */
 int tunnel_module_has(const char *module, const char *root, const char *release);
+/* Whether ROOT/lib/modules/RELEASE/modules.alias names `alias`: the kernel
+ * then loads its module on demand. 1, 0, or -errno. */
+int tunnel_module_alias(const char *alias, const char *root, const char *release);
 
 /*
  * verify: for each IPv4 tunnel device, the effective rp_filter
@@ -148,9 +151,11 @@ int tunnel_check(struct netconf *nc, const char *const *devs, size_t n,
  * port, family and FOU_ENCAP_GUE (no IP protocol: GUE's header carries
  * it), FOU_CMD_DEL with port and family, one netconf_fault_point() each;
  * only between absent and present (restorable). Probe: another receiver
- * on the port is refused; an absent family is asked for by name, which
- * makes a modular kernel load fou (one netconf_fault_point()), and a
- * kernel without it is told (plan looks for the module instead).
+ * on the port is refused; an absent family is asked for by name (one
+ * netconf_fault_point()), which makes a modular kernel load fou if the
+ * module has the family's alias; a kernel without fou, or with a module
+ * it does not load on demand (Debian 12's 6.1: no alias), is told (plan
+ * looks for the module and the alias instead).
  * The unwrapped packet goes to the tunnel device of its family as an
  * IP-in-IP one: tunl0 (IPv4 in IPv4), sit0 (IPv6 in IPv4), ip6tnl0 (IPv6
  * outer header), which the link kind brings up.

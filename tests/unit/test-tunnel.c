@@ -363,6 +363,20 @@ static void test_kernel_has(void **state)
 	assert_int_equal(tunnel_kernel_has("ip6tnl0", root, "9.9"), 1);
 	/* Not a fallback device. */
 	assert_int_equal(tunnel_kernel_has("eth0", root, "9.9"), -EINVAL);
+	/* fou by name; loaded on demand only with its family's alias (6.1's has
+	 * none). */
+	put_file(root, "lib/modules/9.9/modules.dep",
+		 "kernel/net/ipv4/fou.ko: kernel/net/ipv4/ip_tunnel.ko\n");
+	assert_int_equal(tunnel_module_has("fou", root, "9.9"), 1);
+	assert_int_equal(tunnel_module_has("fou6", root, "9.9"), 0);
+	assert_int_equal(tunnel_module_alias("net-pf-16-proto-16-family-fou", root, "9.9"), 0);
+	put_file(root, "lib/modules/9.9/modules.alias",
+		 "alias rtnl-link-ipip ipip\nalias net-pf-16-proto-16-family-fou2 x\n");
+	assert_int_equal(tunnel_module_alias("net-pf-16-proto-16-family-fou", root, "9.9"), 0);
+	put_file(root, "lib/modules/9.9/modules.alias",
+		 "alias rtnl-link-ipip ipip\nalias net-pf-16-proto-16-family-fou fou\n");
+	assert_int_equal(tunnel_module_alias("net-pf-16-proto-16-family-fou", root, "9.9"), 1);
+	assert_int_equal(tunnel_module_alias("rtnl-link-ipip", root, "9.9"), 1);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
 	assert_int_equal(system(cmd), 0);
 }
