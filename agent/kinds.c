@@ -8,12 +8,15 @@
 
 /*
  * In the order their steps are built, which is the order verify lists
- * them: ARP suppression, the devices, the MSS clamp, the VIPs. The order in which apply
+ * them: ARP suppression, the tunnel receivers (a fou port before the
+ * devices, so that a kernel without fou is told first for a GUE group), the
+ * devices, the MSS clamp, the VIPs. The order in which apply
  * makes them is the steps' own (their order classes).
  */
 static const struct step_ops *const kinds[] = {
 	&arp_nft_ops,
 	&arp_sysctl_ops,
+	&tunnel_fou_ops,
 	&tunnel_link_ops,
 	&tunnel_sysctl_ops,
 	&tunnel_mss_ops,

@@ -186,10 +186,10 @@ static int check_tun_devices(const struct walk *w)
 
 			if (!fam[k])
 				continue;
-			finding(&f, tunnel_kind_carries(l->kind, family), "tunnel", grp, "device",
+			finding(&f, tunnel_kind_carries(grp->tun_type, l->kind, family), "tunnel", grp, "device",
 				grp->file, device_line(grp));
 			snprintf(f.target, sizeof(f.target), "%s", grp->device);
-			snprintf(f.expected, sizeof(f.expected), "%s", tunnel_kinds(family));
+			snprintf(f.expected, sizeof(f.expected), "%s", tunnel_kinds(grp->tun_type, family));
 			snprintf(f.found, sizeof(f.found), "%s", *l->kind ? l->kind : "none");
 			if (f.ok) {
 				r = w->mode == TOPO_VERIFY ? emit(w, &f, NULL) : 0;
@@ -198,7 +198,7 @@ static int check_tun_devices(const struct walk *w)
 				r = emit(w, &f, "mode = tun needs a tunnel device that decapsulates the "
 					 "director's packets to IPv%d (kind %s); %s is %s%s: the tunnelled "
 					 "packets for the VIPs on it are dropped", k ? 6 : 4,
-					 tunnel_kinds(family), grp->device, *l->kind ? "of kind " : "",
+					 tunnel_kinds(grp->tun_type, family), grp->device, *l->kind ? "of kind " : "",
 					 *l->kind ? l->kind : "no tunnel");
 			}
 			if (r < 0)

@@ -11,6 +11,7 @@
 #include <net/if.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../lib/macro.h"
 
@@ -48,9 +49,9 @@ enum conf_mode {
 	CONF_MODE_TUN,
 };
 
-/* How the director tunnels to a mode = tun group (ipvsadm --tun-type). */
+/* How the director encapsulates a mode = tun group (ipvsadm --tun-type). */
 enum conf_tun_type {
-	CONF_TUN_IPIP, /* the default */
+	CONF_TUN_IPIP,
 	CONF_TUN_GUE,
 	CONF_TUN_GRE,
 };
@@ -104,7 +105,14 @@ struct conf_group {
 	 * device instead of addresses, and an address may be a prefix.
 	 */
 	bool anyip;
-	enum conf_tun_type tun_type; /* CONF_TUN_IPIP unless set */
+	/*
+	 * mode = tun: the director's encapsulation (default CONF_TUN_IPIP)
+	 * and, for GUE, the UDP port it sends to (its --tun-port; 0: unset).
+	 * Their lines in `file` (0: not set) for the whole-config checks.
+	 */
+	enum conf_tun_type tun_type;
+	uint16_t tun_port;
+	int tun_type_line, tun_port_line;
 	int mss; /* CONF_MSS_AUTO, CONF_MSS_OFF or the MSS: see CONF_MSS_AUTO */
 	int mss_line; /* the mss key's line in `file`; 0: the default */
 	bool has_errors;  /* private: parse errors were reported for it */
@@ -194,5 +202,7 @@ struct conf_where conf_agent_where(const struct conf *c, const char *key);
 
 const char *conf_arp_suppress_name(enum conf_arp_suppress a);
 const char *conf_mode_name(enum conf_mode m);
+/* "ipip", "gue", "gre". */
+const char *conf_tun_type_name(enum conf_tun_type t);
 
 #endif

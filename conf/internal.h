@@ -27,7 +27,7 @@
 #define QUOTE_MAX 48
 #define QBUF (QUOTE_MAX * 4 + 8)
 
-#define CONF_VIP_KEYS 5
+#define CONF_VIP_KEYS 7
 
 enum section {
 	SEC_NONE,  /* before the first section header */

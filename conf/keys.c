@@ -31,6 +31,12 @@ static const struct choice mode_choices[] = {
 	{ "tun", CONF_MODE_TUN },
 };
 
+static const struct choice tun_type_choices[] = {
+	{ "ipip", CONF_TUN_IPIP },
+	{ "gue", CONF_TUN_GUE },
+	{ "gre", CONF_TUN_GRE },
+};
+
 /* For the hints of parse_mss(): its words. */
 static const struct choice mss_choices[] = {
 	{ "auto", CONF_MSS_AUTO },
@@ -59,6 +65,11 @@ const char *conf_arp_suppress_name(enum conf_arp_suppress a)
 const char *conf_mode_name(enum conf_mode m)
 {
 	return choice_name(mode_choices, ARRAY_SIZE(mode_choices), m);
+}
+
+const char *conf_tun_type_name(enum conf_tun_type t)
+{
+	return choice_name(tun_type_choices, ARRAY_SIZE(tun_type_choices), t);
 }
 
 /* ---- value parsers */
@@ -328,6 +339,50 @@ static int parse_device(struct parser *p, const struct conf_key *k,
 	return 0;
 }
 
+/* Whether the group's tun_type and tun_port fit its mode and each other is
+ * the whole config's check (validate.c): it needs their lines. */
+static int parse_tun_type(struct parser *p, const struct conf_key *k,
+			  const char *value, void *base)
+{
+	struct conf_group *g = base;
+	int r = parse_enum(p, k, value, base);
+
+	if (r == 0)
+		g->tun_type_line = p->line;
+	return r;
+}
+
+/* The director's --tun-port: decimal, 1..65535. */
+static int parse_tun_port(struct parser *p, const struct conf_key *k,
+			  const char *value, void *base)
+{
+	struct conf_group *g = base;
+	const char *s = value;
+	unsigned long v = 0;
+	char q[QBUF];
+
+	/* Given, even if refused: "gue needs tun_port" would only repeat it. */
+	g->tun_port_line = p->line;
+	if (!isdigit((unsigned char)*s)) {
+		cf_kerr(p, k, "%s is not a number; allowed: 1 to 65535 (the director's --tun-port)",
+			cf_quotes(q, value));
+		return -EINVAL;
+	}
+	for (; isdigit((unsigned char)*s); s++)
+		if (v <= 65535)
+			v = v * 10 + (unsigned long)(*s - '0');
+	if (*s) {
+		err_garbage(p, k, value, (size_t)(s - value), lskip(s));
+		return -EINVAL;
+	}
+	if (v < 1 || v > 65535) {
+		cf_kerr(p, k, "%s is out of range; allowed: 1 to 65535", cf_quotes(q, value));
+		return -EINVAL;
+	}
+	g->tun_port = (uint16_t)v;
+	return 0;
+}
+
 /* auto, off, or a number of bytes within [CONF_MSS_MIN, CONF_MSS_MAX]. */
 static int parse_mss(struct parser *p, const struct conf_key *k,
 		     const char *value, void *base)
@@ -444,8 +499,13 @@ static const struct conf_key keys[] = {
 	{ .section = SEC_VIP, .name = "anyip", .parse = parse_bool,
 	  .offset = offsetof(struct conf_group, anyip), .slot = 3,
 	  CHOICES(yes_no_choices) },
+	{ .section = SEC_VIP, .name = "tun_type", .parse = parse_tun_type,
+	  .offset = offsetof(struct conf_group, tun_type), .slot = 4,
+	  CHOICES(tun_type_choices) },
+	{ .section = SEC_VIP, .name = "tun_port", .parse = parse_tun_port,
+	  .offset = offsetof(struct conf_group, tun_port), .slot = 5 },
 	{ .section = SEC_VIP, .name = "mss", .parse = parse_mss,
-	  .offset = offsetof(struct conf_group, mss), .slot = 4,
+	  .offset = offsetof(struct conf_group, mss), .slot = 6,
 	  CHOICES(mss_choices) },
 };
 

@@ -257,14 +257,45 @@ static int check_duplicate_groups(struct conf *c, struct conf_errors *err,
 	return 0;
 }
 
+/*
+ * The fallback tunnel devices: which of the director's encapsulations each
+ * receives (types, a bit per enum conf_tun_type) and which VIP families
+ * it hands on. tunl0 takes IP-in-IP and the IPv4 packets fou unwraps from
+ * GUE, sit0 and ip6tnl0 their IPv6 (over an IPv4 or IPv6 outer header);
+ * GRE carries either family on gre0 (IPv4 outer) or ip6gre0 (IPv6 outer).
+ */
+#define TUN_IPIP_GUE (1u << CONF_TUN_IPIP | 1u << CONF_TUN_GUE)
+#define TUN_GRE (1u << CONF_TUN_GRE)
+static const struct {
+	const char *dev;
+	unsigned types;
+	bool v4, v6;
+} tun_devs[] = {
+	{ "tunl0", TUN_IPIP_GUE, true, false },
+	{ "ip6tnl0", TUN_IPIP_GUE, false, true },
+	{ "sit0", TUN_IPIP_GUE, false, true },
+	{ "gre0", TUN_GRE, true, true },
+	{ "ip6gre0", TUN_GRE, true, true },
+};
+
+/* The default device of a tun group of one family, and the one for the
+ * other family, for messages. */
+static const char *tun_default(enum conf_tun_type t, int family)
+{
+	if (t == CONF_TUN_GRE)
+		return family == AF_INET6 ? "ip6gre0" : "gre0";
+	return family == AF_INET6 ? "ip6tnl0" : "tunl0";
+}
+
 /* The device of a group: lo for DR; for TUN the fallback tunnel device of
- * the address family, which carries that family only. */
+ * the address family and tunnel type, which carries what it receives only. */
 static int check_device(struct conf_group *g, struct conf_errors *err,
 			unsigned *n_errors)
 {
 	const struct conf_vip *v4 = NULL, *v6 = NULL, *bad = NULL;
-	const char *other = NULL;
+	const char *type = conf_tun_type_name(g->tun_type);
 	char buf[INET6_ADDRSTRLEN];
+	size_t d;
 
 	for (size_t i = 0; i < g->n_vips; i++) {
 		if (g->vips[i].family == AF_INET && !v4)
@@ -287,20 +318,32 @@ static int check_device(struct conf_group *g, struct conf_errors *err,
 		if (v4 && v6) {
 			g->device[0] = '\0';
 			(*n_errors)++;
+			if (g->tun_type == CONF_TUN_GRE)
+				return cf_errorf(err, g->file, g->line,
+						 "vip \"%s\": mode tun with tun_type = gre and IPv4 and IPv6 addresses has no default device (gre0 receives GRE over IPv4, ip6gre0 over IPv6); set device, or split the group by address family",
+						 g->name);
 			return cf_errorf(err, g->file, g->line,
 					 "vip \"%s\": mode tun with IPv4 and IPv6 addresses has no default device (tunl0 is IPv4 only, ip6tnl0 IPv6 only); split the group by address family",
 					 g->name);
 		}
-		strcpy(g->device, v6 ? "ip6tnl0" : "tunl0");
+		strcpy(g->device, tun_default(g->tun_type, v6 ? AF_INET6 : AF_INET));
 		return 0;
 	}
-	if (strcmp(g->device, "tunl0") == 0 && v6) {
-		bad = v6;
-		other = "ip6tnl0";
-	} else if (strcmp(g->device, "ip6tnl0") == 0 && v4) {
-		bad = v4;
-		other = "tunl0";
+	for (d = 0; d < ARRAY_SIZE(tun_devs) && strcmp(tun_devs[d].dev, g->device) != 0; d++)
+		;
+	if (d == ARRAY_SIZE(tun_devs))
+		return 0;
+	if (!(tun_devs[d].types & 1u << g->tun_type)) {
+		(*n_errors)++;
+		return cf_errorf(err, g->file, g->device_line,
+				 "vip \"%s\": device: %s does not receive the director's tun_type = %s packets; use %s",
+				 g->name, g->device, type,
+				 tun_default(g->tun_type, v6 && !v4 ? AF_INET6 : AF_INET));
 	}
+	if (v6 && !tun_devs[d].v6)
+		bad = v6;
+	else if (v4 && !tun_devs[d].v4)
+		bad = v4;
 	if (!bad)
 		return 0;
 	inet_ntop(bad->family, &bad->addr, buf, sizeof(buf));
@@ -308,7 +351,40 @@ static int check_device(struct conf_group *g, struct conf_errors *err,
 	return cf_errorf(err, bad->file, bad->line,
 			 "vip \"%s\": %s is IPv%d, but %s carries only IPv%d; put it in a group with device %s",
 			 g->name, buf, bad->family == AF_INET ? 4 : 6, g->device,
-			 bad->family == AF_INET ? 6 : 4, other);
+			 bad->family == AF_INET ? 6 : 4, tun_default(g->tun_type, bad->family));
+}
+
+/*
+ * tun_type and tun_port belong to mode = tun, tun_port to tun_type = gue,
+ * and gue needs one: the port the director sends to.
+ */
+static int check_tun_type(const struct conf_group *g, struct conf_errors *err,
+			  unsigned *n_errors)
+{
+	if (g->mode != CONF_MODE_TUN && (g->tun_type_line || g->tun_port_line)) {
+		bool type = g->tun_type_line != 0;
+
+		(*n_errors)++;
+		return cf_errorf(err, g->file, type ? g->tun_type_line : g->tun_port_line,
+				 "vip \"%s\": %s: only a mode = tun group is tunnelled, and this one is mode = dr; set mode = tun or drop the key",
+				 g->name, type ? "tun_type" : "tun_port");
+	}
+	if (g->mode != CONF_MODE_TUN)
+		return 0;
+	if (g->tun_type == CONF_TUN_GUE && !g->tun_port_line) {
+		(*n_errors)++;
+		return cf_errorf(err, g->file, g->tun_type_line,
+				 "vip \"%s\": tun_type: gue needs tun_port, the UDP port the director sends to (ipvsadm ... -i --tun-type gue --tun-port PORT)",
+				 g->name);
+	}
+	/* A refused tun_type (the group has errors) may have meant gue. */
+	if (g->tun_type != CONF_TUN_GUE && g->tun_port_line && !g->has_errors) {
+		(*n_errors)++;
+		return cf_errorf(err, g->file, g->tun_port_line,
+				 "vip \"%s\": tun_port: only tun_type = gue has a port, and this group's tun_type is %s; set tun_type = gue or drop tun_port",
+				 g->name, conf_tun_type_name(g->tun_type));
+	}
+	return 0;
 }
 
 /* The MSS clamp is for the replies of TUN groups: a DR group has none. */
@@ -373,6 +449,8 @@ int conf_validate(struct conf *c, struct conf_errors *err)
 				break;
 		}
 		r = check_prefixes(g, err, &n_errors);
+		if (r >= 0)
+			r = check_tun_type(g, err, &n_errors);
 		if (r >= 0)
 			r = check_device(g, err, &n_errors);
 		if (r >= 0)

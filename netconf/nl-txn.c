@@ -292,8 +292,9 @@ int nl_txn_commit(struct nl_txn *t, size_t *err_owner)
 /* ---- generic netlink */
 
 struct family_id {
+	const char *name; /* a dump's: the family looked for */
 	uint16_t id;
-	bool found;
+	bool found, named;
 };
 
 static int family_attr_cb(const struct nlattr *attr, void *data)
@@ -305,6 +306,9 @@ static int family_attr_cb(const struct nlattr *attr, void *data)
 		f->id = mnl_attr_get_u16(attr);
 		f->found = true;
 	}
+	if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_NAME &&
+	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0 && f->name)
+		f->named = strcmp(mnl_attr_get_str(attr), f->name) == 0;
 	return MNL_CB_OK;
 }
 
@@ -313,6 +317,24 @@ static int family_cb(const struct nlmsghdr *nlh, void *data)
 	if (mnl_attr_parse(nlh, GENL_HDRLEN, family_attr_cb, data) != MNL_CB_OK)
 		return -EBADMSG;
 	return 0;
+}
+
+/* One family of the controller's dump: kept when it is the one asked. */
+static int family_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct family_id *f = data, one = { .name = f->name };
+	int r = family_cb(nlh, &one);
+
+	if (r == 0 && one.named && one.found)
+		*f = one;
+	return r;
+}
+
+static void family_reset(void *data)
+{
+	struct family_id *f = data;
+
+	f->found = f->named = false;
 }
 
 int nl_genl_family(struct nl *nl, const char *name, uint16_t *id)
@@ -340,6 +362,30 @@ int nl_genl_family(struct nl *nl, const char *name, uint16_t *id)
 		nl_set_error(nl, "%s: no id in the kernel's answer", what);
 		return -EBADMSG;
 	}
+	*id = f.id;
+	return 0;
+}
+
+int nl_genl_family_registered(struct nl *nl, const char *name, uint16_t *id)
+{
+	char buf[64];
+	struct nlmsghdr *nlh;
+	struct genlmsghdr *g;
+	struct family_id f = { .name = name };
+	char what[96];
+	int r;
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = GENL_ID_CTRL;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = CTRL_CMD_GETFAMILY;
+	g->version = 1;
+	snprintf(what, sizeof(what), "generic netlink families (looking for %s)", name);
+	r = nl_dump(nl, nlh, family_dump_cb, family_reset, &f, what);
+	if (r < 0)
+		return r;
+	if (!f.found)
+		return -ENOENT;
 	*id = f.id;
 	return 0;
 }

@@ -206,6 +206,13 @@ bool nl_txn_sent(const struct nl_txn *t);
  * the kernel has no such family (a module not loaded and not loadable).
  */
 int nl_genl_family(struct nl *nl, const char *name, uint16_t *id);
+/*
+ * The same from a dump of the families the kernel holds now: the kernel
+ * loads no module for it (the lookup by name asks for one, "net-pf-16-
+ * proto-16-family-NAME"), so that plan and observe change nothing.
+ * 0 and *id, -ENOENT when it holds no such family.
+ */
+int nl_genl_family_registered(struct nl *nl, const char *name, uint16_t *id);
 
 /* ---- the test build's fault switch */
 

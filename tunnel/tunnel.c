@@ -24,11 +24,19 @@
 
 struct fallback {
 	const char *dev, *kind, *module, *support;
+	const char *packets; /* what it receives, for people */
 };
 
 static const struct fallback fallbacks[] = {
-	{ "tunl0", "ipip", "ipip", "IP-in-IP tunnel support (CONFIG_NET_IPIP / module ipip)" },
-	{ "ip6tnl0", "ip6tnl", "ip6_tunnel", "IPv6 tunnel support (CONFIG_IPV6_TUNNEL / module ip6_tunnel)" },
+	{ "tunl0", "ipip", "ipip", "IP-in-IP tunnel support (CONFIG_NET_IPIP / module ipip)",
+	  "IP-in-IP" },
+	{ "ip6tnl0", "ip6tnl", "ip6_tunnel",
+	  "IPv6 tunnel support (CONFIG_IPV6_TUNNEL / module ip6_tunnel)", "IPv6-in-IPv6" },
+	{ "sit0", "sit", "sit", "IPv6-in-IPv4 tunnel support (CONFIG_IPV6_SIT / module sit)",
+	  "IPv6-in-IPv4 and GUE" },
+	{ "gre0", "gre", "ip_gre", "GRE tunnel support (CONFIG_NET_IPGRE / module ip_gre)", "GRE" },
+	{ "ip6gre0", "ip6gre", "ip6_gre",
+	  "GRE over IPv6 tunnel support (CONFIG_IPV6_GRE / module ip6_gre)", "GRE over IPv6" },
 };
 
 static const struct fallback *fallback_of(const char *dev)
@@ -49,22 +57,30 @@ const char *tunnel_fallback_kind(const char *dev)
 static const struct {
 	const char *kind;
 	int family; /* of the packets it hands on */
+	bool gre;   /* it takes GRE, not IP-in-IP (nor what fou unwraps) */
 } carriers[] = {
-	{ "ipip", AF_INET },
-	{ "ip6tnl", AF_INET6 },
-	{ "sit", AF_INET6 },
+	{ "ipip", AF_INET, false },
+	{ "ip6tnl", AF_INET6, false },
+	{ "sit", AF_INET6, false },
+	{ "gre", AF_INET, true },
+	{ "gre", AF_INET6, true },
+	{ "ip6gre", AF_INET, true },
+	{ "ip6gre", AF_INET6, true },
 };
 
-bool tunnel_kind_carries(const char *kind, int family)
+bool tunnel_kind_carries(enum conf_tun_type type, const char *kind, int family)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(carriers); i++)
-		if (STREQ(carriers[i].kind, kind) && carriers[i].family == family)
+		if (STREQ(carriers[i].kind, kind) && carriers[i].family == family &&
+		    carriers[i].gre == (type == CONF_TUN_GRE))
 			return true;
 	return false;
 }
 
-const char *tunnel_kinds(int family)
+const char *tunnel_kinds(enum conf_tun_type type, int family)
 {
+	if (type == CONF_TUN_GRE)
+		return "gre or ip6gre";
 	return family == AF_INET ? "ipip" : "ip6tnl or sit";
 }
 
@@ -101,24 +117,45 @@ static int modules_list_has(const char *path, const char *module)
 int tunnel_kernel_has(const char *dev, const char *root, const char *release)
 {
 	const struct fallback *f = fallback_of(dev);
+
+	return f ? tunnel_module_has(f->module, root, release) : -EINVAL;
+}
+
+int tunnel_module_has(const char *module, const char *root, const char *release)
+{
 	const char *lists[] = { "modules.builtin", "modules.dep" };
 	char path[512];
 	int r;
 
-	if (!f)
-		return -EINVAL;
-	/* Loaded, or built in with parameters (both of these have some). */
-	snprintf(path, sizeof(path), "%s/sys/module/%s", root, f->module);
+	/* Loaded (a module, or built in with parameters), else listed. */
+	snprintf(path, sizeof(path), "%s/sys/module/%s", root, module);
 	if (access(path, F_OK) == 0)
 		return 1;
 	for (size_t i = 0; i < ARRAY_SIZE(lists); i++) {
 		if ((size_t)snprintf(path, sizeof(path), "%s/lib/modules/%s/%s", root,
 				     release, lists[i]) >= sizeof(path))
 			return -ENAMETOOLONG;
-		r = modules_list_has(path, f->module);
+		r = modules_list_has(path, module);
 		if (r)
 			return r;
 	}
+	return 0;
+}
+
+int tunnel_module_alias(const char *alias, const char *root, const char *release)
+{
+	char path[512], line[512], name[256], mod[256];
+	_cleanup_fclose_ FILE *f = NULL;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/lib/modules/%s/modules.alias", root,
+			     release) >= sizeof(path))
+		return -ENAMETOOLONG;
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "alias %255s %255s", name, mod) == 2 && STREQ(name, alias))
+			return 1;
 	return 0;
 }
 
@@ -137,7 +174,7 @@ static int link_create(struct netconf *nc, const char *dev)
 
 	if (!kind) {
 		/* A real tunnel needs endpoints the config does not give. */
-		netconf_set_error(nc, "%s does not exist, and the agent creates only the fallback tunnel devices tunl0 and ip6tnl0",
+		netconf_set_error(nc, "%s does not exist, and the agent creates only the fallback tunnel devices tunl0, ip6tnl0, sit0, gre0 and ip6gre0",
 				  dev);
 		return -ENODEV;
 	}
@@ -280,6 +317,10 @@ static void link_explain(const struct step *s, char *buf, size_t len)
 	else if (STREQ(s->target, "tunl0"))
 		snprintf(buf, len, "the VIPs of this mode = tun group live on %s: unless it is up, "
 			 "the kernel drops the director's IP-in-IP packets", s->target);
+	else if (fallback_of(s->target))
+		snprintf(buf, len, "the VIPs of this mode = tun group live on %s: unless it is up, "
+			 "the kernel drops the director's %s packets", s->target,
+			 fallback_of(s->target)->packets);
 	else if (STREQ(s->now, NETCONF_ABSENT))
 		snprintf(buf, len, "the VIPs are configured on %s, which does not exist: nothing "
 			 "holds them", s->target);
@@ -335,13 +376,27 @@ static int link_build(const struct kind_ctx *ctx, struct steplist *out)
 	return 0;
 }
 
-/* The name of the mode = tun group on dev, for messages. */
-static const char *tun_group(const struct conf *c, const char *dev)
+/* The mode = tun group on dev, for messages. */
+static const struct conf_group *tun_group(const struct conf *c, const char *dev)
 {
 	for (size_t g = 0; g < c->n_groups; g++)
 		if (c->groups[g].mode == CONF_MODE_TUN && STREQ(c->groups[g].device, dev))
-			return c->groups[g].name;
-	return "?";
+			return &c->groups[g];
+	return NULL;
+}
+
+int tunnel_lacks(const struct kind_ctx *ctx, const char *support,
+		 const struct conf_group *g)
+{
+	char what[48] = "";
+
+	if (g && g->tun_type != CONF_TUN_IPIP)
+		snprintf(what, sizeof(what), ", tun_type = %s", conf_tun_type_name(g->tun_type));
+	snprintf(ctx->err, ctx->errlen, "this kernel lacks %s,\nneeded by vip \"%s\" mode = tun%s%s",
+		 support, g ? g->name : "?", what,
+		 ctx->dry_run ? ": no such module is loaded, built in or installed, so apply "
+				"would fail" : "");
+	return -EOPNOTSUPP;
 }
 
 /*
@@ -357,7 +412,7 @@ static int link_probe(const struct kind_ctx *ctx, struct step *const *v, size_t 
 
 	for (size_t i = 0; i < n; i++) {
 		const struct step *s = v[i];
-		const char *group = tun_group(ctx->conf, s->target);
+		const struct conf_group *g = tun_group(ctx->conf, s->target);
 
 		if (!STREQ(s->now, NETCONF_ABSENT) || !tunnel_fallback_kind(s->target))
 			continue;
@@ -365,21 +420,15 @@ static int link_probe(const struct kind_ctx *ctx, struct step *const *v, size_t 
 			struct utsname u;
 
 			k = uname(&u) < 0 ? -errno : tunnel_kernel_has(s->target, "", u.release);
-			if (k == 0) {
-				snprintf(ctx->err, ctx->errlen, "this kernel lacks %s,\nneeded by vip "
-					 "\"%s\" mode = tun: no such module is loaded, built in or "
-					 "installed, so apply would fail",
-					 tunnel_support_name(s->target), group);
-				return -EOPNOTSUPP;
-			}
+			if (k == 0)
+				return tunnel_lacks(ctx, tunnel_support_name(s->target), g);
 			/* Not known (a list unreadable): apply will ask. */
 			continue;
 		}
 		asked = 1;
 		k = tunnel_probe(ctx->nc, s->target);
 		if (k == -EOPNOTSUPP)
-			snprintf(ctx->err, ctx->errlen, "this kernel lacks %s,\nneeded by vip \"%s\" "
-				 "mode = tun", tunnel_support_name(s->target), group);
+			tunnel_lacks(ctx, tunnel_support_name(s->target), g);
 		else if (k < 0)
 			snprintf(ctx->err, ctx->errlen, "%s: cannot create tunnel device %s: %s; "
 				 "nothing was changed\n(kernel: %s)", ctx->verb, s->target,
@@ -572,9 +621,16 @@ static int sysctl_check(const struct kind_ctx *ctx, struct checklist *out)
 	_cleanup_free_ const char **devs = calloc(c->n_groups + 1, sizeof(*devs));
 	int r;
 
+	size_t n = 0, m;
+
 	if (!devs)
 		return -ENOMEM;
-	r = tunnel_check(ctx->nc, devs, group_devs(c, CONF_MODE_TUN, devs), c->rp_filter, out);
+	/* IPv6 has no rp_filter: only the devices of IPv4 VIPs. */
+	m = group_devs(c, CONF_MODE_TUN, devs);
+	for (size_t i = 0; i < m; i++)
+		if (tun_dev_ipv4(c, devs[i]))
+			devs[n++] = devs[i];
+	r = tunnel_check(ctx->nc, devs, n, c->rp_filter, out);
 	if (r < 0)
 		snprintf(ctx->err, ctx->errlen, "%s: cannot read the rp_filter policy: %s",
 			 ctx->verb, strerror(-r));

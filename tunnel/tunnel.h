@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * TUN mode: the tunnel device that decapsulates the director's packets
- * (tunl0 from ipip, ip6tnl0 from ip6_tunnel), its link state, and the
- * rp_filter policy that lets decapsulated packets from clients through.
+ * (tunl0 from ipip, ip6tnl0 from ip6_tunnel, sit0 from sit, gre0 from
+ * ip_gre, ip6gre0 from ip6_gre), its link state, the rp_filter policy that
+ * lets decapsulated packets from clients through, and the fou port that
+ * unwraps the director's GUE (fou.c).
  */
 #ifndef LVS_TUNNEL_H
 #define LVS_TUNNEL_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
+#include "../conf/conf.h"
 #include "../lib/step.h"
 
 struct netconf;
@@ -28,7 +32,8 @@ struct netconf;
  * Its probe: before apply makes an absent fallback device, whether the
  * kernel can have it (tunnel_probe(); plan: tunnel_kernel_has()).
  * To "up" from "absent", change() asks rtnetlink for a link of the fallback
- * device's kind (ipip for tunl0, ip6tnl for ip6tnl0), which makes the kernel
+ * device's kind (ipip for tunl0, ip6tnl for ip6tnl0, sit for sit0, gre for
+ * gre0, ip6gre for ip6gre0), which makes the kernel
  * load the module; the fallback device appears with it. Other device names
  * are never created (a real tunnel needs endpoints the agent does not know).
  * To "absent": a fallback device cannot be deleted while its module is
@@ -40,20 +45,22 @@ extern const struct step_ops tunnel_link_ops;
 
 /*
  * Whether a link of rtnetlink kind `kind` (IFLA_INFO_KIND) decapsulates the
- * director's packets for VIPs of `family` (AF_INET, AF_INET6), as IPVS
- * tunnels them: for IPv4 "ipip" (IPv4 in IPv4: tunl0, or an ipip tunnel of
- * the operator's); for IPv6 "ip6tnl" (IPv6 in IPv6: ip6tnl0) and "sit"
- * (IPv6 in IPv4, IPVS's tunnel from an IPv6 VIP to an IPv4 real server
- * address). An ip6tnl device may carry IPv4 as well (mode ipip6 or any),
- * which its kind does not tell: it is not taken for IPv4. GRE kinds come
- * with a tunnel type of their own.
+ * director's packets of tunnel type `type` for VIPs of `family` (AF_INET,
+ * AF_INET6), as IPVS tunnels them. IP-in-IP, and GUE, whose inner packet
+ * fou hands on as IP-in-IP: for IPv4 "ipip" (IPv4 in IPv4: tunl0, or an
+ * ipip tunnel of the operator's); for IPv6 "ip6tnl" (IPv6 in IPv6:
+ * ip6tnl0) and "sit" (IPv6 in IPv4, IPVS's tunnel from an IPv6 VIP to an
+ * IPv4 real server address). An ip6tnl device may carry IPv4 as well (mode
+ * ipip6 or any), which its kind does not tell: it is not taken for IPv4.
+ * GRE: "gre" (IPv4 outer header) and "ip6gre" (IPv6), either family.
  */
-bool tunnel_kind_carries(const char *kind, int family);
-/* The kinds tunnel_kind_carries() takes for family, for people:
- * "ipip", "ip6tnl or sit". */
-const char *tunnel_kinds(int family);
+bool tunnel_kind_carries(enum conf_tun_type type, const char *kind, int family);
+/* The kinds tunnel_kind_carries() takes, for people: "ipip", "ip6tnl or
+ * sit", "gre or ip6gre". */
+const char *tunnel_kinds(enum conf_tun_type type, int family);
 
-/* The rtnetlink kind of a fallback device: "ipip", "ip6tnl", or NULL. */
+/* The rtnetlink kind of a fallback device: "ipip", "ip6tnl", "sit", "gre",
+ * "ip6gre", or NULL. */
 const char *tunnel_fallback_kind(const char *dev);
 
 /*
@@ -61,6 +68,13 @@ const char *tunnel_fallback_kind(const char *dev);
  * "IP-in-IP tunnel support (CONFIG_NET_IPIP / module ipip)".
  */
 const char *tunnel_support_name(const char *dev);
+
+/*
+ * A probe's refusal in ctx->err: the kernel lacks `support`, which group g
+ * (NULL: unknown) needs; plan adds that apply would fail. -EOPNOTSUPP.
+ */
+int tunnel_lacks(const struct kind_ctx *ctx, const char *support,
+		 const struct conf_group *g);
 
 /* The link step of dev: "up", order STEP_ORDER_TUNNEL (after the ARP
  * suppression, before the VIPs). 0 or -ENAMETOOLONG. */
@@ -106,6 +120,11 @@ int tunnel_probe(struct netconf *nc, const char *dev);
  * read. root is "" on a live system.
  */
 int tunnel_kernel_has(const char *dev, const char *root, const char *release);
+/* The same for a module by name ("fou"). */
+int tunnel_module_has(const char *module, const char *root, const char *release);
+/* Whether ROOT/lib/modules/RELEASE/modules.alias names `alias`: the kernel
+ * then loads its module on demand. 1, 0, or -errno. */
+int tunnel_module_alias(const char *alias, const char *root, const char *release);
 
 /*
  * verify: for each IPv4 tunnel device, the effective rp_filter
@@ -162,5 +181,41 @@ extern const struct step_ops tunnel_mss_ops;
  * checksum option.
  */
 unsigned tunnel_overhead(int type, int outer_family);
+
+/*
+ * "fou" (fou.c): the UDP port on which the kernel's fou unwraps the
+ * director's GUE packets, one per tun_port and outer family of the
+ * tun_type = gue groups. Target "gue PORT inet" or "gue PORT inet6"
+ * (tunnel_fou_target()); values:
+ *   "absent"     no fou receiver on that port and family
+ *   "present"    a GUE receiver there, bound to no address or device, as
+ *                `ip fou add port PORT gue [-6]` makes it
+ *   (observed only) another receiver on the port: "direct N" (fou of IP
+ *   protocol N), "gue bound" (GUE bound to an address, peer or device)
+ * Built "present", STEP_ORDER_TUNNEL. Observe: one FOU_CMD_GET dump (a
+ * kernel without the family has no port). Change: FOU_CMD_ADD with the
+ * port, family and FOU_ENCAP_GUE (no IP protocol: GUE's header carries
+ * it), FOU_CMD_DEL with port and family, one netconf_fault_point() each;
+ * only between absent and present (restorable). Probe: another receiver
+ * on the port is refused; an absent family is asked for by name (one
+ * netconf_fault_point()), which makes a modular kernel load fou if the
+ * module has the family's alias; a kernel without fou, or with a module
+ * it does not load on demand (Debian 12's 6.1: no alias), is told (plan
+ * looks for the module and the alias instead).
+ * The unwrapped packet goes to the tunnel device of its family as an
+ * IP-in-IP one: tunl0 (IPv4 in IPv4), sit0 (IPv6 in IPv4), ip6tnl0 (IPv6
+ * outer header), which the link kind brings up.
+ */
+extern const struct step_ops tunnel_fou_ops;
+
+#define TUNNEL_FOU_PRESENT "present"
+
+/* 0, -EINVAL (port 0, another family), -ENAMETOOLONG. */
+int tunnel_fou_target(uint16_t port, int family, char *buf, size_t len);
+/* The canonical text only. 0 or -EINVAL, outputs untouched on failure. */
+int tunnel_fou_parse_target(const char *target, uint16_t *port, int *family);
+/* The outer family of the director's GUE packets for a group on dev: IPv6
+ * for ip6tnl0, IPv4 for any other (tunl0, sit0). */
+int tunnel_fou_family(const char *dev);
 
 #endif

@@ -381,6 +381,38 @@ static const struct bad bad_cases[] = {
 	{ "[vip a]\ndevice = lo\naddress = 2001:db8::1\nmode = tun\n",
 	  "t.conf:2: vip \"a\": device: lo cannot be a mode = tun device", 1, 0 },
 
+	/* tunnel types: tun_type and tun_port */
+	{ "[vip a]\nmode = tun\ntun_type = gue\naddress = 192.0.2.1\n",
+	  "t.conf:3: vip \"a\": tun_type: gue needs tun_port, the UDP port the director sends to (ipvsadm ... -i --tun-type gue --tun-port PORT)", 1, 0 },
+	{ "[vip a]\nmode = tun\ntun_port = 6080\naddress = 192.0.2.1\n",
+	  "t.conf:3: vip \"a\": tun_port: only tun_type = gue has a port, and this group's tun_type is ipip", 1, 0 },
+	{ "[vip a]\nmode = tun\ntun_type = gre\ntun_port = 6080\naddress = 192.0.2.1\n",
+	  "t.conf:4: vip \"a\": tun_port: only tun_type = gue has a port, and this group's tun_type is gre", 1, 0 },
+	{ "[vip a]\ntun_type = gre\naddress = 192.0.2.1\n",
+	  "t.conf:2: vip \"a\": tun_type: only a mode = tun group is tunnelled, and this one is mode = dr", 1, 0 },
+	{ "[vip a]\nmode = dr\ntun_port = 6080\naddress = 192.0.2.1\n",
+	  "t.conf:3: vip \"a\": tun_port: only a mode = tun group is tunnelled", 1, 0 },
+	{ "[vip a]\nmode = tun\ntun_type = geu\ntun_port = 6080\naddress = 192.0.2.1\n",
+	  "t.conf:3: vip \"a\": tun_type: \"geu\" is not one of ipip, gue, gre: did you mean gue?", 1, 0 },
+	{ "[vip a]\nmode = tun\ntun_type = GRE\naddress = 192.0.2.1\n",
+	  "t.conf:3: vip \"a\": tun_type: \"GRE\" is not one of ipip, gue, gre: did you mean gre?", 1, 0 },
+	{ "[vip a]\nmode = tun\ntun_type = gue\ntun_port = 0\naddress = 192.0.2.1\n",
+	  "t.conf:4: vip \"a\": tun_port: \"0\" is out of range; allowed: 1 to 65535", 1, 0 },
+	{ "[vip a]\nmode = tun\ntun_type = gue\ntun_port = 65536\naddress = 192.0.2.1\n",
+	  "t.conf:4: vip \"a\": tun_port: \"65536\" is out of range", 1, 0 },
+	{ "[vip a]\nmode = tun\ntun_type = gue\ntun_port = port\naddress = 192.0.2.1\n",
+	  "t.conf:4: vip \"a\": tun_port: \"port\" is not a number; allowed: 1 to 65535", 1, 0 },
+	{ "[vip a]\nmode = tun\ntun_type = gue\ntun_port = 6080 6081\naddress = 192.0.2.1\n",
+	  "t.conf:4: vip \"a\": tun_port: trailing garbage after \"6080\": \"6081\"", 1, 0 },
+	{ "[vip a]\nmode = tun\ntun_type = gre\ndevice = tunl0\naddress = 192.0.2.1\n",
+	  "t.conf:4: vip \"a\": device: tunl0 does not receive the director's tun_type = gre packets; use gre0", 1, 0 },
+	{ "[vip a]\nmode = tun\ndevice = gre0\naddress = 192.0.2.1\n",
+	  "t.conf:3: vip \"a\": device: gre0 does not receive the director's tun_type = ipip packets; use tunl0", 1, 0 },
+	{ "[vip a]\nmode = tun\ntun_type = gue\ntun_port = 6080\ndevice = sit0\naddress = 192.0.2.1\n",
+	  "t.conf:6: vip \"a\": 192.0.2.1 is IPv4, but sit0 carries only IPv6; put it in a group with device tunl0", 1, 0 },
+	{ "[vip a]\nmode = tun\ntun_type = gre\naddress = 192.0.2.1 2001:db8::1\n",
+	  "t.conf:1: vip \"a\": mode tun with tun_type = gre and IPv4 and IPv6 addresses has no default device", 1, 0 },
+
 	/* every error of a file, not just the first */
 	/* mss: auto, off or a sane MSS, in mode = tun groups only */
 	{ "[vip t]\nmode = tun\naddress = 192.0.2.1\nmss = 1500000\n",
@@ -530,6 +562,43 @@ static void test_design_example(void **state)
 	assert_string_equal(g->device, "tunl0");
 	assert_string_equal(c->groups[2].device, "ip6tnl0");
 	assert_string_equal(c->groups[3].device, "tun-both");
+	conf_free(c);
+}
+
+/* tun_type's default device per family, and the port of gue. */
+static void test_tun_types(void **state)
+{
+	struct conf *c = good("[vip g4]\nmode = tun\ntun_type = gue\ntun_port = 6080\naddress = 192.0.2.1\n"
+			      "[vip g6]\nmode = tun\ntun_type = gue\ntun_port = 6081\naddress = 2001:db8::1\n"
+			      "[vip s6]\nmode = tun\ntun_type = gue\ntun_port = 6080\ndevice = sit0\n"
+			      "address = 2001:db8::2\n"
+			      "[vip r4]\nmode = tun\ntun_type = gre\naddress = 192.0.2.2\n"
+			      "[vip r6]\nmode = tun\ntun_type = gre\naddress = 2001:db8::3\n"
+			      "[vip rx]\nmode = tun\ntun_type = gre\ndevice = gre0\n"
+			      "address = 192.0.2.3 2001:db8::4\n"
+			      "[vip i4]\nmode = tun\ntun_type = ipip\naddress = 192.0.2.4\n"
+			      "[vip d]\naddress = 192.0.2.5\n");
+	static const struct {
+		const char *dev;
+		enum conf_tun_type type;
+		unsigned port;
+	} want[] = {
+		{ "tunl0", CONF_TUN_GUE, 6080 }, { "ip6tnl0", CONF_TUN_GUE, 6081 },
+		{ "sit0", CONF_TUN_GUE, 6080 }, { "gre0", CONF_TUN_GRE, 0 },
+		{ "ip6gre0", CONF_TUN_GRE, 0 }, { "gre0", CONF_TUN_GRE, 0 },
+		{ "tunl0", CONF_TUN_IPIP, 0 }, { "lo", CONF_TUN_IPIP, 0 },
+	};
+
+	(void)state;
+	assert_int_equal(c->n_groups, ARRAY_SIZE(want));
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+		assert_string_equal(c->groups[i].device, want[i].dev);
+		assert_int_equal(c->groups[i].tun_type, want[i].type);
+		assert_int_equal(c->groups[i].tun_port, want[i].port);
+	}
+	assert_string_equal(conf_tun_type_name(CONF_TUN_IPIP), "ipip");
+	assert_string_equal(conf_tun_type_name(CONF_TUN_GUE), "gue");
+	assert_string_equal(conf_tun_type_name(CONF_TUN_GRE), "gre");
 	conf_free(c);
 }
 
@@ -1076,6 +1145,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_design_example),
 		cmocka_unit_test(test_vip_defaults),
+		cmocka_unit_test(test_tun_types),
 		cmocka_unit_test(test_unused_keys_accepted),
 		cmocka_unit_test(test_mss),
 		cmocka_unit_test(test_host_prefix_is_same_vip),

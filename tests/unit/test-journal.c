@@ -722,6 +722,17 @@ static void test_only_what_the_agent_makes(void **state)
 		{ L("link", "eth 0", "up", "down"), "link \"eth 0\" is not one the agent makes" },
 		{ L("link", "", "up", "down"), "link \"\" is not one the agent makes" },
 		{ L("link", "tunl0", "sideways", "down"), "\"want\" \"sideways\" is not a value of link" },
+		/* fou: a GUE port of one family, the agent's receiver or none */
+		{ L("fou", "gue 6080 inet", "present", "absent"), NULL },
+		{ L("fou", "gue 6080 inet6", "present", "present"), NULL },
+		{ L("fou", "gue 06080 inet", "present", "absent"), "fou \"gue 06080 inet\" is not one the agent makes" },
+		{ L("fou", "gue 6080", "present", "absent"), "is not one the agent makes" },
+		{ L("fou", "gue 0 inet", "present", "absent"), "is not one the agent makes" },
+		{ L("fou", "gue 65536 inet", "present", "absent"), "is not one the agent makes" },
+		{ L("fou", "direct 6080 inet", "present", "absent"), "is not one the agent makes" },
+		{ L("fou", "gue 6080 inet", "absent", "absent"), "\"want\" \"absent\" is not a value of fou" },
+		{ L("fou", "gue 6080 inet", "present", "direct 4"), "\"prior\" \"direct 4\" is not a value" },
+		{ L("fou", "gue 6080 inet", "present", "gue bound"), "\"prior\" \"gue bound\" is not" },
 		/* The nft table, its elements, its rules */
 		{ L("nft", "arp lvs_rs_agent", "interval", "absent"), NULL },
 		{ L("nft", "arp lvs_rs_agent vip 198.51.100.0/24", "present", "absent"), NULL },

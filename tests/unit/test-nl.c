@@ -408,6 +408,27 @@ static int req_genl(struct nl *gn)
 	return r;
 }
 
+/* The families the kernel holds, from a dump that loads no module: the
+ * controller's own id, the same as the lookup by name gives. */
+static void test_genl_registered(void **state)
+{
+	uint16_t id = 0, by_name = 0;
+	struct nl *gn;
+
+	(void)state;
+	NEED_KERNEL();
+	assert_int_equal(nl_open(NETLINK_GENERIC, NULL, 0, &gn), 0);
+	assert_int_equal(nl_genl_family_registered(gn, "nlctrl", &id), 0);
+	assert_int_equal(id, GENL_ID_CTRL);
+	assert_int_equal(nl_genl_family(gn, "nlctrl", &by_name), 0);
+	assert_int_equal(by_name, id);
+	id = 7;
+	assert_int_equal(nl_genl_family_registered(gn, "lvs-no-such", &id), -ENOENT);
+	assert_int_equal(id, 7);
+	assert_int_equal(nl_genl_family(gn, "lvs-no-such", &id), -ENOENT);
+	nl_close(gn);
+}
+
 static const struct mute_row {
 	const char *name;
 	int protocol;
@@ -515,6 +536,7 @@ int main(void)
 		cmocka_unit_test(test_ack_parse),
 		cmocka_unit_test(test_txn_owners),
 		cmocka_unit_test(test_mute),
+		cmocka_unit_test(test_genl_registered),
 	};
 
 	/* A private namespace before any socket: the host's is never touched. */

@@ -379,6 +379,7 @@ static void test_registry(void **state)
 	assert_ptr_equal(kinds_lookup("address", T_A), &netconf_addr_ops);
 	assert_ptr_equal(kinds_lookup("mss", TUNNEL_MSS_TARGET " vip 198.51.100.10"),
 			 &tunnel_mss_ops);
+	assert_ptr_equal(kinds_lookup("fou", "gue 6080 inet"), &tunnel_fou_ops);
 	for (; (ops = kinds_at(n)); n++) {
 		assert_non_null(ops->observe);
 		assert_non_null(ops->change);
@@ -386,7 +387,7 @@ static void test_registry(void **state)
 		assert_non_null(ops->valid_target);
 		assert_non_null(ops->valid_value);
 	}
-	assert_int_equal(n, 7);
+	assert_int_equal(n, 8);
 }
 
 int main(void)

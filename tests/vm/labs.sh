@@ -16,6 +16,11 @@
 #                   rp_filter negative control
 #   tun-anyip       TUN mode with anyip = yes (VIPs as local routes on tunl0, a /28
 #                   prefix), the VIP's route deleted by hand as negative control
+#   tun-gue         ipvsadm --tun-type gue --tun-port 6080: a fou port and tunl0 by the
+#                   agent; the port deleted by hand as negative control
+#   tun-gue-fault   a fault at the fou step and after it, a SIGKILL after it
+#   tun-gre         ipvsadm --tun-type gre: gre0 by the agent; gre0 down by hand as
+#                   negative control
 
 loaded() { grep -q "^$1 " /proc/modules; }
 not() { ! "$@"; }
@@ -688,7 +693,8 @@ lab_ipv6_dr() {
 # ---- TUN (issue 5): the seed's IP-in-IP mode, real servers prepared by the agent
 
 # tun_snapshot NS FILE: the snapshot of `snapshot` without the fallback tunnel devices
-# (tunl0, ip6tnl0), which appear in every namespace once their module is loaded and stay
+# (tunl0, ip6tnl0, sit0; gre0 with gretap0 and erspan0 from ip_gre; ip6gre0), which
+# appear in every namespace once their module is loaded and stay
 # (a fallback device cannot be deleted); their state is compared apart (tun_state). The
 # other devices are listed by name (a new one shows) and dumped one by one; the IPv4
 # table local is dumped whole (an address or anyip route left on tunl0 shows there).
@@ -697,7 +703,7 @@ lab_ipv6_dr() {
 tun_snapshot() {
 	local dev devs
 	devs=$(ip -n "$1" -o link show | awk '{ split($2, a, "@"); sub(":$", "", a[1]);
-		if (a[1] != "tunl0" && a[1] != "ip6tnl0") print a[1] }')
+		if (a[1] !~ /^(tunl0|ip6tnl0|sit0|gre0|gretap0|erspan0|ip6gre0)$/) print a[1] }')
 	# Few processes: each costs ~0.5 s under emulation on a loaded host.
 	{
 		echo "devices: $(echo $devs)"
@@ -781,6 +787,32 @@ director_tun() {
 	show "$NS_DIR" ipvsadm -Ln
 }
 
+# six_tunnelled WHAT FILTER PATTERN: six requests from the client, the segment captured
+# (tcpdump FILTER): they alternate RS1/RS2 3 + 3 through the director, whose table holds
+# them, and it sent WHAT to each real server (a capture line "192.168.0.200[.PORT] >
+# 192.168.0.10N[.PORT]PATTERN"); verify exits 0 on both.
+six_tunnelled() {
+	local what=$1 filter=$2 pat=$3 ns n
+	section "six requests from the client"
+	for ns in "$NS_RT" "$NS_RS1" "$NS_RS2"; do ip -n "$ns" neigh flush all; done
+	capture tun "$NS_SW" br0 "$filter"
+	requests 6 "http://$VIP4/"
+	capture_stop
+	expect "six responses alternate RS1/RS2, 3 + 3" alternating RS1 RS2 3
+	show "$NS_DIR" ipvsadm -Lnc
+	expect "the director's connection table shows all six" [ "$(ipvs_conns "$VIP4:80")" = 6 ]
+	say "$what on the segment (first lines):"
+	head -n 4 "$LAB_DIR/tun.txt" | sed 's/^[^ ]* /    /'
+	for n in 1 2; do
+		expect "the director sent $what to RS$n" \
+			grep -qE "192\.168\.0\.200(\.[0-9]+)? > 192\.168\.0\.10$n(\.[0-9]+)?$pat" "$LAB_DIR/tun.txt"
+	done
+	for ns in "$NS_RS1" "$NS_RS2"; do
+		agent "$ns" verify
+		expect "verify on ${ns#"$P"-} exits 0" [ $? = 0 ]
+	done
+}
+
 lab_tun() {
 	local ns r0 r1
 	topo_build 4
@@ -812,22 +844,7 @@ lab_tun() {
 	agent "$NS_RS1" apply
 	expect "a second apply changes nothing" grep -q "nothing to change" "$LAB_DIR/last"
 
-	section "six requests from the client"
-	for ns in "$NS_RT" "$NS_RS1" "$NS_RS2"; do ip -n "$ns" neigh flush all; done
-	capture ipip "$NS_SW" br0 'ip proto 4'
-	requests 6 "http://$VIP4/"
-	capture_stop
-	expect "six responses alternate RS1/RS2, 3 + 3" alternating RS1 RS2 3
-	show "$NS_DIR" ipvsadm -Lnc
-	expect "the director's connection table shows all six" [ "$(ipvs_conns "$VIP4:80")" = 6 ]
-	say "IP-in-IP on the segment (first lines):"
-	head -n 4 "$LAB_DIR/ipip.txt" | sed 's/^[^ ]* /    /'
-	expect "the director sent IP-in-IP to RS1" grep -q "192.168.0.200 > 192.168.0.101: .*$VIP4" "$LAB_DIR/ipip.txt"
-	expect "the director sent IP-in-IP to RS2" grep -q "192.168.0.200 > 192.168.0.102: .*$VIP4" "$LAB_DIR/ipip.txt"
-	for ns in "$NS_RS1" "$NS_RS2"; do
-		agent "$ns" verify
-		expect "verify on ${ns#"$P"-} exits 0" [ $? = 0 ]
-	done
+	six_tunnelled IP-in-IP 'ip proto 4' ": .*$VIP4"
 
 	section "negative control: conf/all/rp_filter = 1 set by hand after apply"
 	for ns in "$NS_RS1" "$NS_RS2"; do
@@ -1426,4 +1443,204 @@ lab_tun_mss() {
 	agent "$NS_RS1" revert
 	expect "revert exits 0" [ $? = 0 ]
 	expect "revert removed the table" not nsx "$NS_RS1" nft list table inet lvs_rs_agent_mss
+}
+
+# ---- tun-gue, tun-gre: the director's other tunnel types (ipvsadm --tun-type), IPv4
+
+# fou_show NS: the fou ports of NS, one line each ("" without fou).
+fou_show() { nsx "$1" ip fou show 2>/dev/null; }
+
+# tun_type_lab gue|gre: the seed's TUN topology with the director's --tun-type; the real
+# servers prepared by the agent (tun_type, and tun_port for gue; rp_filter = 0 with
+# conf/all 1 by hand as distributions set it), six requests alternate, verify 0; the
+# receiver removed by hand (the fou port, gre0 down): requests time out and verify names
+# it; apply repairs it; revert restores each real server (the fou port gone, the
+# fallback device down).
+tun_type_lab() {
+	local type=$1 ns dev opt mod filter pat what conf_extra receiver failing
+	case $type in
+	gue)
+		dev=tunl0 opt="--tun-type gue --tun-port 6080" mod=fou filter='udp dst port 6080'
+		what=GUE pat='\.6080: UDP'
+		conf_extra=$'tun_type = gue\ntun_port = 6080'
+		receiver="ip fou del port 6080"
+		failing="^FAIL +fou gue 6080 inet: expected present, found absent.*the director's GUE packets to UDP 6080 \(IPv4\) are dropped: nothing receives them" ;;
+	gre)
+		dev=gre0 opt="--tun-type gre" mod=ip_gre filter='ip proto 47'
+		what=GRE pat=": GREv0.*${VIP4//./\\.}"
+		conf_extra='tun_type = gre'
+		receiver="ip link set gre0 down"
+		failing="^FAIL +link gre0: expected up, found down.*the kernel drops the director's GRE packets" ;;
+	esac
+	topo_build 4
+	web "$NS_RS1" RS1 192.168.0.101 80
+	web "$NS_RS2" RS2 192.168.0.102 80
+	wait_listen "$NS_RS1" 80
+	wait_listen "$NS_RS2" 80
+	section "director: VIP on lo, ipvsadm -i $opt"
+	show "$NS_DIR" ip addr add $VIP4/32 dev lo
+	show "$NS_DIR" ipvsadm -A -t $VIP4:80 -s rr
+	show "$NS_DIR" ipvsadm -a -t $VIP4:80 -r 192.168.0.101:80 -i $opt
+	show "$NS_DIR" ipvsadm -a -t $VIP4:80 -r 192.168.0.102:80 -i $opt
+	show "$NS_DIR" ipvsadm -Ln --tun-info
+	expect "the director's service tunnels with $type" grep -qi "$type" "$LAB_DIR/last"
+	write_tun_conf 0 $VIP4
+	printf '%s\n' "$conf_extra" >> "$LAB_DIR/agent.conf"
+	sed 's/^/    /' "$LAB_DIR/agent.conf"
+
+	section "real servers: conf/all/rp_filter = 1 as distributions set it"
+	for ns in "$NS_RS1" "$NS_RS2"; do
+		show "$ns" sysctl -w net.ipv4.conf.all.rp_filter=1
+	done
+	if loaded $mod; then say "$mod is loaded already"; else say "$mod is not loaded: the agent's request must load it"; fi
+	for ns in "$NS_RS1" "$NS_RS2"; do
+		tun_snapshot "$ns" "$LAB_DIR/${ns#"$P"-}.before"
+		tun_state "$ns" $dev > "$LAB_DIR/${ns#"$P"-}.dev"
+		fou_show "$ns" > "$LAB_DIR/${ns#"$P"-}.fou"
+		say "${ns#"$P"-}: $dev before: $(cat "$LAB_DIR/${ns#"$P"-}.dev"), fou ports: $(wc -l < "$LAB_DIR/${ns#"$P"-}.fou")"
+	done
+
+	if [ $type = gue ] && ! loaded fou; then
+		# Debian 12's fou has no alias for its generic netlink family: the kernel does not
+		# load it on demand, and the operator loads it (modules-load.d, modprobe).
+		section "fou not loaded: apply and plan tell, and change nothing"
+		agent "$NS_RS1" apply
+		expect "apply exits 3" [ $? = 3 ]
+		expect "it names the module and what to do" grep -q "module fou is not loaded, and this kernel does not load it on demand" "$LAB_DIR/last"
+		expect "rs1 equals its snapshot" tun_same "$NS_RS1" "$LAB_DIR/rs1.before"
+		expect "no journal" [ ! -e "$LAB_DIR/rs1.state" ]
+		agent "$NS_RS1" plan
+		expect "plan exits 3 with the same words" [ $? = 3 ]
+		expect "plan names the module" grep -q "module fou is not loaded" "$LAB_DIR/last"
+		show - modprobe fou
+		expect "fou loaded by modprobe" loaded fou
+	fi
+
+	section "real servers prepared by lvs-rs-agent apply (tun_type = $type, nothing by hand)"
+	for ns in "$NS_RS1" "$NS_RS2"; do
+		agent "$ns" apply
+		expect "apply on ${ns#"$P"-} exits 0" [ $? = 0 ]
+		expect "${ns#"$P"-}: $dev is up" [ "$(tun_state "$ns" $dev)" = up ]
+		expect "${ns#"$P"-}: the VIP is on $dev" on_dev "$ns" $dev $VIP4
+		if [ $type = gue ]; then
+			expect "${ns#"$P"-}: apply says it added the fou port" grep -q "^+ fou gue 6080 inet$" "$LAB_DIR/last"
+			show "$ns" ip fou show
+			expect "${ns#"$P"-}: ip fou show lists port 6080 gue" grep -qx "port 6080 gue" "$LAB_DIR/last"
+		fi
+	done
+	expect "$mod loaded" loaded $mod
+	agent "$NS_RS1" apply
+	expect "a second apply changes nothing" grep -q "nothing to change" "$LAB_DIR/last"
+
+	six_tunnelled "$what" "$filter" "$pat"
+
+	section "negative control: the receiver removed by hand ($receiver)"
+	for ns in "$NS_RS1" "$NS_RS2"; do
+		show "$ns" $receiver
+	done
+	REQ_TMO=2 requests 2 "http://$VIP4/"
+	expect "both requests time out" [ "$(grep -c '^-$' "$LAB_DIR/responses")" = 2 ]
+	agent "$NS_RS1" verify
+	expect "verify exits 1" [ $? = 1 ]
+	expect "verify's FAIL line names the receiver and why" grep -qE "$failing" "$LAB_DIR/last"
+
+	section "a second apply repairs it"
+	for ns in "$NS_RS1" "$NS_RS2"; do
+		agent "$ns" apply
+		expect "apply on ${ns#"$P"-} exits 0" [ $? = 0 ]
+	done
+	requests 4 "http://$VIP4/"
+	expect "four responses alternate RS1/RS2 again, 2 + 2" alternating RS1 RS2 2
+
+	section "revert restores each real server ($dev stays, down: its module stays loaded)"
+	for ns in "$NS_RS1" "$NS_RS2"; do
+		agent "$ns" revert
+		expect "revert on ${ns#"$P"-} exits 0" [ $? = 0 ]
+		expect "${ns#"$P"-} equals its snapshot from before apply" \
+			tun_same "$ns" "$LAB_DIR/${ns#"$P"-}.before"
+		expect "${ns#"$P"-}: $dev is down after revert" [ "$(tun_state "$ns" $dev)" = down ]
+		expect "${ns#"$P"-}: no address left on $dev" not on_dev "$ns" $dev $VIP4
+		expect "${ns#"$P"-}: the fou ports are as before apply ($(wc -l < "$LAB_DIR/${ns#"$P"-}.fou"))" \
+			[ "$(fou_show "$ns")" = "$(cat "$LAB_DIR/${ns#"$P"-}.fou")" ]
+		agent "$ns" revert
+		expect "a second revert on ${ns#"$P"-} is a no-op (exit 0)" [ $? = 0 ]
+	done
+}
+
+# tun-gue-fault: a real server alone (the tun-fault lab's), with the GUE config of
+# tun-gue: the fault build fails the fou step (nothing made, nothing left) and the change
+# after it (the port made, then rolled back: FOU_CMD_DEL); then a SIGKILL right after the
+# fou step (the port made, the run killed before its next change): revert removes the
+# port and restores the snapshot.
+lab_tun_gue_fault() {
+	local rs=$P-rs1 k n pid st=$LAB_DIR/fault.state i
+	FAULT_NS=$rs FAULT_BIN=${AGENT%/*}/lvs-rs-agent-fault FAULT_STATE=$st
+	[ -x "$FAULT_BIN" ] || fail "no fault build $FAULT_BIN (make build-tests)"
+	ns_add "$rs"
+	ip -n "$rs" link add eth0 type veth peer name eth1 || fail "veth"
+	nsb "$rs" <<-EOF
+		link set eth1 up
+		link set eth0 up
+		addr add 192.168.0.101/24 dev eth0
+	EOF
+	for i in $(seq 50); do
+		ip -n "$rs" -o link show dev eth0 | grep -q "state UP" && break
+		sleep 0.1
+	done
+	loaded fou || show - modprobe fou	# Debian 12's kernel does not load it on demand
+	# ipip loaded too, so that no probe (the request that loads it, a change of its own:
+	# the tun-fault lab's) shifts the numbers of the changes from plan's.
+	loaded ipip || show - modprobe ipip
+	show "$rs" sysctl -w net.ipv4.conf.all.rp_filter=1
+	write_tun_conf 0 $VIP4
+	printf '%s\n' "tun_type = gue" "tun_port = 6080" >> "$LAB_DIR/agent.conf"
+	tun_snapshot "$rs" "$LAB_DIR/rs1.before"
+	fou_show "$rs" > "$LAB_DIR/rs1.fou"
+
+	section "fault injection at the fou step (fault build)"
+	# The changes of an apply, in order: the fou step's number among them.
+	ip netns exec "$rs" "$FAULT_BIN" -c "$LAB_DIR/agent.conf" -s "$st" plan > "$LAB_DIR/plan" 2>&1
+	sed 's/^/    /' "$LAB_DIR/plan"
+	k=$(grep -E '^[-+~] ' "$LAB_DIR/plan" | grep -n '^+ fou gue 6080 inet$' | cut -d: -f1)
+	n=$(grep -cE '^[-+~] ' "$LAB_DIR/plan")
+	expect "plan lists the fou step among the $n changes (number ${k:-none})" [ -n "$k" ]
+	for i in $k $((k + 1)); do
+		fault_apply $i
+		fault_failed $i
+		sed 's/^/      /' "$LAB_DIR/last"
+		[ $i != "$k" ] || expect "fault $i failed the fou step" \
+			grep -q "(failed) + fou gue 6080 inet" "$LAB_DIR/last"
+		expect "fault $i: rs1 equals its snapshot" tun_same "$rs" "$LAB_DIR/rs1.before"
+		expect "fault $i: no fou port left" [ "$(fou_show "$rs")" = "$(cat "$LAB_DIR/rs1.fou")" ]
+	done
+	expect "fault $((k + 1)) came after the port was made, and undid it" \
+		grep -q "(undone) + fou gue 6080 inet" "$LAB_DIR/last"
+
+	section "SIGKILL right after the fou step"
+	LVS_RS_AGENT_DELAY_US=1500000 ip netns exec "$rs" "$FAULT_BIN" -c "$LAB_DIR/agent.conf" \
+		-s "$st" apply > /dev/null 2>&1 &
+	pid=$!
+	for i in $(seq 100); do
+		fou_show "$rs" | grep -q "port 6080" && break
+		sleep 0.05
+	done
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null
+	show "$rs" ip fou show
+	expect "killed with the fou port made" grep -qx "port 6080 gue" "$LAB_DIR/last"
+	expect "the journal was left" [ -s "$st" ]
+	ip netns exec "$rs" "$AGENT" -c "$LAB_DIR/agent.conf" -s "$st" revert > "$LAB_DIR/last" 2>&1
+	expect "revert after the kill exits 0" [ $? = 0 ]
+	sed 's/^/    /' "$LAB_DIR/last"
+	expect "revert removed the fou port" grep -q "^- fou gue 6080 inet$" "$LAB_DIR/last"
+	expect "rs1 equals its snapshot after revert" tun_same "$rs" "$LAB_DIR/rs1.before"
+	expect "no fou port left" [ "$(fou_show "$rs")" = "$(cat "$LAB_DIR/rs1.fou")" ]
+}
+
+lab_tun_gue() {
+	tun_type_lab gue
+}
+
+lab_tun_gre() {
+	tun_type_lab gre
 }

@@ -11,8 +11,9 @@
 #
 # The labs run in two VMs at once (one vCPU each, software emulation), split so that both
 # take about as long (see the "vm A lab times" lines): the kernel check, the DR negative
-# controls, the DR anyip lab, the TUN fault/crash labs and IPv6 TUN in one, the DR, nft,
-# firewall-mark, IPv6 DR, TUN and TUN anyip labs in the other. "systemd" (sd-test.sh:
+# controls, the DR anyip lab, the TUN fault/crash labs, IPv6 TUN, TUN with GRE and the GUE
+# fault lab in one, the DR, nft, firewall-mark, IPv6 DR, TUN, TUN anyip and TUN with GUE
+# labs in the other. "systemd" (sd-test.sh:
 # systemd/lvs-rs-agent.service under the host's systemd as PID 1, six results
 # vm-systemd-*) boots a third VM as soon as one of the two has finished, so no more than
 # two run at once.
@@ -33,8 +34,8 @@ VM_TMO_MAX=500		# a VM's labs in all (they take 190-200 s): with the systemd VM'
 BOOT_TMO=30		# boot and power-off (~3 s), on top of the labs' time
 
 # Two boots; the kernel check runs first in each and is reported once.
-VM_A="kernel dr-noarp dr-noannounce dr-anyip tun-fault tun-crash ipv6-tun"
-VM_B="dr dr-nft fwm ipv6-dr tun tun-anyip tun-mss"
+VM_A="kernel dr-noarp dr-noannounce dr-anyip tun-fault tun-crash ipv6-tun tun-gre tun-gue-fault"
+VM_B="dr dr-nft fwm ipv6-dr tun tun-anyip tun-mss tun-gue"
 VM_S="systemd"
 VM_P="package"
 ALL="$VM_A $VM_B $VM_S $VM_P"
