@@ -53,9 +53,10 @@ SD_TMO=180
 # slow under emulation even with the dpkg database in RAM (sd-pkg-guest.sh)
 PKG_TMO=210
 # the Ansible VMs' jobs: four and three ansible-playbook runs (the second VM's first run
-# sets up its checks), each 40-100 s under emulation, ~25 s of test setup before them
-ANS_TMO=420
-ANS2_TMO=330
+# sets up its checks) after ~12 s of test setup; at a host load of 6-8 they took 330 s and
+# 285 s, at 10 a run took up to twice as long as at 6
+ANS_TMO=540
+ANS2_TMO=450
 SD_BOOT_TMO=50		# systemd boots in ~20 s under TCG, more on a loaded host
 
 want=${*:-$ALL}

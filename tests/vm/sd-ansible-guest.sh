@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # sd-ansible-guest.sh - runs in the VM as vmrun-job.service, with the host's systemd as PID 1
-# and nothing of the agent installed (tests/vm/sd-test.sh ansible): the role
+# and nothing of the agent installed (tests/vm/sd-test.sh ansible|ansible-absent): the role
 # contrib/ansible/roles/lvs_rs_agent run by ansible-core from Debian with `connection: local`
 # against the VM's own systemd, installing build/deb's package (lvs_rs_agent_install: deb).
-# One ansible-playbook run per state, in two VMs (each run takes 40-100 s under emulation):
+# One ansible-playbook run per state, in two VMs (each run takes 40-250 s under emulation,
+# with the host's load):
 # "sd-ansible-guest.sh apply" (lab ansible):
 #   ansible-check   --check on the fresh VM: exit 0, the .deb copy and the config files
 #                   reported as changes, nothing installed or written, the kernel untouched
