@@ -15,7 +15,7 @@
 # is non-zero when anything failed.
 #
 # Environment: BUILD, CI, TEST_TIMEOUT (seconds per script or binary,
-# default 300), VM_TIMEOUT (seconds for tests/vm/run.sh, default 600).
+# default 300), VM_TIMEOUT (seconds for tests/vm/run.sh, default 960).
 
 set -u -o pipefail
 
@@ -25,7 +25,7 @@ cd "$ROOT" || exit 1
 export BUILD=${BUILD:-build}
 CI=${CI:-}
 TEST_TIMEOUT=${TEST_TIMEOUT:-300}
-VM_TIMEOUT=${VM_TIMEOUT:-720}
+VM_TIMEOUT=${VM_TIMEOUT:-960}
 
 PASSED=0
 FAILED=0

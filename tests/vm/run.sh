@@ -30,8 +30,8 @@ export LVS_VM_CACHE=$CACHE
 # minutes (issue 4; guest.sh fails a lab that took longer): a lab is cut at that, and
 # a VM's bound leaves room for all of its labs at 2.5 times their quiet time.
 LAB_TMO=120		# per lab, inside the guest
-VM_TMO_MAX=500		# a VM's labs in all (they take 190-200 s): with the systemd VM's 150 s
-			# and the boots, under run-tests.sh's 720 s
+VM_TMO_MAX=500		# a VM's labs in all (they take 190-200 s): with the systemd, package
+			# and Ansible VMs after them, under run-tests.sh's 960 s on a quiet host
 BOOT_TMO=30		# boot and power-off (~3 s), on top of the labs' time
 
 # Two boots; the kernel check runs first in each and is reported once.
