@@ -1,13 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# tests/run-tests.sh [SUITE...]	SUITE: unit, integration, vm (default: all three)
+# tests/run-tests.sh [SUITE...]	SUITE: unit, integration, vm (default: all three),
+#				vm-ansible (make check-ansible)
 #
 # Runs from the repository root with $BUILD (default build):
 #   unit         every executable $BUILD/test-* (cmocka); its summary lines
 #                "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s)." count
 #   integration  every tests/integration/test-*.sh
 #   vm           tests/vm/run.sh, if present
+#   vm-ansible   tests/vm/run.sh ansible ansible-absent: the Ansible role under systemd in
+#                two VMs, 5-9 minutes of emulation each, outside make check's 15 minutes
 # Script suites print "PASS: name", "FAIL: name: reason", "SKIP: name: reason"
 # lines, which are counted; a script that exits non-zero without a FAIL line
 # counts as one failure. Under CI=true a SKIP counts as a failure.
@@ -15,7 +18,7 @@
 # is non-zero when anything failed.
 #
 # Environment: BUILD, CI, TEST_TIMEOUT (seconds per script or binary,
-# default 300), VM_TIMEOUT (seconds for tests/vm/run.sh, default 600).
+# default 300), VM_TIMEOUT (seconds for tests/vm/run.sh, default 960).
 
 set -u -o pipefail
 
@@ -25,7 +28,7 @@ cd "$ROOT" || exit 1
 export BUILD=${BUILD:-build}
 CI=${CI:-}
 TEST_TIMEOUT=${TEST_TIMEOUT:-300}
-VM_TIMEOUT=${VM_TIMEOUT:-720}
+VM_TIMEOUT=${VM_TIMEOUT:-960}
 
 PASSED=0
 FAILED=0
@@ -152,18 +155,23 @@ suite_vm()
 	local t0=$SECONDS
 
 	echo "--- tests/vm/run.sh"
-	run_logged "$VM_TIMEOUT" bash tests/vm/run.sh
+	run_logged "$VM_TIMEOUT" bash tests/vm/run.sh "$@"
 	count_script tests/vm/run.sh
 	echo "--- tests/vm/run.sh: $((SECONDS - t0))s"
+}
+
+suite_vm-ansible()
+{
+	suite_vm ansible ansible-absent
 }
 
 SUITES=("$@")
 [ ${#SUITES[@]} -eq 0 ] && SUITES=(unit integration vm)
 for s in "${SUITES[@]}"; do
 	case $s in
-	unit | integration | vm) ;;
+	unit | integration | vm | vm-ansible) ;;
 	*)
-		echo "run-tests: unknown suite '$s' (unit, integration, vm)" >&2
+		echo "run-tests: unknown suite '$s' (unit, integration, vm, vm-ansible)" >&2
 		exit 2
 		;;
 	esac

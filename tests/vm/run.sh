@@ -12,11 +12,15 @@
 # The labs run in two VMs at once (one vCPU each, software emulation), split so that both
 # take about as long (see the "vm A lab times" lines): the kernel check, the DR negative
 # controls, the DR anyip lab, the TUN fault/crash labs, IPv6 TUN, TUN with GRE and the GUE
-# fault lab in one, the DR, nft, firewall-mark, IPv6 DR, TUN, TUN anyip and TUN with GUE
-# labs in the other. "systemd" (sd-test.sh:
-# systemd/lvs-rs-agent.service under the host's systemd as PID 1, six results
-# vm-systemd-*) boots a third VM as soon as one of the two has finished, so no more than
-# two run at once.
+# fault lab in one, the DR, nft, firewall-mark, IPv6 DR, TUN, TUN anyip, MSS and TUN with GUE
+# labs in the other. "systemd" (sd-test.sh: systemd/lvs-rs-agent.service under the host's
+# systemd as PID 1, seven results vm-systemd-*) and "package" (sd-test.sh package: the Debian
+# package and README's steps, five results vm-package-*) each boot a VM as soon as one of
+# those before has finished, so no more than two run at once. "ansible" and "ansible-absent"
+# (sd-test.sh ansible|ansible-absent: the Ansible role with the unit, four and two results
+# vm-ansible-*) take 5-9 minutes of emulation each: they run only when named (`make
+# check-ansible`, which .ci/run runs after `make check`), so that make check stays within
+# its 15 minutes.
 #   LVS_VM_CACHE     the cache setup.sh filled (default /var/cache/lvs-rs-agent/vm)
 #   LVS_VM_PARALLEL  1 to boot the VMs one after the other
 set -u
@@ -29,8 +33,8 @@ export LVS_VM_CACHE=$CACHE
 # minutes (issue 4; guest.sh fails a lab that took longer): a lab is cut at that, and
 # a VM's bound leaves room for all of its labs at 2.5 times their quiet time.
 LAB_TMO=120		# per lab, inside the guest
-VM_TMO_MAX=500		# a VM's labs in all (they take 190-200 s): with the systemd VM's 150 s
-			# and the boots, under run-tests.sh's 720 s
+VM_TMO_MAX=500		# a VM's labs in all (they take 190-200 s): with the systemd, package
+			# and Ansible VMs after them, under run-tests.sh's 960 s on a quiet host
 BOOT_TMO=30		# boot and power-off (~3 s), on top of the labs' time
 
 # Two boots; the kernel check runs first in each and is reported once.
@@ -38,18 +42,28 @@ VM_A="kernel dr-noarp dr-noannounce dr-anyip tun-fault tun-crash ipv6-tun tun-gr
 VM_B="dr dr-nft fwm ipv6-dr tun tun-anyip tun-mss tun-gue"
 VM_S="systemd"
 VM_P="package"
-ALL="$VM_A $VM_B $VM_S $VM_P"
+VM_N="ansible"
+VM_M="ansible-absent"
+ALL="$VM_A $VM_B $VM_S $VM_P $VM_N $VM_M"
+DEFAULT="$VM_A $VM_B $VM_S $VM_P"
 SD_CHECKS="systemd-boot systemd-sandbox systemd-reload systemd-restart systemd-status-by-root systemd-restart-typo systemd-stop"
 PKG_CHECKS="package-install package-enable package-verify package-undo package-purge"
+ANS_CHECKS="ansible-check ansible-first ansible-second ansible-edit"
+ANS2_CHECKS="ansible-broken ansible-absent"
 # the systemd VM's job: seven results, each well under 2 minutes, 80-130 s in all (in a
 # fresh root beside the package VM the checks before restart-typo alone took 80 s)
 SD_TMO=180
 # the package VM's job (~100 s): five results, each well under 2 minutes; apt and dpkg are
 # slow under emulation even with the dpkg database in RAM (sd-pkg-guest.sh)
 PKG_TMO=210
+# the Ansible VMs' jobs: four and three ansible-playbook runs (the second VM's first run
+# sets up its checks) after ~12 s of test setup; at a host load of 6-8 they took 330 s and
+# 285 s, at 10 a run took up to twice as long as at 6
+ANS_TMO=540
+ANS2_TMO=450
 SD_BOOT_TMO=50		# systemd boots in ~20 s under TCG, more on a loaded host
 
-want=${*:-$ALL}
+want=${*:-$DEFAULT}
 for l in $want; do
 	case " $ALL " in *" $l "*) ;; *) echo "run.sh: unknown lab $l (known: $ALL)" >&2; exit 2 ;; esac
 done
@@ -62,16 +76,18 @@ labs_a=$(pick "$VM_A")
 labs_b=$(pick "$VM_B")
 labs_s=$(pick "$VM_S")
 labs_p=$(pick "$VM_P")
+labs_n=$(pick "$VM_N")
+labs_m=$(pick "$VM_M")
 
 skip_all() {
 	local l
 	for l in $want; do echo "SKIP: vm-$l: $1"; done
 	exit 0
 }
-if [ -n "$labs_s$labs_p" ] && [ ! -x /lib/systemd/systemd ]; then
+if [ -n "$labs_s$labs_p$labs_n$labs_m" ] && [ ! -x /lib/systemd/systemd ]; then
 	echo "SKIP: vm-systemd: no /lib/systemd/systemd on this host to boot in the VM"
-	labs_s="" labs_p=""
-	want=$(echo " $want " | sed 's/ systemd / /; s/ package / /')
+	labs_s="" labs_p="" labs_n="" labs_m=""
+	want=$(echo " $want " | sed 's/ systemd / /; s/ package / /; s/ ansible / /; s/ ansible-absent / /')
 	[ -n "$(echo $want)" ] || exit 0
 fi
 command -v qemu-system-x86_64 > /dev/null || skip_all "qemu-system-x86_64 not installed (make deps)"
@@ -105,6 +121,8 @@ cleanup() {
 		[ -n "$labs_b" ] && [ -e "$out/B.log" ] && show_group B $labs_b
 		[ -n "$labs_s" ] && [ -e "$out/S.log" ] && show_group S $SD_CHECKS
 		[ -n "$labs_p" ] && [ -e "$out/P.log" ] && show_group P $PKG_CHECKS
+		[ -n "$labs_n" ] && [ -e "$out/N.log" ] && show_group N $ANS_CHECKS
+		[ -n "$labs_m" ] && [ -e "$out/M.log" ] && show_group M $ANS2_CHECKS
 	fi
 	rm -rf "$out"
 }
@@ -160,7 +178,7 @@ show_group() {
 	shift
 	rc=interrupted secs='?'
 	[ -s "$out/$group.rc" ] && read -r rc secs < "$out/$group.rc"
-	if [ "$group" = S ] || [ "$group" = P ]; then
+	if [ "$group" != A ] && [ "$group" != B ]; then
 		echo "======== VM $group: sd-test.sh${*:+ }, systemd as PID 1 (vmrun exit $rc, ${secs}s) ========"
 	else
 		echo "======== VM $group: guest.sh $* (vmrun exit $rc, ${secs}s) ========"
@@ -182,7 +200,7 @@ show_group() {
 	grep -q '^FAIL:' "$out/$group.results" && failed=1
 	cat "$out/$group.results"
 	# Per-lab times (guest.sh's "took" lines), to keep the VMs balanced.
-	[ "$group" = S ] || [ "$group" = P ] ||
+	[ "$group" != A ] && [ "$group" != B ] ||
 		echo "vm $group lab times: $(sed -n 's/^\[vm-\(.*\)\] took \([0-9]*s\)$/\1 \2/p' \
 			"$out/$group.log" | paste -sd, - | sed 's/,/, /g') (whole VM ${secs}s)"
 }
@@ -200,10 +218,16 @@ for g in A B; do
 	[ "$par" -ge 2 ] || wait $!
 done
 # The systemd VMs take the slots of the VMs that finish first: never more than $par at once.
-for g in S P; do
-	if [ $g = S ]; then [ -n "$labs_s" ] || continue; else [ -n "$labs_p" ] || continue; fi
+for g in S P N M; do
+	case $g in S) labs=$labs_s ;; P) labs=$labs_p ;; N) labs=$labs_n ;; M) labs=$labs_m ;; esac
+	[ -n "$labs" ] || continue
 	while [ "$(running)" -ge "$par" ]; do sleep 1; done
-	if [ $g = S ]; then boot_sd S $SD_TMO & else boot_sd P $PKG_TMO package & fi
+	case $g in
+	S) boot_sd S $SD_TMO & ;;
+	P) boot_sd P $PKG_TMO package & ;;
+	N) boot_sd N $ANS_TMO ansible & ;;
+	M) boot_sd M $ANS2_TMO ansible-absent & ;;
+	esac
 	pids+=($!)
 done
 wait
@@ -213,8 +237,12 @@ shown=1
 [ -n "$labs_b" ] && show_group B $labs_b
 [ -n "$labs_s" ] && show_group S $SD_CHECKS
 [ -n "$labs_p" ] && show_group P $PKG_CHECKS
+[ -n "$labs_n" ] && show_group N $ANS_CHECKS
+[ -n "$labs_m" ] && show_group M $ANS2_CHECKS
 n=$(echo $want | wc -w)
 [ -n "$labs_s" ] && n=$((n + $(echo $SD_CHECKS | wc -w) - 1))
 [ -n "$labs_p" ] && n=$((n + $(echo $PKG_CHECKS | wc -w) - 1))
+[ -n "$labs_n" ] && n=$((n + $(echo $ANS_CHECKS | wc -w) - 1))
+[ -n "$labs_m" ] && n=$((n + $(echo $ANS2_CHECKS | wc -w) - 1))
 echo "vm: $n tests in $(($(date +%s) - t0))s (kernel $kver, TCG, parallel=$par)"
 exit $failed

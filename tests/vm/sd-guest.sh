@@ -5,54 +5,20 @@
 # systemd/ installed and enabled, /etc/lvs-rs-agent/agent.conf with an IPv4 and an IPv6
 # VIP, and a sysctl.d file that sets arp_ignore=0 and arp_announce=1 for conf/all).
 # Prints "@@RESULT PASS: vm-systemd-NAME" / "@@RESULT FAIL: vm-systemd-NAME: reason".
-U=lvs-rs-agent.service
+SD_LAB=systemd SD_JOURNAL_LINES=40
+. "$(dirname "$0")/sd-lib.sh"
 CONF=/etc/lvs-rs-agent/agent.conf
 STATE=/run/lvs-rs-agent/state
-PY=/usr/bin/python3
 V4=${LVS_SD_V4:-192.0.2.10}
 V6=${LVS_SD_V6:-2001:db8::10}
 V4B=${LVS_SD_V4B:-198.51.100.10}
 T0=$(cut -d' ' -f1 /proc/uptime)
-failed=0
-why=""
-
-say() { echo "[vm-systemd] $*"; }
-bad() { why="${why:+$why; }$*"; say "  not ok: $*"; }
-# result NAME: report the checks since the last result, then start afresh
-result() {
-	if [ -z "$why" ]; then
-		echo "@@RESULT PASS: vm-systemd-$1"
-	else
-		echo "@@RESULT FAIL: vm-systemd-$1: $why"
-		failed=1
-		say "journalctl -u $U:"
-		journalctl -u $U --no-pager -o short-monotonic | tail -n 40 | sed 's/^/    /'
-	fi
-	why=""
-}
 sysctl_is() { # sysctl_is KEY VALUE
 	local v
 	v=$(cat "/proc/sys/net/ipv4/conf/${1%%.*}/${1#*.}")
 	[ "$v" = "$2" ] || bad "conf/$1 is $v, expected $2"
 }
-# lo_addrs: the addresses on lo as "ADDR/PREFIX" lines, sorted
-lo_addrs() {
-	ip -j addr show dev lo | $PY -c 'import json, sys
-for i in json.load(sys.stdin):
-    for a in i.get("addr_info", []):
-        print("%s/%s" % (a["local"], a["prefixlen"]))' | sort
-}
-has() { lo_addrs | grep -qxF "$1" || bad "$1 not on lo"; }
-hasnt() { ! lo_addrs | grep -qxF "$1" || bad "$1 still on lo"; }
 mono() { systemctl show -P "$2" "$1"; }
-# snapshot: every address on every link and every arp_* sysctl (for "revert exact")
-snapshot() {
-	ip -j addr | $PY -c 'import json, sys
-for i in json.load(sys.stdin):
-    for a in i.get("addr_info", []):
-        print(i["ifname"], a["local"], a["prefixlen"], a.get("scope"))' | sort
-	grep -H . /proc/sys/net/ipv4/conf/*/arp_* | sort
-}
 
 say "uptime at job start ${T0}s; PID 1 is $(cat /proc/1/comm); $(systemctl --version | head -1)"
 say "system state: $(systemctl is-system-running 2>&1)"
@@ -230,7 +196,7 @@ if [ -s $STATE ]; then
 	r=$?
 	[ $r = 0 ] && grep -qx 'lvs_rs_agent_verify_success 1' /run/lvs-test.prom ||
 		bad "verify --prometheus by root: exit $r: $(echo "$out" | tail -n 1); $(grep verify_success /run/lvs-test.prom 2>&1)"
-	before=$(snapshot)
+	before=$(net_state)
 	out=$($A revert 2>&1)
 	r=$?
 	say "revert by root: exit $r: $out"
@@ -240,7 +206,7 @@ if [ -s $STATE ]; then
 	echo "$out" | grep -qF 'systemctl reload lvs-rs-agent applies, stop reverts' ||
 		bad "revert by root does not say to use systemctl reload or stop lvs-rs-agent"
 	[ "$(echo "$out" | wc -l)" -le 2 ] || bad "revert by root says it in more than two lines"
-	[ "$(snapshot)" = "$before" ] || bad "revert by root changed something"
+	[ "$(net_state)" = "$before" ] || bad "revert by root changed something"
 	[ "$(systemctl is-active $U)" = active ] || bad "$U not active after the tries by hand"
 	say "done at $(cut -d' ' -f1 /proc/uptime)s"
 else
@@ -251,13 +217,13 @@ result status-by-root
 # ---- 6. a typo, then restart: the server stays prepared; the fix is applied by reload ----
 say "== restart with a typo in $CONF"
 cp $CONF /run/sd-conf.good
-before=$(snapshot)
+before=$(net_state)
 n=$(grep -n '^arp_ignore = 1$' $CONF | cut -d: -f1)
 sed -i 's/^arp_ignore = 1$/arp_ingore = 1/' $CONF
 [ -n "$n" ] && grep -q '^arp_ingore' $CONF || bad "could not put the typo into $CONF"
 systemctl restart $U || bad "systemctl restart with the typo failed"
 [ "$(systemctl is-active $U)" = active ] || bad "$U is $(systemctl is-active $U) after the restart"
-[ "$(snapshot)" = "$before" ] || { bad "the restart with a typo changed addresses or arp sysctls"; snapshot | diff <(echo "$before") - | sed 's/^/  /'; }
+[ "$(net_state)" = "$before" ] || { bad "the restart with a typo changed addresses or arp sysctls"; net_state | diff <(echo "$before") - | sed 's/^/  /'; }
 has "$V4/32"; has "$V6/128"; has "$V4B/32"
 sysctl_is all.arp_ignore 1; sysctl_is all.arp_announce 2
 st=$(systemctl status $U --no-pager -l -n 20 2>&1)
@@ -287,11 +253,11 @@ if systemctl stop $U; then
 	sysctl_is lo.arp_ignore 0; sysctl_is lo.arp_announce 0
 	[ -d /run/lvs-rs-agent ] || bad "/run/lvs-rs-agent removed despite RuntimeDirectoryPreserve=yes"
 	# And once more from this reverted state: start + stop leaves the snapshot unchanged.
-	snapshot > /run/sd-snap.1
+	net_state > /run/sd-snap.1
 	systemctl start $U || bad "start after stop failed"
 	has "$V4/32"
 	systemctl stop $U || bad "second stop failed"
-	snapshot > /run/sd-snap.2
+	net_state > /run/sd-snap.2
 	diff -u /run/sd-snap.1 /run/sd-snap.2 > /run/sd-snap.diff ||
 		{ bad "start+stop changed the state"; sed 's/^/  /' /run/sd-snap.diff; }
 else

@@ -14,53 +14,10 @@
 #   package-purge    enabled again, then the uninstall block (apt purge): reverted, and no
 #                    file of the package, its config, runtime directory or metrics file left
 # Prints "@@RESULT PASS: vm-package-NAME" / "@@RESULT FAIL: vm-package-NAME: reason".
-U=lvs-rs-agent.service
-PY=/usr/bin/python3
+SD_LAB=package
+. "$(dirname "$0")/sd-lib.sh"
 P=/var/lib/prometheus/node-exporter/lvs_rs_agent.prom
-failed=0
-why=""
 
-say() { echo "[vm-package] $*"; }
-bad() { why="${why:+$why; }$*"; say "  not ok: $*"; }
-result() {
-	if [ -z "$why" ]; then
-		echo "@@RESULT PASS: vm-package-$1"
-	else
-		echo "@@RESULT FAIL: vm-package-$1: $why"
-		failed=1
-		journalctl -u $U --no-pager -o short-monotonic 2>/dev/null | tail -n 20 | sed 's/^/    /'
-	fi
-	why=""
-}
-lo_addrs() {
-	ip -j addr show dev lo | $PY -c 'import json, sys
-for i in json.load(sys.stdin):
-    for a in i.get("addr_info", []):
-        print("%s/%s" % (a["local"], a["prefixlen"]))' | sort
-}
-has() { lo_addrs | grep -qxF "$1" || bad "$1 not on lo"; }
-# net_state: every address on every link and every arp_* sysctl
-net_state() {
-	ip -j addr | $PY -c 'import json, sys
-for i in json.load(sys.stdin):
-    for a in i.get("addr_info", []):
-        print(i["ifname"], a["local"], a["prefixlen"], a.get("scope"))' | sort
-	grep -H . /proc/sys/net/ipv4/conf/*/arp_* | sort
-}
-# files_state: every file or link named after the agent where a package, the operator or the
-# units put one, and the package's dpkg status
-# (globs, not a find over the trees: those are slow over 9p under emulation)
-files_state() {
-	ls -d /etc/lvs-rs-agent /etc/systemd/system/*lvs-rs-agent* /etc/systemd/system/*/*lvs-rs-agent* \
-		/lib/systemd/system/*lvs-rs-agent* /usr/sbin/lvs-rs-agent /usr/share/doc/lvs-rs-agent \
-		/usr/share/man/man*/lvs-rs-agent* /usr/share/bash-completion/completions/lvs-rs-agent \
-		/run/lvs-rs-agent /run/private/lvs-rs-agent /var/lib/prometheus \
-		/var/lib/systemd/deb-systemd-helper-enabled/*lvs-rs-agent* \
-		/var/lib/systemd/deb-systemd-helper-enabled/*/*lvs-rs-agent* \
-		/var/lib/systemd/deb-systemd-helper-masked/*lvs-rs-agent* \
-		/var/lib/dpkg/info/lvs-rs-agent.* /var/cache/lvs-rs-agent/*.deb 2>/dev/null
-	dpkg-query -W -f='dpkg ${Package} ${db:Status-Status}\n' lvs-rs-agent 2>/dev/null
-}
 # block NAME: README.md's sh block after the marker "<!-- readme-test: NAME -->", into a file
 block() {
 	awk -v m="<!-- readme-test: $1 -->" '
@@ -86,19 +43,7 @@ run() {
 say "uptime $(cut -d' ' -f1 /proc/uptime)s; in $PWD; $(systemctl --version | head -1)"
 [ -f README.md ] && ls build/deb/lvs-rs-agent_*.deb > /dev/null 2>&1 ||
 	{ echo "@@RESULT FAIL: vm-package-install: not in the repository or no build/deb/*.deb"; exit 1; }
-# Test setup, not README steps: no man-db index rebuild, no package lists for apt to
-# parse (a local .deb whose dependencies are installed needs none): each costs half a minute
-# or more under emulation.
-rm -f /var/lib/man-db/auto-update
-# A container image's policy-rc.d (exit 101: no service actions) would refuse the package's
-# stop; a server has none (nor has a fresh Debian root).
-rm -f /usr/sbin/policy-rc.d
-mount -t tmpfs -o mode=755 tmpfs /var/lib/apt/lists && mkdir -p /var/lib/apt/lists/partial
-rm -f /var/cache/apt/*.bin
-if [ -s /.vmtest/dpkg.tgz ]; then
-	mkdir -p /run/vmtest-dpkg && tar -C /run/vmtest-dpkg -xzf /.vmtest/dpkg.tgz &&
-		mount --bind /run/vmtest-dpkg/dpkg /var/lib/dpkg || bad "cannot put dpkg's database into RAM"
-fi
+apt_fast
 say "test setup done at $(cut -d' ' -f1 /proc/uptime)s"
 net0=$(net_state)
 files0=$(files_state)
@@ -150,10 +95,7 @@ for u in $U lvs-rs-agent-verify.timer; do
 	[ "$(systemctl is-active $u)" = inactive ] || bad "$u is $(systemctl is-active $u) after undo"
 	[ "$(systemctl is-enabled $u)" = disabled ] || bad "$u is still enabled after undo"
 done
-if [ "$(net_state)" != "$net0" ]; then
-	bad "undo did not restore addresses and sysctls"
-	diff <(echo "$net0") <(net_state) | sed 's/^/  /'
-fi
+same_net "undo did not restore addresses and sysctls" "$net0"
 # The verify service on the reverted server fails, and its metrics say so.
 systemctl start lvs-rs-agent-verify.service && bad "the verify service succeeded on a reverted server"
 grep -qx 'lvs_rs_agent_verify_success 0' $P 2>/dev/null || bad "$P does not say verify_success 0 after undo"
@@ -164,15 +106,8 @@ say "== uninstall (prepared again first)"
 systemctl enable --now $U || bad "enable --now again failed"
 has 192.0.2.100/32
 run uninstall
-if [ "$(net_state)" != "$net0" ]; then
-	bad "apt purge did not revert addresses and sysctls"
-	diff <(echo "$net0") <(net_state) | sed 's/^/  /'
-fi
-files1=$(files_state)
-if [ "$files1" != "$files0" ]; then
-	bad "apt purge left files behind"
-	diff <(echo "$files0") <(echo "$files1") | sed 's/^/  /'
-fi
+same_net "apt purge did not revert addresses and sysctls" "$net0"
+same_files "apt purge left files behind" "$files0"
 result purge
 
 say "job done at $(cut -d' ' -f1 /proc/uptime)s"

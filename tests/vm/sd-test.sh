@@ -18,10 +18,21 @@
 # blocks verbatim against build/deb/lvs-rs-agent_*.deb (built by `make deb` here first when
 # missing; tests/integration/test-deb.sh builds it in `make check`). Its root gets only an apt
 # setting that answers yes (as an operator at the prompt of `apt purge` would).
+#
+# sd-test.sh ansible | ansible-absent: the same VM, running sd-ansible-guest.sh apply | absent:
+# the Ansible role of contrib/ansible, `connection: local`, installing the same package
+# (the role's runs split over two VMs: each takes 40-100 s under emulation).
 set -u
 HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-if [ "${1:-}" = package ]; then
+part=""
+case ${1:-} in
+package) guest=sd-pkg-guest.sh ;;
+ansible) guest=sd-ansible-guest.sh part=apply ;;
+ansible-absent) guest=sd-ansible-guest.sh part=absent ;;
+*) guest="" ;;
+esac
+if [ -n "$guest" ]; then
 	cd "$ROOT" || exit 2
 	if ! ls build/deb/lvs-rs-agent_*.deb > /dev/null 2>&1; then
 		make --no-print-directory deb > build-deb.log 2>&1 ||
@@ -36,7 +47,7 @@ if [ "${1:-}" = package ]; then
 	# dpkg's database as one file: the guest unpacks it into RAM, where dpkg reads its
 	# thousands of file lists in a second instead of a minute over 9p under emulation.
 	tar -C /var/lib -czf "$tree/.vmtest/dpkg.tgz" dpkg || exit 125
-	VMRUN_ROOT=$tree VMRUN_MODULES='' "$HERE/vmrun-sd.sh" "$HERE/sd-pkg-guest.sh"
+	VMRUN_ROOT=$tree VMRUN_MODULES='' "$HERE/vmrun-sd.sh" "$HERE/$guest" $part
 	exit
 fi
 BUILD=${BUILD:-build}

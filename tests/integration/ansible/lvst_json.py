@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 import json
+import time
 from ansible.plugins.callback import CallbackBase
 
 
@@ -17,6 +18,7 @@ class CallbackModule(CallbackBase):
 
     def v2_playbook_on_task_start(self, task, is_conditional):
         self.plays[-1]["tasks"].append({"task": {"name": task.get_name()}, "hosts": {}})
+        self.started = time.monotonic()
 
     def v2_playbook_on_handler_task_start(self, task):
         self.v2_playbook_on_task_start(task, False)
@@ -24,6 +26,7 @@ class CallbackModule(CallbackBase):
     def _record(self, result, **extra):
         r = dict(result._result)
         r.update(extra)
+        r["lvst_seconds"] = round(time.monotonic() - self.started, 2)
         self.plays[-1]["tasks"][-1]["hosts"][result._host.get_name()] = r
 
     def v2_runner_on_ok(self, result, **kwargs):
