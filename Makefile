@@ -108,6 +108,8 @@ $(FBIN): $(FOBJ) $(FMAIN_OBJ) $(BUILD)/link-flags
 
 # Each unit test links only its module and what lies below it.
 TEST_MODS_conf := lib conf
+TEST_MODS_conf-errors := lib conf
+TEST_MODS_conf-load := lib conf
 TEST_MODS_suggest := lib
 TEST_MODS_netconf := lib netconf
 TEST_MODS_netconf-addr := lib netconf
