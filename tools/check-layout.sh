@@ -64,31 +64,47 @@ c_files()
 	fi | sort -u
 }
 
+# norm PATH: REPLY = PATH relative to ROOT without "." and ".." parts.
+norm()
+{
+	local IFS=/ part out=()
+
+	set -f
+	for part in $1; do
+		case $part in
+		'' | .) ;;
+		..) [ ${#out[@]} -gt 0 ] && unset 'out[-1]' ;;
+		*) out+=("$part") ;;
+		esac
+	done
+	set +f
+	REPLY="${out[*]}"
+}
+
 # includes FILE: the files FILE names in #include "..." lines, relative to
 # ROOT: beside FILE first, then from ROOT (the build's -I.).
 includes()
 {
-	local f=$1 dir inc p
+	local f=$1 inc p
 
-	dir=$(dirname "$f")
-	sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f" |
-		while IFS= read -r inc; do
-			for p in "$dir/$inc" "$inc"; do
-				p=$(realpath -m --relative-to=. "$p")
-				if [ -f "$p" ]; then
-					echo "$p"
-					break
-				fi
-			done
+	while IFS= read -r inc; do
+		for p in "${f%/*}/$inc" "$inc"; do
+			norm "$p"
+			if [ -f "$REPLY" ]; then
+				echo "$REPLY"
+				break
+			fi
 		done
+	done < <(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f")
 }
 
-# Every header FILE reaches through #include, itself not counted.
+# REACH = every file FILE reaches through #include, itself not counted.
 declare -A INC
 closure()
 {
 	local todo=("$1") seen=" $1 " f g
 
+	REACH=()
 	while [ ${#todo[@]} -gt 0 ]; do
 		f=${todo[0]}
 		todo=("${todo[@]:1}")
@@ -97,7 +113,7 @@ closure()
 			case $seen in *" $g "*) continue ;; esac
 			seen+="$g "
 			todo+=("$g")
-			echo "$g"
+			REACH+=("$g")
 		done
 	done
 }
@@ -109,11 +125,12 @@ edges()
 
 	for c in "$d"/*.c; do
 		[ -f "$c" ] || continue
-		while IFS= read -r h; do
+		closure "$c"
+		for h in "${REACH[@]}"; do
 			case $h in "$d"/*.h) ;; *) continue ;; esac
 			t=${h%.h}.c
 			[ "$t" != "$c" ] && [ -f "$t" ] && echo "${c##*/} ${t##*/} includes ${h##*/}"
-		done < <(closure "$c")
+		done
 	done
 	# Symbols: who defines each global one, then who uses it.
 	for c in "$d"/*.c; do
