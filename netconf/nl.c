@@ -521,16 +521,11 @@ static int dump_once(struct nl *nl, struct nlmsghdr *req, nl_cb cb,
 				intr = true;
 			switch (m->nlmsg_type) {
 			case NLMSG_DONE:
-				done = true;
-				r = nl_done_parse(m, text, sizeof(text));
-				if (r < 0 && !err) {
-					nl_set_error(nl, "%s", text[0] ? text : what);
-					err = r;
-				}
-				break;
 			case NLMSG_ERROR:
 				done = true;
-				r = nl_ack_parse(m, text, sizeof(text));
+				r = m->nlmsg_type == NLMSG_DONE ?
+					    nl_done_parse(m, text, sizeof(text)) :
+					    nl_ack_parse(m, text, sizeof(text));
 				if (r < 0 && !err) {
 					nl_set_error(nl, "%s", text[0] ? text : what);
 					err = r;
