@@ -15,29 +15,46 @@ set -u -o pipefail
 lvst_require_cmd nm tsort cc
 CHECK=$LVST_ROOT/tools/check-layout.sh
 
+# check ARGS...: run the check, its output in OUT and its exit in RC.
+check()
+{
+	OUT=$("$CHECK" "$@" 2>&1)
+	RC=$?
+}
+
+# expect NAME RC LINE...: PASS when the last check exited RC and its output
+# has each LINE (a grep -x regex).
+expect()
+{
+	local name=$1 want=$2 line
+
+	shift 2
+	if [ "$RC" -ne "$want" ]; then
+		fail "$name" "exit $RC, not $want: $OUT"
+		return
+	fi
+	for line in "$@"; do
+		if ! grep -qx -- "$line" <<<"$OUT"; then
+			fail "$name" "no line \"$line\": $OUT"
+			return
+		fi
+	done
+	pass "$name"
+}
+
 # ---- the tree itself
 
 for objdir in "$BUILD/obj" "$BUILD/fault"; do
-	what=${objdir##*/}
-	[ "$what" = obj ] && what=build || what="fault build"
+	what=build
+	[ "${objdir##*/}" = fault ] && what="fault build"
 	for d in agent arp conf lib netconf tunnel; do
-		out=$("$CHECK" -o "$objdir" circles "$d" 2>&1)
-		rc=$?
-		if [ $rc -eq 0 ] && grep -q "^layout: $d: no circle" <<<"$out"; then
-			pass "$d: no circle ($what)"
-		else
-			fail "$d: no circle ($what)" "exit $rc: $out"
-		fi
+		check -o "$objdir" circles "$d"
+		expect "$d: no circle ($what)" 0 "layout: $d: no circle .*"
 	done
 done
 
-out=$("$CHECK" lines 2>&1)
-rc=$?
-if [ $rc -eq 0 ] && grep -q "none over 700 lines" <<<"$out"; then
-	pass "no C file over 700 lines"
-else
-	fail "no C file over 700 lines" "exit $rc: $out"
-fi
+check lines
+expect "no C file over 700 lines" 0 "layout: [0-9]* C files, none over 700 lines"
 
 # ---- negative controls: small trees with their objects
 
@@ -58,24 +75,14 @@ T=$TDIR/calls
 mk "$T" x/a.c 'int b(void); int a(void) { return b(); }'
 mk "$T" x/b.c 'int c(void); int b(void) { return c(); }'
 mk "$T" x/c.c 'int a(void); int c(void) { return a() + 1; }'
-out=$("$CHECK" -r "$T" -o "$T/obj" circles x 2>&1)
-rc=$?
-if [ $rc -eq 1 ] && grep -q '^layout: x: circle between a.c b.c c.c:' <<<"$out" &&
-	grep -q '^  c.c a.c calls a$' <<<"$out"; then
-	pass "a circle of calls is found (negative control)"
-else
-	fail "a circle of calls is found (negative control)" "exit $rc: $out"
-fi
+check -r "$T" -o "$T/obj" circles x
+expect "a circle of calls is found (negative control)" 1 \
+	"layout: x: circle between a.c b.c c.c:" "  c.c a.c calls a"
 
 # Cut one call: one way down, no circle.
 mk "$T" x/c.c 'int c(void) { return 1; }'
-out=$("$CHECK" -r "$T" -o "$T/obj" circles x 2>&1)
-rc=$?
-if [ $rc -eq 0 ] && grep -q '^layout: x: no circle (2 edges' <<<"$out"; then
-	pass "a one-way tree passes"
-else
-	fail "a one-way tree passes" "exit $rc: $out"
-fi
+check -r "$T" -o "$T/obj" circles x
+expect "a one-way tree passes" 0 "layout: x: no circle (2 edges between its files)"
 
 # Includes in a circle, one of them through a header of no file's own:
 # p.c includes q.h; q.c includes internal.h, which includes p.h. No call.
@@ -87,44 +94,25 @@ mk "$T" y/p.c '#include "q.h"
 int p(void) { return Q; }'
 mk "$T" y/q.c '#include "../y/internal.h"
 int q(void) { return P; }'
-out=$("$CHECK" -r "$T" -o "$T/obj" circles y 2>&1)
-rc=$?
-if [ $rc -eq 1 ] && grep -q '^layout: y: circle between p.c q.c:' <<<"$out" &&
-	grep -q '^  q.c p.c includes p.h$' <<<"$out"; then
-	pass "a circle of includes through a header is found (negative control)"
-else
-	fail "a circle of includes through a header is found (negative control)" "exit $rc: $out"
-fi
+check -r "$T" -o "$T/obj" circles y
+expect "a circle of includes through a header is found (negative control)" 1 \
+	"layout: y: circle between p.c q.c:" "  q.c p.c includes p.h"
 
 # A missing object is an error, not a pass.
 rm "$T/obj/y/q.o"
-out=$("$CHECK" -r "$T" -o "$T/obj" circles y 2>&1)
-rc=$?
-if [ $rc -eq 2 ] && grep -q 'q.o missing' <<<"$out"; then
-	pass "a missing object is an error"
-else
-	fail "a missing object is an error" "exit $rc: $out"
-fi
+check -r "$T" -o "$T/obj" circles y
+expect "a missing object is an error" 2 "layout: y: .*/q.o missing: build first"
 
 # Lines: 700 pass, 701 are named.
 T=$TDIR/lines
 mkdir -p "$T/z"
 seq 700 | sed 's#.*#/* & */#' >"$T/z/ok.c"
 seq 700 | sed 's#.*#/* & */#' >"$T/z/long.h"
-out=$("$CHECK" -r "$T" lines 2>&1)
-rc=$?
-if [ $rc -eq 0 ]; then
-	pass "a file of 700 lines passes"
-else
-	fail "a file of 700 lines passes" "exit $rc: $out"
-fi
+check -r "$T" lines
+expect "a file of 700 lines passes" 0 "layout: 2 C files, none over 700 lines"
 echo '/* 701 */' >>"$T/z/long.h"
-out=$("$CHECK" -r "$T" lines 2>&1)
-rc=$?
-if [ $rc -eq 1 ] && [ "$out" = "layout: z/long.h: 701 lines, more than 700" ]; then
-	pass "a file of 701 lines is named (negative control)"
-else
-	fail "a file of 701 lines is named (negative control)" "exit $rc: $out"
-fi
+check -r "$T" lines
+expect "a file of 701 lines is named (negative control)" 1 \
+	"layout: z/long.h: 701 lines, more than 700"
 
 lvst_done

@@ -215,6 +215,65 @@ static inline int kernel_teardown(void **state)
 	return 0;
 }
 
+/* One case of a target's text: from family, addr, plen and dev into a buffer
+ * of len bytes, the result ret and, when it is 0, the text. */
+struct target_case {
+	int family;
+	const char *addr;
+	unsigned char plen;
+	const char *dev;
+	size_t len;
+	int ret;
+	const char *text;
+};
+
+typedef int target_fn(int family, const void *addr, unsigned char prefixlen, const char *dev,
+		      char *buf, size_t len);
+
+static inline void check_targets(target_fn *fn, const struct target_case *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char a[16];
+		char buf[96];
+
+		assert_int_equal(inet_pton(t[i].family, t[i].addr, a), 1);
+		if (fn(t[i].family, a, t[i].plen, t[i].dev, buf, t[i].len) != t[i].ret)
+			fail_msg("case %zu: %s/%u dev %s", i, t[i].addr, t[i].plen, t[i].dev);
+		if (t[i].text)
+			assert_string_equal(buf, t[i].text);
+	}
+}
+
+typedef int parse_fn(const char *target, int *family, void *addr, unsigned char *prefixlen,
+		     char *dev);
+
+/* Each good target parses and spells back the same; each bad one is refused
+ * with -EINVAL, the outputs untouched. */
+static inline void check_parses(parse_fn *parse, target_fn *spell, const char *const *good,
+				size_t n_good, const char *const *bad, size_t n_bad)
+{
+	unsigned char a[16], plen;
+	char dev[IF_NAMESIZE], buf[STEP_TARGET_MAX];
+	int family;
+
+	for (size_t i = 0; i < n_good; i++) {
+		if (parse(good[i], &family, a, &plen, dev) != 0)
+			fail_msg("refused good target \"%s\"", good[i]);
+		assert_int_equal(spell(family, a, plen, dev, buf, sizeof(buf)), 0);
+		assert_string_equal(buf, good[i]);
+	}
+	for (size_t i = 0; i < n_bad; i++) {
+		family = 77;
+		plen = 77;
+		memcpy(dev, "unchanged", 10);
+		if (parse(bad[i], &family, a, &plen, dev) != -EINVAL)
+			fail_msg("accepted bad target \"%s\"", bad[i]);
+		assert_int_equal(family, 77);
+		assert_int_equal(plen, 77);
+		assert_string_equal(dev, "unchanged");
+	}
+}
+
 /*
  * A namespace of our own with only lo, up, so nothing here can touch the
  * host's network; the fault switch off. -1 when the tests cannot run.
@@ -242,6 +301,29 @@ static inline int netns_enter(void)
 	unsetenv("LVS_RS_AGENT_DELAY_US");
 	netconf_fault_reset();
 	return 0;
+}
+
+/*
+ * A test program's main: the namespace, then "NAME pure" (no kernel) and
+ * "NAME kernel" (a handle each in *state); either may be empty. 0, or 1
+ * when a test failed or the namespace could not be made.
+ */
+static inline int netconf_tests(const char *name, const struct CMUnitTest *pure, size_t n_pure,
+				const struct CMUnitTest *kernel, size_t n_kernel)
+{
+	char group[64];
+	int failed = 0;
+
+	if (netns_enter() < 0)
+		return 1;
+	snprintf(group, sizeof(group), "%s pure", name);
+	if (n_pure)
+		failed += _cmocka_run_group_tests(group, pure, n_pure, NULL, NULL);
+	snprintf(group, sizeof(group), "%s kernel", name);
+	if (n_kernel)
+		failed += _cmocka_run_group_tests(group, kernel, n_kernel, kernel_setup,
+						  kernel_teardown);
+	return failed ? 1 : 0;
 }
 
 #endif

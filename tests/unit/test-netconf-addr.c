@@ -35,15 +35,7 @@ static bool find_addr(struct netconf *nc, const char *target,
 
 static void test_target_format(void **state)
 {
-	static const struct {
-		int family;
-		const char *addr;
-		unsigned char plen;
-		const char *dev;
-		size_t len;
-		int ret;
-		const char *text;
-	} t[] = {
+	static const struct target_case t[] = {
 		{ AF_INET, "192.0.2.1", 32, "lo", 96, 0, "192.0.2.1/32 dev lo" },
 		{ AF_INET, "198.51.100.7", 24, "eth0.100", 96, 0,
 		  "198.51.100.7/24 dev eth0.100" },
@@ -63,17 +55,7 @@ static void test_target_format(void **state)
 		{ AF_INET, "192.0.2.1", 32, "lo", 20, 0, "192.0.2.1/32 dev lo" },
 	};
 
-	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
-		unsigned char a[16];
-		char buf[96];
-
-		assert_int_equal(inet_pton(t[i].family, t[i].addr, a), 1);
-		assert_int_equal(netconf_addr_target(t[i].family, a, t[i].plen,
-						     t[i].dev, buf, t[i].len),
-				 t[i].ret);
-		if (t[i].text)
-			assert_string_equal(buf, t[i].text);
-	}
+	check_targets(netconf_addr_target, t, ARRAY_SIZE(t));
 	assert_int_equal(netconf_addr_target(AF_PACKET, "x", 0, "lo", (char[96]){ 0 }, 96),
 			 -EINVAL);
 }
@@ -121,24 +103,8 @@ static void test_target_parse(void **state)
 	char dev[IF_NAMESIZE], buf[STEP_TARGET_MAX];
 	int family;
 
-	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
-		assert_int_equal(netconf_addr_parse_target(good[i], &family, a,
-							   &plen, dev), 0);
-		assert_int_equal(netconf_addr_target(family, a, plen, dev, buf,
-						     sizeof(buf)), 0);
-		assert_string_equal(buf, good[i]);
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-		/* Outputs stay untouched on failure. */
-		family = 77;
-		plen = 77;
-		memcpy(dev, "unchanged", 10);
-		if (netconf_addr_parse_target(bad[i], &family, a, &plen, dev) != -EINVAL)
-			fail_msg("accepted bad target \"%s\"", bad[i]);
-		assert_int_equal(family, 77);
-		assert_int_equal(plen, 77);
-		assert_string_equal(dev, "unchanged");
-	}
+	check_parses(netconf_addr_parse_target, netconf_addr_target, good, ARRAY_SIZE(good), bad,
+		     ARRAY_SIZE(bad));
 	/* Other spellings of an address parse to the canonical target. */
 	assert_int_equal(netconf_addr_parse_target("2001:DB8:0:0::1/128 dev lo",
 						   &family, a, &plen, dev), 0);
@@ -521,12 +487,6 @@ int main(void)
 		cmocka_unit_test(test_addr_v6_whole),
 		cmocka_unit_test(test_addr_refusals),
 	};
-	int failed = 0;
 
-	if (netns_enter() < 0)
-		return 1;
-	failed += cmocka_run_group_tests_name("netconf addr pure", pure, NULL, NULL);
-	failed += cmocka_run_group_tests_name("netconf addr kernel", kernel, kernel_setup,
-					      kernel_teardown);
-	return failed ? 1 : 0;
+	return netconf_tests("netconf addr", pure, ARRAY_SIZE(pure), kernel, ARRAY_SIZE(kernel));
 }

@@ -185,11 +185,6 @@ int main(void)
 		cmocka_unit_test(test_addr_lost_acks),
 		cmocka_unit_test(test_addr_many),
 	};
-	int failed = 0;
 
-	if (netns_enter() < 0)
-		return 1;
-	failed += cmocka_run_group_tests_name("netconf batch kernel", kernel, kernel_setup,
-					      kernel_teardown);
-	return failed ? 1 : 0;
+	return netconf_tests("netconf batch", NULL, 0, kernel, ARRAY_SIZE(kernel));
 }

@@ -11,15 +11,7 @@
 
 static void test_route_target(void **state)
 {
-	static const struct {
-		int family;
-		const char *addr;
-		unsigned char plen;
-		const char *dev;
-		size_t len;
-		int ret;
-		const char *text;
-	} t[] = {
+	static const struct target_case t[] = {
 		{ AF_INET, "198.51.100.0", 24, "lo", 96, 0,
 		  "local 198.51.100.0/24 dev lo table local" },
 		{ AF_INET, "203.0.113.7", 32, "lo", 96, 0,
@@ -43,18 +35,7 @@ static void test_route_target(void **state)
 		  "local 198.51.100.0/24 dev lo table local" },
 	};
 
-	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
-		unsigned char a[16];
-		char buf[96];
-
-		assert_int_equal(inet_pton(t[i].family, t[i].addr, a), 1);
-		if (netconf_route_target(t[i].family, a, t[i].plen, t[i].dev, buf,
-					 t[i].len) != t[i].ret)
-			fail_msg("case %zu: %s/%u dev %s", i, t[i].addr, t[i].plen,
-				 t[i].dev);
-		if (t[i].text)
-			assert_string_equal(buf, t[i].text);
-	}
+	check_targets(netconf_route_target, t, ARRAY_SIZE(t));
 }
 
 /* One line each: family, outer prefix, inner prefix, contained. */
@@ -189,31 +170,15 @@ static void test_route_parse(void **state)
 		"local 192.0.2.1/32 dev lo table local table local",
 	};
 	unsigned char a[16], plen;
-	char dev[IF_NAMESIZE], buf[STEP_TARGET_MAX];
+	char dev[IF_NAMESIZE];
 	int family;
 
-	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
-		if (netconf_route_parse_target(good[i], &family, a, &plen, dev) != 0)
-			fail_msg("refused good target \"%s\"", good[i]);
-		assert_int_equal(netconf_route_target(family, a, plen, dev, buf,
-						      sizeof(buf)), 0);
-		assert_string_equal(buf, good[i]);
-	}
+	check_parses(netconf_route_parse_target, netconf_route_target, good, ARRAY_SIZE(good), bad,
+		     ARRAY_SIZE(bad));
 	assert_int_equal(netconf_route_parse_target(good[0], &family, a, &plen, dev), 0);
 	assert_int_equal(family, AF_INET);
 	assert_int_equal(plen, 24);
 	assert_string_equal(dev, "lo");
-	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-		/* Outputs stay untouched on failure. */
-		family = 77;
-		plen = 77;
-		memcpy(dev, "unchanged", 10);
-		if (netconf_route_parse_target(bad[i], &family, a, &plen, dev) != -EINVAL)
-			fail_msg("accepted bad target \"%s\"", bad[i]);
-		assert_int_equal(family, 77);
-		assert_int_equal(plen, 77);
-		assert_string_equal(dev, "unchanged");
-	}
 }
 
 static void test_route_sign_explain(void **state)
@@ -439,12 +404,6 @@ int main(void)
 		cmocka_unit_test(test_route),
 		cmocka_unit_test(test_route_batch),
 	};
-	int failed = 0;
 
-	if (netns_enter() < 0)
-		return 1;
-	failed += cmocka_run_group_tests_name("netconf route pure", pure, NULL, NULL);
-	failed += cmocka_run_group_tests_name("netconf route kernel", kernel, kernel_setup,
-					      kernel_teardown);
-	return failed ? 1 : 0;
+	return netconf_tests("netconf route", pure, ARRAY_SIZE(pure), kernel, ARRAY_SIZE(kernel));
 }

@@ -158,12 +158,6 @@ int main(void)
 	const struct CMUnitTest kernel[] = {
 		cmocka_unit_test(test_sysctl),
 	};
-	int failed = 0;
 
-	if (netns_enter() < 0)
-		return 1;
-	failed += cmocka_run_group_tests_name("netconf sysctl pure", pure, NULL, NULL);
-	failed += cmocka_run_group_tests_name("netconf sysctl kernel", kernel, kernel_setup,
-					      kernel_teardown);
-	return failed ? 1 : 0;
+	return netconf_tests("netconf sysctl", pure, ARRAY_SIZE(pure), kernel, ARRAY_SIZE(kernel));
 }
