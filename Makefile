@@ -108,8 +108,14 @@ $(FBIN): $(FOBJ) $(FMAIN_OBJ) $(BUILD)/link-flags
 
 # Each unit test links only its module and what lies below it.
 TEST_MODS_conf := lib conf
+TEST_MODS_conf-errors := lib conf
+TEST_MODS_conf-load := lib conf
 TEST_MODS_suggest := lib
 TEST_MODS_netconf := lib netconf
+TEST_MODS_netconf-addr := lib netconf
+TEST_MODS_netconf-batch := lib netconf
+TEST_MODS_netconf-route := lib netconf
+TEST_MODS_netconf-sysctl := lib netconf
 TEST_MODS_nft-table := lib netconf
 TEST_MODS_nl := lib netconf
 TEST_MODS_arp := lib conf netconf arp

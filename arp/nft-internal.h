@@ -53,13 +53,7 @@ static inline uint64_t prefix_size(unsigned plen)
 /* "198.51.100.10" for a VIP, "198.51.100.0/24" for a prefix. */
 static inline void vip_text(struct in_addr a, unsigned plen, char *buf, size_t len)
 {
-	char t[INET_ADDRSTRLEN];
-
-	inet_ntop(AF_INET, &a, t, sizeof(t));
-	if (plen < 32)
-		snprintf(buf, len, "%s/%u", t, plen);
-	else
-		snprintf(buf, len, "%s", t);
+	netconf_prefix_text(AF_INET, &a, plen, false, buf, len);
 }
 
 /* 0, or -EINVAL for anything but the canonical text of a target. */

@@ -21,7 +21,7 @@
 #include <linux/netfilter/nfnetlink.h>
 
 #include "../lib/macro.h"
-#include "nft-table.h"
+#include "nft-read.h"
 #include "nl.h"
 
 /* A request is a header and a name or two. */

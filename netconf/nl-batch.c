@@ -68,32 +68,6 @@ static void batch_fail(struct batch *bt, size_t i, int r, const char *text)
 	nl_first_fail_note(bt->first, i, text);
 }
 
-static void read_acks(struct batch *bt, size_t *remaining, const void *buf, int len)
-{
-	const struct nlmsghdr *m;
-	char text[NL_ERR_SIZE], what[NL_ERR_SIZE];
-
-	for (m = buf; mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
-		uint32_t k = m->nlmsg_seq - bt->first_seq;
-		size_t i;
-		int r;
-
-		if (m->nlmsg_type != NLMSG_ERROR ||
-		    !mnl_nlmsg_portid_ok(m, bt->nl->portid) || k >= bt->count ||
-		    bt->acked[k])
-			continue;
-		bt->acked[k] = true;
-		(*remaining)--;
-		i = bt->slots[k];
-		r = nl_ack_parse(m, text, sizeof(text));
-		bt->res[i] = r;
-		if (r < 0) {
-			bt->ops->describe(bt->ctx, i, what, sizeof(what));
-			batch_fail(bt, i, r, text[0] ? text : what);
-		}
-	}
-}
-
 /*
  * Acks were lost (receive buffer overrun, a timeout, or the socket failed):
  * what the kernel did is in the kernel. An owner whose object is now as
@@ -126,18 +100,18 @@ static void resolve_lost(struct batch *bt, int err)
 
 static void flush(struct batch *bt)
 {
-	size_t remaining = bt->count;
-	bool lost = false;
-	int err = 0, r;
+	struct nl_acks a = { .nl = bt->nl, .first = bt->first_seq, .count = bt->count };
+	char text[NL_ERR_SIZE], what[NL_ERR_SIZE];
+	size_t remaining = bt->count, k;
+	const struct nlmsghdr *m;
+	int err, r;
 
 	if (!bt->count)
 		goto out;
 	memset(bt->acked, 0, bt->count * sizeof(*bt->acked));
 	r = nl_send_raw(bt->nl, mnl_nlmsg_batch_head(bt->b), mnl_nlmsg_batch_size(bt->b));
 	if (r < 0) {
-		char what[NL_ERR_SIZE];
-
-		for (size_t k = 0; k < bt->count; k++) {
+		for (k = 0; k < bt->count; k++) {
 			size_t i = bt->slots[k];
 
 			bt->ops->describe(bt->ctx, i, what, sizeof(what));
@@ -146,26 +120,23 @@ static void flush(struct batch *bt)
 		goto out;
 	}
 	/*
-	 * Every message of the sendmsg has been answered by now (rtnetlink
-	 * runs in the sender's context), so after a loss the rest is read
-	 * without waiting. An error ack does not end the batch: the kernel
-	 * went on with the next message, and so do we.
+	 * An error ack does not end the batch: the kernel went on with the
+	 * next message, and so do we.
 	 */
-	while (remaining) {
-		const void *buf;
-		ssize_t n = nl_recv(bt->nl, lost, &buf);
+	while ((r = nl_acks_next(&a, remaining > 0, &k, &m)) > 0) {
+		size_t i = bt->slots[k];
 
-		if (n == -ENOBUFS || n == -EMSGSIZE) {
-			lost = true;
-			err = err ? err : (int)n;
+		if (bt->acked[k])
 			continue;
+		bt->acked[k] = true;
+		remaining--;
+		bt->res[i] = nl_ack_parse(m, text, sizeof(text));
+		if (bt->res[i] < 0) {
+			bt->ops->describe(bt->ctx, i, what, sizeof(what));
+			batch_fail(bt, i, bt->res[i], text[0] ? text : what);
 		}
-		if (n < 0) {
-			err = (lost && n == -EAGAIN) ? err : (int)n;
-			break;
-		}
-		read_acks(bt, &remaining, buf, (int)n);
 	}
+	err = r < 0 && !(a.lost && r == -EAGAIN) ? r : a.lost;
 	if (remaining)
 		resolve_lost(bt, err ? err : -ENOBUFS);
 out:

@@ -35,4 +35,28 @@ int nl_send_raw(struct nl *nl, const void *buf, size_t len);
 /* The error of a receive, in words for nl_error(); returns r. */
 int nl_recv_failed(struct nl *nl, ssize_t r, const char *what);
 
+/*
+ * The acks of the `count` messages numbered from `first` that one sendmsg
+ * carried (a batch, a transaction), read a datagram at a time. Every ack
+ * has been queued by the time sendmsg returns: once some were lost (the
+ * receive buffer overran), the rest is read without waiting, so that none
+ * is left behind to fill the buffer of the next request.
+ */
+struct nl_acks {
+	struct nl *nl;
+	uint32_t first;
+	size_t count;
+	int lost; /* the first loss: -ENOBUFS or -EMSGSIZE; 0: none */
+	const struct nlmsghdr *m; /* the rest of the datagram read */
+	int left;
+};
+
+/*
+ * The next ack of one of the messages: 1 with *k (its number from first)
+ * and *m. When the datagram read holds no more, another is read only when
+ * `more` (else 0). < 0: the receive's error, -EAGAIN once a loss left
+ * nothing more to read.
+ */
+int nl_acks_next(struct nl_acks *a, bool more, size_t *k, const struct nlmsghdr **m);
+
 #endif

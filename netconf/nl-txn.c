@@ -194,10 +194,11 @@ int nl_txn_commit(struct nl_txn *t, size_t *err_owner)
 {
 	struct nl *nl = t->nl;
 	_cleanup_free_ bool *acked = NULL;
-	size_t n_acked = 0, expect, need;
+	struct nl_acks a = { .nl = nl };
+	size_t n_acked = 0, expect, need, k;
+	const struct nlmsghdr *m;
 	char what[64];
-	uint32_t first_seq;
-	int first = 0, lost = 0, r;
+	int first = 0, r;
 
 	*err_owner = SIZE_MAX;
 	if (!t->ended) {
@@ -215,7 +216,8 @@ int nl_txn_commit(struct nl_txn *t, size_t *err_owner)
 	}
 	snprintf(what, sizeof(what), "nf_tables transaction of %zu message%s",
 		 nl_txn_count(t), nl_txn_count(t) == 1 ? "" : "s");
-	first_seq = txn_number(t);
+	a.first = txn_number(t);
+	a.count = t->n_msgs;
 	r = nl_fault_point(nl);
 	if (r < 0)
 		return r;
@@ -233,58 +235,34 @@ int nl_txn_commit(struct nl_txn *t, size_t *err_owner)
 		return r;
 	}
 	t->sent = true;
-	/*
-	 * Begin and end carry no NLM_F_ACK. Every ack has been queued by the
-	 * time sendmsg returns: after a loss the rest is read without waiting,
-	 * so that none is left behind to fill the buffer of the next request.
-	 */
+	/* Begin and end carry no NLM_F_ACK. */
 	expect = t->n_msgs - 2;
-	while (n_acked < expect) {
-		const void *buf;
-		ssize_t n = nl_recv(nl, lost != 0, &buf);
-		const struct nlmsghdr *m;
-		int left;
+	while ((r = nl_acks_next(&a, n_acked < expect, &k, &m)) > 0) {
+		char text[NL_ERR_SIZE];
+		bool marker = k == 0 || k == t->n_msgs - 1;
+		int e = nl_ack_parse(m, text, sizeof(text));
 
-		if (n == -ENOBUFS || n == -EMSGSIZE) {
-			lost = lost ? lost : (int)n;
-			continue;
+		if (!acked[k]) {
+			acked[k] = true;
+			if (!marker)
+				n_acked++;
 		}
-		if (n < 0) {
-			if (first)
-				return first;
-			if (lost && n == -EAGAIN) {
-				nl_set_error(nl, "%s: acknowledgements lost (%s)", what,
-					     strerror(-lost));
-				return lost;
-			}
-			return nl_recv_failed(nl, n, what);
+		if (e < 0 && !first) {
+			first = e;
+			*err_owner = t->owner[k];
+			nl_set_error(nl, "%s", text);
 		}
-		left = (int)n;
-		for (m = buf; mnl_nlmsg_ok(m, left); m = mnl_nlmsg_next(m, &left)) {
-			char text[NL_ERR_SIZE];
-			uint32_t k = m->nlmsg_seq - first_seq;
-			bool marker = k == 0 || k == t->n_msgs - 1;
-			int e;
-
-			if (m->nlmsg_type != NLMSG_ERROR ||
-			    !mnl_nlmsg_portid_ok(m, nl->portid) || k >= t->n_msgs)
-				continue;
-			e = nl_ack_parse(m, text, sizeof(text));
-			if (!acked[k]) {
-				acked[k] = true;
-				if (!marker)
-					n_acked++;
-			}
-			if (e < 0 && !first) {
-				first = e;
-				*err_owner = t->owner[k];
-				nl_set_error(nl, "%s", text);
-			}
-			/* The transaction as a whole refused (no CAP_NET_ADMIN,
-			 * out of memory, malformed): no per-message acks follow. */
-			if (e < 0 && marker)
-				return first;
+		/* The transaction as a whole refused (no CAP_NET_ADMIN,
+		 * out of memory, malformed): no per-message acks follow. */
+		if (e < 0 && marker)
+			return first;
+	}
+	if (r < 0 && !first) {
+		if (a.lost && r == -EAGAIN) {
+			nl_set_error(nl, "%s: acknowledgements lost (%s)", what, strerror(-a.lost));
+			return a.lost;
 		}
+		return nl_recv_failed(nl, r, what);
 	}
 	return first;
 }

@@ -431,6 +431,38 @@ int nl_recv_failed(struct nl *nl, ssize_t r, const char *what)
 	return (int)r;
 }
 
+int nl_acks_next(struct nl_acks *a, bool more, size_t *k, const struct nlmsghdr **m)
+{
+	for (;;) {
+		const void *buf;
+		ssize_t n;
+
+		while (a->m && mnl_nlmsg_ok(a->m, a->left)) {
+			const struct nlmsghdr *x = a->m;
+			uint32_t i = x->nlmsg_seq - a->first;
+
+			a->m = mnl_nlmsg_next(x, &a->left);
+			if (x->nlmsg_type != NLMSG_ERROR ||
+			    !mnl_nlmsg_portid_ok(x, a->nl->portid) || i >= a->count)
+				continue;
+			*k = i;
+			*m = x;
+			return 1;
+		}
+		if (!more)
+			return 0;
+		n = nl_recv(a->nl, a->lost != 0, &buf);
+		if (n == -ENOBUFS || n == -EMSGSIZE) {
+			a->lost = a->lost ? a->lost : (int)n;
+			continue;
+		}
+		if (n < 0)
+			return (int)n;
+		a->m = buf;
+		a->left = (int)n;
+	}
+}
+
 int nl_talk(struct nl *nl, struct nlmsghdr *req, nl_cb cb, void *data,
 	    const char *what)
 {
@@ -521,16 +553,11 @@ static int dump_once(struct nl *nl, struct nlmsghdr *req, nl_cb cb,
 				intr = true;
 			switch (m->nlmsg_type) {
 			case NLMSG_DONE:
-				done = true;
-				r = nl_done_parse(m, text, sizeof(text));
-				if (r < 0 && !err) {
-					nl_set_error(nl, "%s", text[0] ? text : what);
-					err = r;
-				}
-				break;
 			case NLMSG_ERROR:
 				done = true;
-				r = nl_ack_parse(m, text, sizeof(text));
+				r = m->nlmsg_type == NLMSG_DONE ?
+					    nl_done_parse(m, text, sizeof(text)) :
+					    nl_ack_parse(m, text, sizeof(text));
 				if (r < 0 && !err) {
 					nl_set_error(nl, "%s", text[0] ? text : what);
 					err = r;
