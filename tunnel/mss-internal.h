@@ -10,12 +10,47 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/socket.h>
 
 #include "tunnel.h"
 
 /* Addresses as numbers, IPv4 and IPv6 alike: ranges are compared and
  * their ends computed. */
 typedef unsigned __int128 mss_u128;
+
+static inline unsigned family_bits(int family)
+{
+	return family == AF_INET ? 32 : 128;
+}
+
+static inline size_t family_len(int family)
+{
+	return family == AF_INET ? 4 : 16;
+}
+
+static inline mss_u128 num_of(int family, const unsigned char *key)
+{
+	mss_u128 v = 0;
+
+	for (size_t i = 0; i < family_len(family); i++)
+		v = v << 8 | key[i];
+	return v;
+}
+
+static inline void key_of(int family, mss_u128 v, unsigned char *key)
+{
+	for (size_t i = family_len(family); i-- > 0; v >>= 8)
+		key[i] = (unsigned char)v;
+}
+
+/* The address after the prefix's last; 0 past the top of the space. */
+static inline mss_u128 range_end(int family, mss_u128 lo, unsigned plen)
+{
+	mss_u128 end = lo + ((mss_u128)1 << (family_bits(family) - plen));
+
+	return family == AF_INET && end >> 32 ? 0 : end;
+}
+
 
 /*
  * A VIP or anyip prefix and the MSS its SYN-ACKs are clamped to: the
