@@ -34,8 +34,8 @@ VM_TMO_MAX=500		# a VM's labs in all (they take 190-200 s): with the systemd VM'
 BOOT_TMO=30		# boot and power-off (~3 s), on top of the labs' time
 
 # Two boots; the kernel check runs first in each and is reported once.
-VM_A="kernel dr-noarp dr-noannounce dr-anyip tun-fault tun-crash ipv6-tun tun-gre tun-gue-fault"
-VM_B="dr dr-nft fwm ipv6-dr tun tun-anyip tun-mss tun-gue"
+VM_A="kernel dr-noarp dr-noannounce dr-anyip tun-fault tun-crash ipv6-tun tun-gre tun-gue-fault tun-mss-fault tun-mss-gre ipv6-tun-gre"
+VM_B="dr dr-nft fwm ipv6-dr tun tun-anyip tun-mss tun-gue tun-mss-gue ipv6-tun-gue"
 VM_S="systemd"
 VM_P="package"
 ALL="$VM_A $VM_B $VM_S $VM_P"
