@@ -1351,8 +1351,8 @@ lab_ipv6_tun() {
 	done
 }
 
-# ---- the MSS clamp (tun-mss): LVS_TUN_TYPE (ipip; gue and gre with the tun branch) picks
-# the director's tunnel; the real server's config says the same.
+# ---- the MSS clamp (tun-mss, tun-mss-gue, tun-mss-gre): the director tunnels to RS1 with
+# each type in turn; the real server's config says the same.
 MSS_PORT=9000
 
 # upload [MSS]: 1 MB from the client to the VIP (the client's own MSS lowered to MSS), the
@@ -1378,49 +1378,77 @@ synack_mss() {
 		grep -oE 'mss [0-9]+' | awk '{print $2}'
 }
 
-lab_tun_mss() {
-	local type=${LVS_TUN_TYPE:-ipip} want=1440 got
-	case $type in
-	ipip) ;;
-	*) fail "tun-mss: tunnel type $type is not in this branch (ipip only)"; return ;;
-	esac
+# frag_drops: the ICMP "fragmentation needed" the director sent and its output chain dropped.
+frag_drops() {
+	nsx "$NS_DIR" nft list chain inet lab out | grep -oE 'packets [0-9]+' | awk '{ print $2; exit }'
+}
+
+# ip_len: the first IP total length on stdin (tcpdump -v's "length N)").
+ip_len() {
+	grep -m1 -oE 'length [0-9]+\)' | tr -dc 0-9
+}
+
+# mss_lab TYPE: 1500-byte links, the director tunnelling TYPE to RS1 with its ICMP
+# "fragmentation needed" dropped. mss = off: a 1 MB upload through the VIP stalls (the
+# director's dropped ICMP counted); mss = auto: the table clamps to the documented value,
+# the SYN-ACK carries it, the upload completes, and the director's real overhead is
+# measured against the 1500 bytes; a client offering less keeps its own.
+mss_lab() {
+	local type=$1 got d0 d1 inner outer over
+	tun_type_of "$type"
 	topo_build 4
-	section "director: IP-in-IP to RS1 only, ICMP fragmentation-needed dropped on its path"
+	section "director: $type to RS1 only (ipvsadm -i $TT_OPT), ICMP fragmentation-needed dropped on its path"
 	show "$NS_DIR" ip addr add $VIP4/32 dev lo
 	show "$NS_DIR" ipvsadm -A -t $VIP4:$MSS_PORT -s rr
-	show "$NS_DIR" ipvsadm -a -t $VIP4:$MSS_PORT -r 192.168.0.101:$MSS_PORT -i
+	show "$NS_DIR" ipvsadm -a -t $VIP4:$MSS_PORT -r 192.168.0.101:$MSS_PORT -i $TT_OPT
 	show "$NS_DIR" nft 'add table inet lab { chain out { type filter hook output priority 0;
 		icmp type destination-unreachable icmp code frag-needed counter drop; }; }'
+	[ "$type" != gue ] || loaded fou || show - modprobe fou	# not loaded on demand (tun-gue)
 	sink "$NS_RS1"
 
 	section "negative control: mss = off, the client's full-size segments do not fit the tunnel"
 	write_tun_conf 2 $VIP4
-	printf 'mss = off\n' >> "$LAB_DIR/agent.conf"
+	printf '%s\n' "$TT_CONF" "mss = off" >> "$LAB_DIR/agent.conf"
 	agent "$NS_RS1" apply
 	expect "apply (mss = off) exits 0" [ $? = 0 ]
 	capture syn "$NS_C" eth0 -v "tcp port $MSS_PORT and tcp[tcpflags] & tcp-syn != 0"
+	d0=$(frag_drops)
 	upload
+	d1=$(frag_drops)
 	capture_stop
 	expect "the 1 MB upload stalls without the clamp" grep -q '^stalled$' "$LAB_DIR/upload"
+	expect "the director sent ICMP fragmentation-needed, dropped on its path ($d0 -> $d1)" [ "$d1" -gt "$d0" ]
 	got=$(synack_mss)
 	expect "the SYN-ACK carries the server's own MSS 1460 ($got)" [ "$got" = 1460 ]
 
-	section "mss = auto: the table, the SYN-ACK's MSS $want, the upload completes"
+	section "mss = auto: the table, the SYN-ACK's MSS $TT_MSS, the upload completes"
 	write_tun_conf 2 $VIP4
+	printf '%s\n' "$TT_CONF" >> "$LAB_DIR/agent.conf"
 	agent "$NS_RS1" apply
 	expect "apply (mss = auto) exits 0" [ $? = 0 ]
 	expect "apply made the table and the VIP's step" \
 		grep -qE "^\+ mss inet lvs_rs_agent_mss vip $VIP4\$" "$LAB_DIR/last"
 	show "$NS_RS1" nft list table inet lvs_rs_agent_mss
-	expect "the table clamps to $want" \
-		grep -q "maxseg size set $want" <(nsx "$NS_RS1" nft list table inet lvs_rs_agent_mss)
+	expect "the table clamps to $TT_MSS" grep -q "maxseg size set $TT_MSS" "$LAB_DIR/last"
 	capture syn "$NS_C" eth0 -v "tcp port $MSS_PORT and tcp[tcpflags] & tcp-syn != 0"
+	capture tsyn "$NS_RS1" eth0 -v -c 1 "src 192.168.0.200 and $TT_FILTER"
 	upload
 	capture_stop
 	expect "the 1 MB upload completes (1048576 bytes)" grep -q '^ok 1048576$' "$LAB_DIR/upload"
 	got=$(synack_mss)
 	say "SYN-ACK: $(grep -E "Flags \[S\.\]" "$LAB_DIR/syn.txt" | tail -1)"
-	expect "tcpdump: the SYN-ACK's MSS is $want ($got)" [ "$got" = "$want" ]
+	expect "tcpdump: the SYN-ACK's MSS is $TT_MSS ($got)" [ "$got" = "$TT_MSS" ]
+	# What the director really adds: its tunnelled SYN (the first packet to RS1) against the
+	# client's. The data segments themselves pass the veths as GSO packets, tens of KB each
+	# in a capture, so the arithmetic is checked on the SYN: a full-size segment is MSS + 40.
+	inner=$(grep -B1 -E "> $VIP4\.$MSS_PORT: Flags \[S\]," "$LAB_DIR/syn.txt" | head -1 | ip_len)
+	outer=$(ip_len < "$LAB_DIR/tsyn.txt")
+	over=$((outer - inner))
+	say "tcpdump: the client's SYN $inner bytes, tunnelled by the director $outer: $type adds $over;" \
+		"a full-size segment at MSS $TT_MSS is $((TT_MSS + 40 + over)) bytes on the 1500-byte path," \
+		"$((1500 - TT_MSS - 40 - over)) to spare (the documented allowance: $((1500 - 40 - TT_MSS)))"
+	expect "the director's $type overhead ($over) is within mss = auto's allowance" \
+		[ "$over" -gt 0 -a $((TT_MSS + 40 + over)) -le 1500 ]
 
 	section "a client offering a smaller MSS keeps it"
 	capture syn "$NS_C" eth0 -v "tcp port $MSS_PORT and tcp[tcpflags] & tcp-syn != 0"
@@ -1429,6 +1457,10 @@ lab_tun_mss() {
 	expect "the upload with MSS 1000 completes" grep -q '^ok 1048576$' "$LAB_DIR/upload"
 	expect "the client's SYN carries its own 1000" \
 		grep -qE "> $VIP4\.$MSS_PORT: Flags \[S\].*mss 1000" "$LAB_DIR/syn.txt"
+}
+
+lab_tun_mss() {
+	mss_lab ipip
 	section "apply again, damage, verify, revert"
 	agent "$NS_RS1" apply
 	expect "a second apply changes nothing" grep -q "nothing to change" "$LAB_DIR/last"
@@ -1440,15 +1472,45 @@ lab_tun_mss() {
 	expect "apply rebuilds it" [ $? = 0 ]
 	agent "$NS_RS1" verify
 	expect "verify exits 0" [ $? = 0 ]
+	mss_revert
+}
+
+# mss_revert: revert on RS1 removes the table (and a fou port the apply made).
+mss_revert() {
 	agent "$NS_RS1" revert
 	expect "revert exits 0" [ $? = 0 ]
-	expect "revert removed the table" not nsx "$NS_RS1" nft list table inet lvs_rs_agent_mss
+	expect "revert removed the table" not has_table "$NS_RS1"
+	expect "no fou port left" [ -z "$(fou_show "$NS_RS1")" ]
+}
+
+lab_tun_mss_gue() {
+	mss_lab gue
+	mss_revert
+}
+
+lab_tun_mss_gre() {
+	mss_lab gre
+	mss_revert
 }
 
 # ---- tun-gue, tun-gre: the director's other tunnel types (ipvsadm --tun-type), IPv4
 
 # fou_show NS: the fou ports of NS, one line each ("" without fou).
 fou_show() { nsx "$1" ip fou show 2>/dev/null; }
+
+# tun_type_of ipip|gue|gre: for an IPv4 VIP tunnelled with that type, the director's
+# ipvsadm options (TT_OPT), the real server's config lines (TT_CONF), tcpdump's filter for
+# the tunnelled packets (TT_FILTER) and mss = auto's value at 1500 bytes
+# (lvs-rs-agent.conf(5)'s arithmetic: TT_MSS).
+tun_type_of() {
+	case $1 in
+	ipip) TT_OPT="" TT_CONF="tun_type = ipip" TT_FILTER="ip proto 4" TT_MSS=1440 ;;
+	gue) TT_OPT="--tun-type gue --tun-port 6080" TT_CONF=$'tun_type = gue\ntun_port = 6080'
+		TT_FILTER="udp dst port 6080" TT_MSS=1420 ;;
+	gre) TT_OPT="--tun-type gre" TT_CONF="tun_type = gre" TT_FILTER="ip proto 47" TT_MSS=1432 ;;
+	*) fail "unknown tunnel type $1" ;;
+	esac
+}
 
 # tun_type_lab gue|gre: the seed's TUN topology with the director's --tun-type; the real
 # servers prepared by the agent (tun_type, and tun_port for gue; rp_filter = 0 with
@@ -1457,18 +1519,15 @@ fou_show() { nsx "$1" ip fou show 2>/dev/null; }
 # it; apply repairs it; revert restores each real server (the fou port gone, the
 # fallback device down).
 tun_type_lab() {
-	local type=$1 ns dev opt mod filter pat what conf_extra receiver failing
+	local type=$1 ns dev mod what pat receiver failing
+	tun_type_of "$type"
 	case $type in
 	gue)
-		dev=tunl0 opt="--tun-type gue --tun-port 6080" mod=fou filter='udp dst port 6080'
-		what=GUE pat='\.6080: UDP'
-		conf_extra=$'tun_type = gue\ntun_port = 6080'
+		dev=tunl0 mod=fou what=GUE pat='\.6080: UDP'
 		receiver="ip fou del port 6080"
 		failing="^FAIL +fou gue 6080 inet: expected present, found absent.*the director's GUE packets to UDP 6080 \(IPv4\) are dropped: nothing receives them" ;;
 	gre)
-		dev=gre0 opt="--tun-type gre" mod=ip_gre filter='ip proto 47'
-		what=GRE pat=": GREv0.*${VIP4//./\\.}"
-		conf_extra='tun_type = gre'
+		dev=gre0 mod=ip_gre what=GRE pat=": GREv0.*${VIP4//./\\.}"
 		receiver="ip link set gre0 down"
 		failing="^FAIL +link gre0: expected up, found down.*the kernel drops the director's GRE packets" ;;
 	esac
@@ -1477,15 +1536,15 @@ tun_type_lab() {
 	web "$NS_RS2" RS2 192.168.0.102 80
 	wait_listen "$NS_RS1" 80
 	wait_listen "$NS_RS2" 80
-	section "director: VIP on lo, ipvsadm -i $opt"
+	section "director: VIP on lo, ipvsadm -i $TT_OPT"
 	show "$NS_DIR" ip addr add $VIP4/32 dev lo
 	show "$NS_DIR" ipvsadm -A -t $VIP4:80 -s rr
-	show "$NS_DIR" ipvsadm -a -t $VIP4:80 -r 192.168.0.101:80 -i $opt
-	show "$NS_DIR" ipvsadm -a -t $VIP4:80 -r 192.168.0.102:80 -i $opt
+	show "$NS_DIR" ipvsadm -a -t $VIP4:80 -r 192.168.0.101:80 -i $TT_OPT
+	show "$NS_DIR" ipvsadm -a -t $VIP4:80 -r 192.168.0.102:80 -i $TT_OPT
 	show "$NS_DIR" ipvsadm -Ln --tun-info
 	expect "the director's service tunnels with $type" grep -qi "$type" "$LAB_DIR/last"
 	write_tun_conf 0 $VIP4
-	printf '%s\n' "$conf_extra" >> "$LAB_DIR/agent.conf"
+	printf '%s\n' "$TT_CONF" >> "$LAB_DIR/agent.conf"
 	sed 's/^/    /' "$LAB_DIR/agent.conf"
 
 	section "real servers: conf/all/rp_filter = 1 as distributions set it"
@@ -1532,7 +1591,7 @@ tun_type_lab() {
 	agent "$NS_RS1" apply
 	expect "a second apply changes nothing" grep -q "nothing to change" "$LAB_DIR/last"
 
-	six_tunnelled "$what" "$filter" "$pat"
+	six_tunnelled "$what" "$TT_FILTER" "$pat"
 
 	section "negative control: the receiver removed by hand ($receiver)"
 	for ns in "$NS_RS1" "$NS_RS2"; do
@@ -1549,8 +1608,8 @@ tun_type_lab() {
 		agent "$ns" apply
 		expect "apply on ${ns#"$P"-} exits 0" [ $? = 0 ]
 	done
-	requests 4 "http://$VIP4/"
-	expect "four responses alternate RS1/RS2 again, 2 + 2" alternating RS1 RS2 2
+	requests 2 "http://$VIP4/"
+	expect "two responses alternate RS1/RS2 again" alternating RS1 RS2 1
 
 	section "revert restores each real server ($dev stays, down: its module stays loaded)"
 	for ns in "$NS_RS1" "$NS_RS2"; do
@@ -1582,6 +1641,7 @@ lab_tun_gue_fault() {
 		link set eth1 up
 		link set eth0 up
 		addr add 192.168.0.101/24 dev eth0
+		route add default via 192.168.0.10
 	EOF
 	for i in $(seq 50); do
 		ip -n "$rs" -o link show dev eth0 | grep -q "state UP" && break
@@ -1643,4 +1703,261 @@ lab_tun_gue() {
 
 lab_tun_gre() {
 	tun_type_lab gre
+}
+
+# ---- tun-mss-fault: the MSS table's step under the fault build and SIGKILL. A real server
+# alone (as in tun-fault) with an IPv4 TUN group on tunl0 and an IPv6 one on ip6tnl0, mss =
+# auto (the table then holds a set per family, v4_1440 and v6_1400), both default routes.
+# The fault build fails the change before the table's transaction, the transaction and the
+# change after it: exit 3, no journal, the snapshot with the ruleset (no table); a kill
+# while the transaction waits (no table) and one right after it (the table whole): status
+# reads the journal, revert restores the snapshot.
+
+# mss_snapshot NS FILE: tun_snapshot and the nf_tables ruleset.
+mss_snapshot() {
+	tun_snapshot "$1" "$2"
+	nsx "$1" nft list ruleset >> "$2"
+}
+
+mss_same() { # mss_same NS BEFORE
+	mss_snapshot "$1" "$2.after"
+	if diff -u "$2" "$2.after" > "$2.diff"; then
+		say "$1: addresses, links (fallback tunnels apart), table local, the sysctls and the ruleset equal the snapshot"
+		return 0
+	fi
+	sed 's/^/    /' "$2.diff"
+	return 1
+}
+
+# mss_whole NS: the table holds both sets with their VIPs and both rules (from nft's text).
+mss_whole() {
+	nsx "$1" nft list table inet lvs_rs_agent_mss > "$LAB_DIR/table" 2>&1 || return 1
+	grep -q "maxseg size set 1440" "$LAB_DIR/table" && grep -q "maxseg size set 1400" "$LAB_DIR/table" &&
+		grep -qF "$VIP4" "$LAB_DIR/table" && grep -qF "$VIP6" "$LAB_DIR/table"
+}
+
+link_up() { [ "$(tun_state "$1" "$2")" = up ]; }	# link_up NS DEV
+has_table() { nsx "$1" nft list table inet lvs_rs_agent_mss > /dev/null 2>&1; }	# has_table NS
+
+# mss_kill WHEN: the fault build's apply, LVS_RS_AGENT_DELAY_US=1.5 s before each change,
+# SIGKILLed once WHEN (a command) holds, polled; then the state at the kill, status, and
+# revert, which must restore the snapshot.
+mss_kill() {
+	local pid i rs=$FAULT_NS
+	rm -f "$FAULT_STATE"
+	LVS_RS_AGENT_DELAY_US=1500000 ip netns exec "$rs" "$FAULT_BIN" -c "$LAB_DIR/agent.conf" \
+		-s "$FAULT_STATE" apply > /dev/null 2>&1 &
+	pid=$!
+	for i in $(seq 300); do
+		"$@" && break
+		sleep 0.05
+	done
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null
+	expect "the apply was killed (exit 137, not ended)" [ $? = 137 ]
+	expect "the journal was left" [ -s "$FAULT_STATE" ]
+	if mss_whole "$rs"; then
+		KILL_TABLE=whole
+	elif has_table "$rs"; then
+		KILL_TABLE=partial
+		sed 's/^/    /' "$LAB_DIR/table"
+	else
+		KILL_TABLE=absent
+	fi
+	say "at the kill: the table $KILL_TABLE"
+	ip netns exec "$rs" "$AGENT" -c "$LAB_DIR/agent.conf" -s "$FAULT_STATE" status > "$LAB_DIR/last" 2>&1
+	i=$?
+	expect "status reads the journal the kill left (exit $i: 1 while its checks fail)" [ $i -le 1 ]
+	expect "the journal names the table" grep -q "lvs_rs_agent_mss" "$LAB_DIR/last"
+	ip netns exec "$rs" "$AGENT" -c "$LAB_DIR/agent.conf" -s "$FAULT_STATE" revert > "$LAB_DIR/last" 2>&1
+	expect "revert after the kill exits 0" [ $? = 0 ]
+	sed 's/^/    /' "$LAB_DIR/last"
+	expect "the real server equals its snapshot after revert" mss_same "$rs" "$LAB_DIR/rs1.before"
+	expect "tunl0 and ip6tnl0 down" [ "$(tun_state "$rs" tunl0)$(tun_state "$rs" ip6tnl0)" = downdown ]
+}
+
+lab_tun_mss_fault() {
+	local rs=$P-rs1 i n k prev dev
+	FAULT_NS=$rs FAULT_BIN=${AGENT%/*}/lvs-rs-agent-fault FAULT_STATE=$LAB_DIR/fault.state
+	[ -x "$FAULT_BIN" ] || fail "no fault build $FAULT_BIN (make build-tests)"
+	# Loaded first, so that no probe (the request that loads a module, a change of its own:
+	# tun-fault) shifts the numbers.
+	loaded ipip || show - modprobe ipip
+	loaded ip6_tunnel || show - modprobe ip6_tunnel
+	LAB_NOIPV6=0 ns_add "$rs"
+	ip -n "$rs" link add eth0 type veth peer name eth1 || fail "veth"
+	nsb "$rs" <<-EOF
+		link set eth1 up
+		link set eth0 up
+		addr add 192.168.0.101/24 dev eth0
+		addr add 2001:db8:168::101/64 dev eth0 nodad
+		route add default via 192.168.0.10
+		route add default via 2001:db8:168::10
+	EOF
+	for i in $(seq 50); do
+		ip -n "$rs" -o link show dev eth0 | grep -q "state UP" && break
+		sleep 0.1
+	done
+	show "$rs" sysctl -w net.ipv4.conf.all.rp_filter=1
+	printf '%s\n' "# lvs-rs-agent config of the VM MSS fault lab" "[agent]" "arp_suppress = sysctl" \
+		"rp_filter = 0" "" "[vip v4]" "address = $VIP4" "mode = tun" "" "[vip v6]" \
+		"address = $VIP6" "mode = tun" > "$LAB_DIR/agent.conf"
+	sed 's/^/    /' "$LAB_DIR/agent.conf"
+	mss_snapshot "$rs" "$LAB_DIR/rs1.before"
+
+	section "the changes of an apply"
+	agent "$rs" apply
+	expect "apply exits 0" [ $? = 0 ]
+	grep -E '^[-+~] ' "$LAB_DIR/last" > "$LAB_DIR/changes"
+	expect "the table and both VIPs' steps are among them" \
+		grep -qx "+ mss inet lvs_rs_agent_mss vip $VIP6" "$LAB_DIR/changes"
+	expect "the table is whole: v4 1440, v6 1400, both VIPs" mss_whole "$rs"
+	prev=$(grep -B1 -m1 '^+ mss inet lvs_rs_agent_mss' "$LAB_DIR/changes" | head -1)
+	agent "$rs" revert
+	expect "revert exits 0" [ $? = 0 ]
+	expect "revert restores the snapshot" mss_same "$rs" "$LAB_DIR/rs1.before"
+
+	# The changes before the table are one kernel change each (sysctls, links): the table's
+	# transaction, its three steps in one, is change k. The other changes' faults are
+	# tun-fault's.
+	k=$(grep -n -m1 '^+ mss inet lvs_rs_agent_mss$' "$LAB_DIR/changes" | cut -d: -f1)
+	section "fault injection before the table's transaction, at it (change $k) and after it"
+	for n in $((k - 1)) "$k" $((k + 1)); do
+		fault_apply "$n"
+		fault_failed "$n"
+		mss_same "$rs" "$LAB_DIR/rs1.before" > /dev/null ||
+			{ sed 's/^/    /' "$LAB_DIR/rs1.before.diff"; fail "fault $n: $rs changed"; }
+		not has_table "$rs" || fail "fault $n: the table was left"
+		case $n in
+		$((k - 1))) expect "fault $n: the table's steps not made" \
+			grep -q '(not made) + mss inet lvs_rs_agent_mss$' "$LAB_DIR/last" ;;
+		"$k") expect "fault $n failed the table's transaction" \
+			grep -q '(failed) + mss inet lvs_rs_agent_mss$' "$LAB_DIR/last" ;;
+		*) sed 's/^/      /' "$LAB_DIR/last"
+			expect "fault $n, after the table was made: undone" \
+				grep -q '(undone) + mss inet lvs_rs_agent_mss$' "$LAB_DIR/last" ;;
+		esac
+	done
+	say "ok: each fault: exit 3, no journal, no table, the snapshot (ruleset included)"
+
+	section "SIGKILL while the table's transaction waits (after: $prev)"
+	case $prev in
+	[+~]" link "*) dev=${prev#? link }; dev=${dev%% *} ;;
+	*) fail "the change before the table is not a link's ($prev): the lab polls links only" ;;
+	esac
+	mss_kill link_up "$rs" "$dev"
+	expect "killed before the table's change: the table absent" [ "$KILL_TABLE" = absent ]
+
+	section "SIGKILL right after the table's transaction"
+	mss_kill has_table "$rs"
+	expect "killed after the table's change: the table whole" [ "$KILL_TABLE" = whole ]
+}
+
+# ---- ipv6-tun-gue, ipv6-tun-gre: GUE and GRE over IPv6 (the ipv6-tun topology): the
+# director's --tun-type to IPv6 real servers, the real servers' fou port of family inet6 on
+# ip6tnl0 (GUE) or ip6gre0 (GRE) prepared by the agent; six requests alternate, verify 0;
+# the receiver removed by hand: requests time out, verify names it; apply repairs it;
+# revert restores each real server.
+ipv6_type_lab() {
+	local type=$1 ns n dev mod filter receiver failing
+	tun_type_of "$type"
+	case $type in
+	gue) dev=ip6tnl0 mod=fou filter="ip6 and udp dst port 6080" receiver="ip fou del port 6080 -6"
+		failing="^FAIL +fou gue 6080 inet6: expected present, found absent.*UDP 6080 \(IPv6\) are dropped: nothing receives them" ;;
+	gre) dev=ip6gre0 mod=ip6_gre filter="ip6 and ip6 proto 47" receiver="ip link set ip6gre0 down"
+		failing="^FAIL +link ip6gre0: expected up, found down.*the kernel drops the director's" ;;
+	esac
+	topo_build 6
+	web "$NS_RS1" RS1 2001:db8:168::101 80
+	web "$NS_RS2" RS2 2001:db8:168::102 80
+	wait_listen "$NS_RS1" 80
+	wait_listen "$NS_RS2" 80
+	# The VIP deprecated on the director's eth0, as in ipv6-tun: the outer source must be
+	# the director's own address, not the VIP the real servers hold too.
+	section "director: VIP on eth0, deprecated; ipvsadm -i $TT_OPT to IPv6 real servers"
+	show "$NS_DIR" ip -6 addr add $VIP6/128 dev eth0 nodad preferred_lft 0
+	show "$NS_DIR" ipvsadm -A -t "[$VIP6]:80" -s rr
+	show "$NS_DIR" ipvsadm -a -t "[$VIP6]:80" -r "[2001:db8:168::101]:80" -i $TT_OPT
+	show "$NS_DIR" ipvsadm -a -t "[$VIP6]:80" -r "[2001:db8:168::102]:80" -i $TT_OPT
+	show "$NS_DIR" ipvsadm -Ln --tun-info
+	expect "the director's service tunnels with $type" grep -qi "$type" "$LAB_DIR/last"
+	printf '%s\n' "# lvs-rs-agent config of the VM IPv6 $type lab" "[vip web6]" \
+		"address = $VIP6" "mode = tun" "$TT_CONF" > "$LAB_DIR/agent.conf"
+	sed 's/^/    /' "$LAB_DIR/agent.conf"
+	[ "$type" != gue ] || loaded fou || show - modprobe fou	# not loaded on demand (tun-gue)
+	if loaded $mod; then say "$mod is loaded already"; else say "$mod is not loaded: the agent's request must load it"; fi
+	for ns in "$NS_RS1" "$NS_RS2"; do
+		tun_snapshot "$ns" "$LAB_DIR/${ns#"$P"-}.before"
+		fou_show "$ns" > "$LAB_DIR/${ns#"$P"-}.fou"
+		say "${ns#"$P"-}: $dev before: $(tun_state "$ns" $dev), fou ports: $(wc -l < "$LAB_DIR/${ns#"$P"-}.fou")"
+	done
+
+	section "real servers prepared by lvs-rs-agent apply (tun_type = $type, IPv6, nothing by hand)"
+	for ns in "$NS_RS1" "$NS_RS2"; do
+		agent "$ns" apply
+		expect "apply on ${ns#"$P"-} exits 0" [ $? = 0 ]
+		expect "${ns#"$P"-}: $dev is up" [ "$(tun_state "$ns" $dev)" = up ]
+		expect "${ns#"$P"-}: the VIP is on $dev" on_dev "$ns" $dev $VIP6
+		if [ $type = gue ]; then
+			expect "${ns#"$P"-}: apply says it added the fou port" grep -q "^+ fou gue 6080 inet6$" "$LAB_DIR/last"
+			show "$ns" ip fou show
+			expect "${ns#"$P"-}: ip fou show lists port 6080 gue -6" grep -qx "port 6080 gue -6" "$LAB_DIR/last"
+		fi
+	done
+	expect "$mod loaded" loaded $mod
+
+	section "six requests from the client"
+	for ns in "$NS_RT" "$NS_RS1" "$NS_RS2"; do ip -n "$ns" neigh flush all; done
+	capture tun "$NS_SW" br0 "$filter"
+	requests 6 "http://[$VIP6]/"
+	capture_stop
+	expect "six responses alternate RS1/RS2, 3 + 3" alternating RS1 RS2 3
+	expect "the director's connection table shows all six" \
+		[ "$(nsx "$NS_DIR" ipvsadm -Lnc | grep -cF "[$VIP6]:80")" = 6 ]
+	say "$type over IPv6 on the segment (first lines):"
+	head -n 2 "$LAB_DIR/tun.txt" | sed 's/^[^ ]* /    /'
+	for n in 1 2; do
+		expect "the director sent $type over IPv6 to RS$n" \
+			grep -qE "2001:db8:168::200(\.[0-9]+)? > 2001:db8:168::10$n(\.[0-9]+)?" "$LAB_DIR/tun.txt"
+	done
+	for ns in "$NS_RS1" "$NS_RS2"; do
+		agent "$ns" verify
+		expect "verify on ${ns#"$P"-} exits 0" [ $? = 0 ]
+	done
+
+	section "negative control: the receiver removed by hand ($receiver)"
+	for ns in "$NS_RS1" "$NS_RS2"; do
+		show "$ns" $receiver
+	done
+	REQ_TMO=2 requests 2 "http://[$VIP6]/"
+	expect "both requests time out" [ "$(grep -c '^-$' "$LAB_DIR/responses")" = 2 ]
+	agent "$NS_RS1" verify
+	expect "verify exits 1" [ $? = 1 ]
+	expect "verify's FAIL line names the receiver and why" grep -qE "$failing" "$LAB_DIR/last"
+	for ns in "$NS_RS1" "$NS_RS2"; do
+		agent "$ns" apply
+		expect "apply on ${ns#"$P"-} repairs it (exit 0)" [ $? = 0 ]
+	done
+	requests 2 "http://[$VIP6]/"
+	expect "two responses alternate RS1/RS2 again" alternating RS1 RS2 1
+
+	section "revert restores each real server ($dev stays, down)"
+	for ns in "$NS_RS1" "$NS_RS2"; do
+		agent "$ns" revert
+		expect "revert on ${ns#"$P"-} exits 0" [ $? = 0 ]
+		expect "${ns#"$P"-} equals its snapshot from before apply" \
+			tun_same "$ns" "$LAB_DIR/${ns#"$P"-}.before"
+		expect "${ns#"$P"-}: $dev is down after revert" [ "$(tun_state "$ns" $dev)" = down ]
+		expect "${ns#"$P"-}: no address left on $dev" not on_dev "$ns" $dev $VIP6
+		expect "${ns#"$P"-}: the fou ports are as before apply" \
+			[ "$(fou_show "$ns")" = "$(cat "$LAB_DIR/${ns#"$P"-}.fou")" ]
+	done
+}
+
+lab_ipv6_tun_gue() {
+	ipv6_type_lab gue
+}
+
+lab_ipv6_tun_gre() {
+	ipv6_type_lab gre
 }

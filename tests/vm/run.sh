@@ -9,18 +9,18 @@
 # failed; 0 when everything passed or was skipped because qemu or the cached kernel is
 # missing (tests/vm/setup.sh, called by `make deps`, provisions both).
 #
-# The labs run in two VMs at once (one vCPU each, software emulation), split so that both
-# take about as long (see the "vm A lab times" lines): the kernel check, the DR negative
-# controls, the DR anyip lab, the TUN fault/crash labs, IPv6 TUN, TUN with GRE and the GUE
-# fault lab in one, the DR, nft, firewall-mark, IPv6 DR, TUN, TUN anyip, MSS and TUN with GUE
-# labs in the other. "systemd" (sd-test.sh: systemd/lvs-rs-agent.service under the host's
-# systemd as PID 1, seven results vm-systemd-*) and "package" (sd-test.sh package: the Debian
-# package and README's steps, five results vm-package-*) each boot a VM as soon as one of
-# those before has finished, so no more than two run at once. "ansible" and "ansible-absent"
-# (sd-test.sh ansible|ansible-absent: the Ansible role with the unit, four and two results
-# vm-ansible-*) take 5-9 minutes of emulation each: they run only when named (`make
-# check-ansible`, which .ci/run runs after `make check`), so that make check stays within
-# its 15 minutes.
+# The labs run in three VMs (one vCPU each, software emulation), two at once, split so that
+# they take about as long (see the "vm A lab times" lines): the kernel check, the DR negative
+# controls, the DR anyip lab, the TUN fault/crash labs, IPv6 TUN and the GUE fault lab in
+# A; the DR, nft, firewall-mark, IPv6 DR, TUN, TUN anyip and TUN with GUE labs in B; TUN
+# with GRE, the MSS clamp per tunnel type, its fault lab and GUE/GRE over IPv6 in C, which
+# boots as soon as A or B has finished. "systemd" (sd-test.sh:
+# systemd/lvs-rs-agent.service under the host's systemd as PID 1, six results
+# vm-systemd-*) and "package" take the next free slots, so no more than two run at once.
+# "ansible" and "ansible-absent" (sd-test.sh ansible|ansible-absent: the Ansible role with
+# the unit, four and two results vm-ansible-*) take 5-9 minutes of emulation each: they run
+# only when named (`make check-ansible`, which .ci/run runs after `make check`), so that
+# make check stays within its 15 minutes.
 #   LVS_VM_CACHE     the cache setup.sh filled (default /var/cache/lvs-rs-agent/vm)
 #   LVS_VM_PARALLEL  1 to boot the VMs one after the other
 set -u
@@ -33,19 +33,20 @@ export LVS_VM_CACHE=$CACHE
 # minutes (issue 4; guest.sh fails a lab that took longer): a lab is cut at that, and
 # a VM's bound leaves room for all of its labs at 2.5 times their quiet time.
 LAB_TMO=120		# per lab, inside the guest
-VM_TMO_MAX=500		# a VM's labs in all (they take 190-200 s): with the systemd, package
-			# and Ansible VMs after them, under run-tests.sh's 960 s on a quiet host
+VM_TMO_MAX=500		# a VM's labs in all (they take 220-270 s on a quiet host)
 BOOT_TMO=30		# boot and power-off (~3 s), on top of the labs' time
 
-# Two boots; the kernel check runs first in each and is reported once.
-VM_A="kernel dr-noarp dr-noannounce dr-anyip tun-fault tun-crash ipv6-tun tun-gre tun-gue-fault"
-VM_B="dr dr-nft fwm ipv6-dr tun tun-anyip tun-mss tun-gue"
+# Three boots; the kernel check runs first in each and is reported once. tun-fault needs
+# ipip not loaded yet (the first TUN lab of its boot), tun-gue fou.
+VM_A="kernel dr-noarp dr-noannounce dr-anyip tun-fault tun-crash ipv6-tun tun-gue-fault"
+VM_B="dr dr-nft fwm ipv6-dr tun tun-anyip tun-gue"
+VM_C="tun-gre tun-mss tun-mss-gue tun-mss-gre tun-mss-fault ipv6-tun-gue ipv6-tun-gre"
 VM_S="systemd"
 VM_P="package"
 VM_N="ansible"
 VM_M="ansible-absent"
-ALL="$VM_A $VM_B $VM_S $VM_P $VM_N $VM_M"
-DEFAULT="$VM_A $VM_B $VM_S $VM_P"
+ALL="$VM_A $VM_B $VM_C $VM_S $VM_P $VM_N $VM_M"
+DEFAULT="$VM_A $VM_B $VM_C $VM_S $VM_P"
 SD_CHECKS="systemd-boot systemd-sandbox systemd-reload systemd-restart systemd-status-by-root systemd-restart-typo systemd-stop"
 PKG_CHECKS="package-install package-enable package-verify package-undo package-purge"
 ANS_CHECKS="ansible-check ansible-first ansible-second ansible-edit"
@@ -74,6 +75,7 @@ pick() { # pick GROUP: the wanted labs of GROUP, in its order
 }
 labs_a=$(pick "$VM_A")
 labs_b=$(pick "$VM_B")
+labs_c=$(pick "$VM_C")
 labs_s=$(pick "$VM_S")
 labs_p=$(pick "$VM_P")
 labs_n=$(pick "$VM_N")
@@ -119,6 +121,7 @@ cleanup() {
 		echo "run.sh: interrupted, VMs stopped"
 		[ -n "$labs_a" ] && [ -e "$out/A.log" ] && show_group A $labs_a
 		[ -n "$labs_b" ] && [ -e "$out/B.log" ] && show_group B $labs_b
+		[ -n "$labs_c" ] && [ -e "$out/C.log" ] && show_group C $labs_c
 		[ -n "$labs_s" ] && [ -e "$out/S.log" ] && show_group S $SD_CHECKS
 		[ -n "$labs_p" ] && [ -e "$out/P.log" ] && show_group P $PKG_CHECKS
 		[ -n "$labs_n" ] && [ -e "$out/N.log" ] && show_group N $ANS_CHECKS
@@ -217,12 +220,19 @@ for g in A B; do
 	pids+=($!)
 	[ "$par" -ge 2 ] || wait $!
 done
-# The systemd VMs take the slots of the VMs that finish first: never more than $par at once.
-for g in S P N M; do
-	case $g in S) labs=$labs_s ;; P) labs=$labs_p ;; N) labs=$labs_n ;; M) labs=$labs_m ;; esac
-	[ -n "$labs" ] || continue
+# The third lab VM and the systemd VMs take the slots of the VMs that finish first: never
+# more than $par at once.
+for g in C S P N M; do
+	case $g in
+	C) [ -n "$labs_c" ] || continue ;;
+	S) [ -n "$labs_s" ] || continue ;;
+	P) [ -n "$labs_p" ] || continue ;;
+	N) [ -n "$labs_n" ] || continue ;;
+	M) [ -n "$labs_m" ] || continue ;;
+	esac
 	while [ "$(running)" -ge "$par" ]; do sleep 1; done
 	case $g in
+	C) boot C $labs_c & ;;
 	S) boot_sd S $SD_TMO & ;;
 	P) boot_sd P $PKG_TMO package & ;;
 	N) boot_sd N $ANS_TMO ansible & ;;
@@ -235,6 +245,7 @@ pids=()
 shown=1
 [ -n "$labs_a" ] && show_group A $labs_a
 [ -n "$labs_b" ] && show_group B $labs_b
+[ -n "$labs_c" ] && show_group C $labs_c
 [ -n "$labs_s" ] && show_group S $SD_CHECKS
 [ -n "$labs_p" ] && show_group P $PKG_CHECKS
 [ -n "$labs_n" ] && show_group N $ANS_CHECKS
