@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <linux/netlink.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,12 +162,31 @@ void attrib_port(int protocol, uint32_t portid, char *buf, size_t len)
 	snprintf(buf, len, "unknown process (port %u)", portid);
 }
 
-void attrib_process(uint32_t pid, const char *comm, char *buf, size_t len)
+bool attrib_own_port(int protocol, uint32_t portid)
 {
-	if (pid == 0 && !*comm)
-		snprintf(buf, len, "the kernel");
-	else
-		snprintf(buf, len, "%s[%u]", *comm ? comm : "?", pid);
+	unsigned long ino = portid ? port_inode(protocol, portid) : 0;
+	char link[48];
+
+	if (!ino)
+		return false;
+	snprintf(link, sizeof(link), "socket:[%lu]", ino);
+	return holds("self", link) == 1;
+}
+
+void attrib_nft(uint32_t portid, uint32_t pid, const char *comm, char *buf, size_t len)
+{
+	if (portid == 0) {
+		if (pid == 0 && !*comm)
+			snprintf(buf, len, "the kernel");
+		else
+			snprintf(buf, len, "%s[%u]", *comm ? comm : "?", pid);
+		return;
+	}
+	attrib_port(NETLINK_NETFILTER, portid, buf, len);
+	/* Gone already (nft ends right after its commit): the name nf_tables
+	 * gave and the port, which is the PID of a process's first socket. */
+	if (strncmp(buf, "unknown", 7) == 0 && *comm)
+		snprintf(buf, len, "%s[%u]", comm, portid);
 }
 
 void attrib_name(const char *who, char *buf, size_t len)

@@ -6,6 +6,7 @@
 #ifndef LVS_AGENT_ATTRIB_H
 #define LVS_AGENT_ATTRIB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,8 +21,17 @@
  * once: a command like ip ends right after its change.
  */
 void attrib_port(int protocol, uint32_t portid, char *buf, size_t len);
-/* "NAME[PID]" from what nf_tables names with a transaction. */
-void attrib_process(uint32_t pid, const char *comm, char *buf, size_t len);
+/*
+ * Who made an nf_tables transaction, from its NEWGEN message: the process
+ * behind the batch's port (portid, as attrib_port()). nf_tables also names
+ * a PID (pid), but as the first PID namespace numbers it, which is not the
+ * agent's in a container; its process name (comm) stands in when the
+ * port's socket is gone. Port 0: "NAME[pid]" as nf_tables gave them.
+ */
+void attrib_nft(uint32_t portid, uint32_t pid, const char *comm, char *buf, size_t len);
+/* Whether the socket of netlink `protocol` bound to portid is this
+ * process's own. */
+bool attrib_own_port(int protocol, uint32_t portid);
 /* The process name of an attribution ("ip" of "ip[812]"), for a label. */
 void attrib_name(const char *who, char *buf, size_t len);
 

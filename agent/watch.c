@@ -230,7 +230,7 @@ static struct pending *pend(struct watch *w, int64_t t)
 /* The end of an nf_tables transaction: its process, or the agent's own. */
 static void nft_gen(struct watch *w, const struct netconf_event *e, int64_t t)
 {
-	bool own = e->pid == (uint32_t)getpid();
+	bool own = e->pid == (uint32_t)getpid() || attrib_own_port(NETLINK_NETFILTER, e->portid);
 	size_t n = 0;
 
 	for (size_t i = 0; i < w->n_pend; i++) {
@@ -243,7 +243,7 @@ static void nft_gen(struct watch *w, const struct netconf_event *e, int64_t t)
 		if (own)
 			continue;
 		p->gen_wait = false;
-		attrib_process(e->pid, e->comm, p->who, sizeof(p->who));
+		attrib_nft(e->portid, e->pid, e->comm, p->who, sizeof(p->who));
 		w->pend[n++] = *p;
 	}
 	w->n_pend = n;
