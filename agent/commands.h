@@ -26,6 +26,7 @@ struct agent_opts {
 	const char *prom;  /* --prometheus: the watch's metrics */
 	double interval;   /* --interval: the poll of the sysctls without events, s */
 	double backoff;    /* --backoff: the first pause of a contested object, s */
+	unsigned int budget; /* --budget: repairs of an object before it is contested */
 };
 
 /* apply, or with dry_run plan. */
