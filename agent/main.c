@@ -75,9 +75,9 @@ static void usage(FILE *f)
 		"                      plan: exit 5 when apply would change something, 0\n"
 		"                      when there is nothing to do\n"
 		"      --keep-on-config-error\n"
-		"                      apply, revert: with a present but broken config, keep\n"
-		"                      what the last apply made and exit 0 (the unit's start\n"
-		"                      and stop, so a restart never drops the VIPs)\n"
+		"                      apply, revert, watch: with a present but broken config,\n"
+		"                      keep what the last apply made and exit 0 (the units'\n"
+		"                      start and stop, so a restart never drops the VIPs)\n"
 		"  -h, --help          this text\n"
 		"  -V, --version       the version\n"
 		"\n"
@@ -128,7 +128,7 @@ static const struct {
 	{ OPT_BUDGET, { "watch" } },
 	{ OPT_DETAILED_EXITCODE, { "plan" } },
 	{ 'f', { "revert" } },
-	{ OPT_KEEP, { "apply", "revert" } },
+	{ OPT_KEEP, { "apply", "revert", "watch" } },
 };
 
 /*

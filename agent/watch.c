@@ -392,7 +392,33 @@ static void write_status(struct watch *w)
 		agent_notify("STATUS=watching");
 }
 
-/* Each change the reconcile made, as one line with its cause. */
+/*
+ * The change that stands for c's whole when c's kind is one (the nft table:
+ * its parts are made again in one transaction, one repair): the one of the
+ * whole's notified object, else the first; NULL when one of the whole's
+ * changes before c stood for it already.
+ */
+static const struct change *whole_of(const struct watch *w, const struct report *r, size_t i)
+{
+	const struct change *c = &r->changes[i], *first = NULL;
+
+	if (!c->ops->transactional)
+		return c;
+	for (size_t k = 0; k < r->n_changes; k++) {
+		const struct change *o = &r->changes[k];
+
+		if (o->ops != c->ops || o->state != CHANGE_DONE)
+			continue;
+		if (!first)
+			first = o;
+		for (size_t j = 0; j < w->n_pend; j++)
+			if (STREQ(w->pend[j].kind, o->ops->kind) && STREQ(w->pend[j].target, o->target))
+				return k == i ? c : NULL;
+	}
+	return first == c ? c : NULL;
+}
+
+/* Each repair the reconcile made, as one line with its cause. */
 static void log_repairs(struct watch *w, const struct report *r, int64_t end)
 {
 	bool noted = false;
@@ -404,7 +430,7 @@ static void log_repairs(struct watch *w, const struct report *r, int64_t end)
 		double ms, backoff;
 		bool exact;
 
-		if (c->state != CHANGE_DONE)
+		if (c->state != CHANGE_DONE || whole_of(w, r, i) != c)
 			continue;
 		p = cause_of(w, c, &exact);
 		if (c->op == '+')
@@ -743,6 +769,23 @@ static void loop(struct watch *w, struct report *r)
 	}
 }
 
+/* The stop with --keep-on-config-error: whether the config on disk is
+ * present but broken (its errors said), so that what is applied stays. */
+static bool stop_keeps(const struct agent_opts *o, struct report *r)
+{
+	struct conf *c = NULL;
+	bool keep;
+
+	if (!o->keep_on_config_error || access(o->config, F_OK) < 0)
+		return false;
+	r->command = "revert";
+	keep = agent_load_config(o, r, &c) != AGENT_EXIT_OK && agent_keep_prepared(o, r, "watch");
+	conf_free(c);
+	if (keep)
+		report_print_errors(r);
+	return keep;
+}
+
 int agent_watch(const struct agent_opts *o, struct report *r)
 {
 	struct watch w = { .o = o };
@@ -751,6 +794,11 @@ int agent_watch(const struct agent_opts *o, struct report *r)
 	int ret, k;
 
 	ret = agent_load_config(o, r, &w.conf);
+	if (ret && agent_keep_prepared(o, r, "watch")) {
+		/* Prepared, not watched: the unit's start succeeds, and ends. */
+		agent_notify("READY=1\nSTATUS=the config has errors: kept the last apply, not watching");
+		return AGENT_EXIT_OK;
+	}
 	if (ret == AGENT_EXIT_OK)
 		ret = agent_open_netconf(r, &w.nc);
 	if (ret == AGENT_EXIT_OK)
@@ -796,15 +844,23 @@ int agent_watch(const struct agent_opts *o, struct report *r)
 
 	loop(&w, r);
 
-	/* SIGTERM, SIGINT: revert exactly, as the oneshot unit's stop. */
+	/* SIGTERM, SIGINT: revert exactly, as the oneshot unit's stop; with
+	 * --keep-on-config-error and the config now broken (a restart after
+	 * an edit), keep the server prepared. */
 	agent_notify("STOPPING=1");
-	say("watch: %s: reverting", agent_signal_name(agent_interrupted()));
 	agent_stop_no_more();
+	report_reset(r);
+	(void)unlink(w.watch_path);
+	if (stop_keeps(o, r)) {
+		say("watch: %s: kept as it is", agent_signal_name(agent_interrupted()));
+		ret = AGENT_EXIT_OK;
+		goto out;
+	}
+	say("watch: %s: reverting", agent_signal_name(agent_interrupted()));
 	report_reset(r);
 	r->command = "revert";
 	r->error_printed = false;
 	ret = revert_run(w.nc, o->state, false, r);
-	(void)unlink(w.watch_path);
 out:
 	stepindex_done(&w.jx);
 	steplist_done(&w.polled);

@@ -14,6 +14,11 @@
 #  - --budget 0: a VIP deleted 8 times is repaired 8 times, never
 #    contested; --budget 2: contested after its 2nd repair, said with the
 #    budget;
+#  - --keep-on-config-error: a broken config at SIGTERM keeps the server
+#    prepared (exit 0, FILE:LINE, said) and so does a start with it (exit
+#    0); without the option such a start is exit 2; a fixed config's
+#    SIGTERM reverts; with nothing applied (boot) a broken config is exit 2;
+#  - one log line for the nft table's repair, however many of its parts;
 #  - --budget out of range or not a number: exit 2; with another command
 #    than watch: exit 2.
 
@@ -58,6 +63,9 @@ wait_until 5 has_route && wait_until 5 logged "^route $ROUTE removed" &&
 ip netns exec "$NS" nft delete table arp lvs_rs_agent
 wait_until 5 has_table && wait_until 5 logged "^nft arp lvs_rs_agent removed" &&
 	pass "nft table deleted: back" || fail "nft table deleted: back" "$(tail -3 "$WLOG")"
+sleep 0.2
+assert_eq "nft table deleted: one line for the table (its set, chains, rules in it)" 1 \
+	"$(n_logged "^nft ")"
 agent_run rs -c "$CONF" verify
 assert_rc "verify after the repairs: exit 0" 0
 assert_eq "repairs: the journal not written (same inode)" "$ino" "$(journal_id)"
@@ -110,6 +118,30 @@ sleep 0.3
 has_addr rs lo "$VIP" 32 && fail "--budget 2: the 3rd undoing left alone" "$VIP is back" ||
 	pass "--budget 2: the 3rd undoing left alone"
 watch_stop TERM
+
+# ---- --keep-on-config-error: a broken config at the stop and the start
+watch_start rs "$CONF" --keep-on-config-error || { fail "keep: start" "$(cat "$WLOG")"; exit 1; }
+echo bogus >>"$CONF"
+watch_stop TERM
+assert_eq "keep: SIGTERM with a broken config: exit 0" 0 "$WATCH_RC"
+assert_match "keep: FILE:LINE said" "^$CONF:[0-9]+: " "$(cat "$WLOG")"
+assert_match "keep: kept, said" "kept the [0-9]+ changes of the last apply" "$(cat "$WLOG")"
+has_addr rs lo "$VIP" 32 && pass "keep: the VIP stays" || fail "keep: the VIP stays" "$VIP gone"
+[ -s "$STATE" ] && pass "keep: the journal stays" || fail "keep: the journal stays" "no journal"
+agent_run rs -c "$CONF" --keep-on-config-error watch
+assert_rc "keep: start with the broken config: exit 0" 0
+assert_match "keep: start: kept, said" "restart lvs-rs-agent-watch" "$(cat "$TDIR/.err")"
+has_addr rs lo "$VIP" 32 && pass "keep: start: the VIP stays" || fail "keep: start: the VIP stays" "$VIP gone"
+agent_run rs -c "$CONF" watch
+assert_rc "negative control: without the option, a broken config: exit 2" 2
+write_conf "$VIP"
+watch_start rs "$CONF" --keep-on-config-error || fail "keep: fixed config: start" "$(cat "$WLOG")"
+watch_stop TERM
+has_addr rs lo "$VIP" 32 && fail "keep: fixed config: SIGTERM reverts" "$VIP still there" ||
+	pass "keep: fixed config: SIGTERM reverts"
+printf 'bogus\n' >"$CONF"
+agent_run rs -c "$CONF" --keep-on-config-error watch
+assert_rc "keep: nothing applied (boot) and a broken config: exit 2" 2
 
 # ---- usage
 for v in 1001 -1 x 2.5 ''; do
