@@ -184,8 +184,20 @@ $(BUILD)/bench-timer: tests/bench/timer.c
 	@mkdir -p $(BUILD)
 	$(Q)$(CC) -std=gnu11 $(WARN) $(CFLAGS) -o $@ $<
 
-bench: $(BIN) $(BUILD)/bench-timer
+# The watch's repair latency (bench/watch-bench.sh).
+$(BUILD)/watch-bench: bench/watch-bench.c
+	$(qecho) CC $@
+	@mkdir -p $(BUILD)
+	$(Q)$(CC) -std=gnu11 $(WARN) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags libmnl) -o $@ $< \
+		$(shell $(PKG_CONFIG) --libs libmnl)
+
+bench: $(BIN) $(BUILD)/bench-timer $(BUILD)/watch-bench
 	@BUILD=$(BUILD) tests/bench/bench.sh
+	@BUILD=$(BUILD) bench/watch-bench.sh
+
+# The watch's part alone (its section of bench/results.md).
+bench-watch: $(BIN) $(BUILD)/watch-bench
+	@BUILD=$(BUILD) bench/watch-bench.sh
 
 deps:
 	@tools/deps.sh
@@ -239,7 +251,7 @@ deb:
 clean:
 	rm -rf build build-san
 
-.PHONY: all build-tests check unit integration vm bench deps demo fuzz fuzz-journal install uninstall deb clean
+.PHONY: all build-tests check unit integration vm bench bench-watch deps demo fuzz fuzz-journal install uninstall deb clean
 FORCE:
 
 -include $(OBJ:.o=.d) $(FOBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(FMAIN_OBJ:.o=.d) $(UNIT_BIN:=.d) \
