@@ -37,15 +37,20 @@ VM_A="kernel dr-noarp dr-noannounce dr-anyip tun-fault tun-crash ipv6-tun"
 VM_B="dr dr-nft fwm ipv6-dr tun tun-anyip"
 VM_S="systemd"
 VM_P="package"
-ALL="$VM_A $VM_B $VM_S $VM_P"
+VM_W="watch"
+ALL="$VM_A $VM_B $VM_S $VM_P $VM_W"
 SD_CHECKS="systemd-boot systemd-sandbox systemd-reload systemd-restart systemd-status-by-root systemd-restart-typo systemd-stop"
 PKG_CHECKS="package-install package-enable package-verify package-undo package-purge"
+WATCH_CHECKS="watch-boot watch-attribution watch-sigkill watch-networkd watch-tunl0 watch-stop"
 # the systemd VM's job: seven results, each well under 2 minutes, 80-130 s in all (in a
 # fresh root beside the package VM the checks before restart-typo alone took 80 s)
 SD_TMO=180
 # the package VM's job (~100 s): five results, each well under 2 minutes; apt and dpkg are
 # slow under emulation even with the dpkg database in RAM (sd-pkg-guest.sh)
 PKG_TMO=210
+# the watch VM's job (sd-test.sh watch, sd-watch-guest.sh): six results, 20 SIGKILL
+# restarts among them (RestartSec=1 and a start each under emulation)
+WATCH_TMO=420
 SD_BOOT_TMO=50		# systemd boots in ~20 s under TCG, more on a loaded host
 
 want=${*:-$ALL}
@@ -61,16 +66,17 @@ labs_a=$(pick "$VM_A")
 labs_b=$(pick "$VM_B")
 labs_s=$(pick "$VM_S")
 labs_p=$(pick "$VM_P")
+labs_w=$(pick "$VM_W")
 
 skip_all() {
 	local l
 	for l in $want; do echo "SKIP: vm-$l: $1"; done
 	exit 0
 }
-if [ -n "$labs_s$labs_p" ] && [ ! -x /lib/systemd/systemd ]; then
+if [ -n "$labs_s$labs_p$labs_w" ] && [ ! -x /lib/systemd/systemd ]; then
 	echo "SKIP: vm-systemd: no /lib/systemd/systemd on this host to boot in the VM"
-	labs_s="" labs_p=""
-	want=$(echo " $want " | sed 's/ systemd / /; s/ package / /')
+	labs_s="" labs_p="" labs_w=""
+	want=$(echo " $want " | sed 's/ systemd / /; s/ package / /; s/ watch / /')
 	[ -n "$(echo $want)" ] || exit 0
 fi
 command -v qemu-system-x86_64 > /dev/null || skip_all "qemu-system-x86_64 not installed (make deps)"
@@ -104,6 +110,7 @@ cleanup() {
 		[ -n "$labs_b" ] && [ -e "$out/B.log" ] && show_group B $labs_b
 		[ -n "$labs_s" ] && [ -e "$out/S.log" ] && show_group S $SD_CHECKS
 		[ -n "$labs_p" ] && [ -e "$out/P.log" ] && show_group P $PKG_CHECKS
+		[ -n "$labs_w" ] && [ -e "$out/W.log" ] && show_group W $WATCH_CHECKS
 	fi
 	rm -rf "$out"
 }
@@ -159,7 +166,7 @@ show_group() {
 	shift
 	rc=interrupted secs='?'
 	[ -s "$out/$group.rc" ] && read -r rc secs < "$out/$group.rc"
-	if [ "$group" = S ] || [ "$group" = P ]; then
+	if [ "$group" = S ] || [ "$group" = P ] || [ "$group" = W ]; then
 		echo "======== VM $group: sd-test.sh${*:+ }, systemd as PID 1 (vmrun exit $rc, ${secs}s) ========"
 	else
 		echo "======== VM $group: guest.sh $* (vmrun exit $rc, ${secs}s) ========"
@@ -181,7 +188,7 @@ show_group() {
 	grep -q '^FAIL:' "$out/$group.results" && failed=1
 	cat "$out/$group.results"
 	# Per-lab times (guest.sh's "took" lines), to keep the VMs balanced.
-	[ "$group" = S ] || [ "$group" = P ] ||
+	[ "$group" = S ] || [ "$group" = P ] || [ "$group" = W ] ||
 		echo "vm $group lab times: $(sed -n 's/^\[vm-\(.*\)\] took \([0-9]*s\)$/\1 \2/p' \
 			"$out/$group.log" | paste -sd, - | sed 's/,/, /g') (whole VM ${secs}s)"
 }
@@ -199,10 +206,18 @@ for g in A B; do
 	[ "$par" -ge 2 ] || wait $!
 done
 # The systemd VMs take the slots of the VMs that finish first: never more than $par at once.
-for g in S P; do
-	if [ $g = S ]; then [ -n "$labs_s" ] || continue; else [ -n "$labs_p" ] || continue; fi
+for g in S P W; do
+	case $g in
+	S) [ -n "$labs_s" ] || continue ;;
+	P) [ -n "$labs_p" ] || continue ;;
+	W) [ -n "$labs_w" ] || continue ;;
+	esac
 	while [ "$(running)" -ge "$par" ]; do sleep 1; done
-	if [ $g = S ]; then boot_sd S $SD_TMO & else boot_sd P $PKG_TMO package & fi
+	case $g in
+	S) boot_sd S $SD_TMO & ;;
+	P) boot_sd P $PKG_TMO package & ;;
+	W) boot_sd W $WATCH_TMO watch & ;;
+	esac
 	pids+=($!)
 done
 wait
@@ -212,8 +227,10 @@ shown=1
 [ -n "$labs_b" ] && show_group B $labs_b
 [ -n "$labs_s" ] && show_group S $SD_CHECKS
 [ -n "$labs_p" ] && show_group P $PKG_CHECKS
+[ -n "$labs_w" ] && show_group W $WATCH_CHECKS
 n=$(echo $want | wc -w)
 [ -n "$labs_s" ] && n=$((n + $(echo $SD_CHECKS | wc -w) - 1))
 [ -n "$labs_p" ] && n=$((n + $(echo $PKG_CHECKS | wc -w) - 1))
+[ -n "$labs_w" ] && n=$((n + $(echo $WATCH_CHECKS | wc -w) - 1))
 echo "vm: $n tests in $(($(date +%s) - t0))s (kernel $kver, TCG, parallel=$par)"
 exit $failed
