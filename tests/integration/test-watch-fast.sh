@@ -45,11 +45,14 @@ write_conf()
 has_route() { [ -n "$(ip -n "$NS" route show table local type local 203.0.113.0/29 dev lo)" ]; }
 has_table() { ip netns exec "$NS" nft list table arp lvs_rs_agent >/dev/null 2>&1; }
 logged() { grep -Eq -- "$1" "$WLOG"; }
+# watch_start waits for a "watch: keeping" line in $WLOG: never the one of the
+# watch before (the new one's redirection truncates it only once it runs).
+start() { rm -f "$WLOG"; watch_start "$@"; }
 n_logged() { grep -Ec -- "$1" "$WLOG"; }
 journal_id() { stat -c %i "$STATE"; }
 
 write_conf "$VIP"
-watch_start rs "$CONF" || { fail start "the watch did not start: $(cat "$WLOG")"; exit 1; }
+start rs "$CONF" || { fail start "the watch did not start: $(cat "$WLOG")"; exit 1; }
 ino=$(journal_id)
 cp "$STATE" "$TDIR/journal.before"
 
@@ -101,14 +104,14 @@ repeat_del()
 	done
 }
 write_conf "$VIP"
-watch_start rs "$CONF" --budget 0 || { fail "--budget 0: start" "$(cat "$WLOG")"; exit 1; }
+start rs "$CONF" --budget 0 || { fail "--budget 0: start" "$(cat "$WLOG")"; exit 1; }
 repeat_del 8 && pass "--budget 0: repaired 8 times in a row" ||
 	fail "--budget 0: repaired 8 times in a row" "$(tail -3 "$WLOG")"
 assert_eq "--budget 0: 8 repair lines" 8 "$(n_logged "^address $VIP/32 dev lo removed by")"
 assert_eq "--budget 0: never contested" 0 "$(n_logged "is contested")"
 watch_stop TERM
 
-watch_start rs "$CONF" --budget 2 || { fail "--budget 2: start" "$(cat "$WLOG")"; exit 1; }
+start rs "$CONF" --budget 2 || { fail "--budget 2: start" "$(cat "$WLOG")"; exit 1; }
 repeat_del 2
 ip -n "$NS" addr del "$VIP/32" dev lo
 wait_until 5 logged "is contested: repaired 2 times within 60 s" &&
@@ -120,7 +123,7 @@ has_addr rs lo "$VIP" 32 && fail "--budget 2: the 3rd undoing left alone" "$VIP 
 watch_stop TERM
 
 # ---- --keep-on-config-error: a broken config at the stop and the start
-watch_start rs "$CONF" --keep-on-config-error || { fail "keep: start" "$(cat "$WLOG")"; exit 1; }
+start rs "$CONF" --keep-on-config-error || { fail "keep: start" "$(cat "$WLOG")"; exit 1; }
 echo bogus >>"$CONF"
 watch_stop TERM
 assert_eq "keep: SIGTERM with a broken config: exit 0" 0 "$WATCH_RC"
@@ -135,7 +138,7 @@ has_addr rs lo "$VIP" 32 && pass "keep: start: the VIP stays" || fail "keep: sta
 agent_run rs -c "$CONF" watch
 assert_rc "negative control: without the option, a broken config: exit 2" 2
 write_conf "$VIP"
-watch_start rs "$CONF" --keep-on-config-error || fail "keep: fixed config: start" "$(cat "$WLOG")"
+start rs "$CONF" --keep-on-config-error || fail "keep: fixed config: start" "$(cat "$WLOG")"
 watch_stop TERM
 has_addr rs lo "$VIP" 32 && fail "keep: fixed config: SIGTERM reverts" "$VIP still there" ||
 	pass "keep: fixed config: SIGTERM reverts"
