@@ -185,10 +185,10 @@ integration: build-tests
 vm: build-tests
 	@BUILD=$(BUILD) tests/run-tests.sh vm
 
-# The Ansible role under systemd (two VMs, 5-9 minutes of emulation each): .ci/run runs it
-# after make check, which it would push past 15 minutes.
-check-ansible: build-tests
-	@BUILD=$(BUILD) tests/run-tests.sh vm-ansible
+# The long VM jobs, the Ansible role and the watch unit under systemd (three VMs, 4-9 minutes
+# of emulation each): .ci/run runs them after make check, which they would push past 15 minutes.
+check-long: build-tests
+	@BUILD=$(BUILD) tests/run-tests.sh vm-long
 
 # The benchmark's timer: wall time and peak RSS of one process (issue 8).
 $(BUILD)/bench-timer: tests/bench/timer.c
@@ -196,8 +196,20 @@ $(BUILD)/bench-timer: tests/bench/timer.c
 	@mkdir -p $(BUILD)
 	$(Q)$(CC) -std=gnu11 $(WARN) $(CFLAGS) -o $@ $<
 
-bench: $(BIN) $(BUILD)/bench-timer
+# The watch's repair latency (bench/watch-bench.sh).
+$(BUILD)/watch-bench: bench/watch-bench.c
+	$(qecho) CC $@
+	@mkdir -p $(BUILD)
+	$(Q)$(CC) -std=gnu11 $(WARN) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags libmnl) -o $@ $< \
+		$(shell $(PKG_CONFIG) --libs libmnl)
+
+bench: $(BIN) $(BUILD)/bench-timer $(BUILD)/watch-bench
 	@BUILD=$(BUILD) tests/bench/bench.sh
+	@BUILD=$(BUILD) bench/watch-bench.sh
+
+# The watch's part alone (its section of bench/results.md).
+bench-watch: $(BIN) $(BUILD)/watch-bench
+	@BUILD=$(BUILD) bench/watch-bench.sh
 
 deps:
 	@tools/deps.sh
@@ -251,7 +263,7 @@ deb:
 clean:
 	rm -rf build build-san
 
-.PHONY: all build-tests check check-ansible unit integration vm bench deps demo fuzz fuzz-journal install uninstall deb clean
+.PHONY: all build-tests check check-long unit integration vm bench bench-watch deps demo fuzz fuzz-journal install uninstall deb clean
 FORCE:
 
 -include $(OBJ:.o=.d) $(FOBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(FMAIN_OBJ:.o=.d) $(UNIT_BIN:=.d) \

@@ -224,6 +224,12 @@ static int rollback(struct netconf *nc, struct action *acts, size_t n,
 int act(struct netconf *nc, struct report *r, const char *verb,
 	struct action *acts, size_t n, struct steplist *whole)
 {
+	return act_acked(nc, r, verb, acts, n, whole, false);
+}
+
+int act_acked(struct netconf *nc, struct report *r, const char *verb,
+	      struct action *acts, size_t n, struct steplist *whole, bool acked)
+{
 	_cleanup_free_ struct step **v = NULL;
 	char cause[32];
 	size_t made = 0;
@@ -238,6 +244,8 @@ int act(struct netconf *nc, struct report *r, const char *verb,
 	/* Stopped by a signal before a change (one caught after the last
 	 * change leaves the run done). */
 	sig = failed >= 0 && acts[failed].res == -EINTR ? agent_interrupted() : 0;
+	if (failed < 0 && acked)
+		return AGENT_EXIT_OK;
 	if (failed < 0) {
 		/* Read back: never report success without asking the kernel. */
 		v = malloc(n * sizeof(*v));

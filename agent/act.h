@@ -7,6 +7,7 @@
 #ifndef LVS_AGENT_ACT_H
 #define LVS_AGENT_ACT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "plan.h"
@@ -46,5 +47,13 @@ int act_not_made(struct report *r, size_t n);
  */
 int act(struct netconf *nc, struct report *r, const char *verb,
 	struct action *acts, size_t n, struct steplist *whole);
+/*
+ * act(), where the kernel's acknowledgement of each change is taken as its
+ * read-back when acked: a repair of objects whose removal the kernel has
+ * just notified, where reading one back would dump every object of its
+ * kind (10,000 addresses for one VIP put back).
+ */
+int act_acked(struct netconf *nc, struct report *r, const char *verb,
+	      struct action *acts, size_t n, struct steplist *whole, bool acked);
 
 #endif

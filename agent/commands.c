@@ -122,7 +122,7 @@ int agent_need_net_admin(const struct agent_opts *o, struct report *r, const cha
 }
 
 /*
- * --keep-on-config-error, for the unit's start and stop: `systemctl
+ * --keep-on-config-error, for the units' start and stop: `systemctl
  * restart` runs the stop (revert) and then the start (apply), and systemd
  * tells neither which it is part of. With a present but broken config the
  * server keeps what the last apply made, so a typo never leaves it without
@@ -130,8 +130,10 @@ int agent_need_net_admin(const struct agent_opts *o, struct report *r, const cha
  * uninstall order) reverts, and with nothing applied (at boot: /run is
  * empty) the start fails as without the option. 1 when kept, else 0.
  */
-static int keep_prepared(const struct agent_opts *o, struct report *r, const char *verb)
+int agent_keep_prepared(const struct agent_opts *o, struct report *r, const char *verb)
 {
+	const char *unit = STREQ(verb, "watch") ? "lvs-rs-agent-watch" : "lvs-rs-agent";
+	const char *then = STREQ(verb, "watch") ? "restart" : "reload";
 	struct journal j = { 0 };
 	char err[512];
 	size_t n;
@@ -145,7 +147,7 @@ static int keep_prepared(const struct agent_opts *o, struct report *r, const cha
 	if (n == 0)
 		return 0;
 	report_warning(r, "%s: the config has errors: kept the %zu changes of the last apply;\n"
-		       "fix it, then systemctl reload lvs-rs-agent (or remove it to revert)", verb, n);
+		       "fix it, then systemctl %s %s (or remove it to revert)", verb, n, then, unit);
 	return 1;
 }
 
@@ -158,7 +160,7 @@ int agent_apply(const struct agent_opts *o, struct report *r, bool dry_run)
 	int ret;
 
 	ret = agent_load_config(o, r, &c);
-	if (ret && !dry_run && keep_prepared(o, r, "apply"))
+	if (ret && !dry_run && agent_keep_prepared(o, r, "apply"))
 		return AGENT_EXIT_OK;
 	/* rip = auto: the desired steps depend on the interfaces. */
 	if (ret == AGENT_EXIT_OK)
@@ -183,7 +185,8 @@ int agent_revert(const struct agent_opts *o, struct report *r)
 	if (o->keep_on_config_error && access(o->config, F_OK) == 0) {
 		_cleanup_(conf_freep) struct conf *c = NULL;
 
-		if (agent_load_config(o, r, &c) != AGENT_EXIT_OK && keep_prepared(o, r, "revert"))
+		if (agent_load_config(o, r, &c) != AGENT_EXIT_OK &&
+		    agent_keep_prepared(o, r, "revert"))
 			return AGENT_EXIT_OK;
 	}
 	ret = agent_need_net_admin(o, r, "revert");

@@ -26,6 +26,7 @@ struct agent_opts {
 	const char *prom;  /* --prometheus: the watch's metrics */
 	double interval;   /* --interval: the poll of the sysctls without events, s */
 	double backoff;    /* --backoff: the first pause of a contested object, s */
+	unsigned int budget; /* --budget: repairs of an object before it is contested */
 };
 
 /* apply, or with dry_run plan. */
@@ -45,6 +46,13 @@ int agent_watch(const struct agent_opts *o, struct report *r);
 struct conf;
 struct netconf;
 int agent_load_config(const struct agent_opts *o, struct report *r, struct conf **ret);
+/*
+ * --keep-on-config-error with a present but broken config (its errors
+ * already in r) and a journal that holds steps: warn that what the last
+ * apply made is kept, and return 1 (the caller changes nothing and exits
+ * 0). Else 0.
+ */
+int agent_keep_prepared(const struct agent_opts *o, struct report *r, const char *verb);
 int agent_open_netconf(struct report *r, struct netconf **nc);
 int agent_need_net_admin(const struct agent_opts *o, struct report *r, const char *verb);
 /* The journal's lock, exclusive; a watch's is refused at once. */

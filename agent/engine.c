@@ -335,6 +335,28 @@ static void hold_actions(const struct engine *e, struct plan *p)
 	p->n_acts = n;
 }
 
+/*
+ * Whether the journal to write before the changes is the one on disk: the
+ * same config, the same steps with the same wanted and prior values (a
+ * repair makes again what the last run made). Its write and fsync are then
+ * skipped: a crash leaves the same journal either way.
+ */
+static bool journal_unchanged(const struct journal *old, const struct plan *p,
+			      const char *config)
+{
+	if (!old->found || !old->updated || !old->ns.ino || p->all.n != old->steps.n ||
+	    !STREQ(old->config, config))
+		return false;
+	for (size_t i = 0; i < p->all.n; i++) {
+		const struct step *a = &p->all.v[i], *b = &old->steps.v[i];
+
+		if (a->ops != b->ops || a->order != b->order || !STREQ(a->target, b->target) ||
+		    !STREQ(a->want, b->want) || !STREQ(a->prior, b->prior))
+			return false;
+	}
+	return true;
+}
+
 int engine_reconcile(const struct engine *e, struct report *r)
 {
 	const char *verb = e->dry_run ? "plan" : "apply";
@@ -373,7 +395,7 @@ int engine_reconcile(const struct engine *e, struct report *r)
 	 * which revert restores the pre-agent state. */
 	snprintf(next.config, sizeof(next.config), "%s", e->config);
 	next.created = old.created;
-	if (p.n_acts > 0) {
+	if (p.n_acts > 0 && !journal_unchanged(&old, &p, e->config)) {
 		/* next borrows the plan's steps for the write (owns none). */
 		next.steps = p.all;
 		k = journal_save(e->state, &next);

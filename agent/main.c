@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* lvs-rs-agent: prepare LVS DR/TUN real servers, verify, and revert exactly. */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -17,6 +18,7 @@
 #include "file.h"
 #include "journal.h"
 #include "prom.h"
+#include "repairs.h"
 #include "report.h"
 #include "signal.h"
 #include "../conf/conf.h"
@@ -66,13 +68,16 @@ static void usage(FILE *f)
 		"                      watch: how long a contested object is left alone\n"
 		"                      before it is tried again, 1 to 86400, default 30\n"
 		"                      (doubling each time, to 300 at most)\n"
+		"      --budget COUNT\n"
+		"                      watch: repairs of one object within 60 s before it\n"
+		"                      is contested, 0 to 1000, default 5 (0: never)\n"
 		"      --detailed-exitcode\n"
 		"                      plan: exit 5 when apply would change something, 0\n"
 		"                      when there is nothing to do\n"
 		"      --keep-on-config-error\n"
-		"                      apply, revert: with a present but broken config, keep\n"
-		"                      what the last apply made and exit 0 (the unit's start\n"
-		"                      and stop, so a restart never drops the VIPs)\n"
+		"                      apply, revert, watch: with a present but broken config,\n"
+		"                      keep what the last apply made and exit 0 (the units'\n"
+		"                      start and stop, so a restart never drops the VIPs)\n"
 		"  -h, --help          this text\n"
 		"  -V, --version       the version\n"
 		"\n"
@@ -85,7 +90,8 @@ static void usage(FILE *f)
 		CONF_DEFAULT_PATH, AGENT_STATE_PATH, AGENT_JSON_SCHEMA);
 }
 
-enum { OPT_PROMETHEUS = 0x100, OPT_DETAILED_EXITCODE, OPT_KEEP, OPT_INTERVAL, OPT_BACKOFF };
+enum { OPT_PROMETHEUS = 0x100, OPT_DETAILED_EXITCODE, OPT_KEEP, OPT_INTERVAL, OPT_BACKOFF,
+       OPT_BUDGET };
 
 static const char *const commands[] = {
 	"apply", "plan", "verify", "status", "revert", "forget", "check-config", "watch",
@@ -102,6 +108,7 @@ static const struct option longopts[] = {
 	{ "keep-on-config-error", no_argument, NULL, OPT_KEEP },
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
 	{ "backoff", required_argument, NULL, OPT_BACKOFF },
+	{ "budget", required_argument, NULL, OPT_BUDGET },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{}
@@ -118,9 +125,10 @@ static const struct {
 	{ OPT_PROMETHEUS, { "verify", "status", "watch" } },
 	{ OPT_INTERVAL, { "watch" } },
 	{ OPT_BACKOFF, { "watch" } },
+	{ OPT_BUDGET, { "watch" } },
 	{ OPT_DETAILED_EXITCODE, { "plan" } },
 	{ 'f', { "revert" } },
-	{ OPT_KEEP, { "apply", "revert" } },
+	{ OPT_KEEP, { "apply", "revert", "watch" } },
 };
 
 /*
@@ -158,6 +166,19 @@ static int parse_seconds(const char *arg, double min, double max, double *ret)
 	if (errno || end == arg || *end || !isfinite(v) || signbit(v) || v < min || v > max)
 		return -EINVAL;
 	*ret = v;
+	return 0;
+}
+
+static int parse_count(const char *arg, unsigned int max, unsigned int *ret)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || !isdigit((unsigned char)*arg) || v > max)
+		return -EINVAL;
+	*ret = (unsigned int)v;
 	return 0;
 }
 
@@ -234,6 +255,8 @@ static int bad_option(struct report *r, const char *word)
 /* What an option's value is called in --help. */
 static const char *value_name(int val)
 {
+	if (val == OPT_BUDGET)
+		return "COUNT";
 	return val == 'w' || val == OPT_INTERVAL || val == OPT_BACKOFF ? "SECONDS" : "FILE";
 }
 
@@ -338,12 +361,13 @@ static int parse_args(int argc, char **argv, struct agent_opts *o, struct args *
 	optind = 0; /* glibc: start again from scratch */
 	while ((c = getopt_long(argc, argv, OPTSTRING, longopts, NULL)) != -1) {
 		bool has_value = c == 'c' || c == 's' || c == 'w' || c == OPT_PROMETHEUS ||
-				 c == OPT_INTERVAL || c == OPT_BACKOFF;
+				 c == OPT_INTERVAL || c == OPT_BACKOFF || c == OPT_BUDGET;
 
 		for (size_t i = 0; i < ARRAY_SIZE(option_commands); i++)
 			if (option_commands[i].val == c)
 				given[i] = true;
-		if (has_value && c != 'w' && c != OPT_INTERVAL && c != OPT_BACKOFF && !*optarg)
+		if (has_value && c != 'w' && c != OPT_INTERVAL && c != OPT_BACKOFF &&
+		    c != OPT_BUDGET && !*optarg)
 			return usage_error(r, "--%s needs a file name, not an empty word",
 					   option_of(c)->name);
 		/* "-c --json": getopt takes the next word, whatever it is. */
@@ -391,6 +415,11 @@ static int parse_args(int argc, char **argv, struct agent_opts *o, struct args *
 				return usage_error(r, "--backoff \"%s\": not a number of seconds from 1 to 86400",
 						   optarg);
 			break;
+		case OPT_BUDGET:
+			if (parse_count(optarg, REPAIR_BUDGET_MAX, &o->budget) < 0)
+				return usage_error(r, "--budget \"%s\": not a whole number from 0 to %d",
+						   optarg, REPAIR_BUDGET_MAX);
+			break;
 		case 'h':
 			a->help = true;
 			return 0;
@@ -423,6 +452,7 @@ int main(int argc, char **argv)
 		.wait = 10,
 		.interval = 1,
 		.backoff = 30,
+		.budget = REPAIR_BUDGET,
 	};
 	struct report r = { 0 };
 	struct journal j = { 0 };

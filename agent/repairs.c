@@ -2,7 +2,7 @@
 #define _GNU_SOURCE /* asprintf */
 /*
  * The watch's account of its repairs. An object another process keeps
- * undoing is not fought for ever: past REPAIR_BUDGET repairs within
+ * undoing is not fought for ever: past its budget of repairs within
  * REPAIR_WINDOW_S it is contested, left as it is for a back-off, then tried
  * once more; each time it is contested again the back-off doubles.
  */
@@ -26,7 +26,7 @@
 struct obj {
 	char kind[KIND_MAX];
 	char target[STEP_TARGET_MAX];
-	double times[REPAIR_BUDGET]; /* the last repairs, a ring */
+	double times[REPAIR_BUDGET_MAX]; /* the last repairs, a ring */
 	size_t n, head;
 	double backoff;     /* the next back-off, s */
 	double hold_until;  /* a contested object's back-off ends (0: none) */
@@ -51,6 +51,8 @@ struct recent {
 
 struct repairs {
 	double backoff0, backoff_max;
+	unsigned int budget; /* 0: never contested */
+	size_t ring;         /* the times kept of each object */
 	struct obj *objs;
 	size_t n_objs, cap_objs;
 	struct count counts[COUNTS_MAX];
@@ -61,12 +63,14 @@ struct repairs {
 	size_t n_recent, recent_head;
 };
 
-struct repairs *repairs_new(double backoff_s)
+struct repairs *repairs_new(double backoff_s, unsigned int budget)
 {
 	struct repairs *x = calloc(1, sizeof(*x));
 
 	if (!x)
 		return NULL;
+	x->budget = budget < REPAIR_BUDGET_MAX ? budget : REPAIR_BUDGET_MAX;
+	x->ring = x->budget ? x->budget : 1;
 	x->backoff0 = backoff_s > 0 ? backoff_s : REPAIR_BACKOFF_S;
 	x->backoff_max = x->backoff0 > REPAIR_BACKOFF_MAX_S ? x->backoff0 : REPAIR_BACKOFF_MAX_S;
 	x->started = time(NULL);
@@ -96,7 +100,7 @@ static void prune(struct repairs *x, double now)
 
 	for (size_t i = 0; i < x->n_objs; i++) {
 		const struct obj *o = &x->objs[i];
-		double last = o->n ? o->times[(o->head + REPAIR_BUDGET - 1) % REPAIR_BUDGET] : 0;
+		double last = o->n ? o->times[(o->head + x->ring - 1) % x->ring] : 0;
 		bool keep = o->hold_until > 0 || now - last < REPAIR_WINDOW_S ||
 			    (o->backoff > x->backoff0 && now - last < x->backoff_max);
 
@@ -167,11 +171,11 @@ double repairs_note(struct repairs *x, const char *kind, const char *target,
 		o->hold_until = 0;
 	snprintf(o->who, sizeof(o->who), "%s", who);
 	o->times[o->head] = now;
-	o->head = (o->head + 1) % REPAIR_BUDGET;
-	if (o->n < REPAIR_BUDGET)
+	o->head = (o->head + 1) % x->ring;
+	if (o->n < x->ring)
 		o->n++;
-	/* The oldest of the last REPAIR_BUDGET repairs within the window. */
-	if (o->n == REPAIR_BUDGET && now - o->times[o->head] < REPAIR_WINDOW_S) {
+	/* The oldest of the last `budget` repairs within the window. */
+	if (x->budget && o->n == x->budget && now - o->times[o->head] < REPAIR_WINDOW_S) {
 		double b = o->backoff;
 
 		o->hold_until = now + b;

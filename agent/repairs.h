@@ -15,8 +15,10 @@
 
 #include "../lib/step.h"
 
-/* Repairs of one object within REPAIR_WINDOW_S seconds before it is contested. */
+/* Repairs of one object within REPAIR_WINDOW_S seconds before it is
+ * contested: by default, and at most. */
 #define REPAIR_BUDGET 5
+#define REPAIR_BUDGET_MAX 1000
 #define REPAIR_WINDOW_S 60
 #define REPAIR_BACKOFF_S 30
 #define REPAIR_BACKOFF_MAX_S 300
@@ -26,8 +28,10 @@
 struct repairs;
 
 /* backoff_s: the first pause of a contested object (it doubles up to
- * REPAIR_BACKOFF_MAX_S, or to backoff_s when that is longer). */
-struct repairs *repairs_new(double backoff_s);
+ * REPAIR_BACKOFF_MAX_S, or to backoff_s when that is longer). budget: the
+ * repairs of one object within REPAIR_WINDOW_S before it is contested (at
+ * most REPAIR_BUDGET_MAX); 0: never contested. */
+struct repairs *repairs_new(double backoff_s, unsigned int budget);
 void repairs_free(struct repairs *x);
 
 /*

@@ -41,9 +41,10 @@
 #include "../netconf/netconf.h"
 #include "../netconf/nl.h"
 
-/* A burst of notifications (a networkd restart, nft -f) is taken as one:
- * the reconcile waits this long after the last one, and at most MAX_US
- * after the first. */
+/* A burst of notifications (lo down, sysctls written one by one) is taken
+ * as one: the reconcile waits this long after the last one, and at most
+ * MAX_US after the first. Removed addresses and routes, and a whole nf_tables
+ * transaction, are repaired once the sockets are read empty (quick()). */
 #define DEBOUNCE_US 1000
 #define DEBOUNCE_MAX_US 20000
 /* The safety net: a full reconcile this often whatever was notified. */
@@ -59,6 +60,7 @@
 struct pending {
 	char kind[16];
 	char target[STEP_TARGET_MAX]; /* as people read it */
+	char raw[STEP_TARGET_MAX];    /* as its step spells it */
 	bool removed;
 	bool gen_wait; /* nf_tables: its process comes with NFT_MSG_NEWGEN */
 	char who[ATTRIB_MAX];
@@ -208,6 +210,24 @@ static void display(const struct step_ops *ops, const char *target, char *buf, s
 	step_display(&s, buf, len);
 }
 
+/* What the repair of p needs is all known: an address or route removed, or
+ * an nf_tables transaction whole (its NEWGEN come). Others (a link, whose
+ * change the kernel follows with more; a sysctl) wait for the burst's end. */
+static bool quick(const struct pending *p)
+{
+	if (STREQ(p->kind, "nft"))
+		return !p->gen_wait;
+	return p->removed && (STREQ(p->kind, "address") || STREQ(p->kind, "route"));
+}
+
+static bool all_quick(const struct watch *w)
+{
+	for (size_t i = 0; i < w->n_pend; i++)
+		if (!quick(&w->pend[i]))
+			return false;
+	return w->n_pend > 0;
+}
+
 /* A relevant notification at t: the reconcile waits for the burst's end. */
 static void debounce(struct watch *w, int64_t t)
 {
@@ -285,6 +305,7 @@ static int on_event(const struct netconf_event *e, void *data)
 	*p = (struct pending){ .removed = e->removed, .t_us = t };
 	snprintf(p->kind, sizeof(p->kind), "%s", e->kind);
 	snprintf(p->target, sizeof(p->target), "%s", target);
+	snprintf(p->raw, sizeof(p->raw), "%s", e->target);
 	if (STREQ(e->kind, "nft")) {
 		/* Taken up once the transaction's NEWGEN has come. */
 		p->gen_wait = true;
@@ -371,7 +392,33 @@ static void write_status(struct watch *w)
 		agent_notify("STATUS=watching");
 }
 
-/* Each change the reconcile made, as one line with its cause. */
+/*
+ * The change that stands for c's whole when c's kind is one (the nft table:
+ * its parts are made again in one transaction, one repair): the one of the
+ * whole's notified object, else the first; NULL when one of the whole's
+ * changes before c stood for it already.
+ */
+static const struct change *whole_of(const struct watch *w, const struct report *r, size_t i)
+{
+	const struct change *c = &r->changes[i], *first = NULL;
+
+	if (!c->ops->transactional)
+		return c;
+	for (size_t k = 0; k < r->n_changes; k++) {
+		const struct change *o = &r->changes[k];
+
+		if (o->ops != c->ops || o->state != CHANGE_DONE)
+			continue;
+		if (!first)
+			first = o;
+		for (size_t j = 0; j < w->n_pend; j++)
+			if (STREQ(w->pend[j].kind, o->ops->kind) && STREQ(w->pend[j].target, o->target))
+				return k == i ? c : NULL;
+	}
+	return first == c ? c : NULL;
+}
+
+/* Each repair the reconcile made, as one line with its cause. */
 static void log_repairs(struct watch *w, const struct report *r, int64_t end)
 {
 	bool noted = false;
@@ -383,7 +430,7 @@ static void log_repairs(struct watch *w, const struct report *r, int64_t end)
 		double ms, backoff;
 		bool exact;
 
-		if (c->state != CHANGE_DONE)
+		if (c->state != CHANGE_DONE || whole_of(w, r, i) != c)
 			continue;
 		p = cause_of(w, c, &exact);
 		if (c->op == '+')
@@ -403,9 +450,9 @@ static void log_repairs(struct watch *w, const struct report *r, int64_t end)
 		say("%s %s %s by %s, restored in %.1f ms", c->ops->kind, c->target, what, who, ms);
 		backoff = repairs_note(w->rep, c->ops->kind, c->target, what, who, ms, now_s());
 		if (backoff > 0)
-			say("%s %s is contested: repaired %d times within %d s, last undone by %s; "
+			say("%s %s is contested: repaired %u times within %d s, last undone by %s; "
 			    "left as it is for %.0f s, then tried again", c->ops->kind, c->target,
-			    REPAIR_BUDGET, REPAIR_WINDOW_S, who, backoff);
+			    w->o->budget, REPAIR_WINDOW_S, who, backoff);
 		noted = true;
 	}
 	if (noted)
@@ -430,18 +477,116 @@ static void drop_echoes(struct watch *w, const struct report *r)
 	w->n_pend = n;
 }
 
+/* Whether s is in v[0..n). */
+static bool listed(struct step *const *v, size_t n, const struct step *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == s)
+			return true;
+	return false;
+}
+
+/* An address or route the kernel has just said is gone: the notification
+ * is its observation, the kernel's acknowledgement of its return the
+ * read-back. */
+static bool trusted(const struct pending *p, const struct step *s)
+{
+	return p->removed && !s->ops->transactional &&
+	       (STREQ(p->kind, "address") || STREQ(p->kind, "route"));
+}
+
+/*
+ * The notified objects, each made again as the journal wants it: the last
+ * reconcile's steps, priors and order, so the journal stays as it is on
+ * disk and is not written. No build and no dump of every address: an
+ * object trusted() is taken as gone, the others (a sysctl, the nft table
+ * as one whole) are observed alone. 0 when every notification is repaired
+ * (or needs nothing); -EAGAIN when one asks for the full reconcile (a
+ * link, an object the journal does not hold) or a change failed (the
+ * report says which); -ENOMEM.
+ */
+static int repair_notified(struct watch *w, struct report *r)
+{
+	_cleanup_free_ struct step **obs = malloc((w->j.steps.n + 1) * sizeof(*obs));
+	_cleanup_free_ struct action *acts = malloc((w->j.steps.n + 1) * sizeof(*acts));
+	struct step *acked[PENDING_MAX];
+	size_t n_obs = 0, n_acked = 0, n = 0;
+
+	if (!obs || !acts)
+		return -ENOMEM;
+	if (w->resync || w->why || !w->n_pend)
+		return -EAGAIN;
+	for (size_t i = 0; i < w->n_pend; i++) {
+		const struct pending *p = &w->pend[i];
+		const struct step_ops *ops = kinds_lookup(p->kind, p->raw);
+		struct step *s = ops && !STREQ(p->kind, "link") ?
+				 stepindex_find(&w->jx, ops, p->raw) : NULL;
+
+		if (!s)
+			return -EAGAIN;
+		if (trusted(p, s)) {
+			if (!listed(acked, n_acked, s)) {
+				snprintf(s->now, sizeof(s->now), STEP_ABSENT);
+				acked[n_acked++] = s;
+			}
+		} else if (s->ops->transactional) {
+			/* The whole: each of its parts may be what went. */
+			for (size_t k = 0; k < w->j.steps.n; k++)
+				if (w->j.steps.v[k].ops == s->ops &&
+				    !listed(obs, n_obs, &w->j.steps.v[k]))
+					obs[n_obs++] = &w->j.steps.v[k];
+		} else if (!listed(obs, n_obs, s)) {
+			obs[n_obs++] = s;
+		}
+	}
+	if (act_observe(w->nc, obs, n_obs, &w->j.steps) < 0)
+		return -EAGAIN;
+	/* Observed ones first, in the steps' order: ARP suppression and the
+	 * devices before any VIP (the acked ones are VIPs). */
+	for (int pass = 0; pass < 2; pass++) {
+		struct step *const *v = pass ? acked : obs;
+		size_t m = pass ? n_acked : n_obs, first = n;
+		int ret;
+
+		for (size_t i = 0; i < m; i++)
+			if (!step_same(v[i], v[i]->now, v[i]->want) && !held(v[i], w))
+				acts[n++] = (struct action){ .s = v[i], .to = STEP_WANT };
+		if (n == first)
+			continue;
+		for (size_t i = first + 1; i < n; i++)
+			for (size_t k = i; k > first && acts[k - 1].s->order > acts[k].s->order; k--) {
+				struct action t = acts[k];
+
+				acts[k] = acts[k - 1];
+				acts[k - 1] = t;
+			}
+		if (act_record(r, acts + first, n - first) < 0)
+			return -ENOMEM;
+		ret = act_acked(w->nc, r, "repair", acts + first, n - first, &w->j.steps, pass);
+		if (ret != AGENT_EXIT_OK)
+			return -EAGAIN;
+	}
+	return 0;
+}
+
 /* repair: a change is a repair (logged with its cause); else an apply of
  * the config (the first, a reload), its changes printed as apply's. */
 static int reconcile(struct watch *w, struct report *r, bool repair)
 {
 	int64_t start = now_us();
-	int ret;
+	bool whole = true;
+	int ret = AGENT_EXIT_OK;
 
 	if (!w->n_pend)
 		w->first_us = start;
 	report_reset(r);
 	agent_stop_again();
-	ret = engine_reconcile(&w->e, r);
+	/* The full reconcile as the safety net: for what the notified
+	 * objects alone cannot repair, and after a failed repair. */
+	if (repair && repair_notified(w, r) == 0)
+		whole = false;
+	if (whole)
+		ret = engine_reconcile(&w->e, r);
 	if (repair)
 		log_repairs(w, r, now_us());
 	else
@@ -453,7 +598,7 @@ static int reconcile(struct watch *w, struct report *r, bool repair)
 			say("watch: the repair failed (exit %d): tried again at the next "
 			    "notification or check", ret);
 	}
-	if (r->n_changes || !w->j.found)
+	if (whole && (r->n_changes || !w->j.found))
 		(void)load_kept(w, r);
 	w->n_pend = 0;
 	w->due_us = 0;
@@ -541,8 +686,11 @@ static void wait_once(struct watch *w, const struct timers *t, const sigset_t *u
 	for (int i = 0; i < NETCONF_EV_SOCKETS; i++)
 		if (netconf_events_fd(w->ev, i) >= 0)
 			p[n++] = (struct pollfd){ .fd = netconf_events_fd(w->ev, i), .events = POLLIN };
-	if (ppoll(p, n, &ts, unblocked) > 0)
+	if (ppoll(p, n, &ts, unblocked) > 0) {
 		read_events(w);
+		if (all_quick(w))
+			w->due_us = now_us();
+	}
 }
 
 static void loop(struct watch *w, struct report *r)
@@ -596,8 +744,11 @@ static void loop(struct watch *w, struct report *r)
 			write_status(w);
 		}
 		if (w->resync) {
+			int64_t t0 = now_us();
+
 			w->why = "after lost notifications";
 			reconcile(w, r, true);
+			say("watch: read the kernel whole in %.1f ms", (now_us() - t0) / 1000.0);
 		} else if (w->due_us && now >= w->due_us) {
 			reconcile(w, r, true);
 		} else if (now >= t.full_us) {
@@ -618,6 +769,23 @@ static void loop(struct watch *w, struct report *r)
 	}
 }
 
+/* The stop with --keep-on-config-error: whether the config on disk is
+ * present but broken (its errors said), so that what is applied stays. */
+static bool stop_keeps(const struct agent_opts *o, struct report *r)
+{
+	struct conf *c = NULL;
+	bool keep;
+
+	if (!o->keep_on_config_error || access(o->config, F_OK) < 0)
+		return false;
+	r->command = "revert";
+	keep = agent_load_config(o, r, &c) != AGENT_EXIT_OK && agent_keep_prepared(o, r, "watch");
+	conf_free(c);
+	if (keep)
+		report_print_errors(r);
+	return keep;
+}
+
 int agent_watch(const struct agent_opts *o, struct report *r)
 {
 	struct watch w = { .o = o };
@@ -626,6 +794,11 @@ int agent_watch(const struct agent_opts *o, struct report *r)
 	int ret, k;
 
 	ret = agent_load_config(o, r, &w.conf);
+	if (ret && agent_keep_prepared(o, r, "watch")) {
+		/* Prepared, not watched: the unit's start succeeds, and ends. */
+		agent_notify("READY=1\nSTATUS=the config has errors: kept the last apply, not watching");
+		return AGENT_EXIT_OK;
+	}
 	if (ret == AGENT_EXIT_OK)
 		ret = agent_open_netconf(r, &w.nc);
 	if (ret == AGENT_EXIT_OK)
@@ -635,7 +808,7 @@ int agent_watch(const struct agent_opts *o, struct report *r)
 	if (ret)
 		goto out;
 	(void)agent_lock_mark_watch(lock_fd);
-	w.rep = repairs_new(o->backoff);
+	w.rep = repairs_new(o->backoff, o->budget);
 	if (!w.rep || asprintf(&w.watch_path, "%s.watch", o->state) < 0) {
 		w.watch_path = NULL;
 		report_error(r, "out of memory");
@@ -671,15 +844,23 @@ int agent_watch(const struct agent_opts *o, struct report *r)
 
 	loop(&w, r);
 
-	/* SIGTERM, SIGINT: revert exactly, as the oneshot unit's stop. */
+	/* SIGTERM, SIGINT: revert exactly, as the oneshot unit's stop; with
+	 * --keep-on-config-error and the config now broken (a restart after
+	 * an edit), keep the server prepared. */
 	agent_notify("STOPPING=1");
-	say("watch: %s: reverting", agent_signal_name(agent_interrupted()));
 	agent_stop_no_more();
+	report_reset(r);
+	(void)unlink(w.watch_path);
+	if (stop_keeps(o, r)) {
+		say("watch: %s: kept as it is", agent_signal_name(agent_interrupted()));
+		ret = AGENT_EXIT_OK;
+		goto out;
+	}
+	say("watch: %s: reverting", agent_signal_name(agent_interrupted()));
 	report_reset(r);
 	r->command = "revert";
 	r->error_printed = false;
 	ret = revert_run(w.nc, o->state, false, r);
-	(void)unlink(w.watch_path);
 out:
 	stepindex_done(&w.jx);
 	steplist_done(&w.polled);

@@ -2,15 +2,16 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # tests/run-tests.sh [SUITE...]	SUITE: unit, integration, vm (default: all three),
-#				vm-ansible (make check-ansible)
+#				vm-long (make check-long)
 #
 # Runs from the repository root with $BUILD (default build):
 #   unit         every executable $BUILD/test-* (cmocka); its summary lines
 #                "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s)." count
 #   integration  every tests/integration/test-*.sh
 #   vm           tests/vm/run.sh, if present
-#   vm-ansible   tests/vm/run.sh ansible ansible-absent: the Ansible role under systemd in
-#                two VMs, 5-9 minutes of emulation each, outside make check's 15 minutes
+#   vm-long      tests/vm/run.sh ansible ansible-absent watch: the Ansible role and the
+#                watch unit under systemd in three VMs, 4-9 minutes of emulation each,
+#                outside make check's 15 minutes
 # Script suites print "PASS: name", "FAIL: name: reason", "SKIP: name: reason"
 # lines, which are counted; a script that exits non-zero without a FAIL line
 # counts as one failure. Under CI=true a SKIP counts as a failure.
@@ -161,18 +162,18 @@ suite_vm()
 	echo "--- tests/vm/run.sh: $((SECONDS - t0))s"
 }
 
-suite_vm-ansible()
+suite_vm-long()
 {
-	suite_vm ansible ansible-absent
+	suite_vm ansible ansible-absent watch
 }
 
 SUITES=("$@")
 [ ${#SUITES[@]} -eq 0 ] && SUITES=(unit integration vm)
 for s in "${SUITES[@]}"; do
 	case $s in
-	unit | integration | vm | vm-ansible) ;;
+	unit | integration | vm | vm-long) ;;
 	*)
-		echo "run-tests: unknown suite '$s' (unit, integration, vm, vm-ansible)" >&2
+		echo "run-tests: unknown suite '$s' (unit, integration, vm, vm-long)" >&2
 		exit 2
 		;;
 	esac

@@ -128,7 +128,7 @@ run_cases()
 			expect "files after $o" "$F/agent.conf $F/agent.conf.d" \
 				"$o" "$F/ag"
 			;;
-		SECONDS)
+		SECONDS | COUNT)
 			expect "nothing after $o $kind" "" "$o" ''
 			;;
 		*)

@@ -6,9 +6,10 @@
 # one `ip -batch` adds and deletes 50,000 addresses on a veth of the
 # namespace (100,000 address notifications, and their routes'), and deletes
 # a VIP in the middle of them. Once continued, the watch finds its socket
-# overflowed (ENOBUFS): it says so, reads the kernel whole, and the VIP is
-# back; status counts the resync; its memory stays bounded (peak RSS within
-# 8 MiB of what it was before the burst).
+# overflowed (ENOBUFS): it says so, reads the kernel whole (and says how
+# long that took), and the VIP is back; status counts the resync; its
+# memory stays bounded (peak RSS within 8 MiB of what it was before the
+# burst).
 
 . "$(dirname "$0")/lib.sh"
 set -u -o pipefail
@@ -53,6 +54,7 @@ wait_until 20 logged "^watch: notifications were lost" &&
 wait_until 20 has_addr rs lo "$VIP" 32 && pass "resync: VIP back" ||
 	fail "resync: VIP back" "$VIP not on lo: $(tail -3 "$WLOG")"
 assert_match "resync: the repair logged" "^address $VIP/32 dev lo removed by .*, restored" "$(cat "$WLOG")"
+assert_match "resync: its time said" "^watch: read the kernel whole in [0-9.]+ ms$" "$(cat "$WLOG")"
 agent_run rs -c "$CONF" verify
 assert_rc "verify after the burst: exit 0" 0
 agent_run rs -c "$CONF" --json status

@@ -18,9 +18,10 @@
 # systemd/lvs-rs-agent.service under the host's systemd as PID 1, six results
 # vm-systemd-*) and "package" take the next free slots, so no more than two run at once.
 # "ansible" and "ansible-absent" (sd-test.sh ansible|ansible-absent: the Ansible role with
-# the unit, four and two results vm-ansible-*) take 5-9 minutes of emulation each: they run
-# only when named (`make check-ansible`, which .ci/run runs after `make check`), so that
-# make check stays within its 15 minutes.
+# the unit, four and two results vm-ansible-*) and "watch" (sd-test.sh watch: the watch unit,
+# six results vm-watch-*) take 4-9 minutes of emulation each: they run only when named (`make
+# check-long`, which .ci/run runs after `make check`), so that make check stays within its
+# 15 minutes.
 #   LVS_VM_CACHE     the cache setup.sh filled (default /var/cache/lvs-rs-agent/vm)
 #   LVS_VM_PARALLEL  1 to boot the VMs one after the other
 set -u
@@ -45,12 +46,14 @@ VM_S="systemd"
 VM_P="package"
 VM_N="ansible"
 VM_M="ansible-absent"
-ALL="$VM_A $VM_B $VM_C $VM_S $VM_P $VM_N $VM_M"
+VM_W="watch"
+ALL="$VM_A $VM_B $VM_C $VM_S $VM_P $VM_N $VM_M $VM_W"
 DEFAULT="$VM_A $VM_B $VM_C $VM_S $VM_P"
 SD_CHECKS="systemd-boot systemd-sandbox systemd-reload systemd-restart systemd-status-by-root systemd-restart-typo systemd-stop"
 PKG_CHECKS="package-install package-enable package-verify package-undo package-purge"
 ANS_CHECKS="ansible-check ansible-first ansible-second ansible-edit"
 ANS2_CHECKS="ansible-broken ansible-absent"
+WATCH_CHECKS="watch-boot watch-attribution watch-sigkill watch-networkd watch-tunl0 watch-stop"
 # the systemd VM's job: seven results, each well under 2 minutes, 80-130 s in all (in a
 # fresh root beside the package VM the checks before restart-typo alone took 80 s)
 SD_TMO=180
@@ -62,6 +65,9 @@ PKG_TMO=210
 # 285 s, at 10 a run took up to twice as long as at 6
 ANS_TMO=540
 ANS2_TMO=450
+# the watch VM's job (sd-test.sh watch, sd-watch-guest.sh): six results, 20 SIGKILL
+# restarts among them (RestartSec=1 and a start each under emulation)
+WATCH_TMO=420
 SD_BOOT_TMO=50		# systemd boots in ~20 s under TCG, more on a loaded host
 
 want=${*:-$DEFAULT}
@@ -80,16 +86,17 @@ labs_s=$(pick "$VM_S")
 labs_p=$(pick "$VM_P")
 labs_n=$(pick "$VM_N")
 labs_m=$(pick "$VM_M")
+labs_w=$(pick "$VM_W")
 
 skip_all() {
 	local l
 	for l in $want; do echo "SKIP: vm-$l: $1"; done
 	exit 0
 }
-if [ -n "$labs_s$labs_p$labs_n$labs_m" ] && [ ! -x /lib/systemd/systemd ]; then
+if [ -n "$labs_s$labs_p$labs_n$labs_m$labs_w" ] && [ ! -x /lib/systemd/systemd ]; then
 	echo "SKIP: vm-systemd: no /lib/systemd/systemd on this host to boot in the VM"
-	labs_s="" labs_p="" labs_n="" labs_m=""
-	want=$(echo " $want " | sed 's/ systemd / /; s/ package / /; s/ ansible / /; s/ ansible-absent / /')
+	labs_s="" labs_p="" labs_n="" labs_m="" labs_w=""
+	want=$(echo " $want " | sed 's/ systemd / /; s/ package / /; s/ ansible / /; s/ ansible-absent / /; s/ watch / /')
 	[ -n "$(echo $want)" ] || exit 0
 fi
 command -v qemu-system-x86_64 > /dev/null || skip_all "qemu-system-x86_64 not installed (make deps)"
@@ -126,6 +133,7 @@ cleanup() {
 		[ -n "$labs_p" ] && [ -e "$out/P.log" ] && show_group P $PKG_CHECKS
 		[ -n "$labs_n" ] && [ -e "$out/N.log" ] && show_group N $ANS_CHECKS
 		[ -n "$labs_m" ] && [ -e "$out/M.log" ] && show_group M $ANS2_CHECKS
+		[ -n "$labs_w" ] && [ -e "$out/W.log" ] && show_group W $WATCH_CHECKS
 	fi
 	rm -rf "$out"
 }
@@ -222,13 +230,14 @@ for g in A B; do
 done
 # The third lab VM and the systemd VMs take the slots of the VMs that finish first: never
 # more than $par at once.
-for g in C S P N M; do
+for g in C S P N M W; do
 	case $g in
 	C) [ -n "$labs_c" ] || continue ;;
 	S) [ -n "$labs_s" ] || continue ;;
 	P) [ -n "$labs_p" ] || continue ;;
 	N) [ -n "$labs_n" ] || continue ;;
 	M) [ -n "$labs_m" ] || continue ;;
+	W) [ -n "$labs_w" ] || continue ;;
 	esac
 	while [ "$(running)" -ge "$par" ]; do sleep 1; done
 	case $g in
@@ -237,6 +246,7 @@ for g in C S P N M; do
 	P) boot_sd P $PKG_TMO package & ;;
 	N) boot_sd N $ANS_TMO ansible & ;;
 	M) boot_sd M $ANS2_TMO ansible-absent & ;;
+	W) boot_sd W $WATCH_TMO watch & ;;
 	esac
 	pids+=($!)
 done
@@ -250,10 +260,12 @@ shown=1
 [ -n "$labs_p" ] && show_group P $PKG_CHECKS
 [ -n "$labs_n" ] && show_group N $ANS_CHECKS
 [ -n "$labs_m" ] && show_group M $ANS2_CHECKS
+[ -n "$labs_w" ] && show_group W $WATCH_CHECKS
 n=$(echo $want | wc -w)
 [ -n "$labs_s" ] && n=$((n + $(echo $SD_CHECKS | wc -w) - 1))
 [ -n "$labs_p" ] && n=$((n + $(echo $PKG_CHECKS | wc -w) - 1))
 [ -n "$labs_n" ] && n=$((n + $(echo $ANS_CHECKS | wc -w) - 1))
 [ -n "$labs_m" ] && n=$((n + $(echo $ANS2_CHECKS | wc -w) - 1))
+[ -n "$labs_w" ] && n=$((n + $(echo $WATCH_CHECKS | wc -w) - 1))
 echo "vm: $n tests in $(($(date +%s) - t0))s (kernel $kver, TCG, parallel=$par)"
 exit $failed

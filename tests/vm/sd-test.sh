@@ -22,6 +22,10 @@
 # sd-test.sh ansible | ansible-absent: the same VM, running sd-ansible-guest.sh apply | absent:
 # the Ansible role of contrib/ansible, `connection: local`, installing the same package
 # (the role's runs split over two VMs: each takes 40-100 s under emulation).
+# sd-test.sh watch: systemd/lvs-rs-agent-watch.service instead, enabled, with an anyip prefix
+# in agent.conf, every rp_filter strict in sysctl.d, a .network file for lo listing only
+# 127.0.0.1/8 (networkd not started at boot) and a unit ordered after the watch; runs
+# sd-watch-guest.sh ("@@RESULT ...: vm-watch-NAME" lines).
 set -u
 HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -52,6 +56,55 @@ if [ -n "$guest" ]; then
 fi
 BUILD=${BUILD:-build}
 AGENT=${LVS_AGENT:-$(readlink -f "$ROOT/$BUILD/lvs-rs-agent")}
+if [ "${1:-}" = watch ]; then
+	[ -x "$AGENT" ] || { echo "sd-test: $AGENT is not built" >&2; exit 2; }
+	tree=$(mktemp -d "${TMPDIR:-/tmp}/lvs-sd-watch.XXXXXX") || exit 125
+	trap 'rm -rf "$tree"' EXIT
+	chmod 755 "$tree"
+	install -D -m 0755 "$AGENT" "$tree/usr/sbin/lvs-rs-agent"
+	install -D -m 0644 "$ROOT/systemd/lvs-rs-agent-watch.service" \
+		"$tree/etc/systemd/system/lvs-rs-agent-watch.service"
+	install -d "$tree/etc/lvs-rs-agent" "$tree/etc/sysctl.d" "$tree/etc/systemd/network"
+	cat > "$tree/etc/lvs-rs-agent/agent.conf" <<EOC
+; written by tests/vm/sd-test.sh watch
+[agent]
+arp_suppress = sysctl
+rp_filter = 2
+
+[vip web]
+address = 192.0.2.10 2001:db8::10
+
+[vip any]
+anyip = yes
+address = 203.0.113.0/29
+EOC
+	# Every rp_filter strict, as a hardened host may have it: what udev's systemd-sysctl
+	# writes for a new tunl0.
+	printf 'net.ipv4.conf.*.rp_filter = 1\n' > "$tree/etc/sysctl.d/90-lvs-test.conf"
+	# networkd manages lo with only 127.0.0.1/8: it drops the VIPs and the anyip route.
+	printf '[Match]\nName=lo\n\n[Network]\nAddress=127.0.0.1/8\n' \
+		> "$tree/etc/systemd/network/10-lo.network"
+	# Ordered after the watch: it starts once READY=1 has come, and notes lo's addresses.
+	cat > "$tree/etc/systemd/system/lvs-after-watch.service" <<EOC
+[Unit]
+Description=test: a unit ordered after the watch
+After=lvs-rs-agent-watch.service
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/sh -c 'ip -o addr show dev lo > /run/after-watch.addrs'
+EOC
+	if grep -q __asan_init "$AGENT" 2>/dev/null; then
+		install -d "$tree/etc/systemd/system/lvs-rs-agent-watch.service.d"
+		printf '[Service]\nEnvironment=ASAN_OPTIONS=detect_leaks=0\n' \
+			> "$tree/etc/systemd/system/lvs-rs-agent-watch.service.d/asan.conf"
+	fi
+	systemctl --root="$tree" enable lvs-rs-agent-watch.service 2>&1 |
+		grep -v 'non-existent unit' | sed 's/^/sd-test: /'
+	VMRUN_ROOT=$tree VMRUN_BOOT_UNITS="lvs-rs-agent-watch.service lvs-after-watch.service" \
+		VMRUN_MODULES='' "$HERE/vmrun-sd.sh" "$HERE/sd-watch-guest.sh"
+	exit
+fi
 # LVS_SD_UNIT: boot another unit instead (negative controls)
 UNIT=${LVS_SD_UNIT:-$ROOT/systemd/lvs-rs-agent.service}
 [ -x "$AGENT" ] || { echo "sd-test: $AGENT is not built" >&2; exit 2; }
