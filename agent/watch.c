@@ -9,337 +9,7 @@
  * process that had undone the object. An object undone again and again is
  * contested (repairs.c) and left alone for a back-off.
  */
-#include <errno.h>
-#include <poll.h>
-#include <stdarg.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
-
-#include <linux/netlink.h>
-
-#include "attrib.h"
-#include "commands.h"
-#include "engine.h"
-#include "exit.h"
-#include "file.h"
-#include "journal.h"
-#include "act.h"
-#include "kinds.h"
-#include "lock.h"
-#include "notify.h"
-#include "repairs.h"
-#include "report.h"
-#include "revert.h"
-#include "signal.h"
-#include "../arp/arp.h"
-#include "../conf/conf.h"
-#include "../netconf/events.h"
-#include "../netconf/netconf.h"
-#include "../netconf/nl.h"
-
-/* A burst of notifications (lo down, sysctls written one by one) is taken
- * as one: the reconcile waits this long after the last one, and at most
- * MAX_US after the first. Removed addresses and routes, and a whole nf_tables
- * transaction, are repaired once the sockets are read empty (quick()). */
-#define DEBOUNCE_US 1000
-#define DEBOUNCE_MAX_US 20000
-/* The safety net: a full reconcile this often whatever was notified. */
-#define FULL_EVERY_S 60
-/* The listener's receive buffer: room for a burst, not for every burst
- * (beyond it the kernel says so, and the watch reads everything again). */
-#define EVENTS_RCVBUF (1024 * 1024)
-/* Notifications kept between two reconciles, each with its cause; more are
- * repaired all the same, named by the first. */
-#define PENDING_MAX 64
-#define DEVS_MAX 16
-
-struct pending {
-	char kind[16];
-	char target[STEP_TARGET_MAX]; /* as people read it */
-	char raw[STEP_TARGET_MAX];    /* as its step spells it */
-	bool removed;
-	bool gen_wait; /* nf_tables: its process comes with NFT_MSG_NEWGEN */
-	char who[ATTRIB_MAX];
-	int64_t t_us;
-};
-
-struct watch {
-	const struct agent_opts *o;
-	struct conf *conf;
-	struct netconf *nc;
-	struct netconf_events *ev;
-	struct engine e;
-	struct repairs *rep;
-	char *watch_path; /* STATE.watch */
-	/* The journal's steps (after a reconcile: the config's), indexed:
-	 * which notifications concern the agent; the sysctls among them are
-	 * polled. */
-	struct journal j;
-	struct stepindex jx;
-	struct steplist polled;
-	char devs[DEVS_MAX][IF_NAMESIZE];
-	size_t n_devs;
-	bool nft;
-	uint32_t own_port;
-	struct pending pend[PENDING_MAX];
-	size_t n_pend;
-	int64_t due_us, first_us;
-	bool resync;
-	const char *why; /* a reconcile's cause without notification */
-};
-
-static int64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static double now_s(void)
-{
-	return now_us() / 1e6;
-}
-
-/* One line of the watch's log (stderr: the journal under systemd). */
-_printf_(1, 2) static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	fflush(stderr);
-}
-
-/* ---- what the agent keeps, for telling which notifications concern it */
-
-static void add_dev(struct watch *w, const char *name)
-{
-	for (size_t i = 0; i < w->n_devs; i++)
-		if (STREQ(w->devs[i], name))
-			return;
-	if (w->n_devs < DEVS_MAX)
-		snprintf(w->devs[w->n_devs++], IF_NAMESIZE, "%s", name);
-}
-
-/* The device of a step ("... dev lo ..."; a link's target is its name). */
-static void add_dev_of(struct watch *w, const struct step *s)
-{
-	const char *d = strstr(s->target, " dev ");
-	char name[IF_NAMESIZE];
-
-	if (STREQ(s->ops->kind, "link")) {
-		add_dev(w, s->target);
-	} else if (d) {
-		snprintf(name, sizeof(name), "%.*s", (int)strcspn(d + 5, " "), d + 5);
-		add_dev(w, name);
-	}
-}
-
-/* The journal as the last reconcile left it. An exit code. */
-static int load_kept(struct watch *w, struct report *r)
-{
-	char err[512];
-	int k;
-
-	stepindex_done(&w->jx);
-	steplist_done(&w->polled);
-	journal_done(&w->j);
-	w->n_devs = 0;
-	w->nft = false;
-	k = journal_load(w->o->state, &w->j, err, sizeof(err));
-	if (k == 0)
-		k = stepindex_build(&w->jx, &w->j.steps);
-	if (k < 0) {
-		report_error(r, "watch: cannot read the journal %s: %s", w->o->state,
-			     err[0] && k == -EBADMSG ? err : strerror(-k));
-		return AGENT_EXIT_RUNTIME;
-	}
-	for (size_t i = 0; i < w->j.steps.n; i++) {
-		const struct step *s = &w->j.steps.v[i];
-
-		add_dev_of(w, s);
-		w->nft |= STREQ(s->ops->kind, "nft");
-		/* The kernel notifies no change of these: they are polled. */
-		if (STREQ(s->ops->kind, "sysctl") && steplist_add(&w->polled, s) < 0) {
-			report_error(r, "out of memory");
-			return AGENT_EXIT_RUNTIME;
-		}
-	}
-	return AGENT_EXIT_OK;
-}
-
-static bool uses_dev(const struct watch *w, const char *dev)
-{
-	for (size_t i = 0; i < w->n_devs; i++)
-		if (STREQ(w->devs[i], dev))
-			return true;
-	return false;
-}
-
-/* Whether the object of a notification is one the agent keeps. */
-static bool concerns(const struct watch *w, const struct netconf_event *e,
-		     const struct step_ops **ops)
-{
-	*ops = kinds_lookup(e->kind, e->target);
-	if (STREQ(e->kind, "nft"))
-		return w->nft && STREQ(e->target, ARP_NFT_TARGET);
-	if (STREQ(e->kind, "link"))
-		return uses_dev(w, e->target);
-	return *ops && stepindex_find(&w->jx, *ops, e->target);
-}
-
-/* ---- notifications */
-
-/* A notification's target as the report's changes spell it. */
-static void display(const struct step_ops *ops, const char *target, char *buf, size_t len)
-{
-	struct step s = { .ops = ops };
-
-	if (!ops) {
-		snprintf(buf, len, "%s", target);
-		return;
-	}
-	snprintf(s.target, sizeof(s.target), "%s", target);
-	step_display(&s, buf, len);
-}
-
-/* What the repair of p needs is all known: an address or route removed, or
- * an nf_tables transaction whole (its NEWGEN come). Others (a link, whose
- * change the kernel follows with more; a sysctl) wait for the burst's end. */
-static bool quick(const struct pending *p)
-{
-	if (STREQ(p->kind, "nft"))
-		return !p->gen_wait;
-	return p->removed && (STREQ(p->kind, "address") || STREQ(p->kind, "route"));
-}
-
-static bool all_quick(const struct watch *w)
-{
-	for (size_t i = 0; i < w->n_pend; i++)
-		if (!quick(&w->pend[i]))
-			return false;
-	return w->n_pend > 0;
-}
-
-/* A relevant notification at t: the reconcile waits for the burst's end. */
-static void debounce(struct watch *w, int64_t t)
-{
-	if (!w->n_pend)
-		w->first_us = t;
-	w->due_us = t + DEBOUNCE_US;
-	if (w->due_us > w->first_us + DEBOUNCE_MAX_US)
-		w->due_us = w->first_us + DEBOUNCE_MAX_US;
-}
-
-/* Room for one more notification's cause, or NULL when full. */
-static struct pending *pend(struct watch *w, int64_t t)
-{
-	debounce(w, t);
-	if (w->n_pend == PENDING_MAX)
-		return NULL;
-	return &w->pend[w->n_pend++];
-}
-
-/* The end of an nf_tables transaction: its process, or the agent's own. */
-static void nft_gen(struct watch *w, const struct netconf_event *e, int64_t t)
-{
-	bool own = e->pid == (uint32_t)getpid() || attrib_own_port(NETLINK_NETFILTER, e->portid);
-	size_t n = 0;
-
-	for (size_t i = 0; i < w->n_pend; i++) {
-		struct pending *p = &w->pend[i];
-
-		if (!p->gen_wait) {
-			w->pend[n++] = *p;
-			continue;
-		}
-		if (own)
-			continue;
-		p->gen_wait = false;
-		attrib_nft(e->portid, e->pid, e->comm, p->who, sizeof(p->who));
-		w->pend[n++] = *p;
-	}
-	w->n_pend = n;
-	if (n && !own)
-		debounce(w, t);
-	if (!n)
-		w->due_us = 0;
-}
-
-static int on_event(const struct netconf_event *e, void *data)
-{
-	struct watch *w = data;
-	const struct step_ops *ops;
-	struct pending *p;
-	char target[STEP_TARGET_MAX];
-	int64_t t = now_us();
-
-	if (e->gen) {
-		nft_gen(w, e, t);
-		return 0;
-	}
-	/* The agent's own changes (rtnetlink: its socket's port; nf_tables:
-	 * the transaction's process, at its NEWGEN). */
-	if (!e->kind || (e->portid && e->portid == w->own_port) || !concerns(w, e, &ops))
-		return 0;
-	display(ops, e->target, target, sizeof(target));
-	/* Contested: not even looked into, and no reconcile for it. */
-	if (repairs_held(w->rep, e->kind, target, now_s()))
-		return 0;
-	for (size_t i = 0; i < w->n_pend; i++)
-		if (STREQ(w->pend[i].kind, e->kind) && STREQ(w->pend[i].target, target) &&
-		    w->pend[i].removed == e->removed) {
-			debounce(w, t);
-			return 0;
-		}
-	p = pend(w, t);
-	if (!p)
-		return 0;
-	*p = (struct pending){ .removed = e->removed, .t_us = t };
-	snprintf(p->kind, sizeof(p->kind), "%s", e->kind);
-	snprintf(p->target, sizeof(p->target), "%s", target);
-	snprintf(p->raw, sizeof(p->raw), "%s", e->target);
-	if (STREQ(e->kind, "nft")) {
-		/* Taken up once the transaction's NEWGEN has come. */
-		p->gen_wait = true;
-		w->due_us = 0;
-	} else if (STREQ(e->kind, "sysctl") && !e->portid) {
-		snprintf(p->who, sizeof(p->who), "a write to /proc/sys");
-	} else if (STREQ(e->kind, "link") && !e->portid) {
-		/* The kernel tells a link's new state without its requester. */
-		snprintf(p->who, sizeof(p->who), "a process the kernel does not name");
-	} else {
-		/* At once: a command like ip ends right after its change. */
-		attrib_port(NETLINK_ROUTE, e->portid, p->who, sizeof(p->who));
-	}
-	return 0;
-}
-
-/* Everything queued; a lost notification asks for a full reconcile. */
-static void read_events(struct watch *w)
-{
-	for (int i = 0; i < NETCONF_EV_SOCKETS; i++) {
-		int k = netconf_events_read(w->ev, i, on_event, w);
-
-		if (k == -ENOBUFS && !w->resync) {
-			w->resync = true;
-			repairs_resync(w->rep);
-			say("watch: notifications were lost (the socket's buffer overflowed): "
-			    "reading the kernel whole");
-		} else if (k < 0 && k != -ENOBUFS) {
-			say("watch: cannot read the kernel's notifications: %s: "
-			    "reading the kernel whole", strerror(-k));
-			w->resync = true;
-		}
-	}
-}
+#include "watch-internal.h"
 
 /* ---- the reconcile */
 
@@ -599,14 +269,14 @@ static int reconcile(struct watch *w, struct report *r, bool repair)
 			    "notification or check", ret);
 	}
 	if (whole && (r->n_changes || !w->j.found))
-		(void)load_kept(w, r);
+		(void)watch_load_kept(w, r);
 	w->n_pend = 0;
 	w->due_us = 0;
 	w->resync = false;
 	w->why = NULL;
 	/* The kernel's own notifications of the agent's changes (a sysctl
 	 * written, an address's route) are no drift: read them now. */
-	read_events(w);
+	watch_read_events(w);
 	drop_echoes(w, r);
 	if (!w->n_pend && !w->resync)
 		w->due_us = 0;
@@ -687,8 +357,8 @@ static void wait_once(struct watch *w, const struct timers *t, const sigset_t *u
 		if (netconf_events_fd(w->ev, i) >= 0)
 			p[n++] = (struct pollfd){ .fd = netconf_events_fd(w->ev, i), .events = POLLIN };
 	if (ppoll(p, n, &ts, unblocked) > 0) {
-		read_events(w);
-		if (all_quick(w))
+		watch_read_events(w);
+		if (watch_all_quick(w))
 			w->due_us = now_us();
 	}
 }
@@ -835,7 +505,7 @@ int agent_watch(const struct agent_opts *o, struct report *r)
 	ret = reconcile(&w, r, false);
 	if (ret)
 		goto out;
-	ret = load_kept(&w, r);
+	ret = watch_load_kept(&w, r);
 	if (ret)
 		goto out;
 	write_status(&w);
