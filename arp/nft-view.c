@@ -339,22 +339,12 @@ static int view_of(struct view *o, const struct nft_table_seen *seen)
 int anft_read(struct netconf *nc, struct view *o)
 {
 	struct nft_table_seen seen;
-	struct nl *nl;
 	int r;
 
 	memset(o, 0, sizeof(*o));
-	r = netconf_nl(nc, NETLINK_NETFILTER, &nl);
+	r = netconf_nft_read(nc, anft_spec(false), &seen);
 	if (r < 0)
 		return r;
-	r = nft_table_read(nl, anft_spec(false), &seen);
-	if (r < 0) {
-		/* A request that got no answer, or a dump the ruleset kept
-		 * changing under: the layer's words say which. */
-		netconf_set_error(nc, "cannot read the nf_tables table arp %s: %s",
-				  ARP_NFT_TABLE, r == -ETIMEDOUT || r == -EAGAIN ?
-				  nl_error(nl) : strerror(-r));
-		return r;
-	}
 	switch (seen.state) {
 	case NFT_TABLE_ABSENT:
 		o->table = T_ABSENT;

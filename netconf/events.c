@@ -13,6 +13,7 @@
 
 #include "events.h"
 #include "netconf.h"
+#include "nft-read.h"
 #include "nl.h"
 
 #include <libmnl/libmnl.h>
@@ -215,25 +216,6 @@ static void parse_rtnl(const struct nlmsghdr *nlh, struct netconf_event *e)
 
 /* ---- nf_tables */
 
-static const char *nft_family(int family)
-{
-	switch (family) {
-	case NFPROTO_INET:
-		return "inet";
-	case NFPROTO_IPV4:
-		return "ip";
-	case NFPROTO_ARP:
-		return "arp";
-	case NFPROTO_NETDEV:
-		return "netdev";
-	case NFPROTO_BRIDGE:
-		return "bridge";
-	case NFPROTO_IPV6:
-		return "ip6";
-	}
-	return NULL;
-}
-
 static void parse_nft(const struct nlmsghdr *nlh, struct netconf_event *e)
 {
 	const struct nfgenmsg *nfg = mnl_nlmsg_get_payload(nlh);
@@ -257,8 +239,8 @@ static void parse_nft(const struct nlmsghdr *nlh, struct netconf_event *e)
 	}
 	/* Every object's table name is its attribute 1 (NFTA_TABLE_NAME,
 	 * NFTA_CHAIN_TABLE, NFTA_RULE_TABLE, NFTA_SET_TABLE, ...). */
-	family = nft_family(nfg->nfgen_family);
-	if (!family || !x.tb[1] || mnl_attr_validate(x.tb[1], MNL_TYPE_NUL_STRING) < 0)
+	family = nft_family_name(nfg->nfgen_family);
+	if (STREQ(family, "?") || !x.tb[1] || mnl_attr_validate(x.tb[1], MNL_TYPE_NUL_STRING) < 0)
 		return;
 	if (snprintf(e->target, sizeof(e->target), "%s %s", family,
 		     mnl_attr_get_str(x.tb[1])) >= (int)sizeof(e->target))

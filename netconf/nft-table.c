@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "netconf.h" /* first: its <netinet/in.h> before <linux/in.h> */
+
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/common.h>
@@ -432,6 +434,22 @@ int nft_table_delete(struct nl *nl, const struct nft_table_spec *spec)
 		return r;
 	nft_put_table(t, spec, false, SIZE_MAX);
 	return commit(t);
+}
+
+int netconf_nft_read(struct netconf *nc, const struct nft_table_spec *spec,
+		     struct nft_table_seen *seen)
+{
+	struct nl *nl;
+	int r = netconf_nl(nc, NETLINK_NETFILTER, &nl);
+
+	if (r < 0)
+		return r;
+	r = nft_table_read(nl, spec, seen);
+	if (r < 0)
+		netconf_set_error(nc, "cannot read the nf_tables table %s %s: %s",
+				  nft_family_name(spec->family), spec->name,
+				  r == -ETIMEDOUT || r == -EAGAIN ? nl_error(nl) : strerror(-r));
+	return r;
 }
 
 int nft_table_sync(struct nl *nl, const struct nft_table_spec *spec,

@@ -96,6 +96,16 @@ int nft_table_delete(struct nl *nl, const struct nft_table_spec *spec);
  * was replaced (or made), 0 when it was already so, -EEXIST for a foreign
  * table of that name (left alone), or another -errno.
  */
+/*
+ * nft_table_read() on the nf_tables socket of the netconf handle, for a
+ * kind: its failure said in netconf_error() as "cannot read the nf_tables
+ * table FAMILY NAME: " and why (for a request without answer or a dump the
+ * ruleset kept changing under, the layer's words).
+ */
+struct netconf;
+int netconf_nft_read(struct netconf *nc, const struct nft_table_spec *spec,
+		     struct nft_table_seen *seen);
+
 int nft_table_sync(struct nl *nl, const struct nft_table_spec *spec,
 		   const struct nft_table_content *want);
 

@@ -313,20 +313,12 @@ static int view_of(struct mss_view *o, const struct nft_table_seen *seen)
 int mss_read(struct netconf *nc, struct mss_view *o)
 {
 	struct nft_table_seen seen;
-	struct nl *nl;
 	int r;
 
 	memset(o, 0, sizeof(*o));
-	r = netconf_nl(nc, NETLINK_NETFILTER, &nl);
+	r = netconf_nft_read(nc, &table_spec, &seen);
 	if (r < 0)
 		return r;
-	r = nft_table_read(nl, &table_spec, &seen);
-	if (r < 0) {
-		netconf_set_error(nc, "cannot read the nf_tables table %s: %s",
-				  TUNNEL_MSS_TARGET, r == -ETIMEDOUT || r == -EAGAIN ?
-				  nl_error(nl) : strerror(-r));
-		return r;
-	}
 	if (seen.state == NFT_TABLE_ABSENT)
 		o->table = M_ABSENT;
 	else if (seen.state == NFT_TABLE_FOREIGN)
