@@ -40,6 +40,9 @@ struct netconf {
 
 /* Copies the socket's text of a failure (r < 0) to netconf_error(); r. */
 int nc_took(struct netconf *nc, int r);
+/* The attributes of an RTM_NEWROUTE the kinds read (table, oif, dst,
+ * metrics, multipath), validated, into tb[RTA_MAX + 1]. */
+int nc_route_attr_cb(const struct nlattr *attr, void *data);
 
 /* nl_dump() on the rtnetlink socket, its failure's text in netconf_error(). */
 int nc_dump(struct netconf *nc, struct nlmsghdr *req, nl_cb cb,

@@ -154,7 +154,7 @@ static int route_cmp(const void *a, const void *b)
 	return memcmp(&x->dst, &y->dst, sizeof(x->dst));
 }
 
-static int route_attr_cb(const struct nlattr *attr, void *data)
+int nc_route_attr_cb(const struct nlattr *attr, void *data)
 {
 	const struct nlattr **tb = data;
 	uint16_t type = mnl_attr_get_type(attr);
@@ -167,8 +167,14 @@ static int route_attr_cb(const struct nlattr *attr, void *data)
 		if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
 			return MNL_CB_ERROR;
 		break;
+	case RTA_METRICS:
+		if (mnl_attr_validate(attr, MNL_TYPE_NESTED) < 0)
+			return MNL_CB_ERROR;
+		break;
 	case RTA_DST:
-		break; /* its length depends on the family: checked below */
+		break; /* its length depends on the family: checked by the caller */
+	case RTA_MULTIPATH:
+		break; /* its next hops are checked by the caller */
 	default:
 		return MNL_CB_OK;
 	}
@@ -198,7 +204,7 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 	rtm = mnl_nlmsg_get_payload(nlh);
 	if (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6)
 		return 0;
-	if (mnl_attr_parse(nlh, sizeof(*rtm), route_attr_cb, tb) != MNL_CB_OK)
+	if (mnl_attr_parse(nlh, sizeof(*rtm), nc_route_attr_cb, tb) != MNL_CB_OK)
 		return -EBADMSG;
 	table = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
 	/*

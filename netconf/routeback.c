@@ -24,32 +24,6 @@ struct hops {
 	size_t n, cap;
 };
 
-static int route_attr_cb(const struct nlattr *attr, void *data)
-{
-	const struct nlattr **tb = data;
-	uint16_t type = mnl_attr_get_type(attr);
-
-	if (mnl_attr_type_valid(attr, RTA_MAX) < 0)
-		return MNL_CB_OK;
-	switch (type) {
-	case RTA_TABLE:
-	case RTA_OIF:
-		if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
-			return MNL_CB_ERROR;
-		break;
-	case RTA_METRICS:
-	case RTA_MULTIPATH:
-		if (mnl_attr_validate(attr, MNL_TYPE_NESTED) < 0 &&
-		    type == RTA_METRICS)
-			return MNL_CB_ERROR;
-		break;
-	default:
-		return MNL_CB_OK;
-	}
-	tb[type] = attr;
-	return MNL_CB_OK;
-}
-
 static unsigned int metric_mtu(const struct nlattr *metrics)
 {
 	const struct nlattr *a;
@@ -84,7 +58,7 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm))
 		return -EBADMSG;
 	rtm = mnl_nlmsg_get_payload(nlh);
-	if (mnl_attr_parse(nlh, sizeof(*rtm), route_attr_cb, tb) != MNL_CB_OK)
+	if (mnl_attr_parse(nlh, sizeof(*rtm), nc_route_attr_cb, tb) != MNL_CB_OK)
 		return -EBADMSG;
 	table = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
 	if (rtm->rtm_dst_len != 0 || rtm->rtm_type != RTN_UNICAST ||
