@@ -103,5 +103,5 @@ assert_no_addr "control: plain revert with the typo drops $V1" rs lo "$V1"
 # ---- only with apply and revert
 agent_run rs -c "$CONF" $KEEP verify
 assert_rc "verify refuses the option" 2
-assert_match "verify refuses the option: says which" "keep-on-config-error goes with apply or revert" "$ERR"
+assert_match "verify refuses the option: says which" "keep-on-config-error goes with apply, revert or watch, not with verify" "$ERR"
 lvst_done
