@@ -21,11 +21,15 @@ PKGS=(
 	procps time busybox-static
 	# test-json.sh validates the --json documents against their schema
 	python3-jsonschema
-	# ansible-playbook, for test-ansible.sh (the role in contrib/ansible)
-	ansible-core
+	# ansible-playbook, for test-ansible.sh (the role in contrib/ansible); the
+	# role's apt module needs python3-apt in the Ansible VMs, which boot this
+	# root (make check-long)
+	ansible-core python3-apt
 	# the unit and man page checks (systemd-analyze, man), and the systemd
 	# VM test, which boots this machine's own /lib/systemd/systemd
 	systemd man-db
+	# udevadm, for the watch VM test (make check-long: udev's rules for tunl0)
+	udev
 	# make deb, test-deb.sh
 	debhelper lintian
 	# VM tests
