@@ -228,6 +228,12 @@ for g in A B; do
 	pids+=($!)
 	[ "$par" -ge 2 ] || wait $!
 done
+# The package and Ansible VMs install build/deb's package: made once here, not by each
+# sd-test.sh at once (two `make deb` in one tree collide).
+if [ -n "$labs_p$labs_n$labs_m" ] && ! ls build/deb/lvs-rs-agent_*.deb > /dev/null 2>&1; then
+	make --no-print-directory deb > "$out/deb.log" 2>&1 ||
+		{ tail -n 20 "$out/deb.log"; echo "run.sh: make deb failed" >&2; }
+fi
 # The third lab VM and the systemd VMs take the slots of the VMs that finish first: never
 # more than $par at once.
 for g in C S P N M W; do
