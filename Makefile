@@ -256,7 +256,8 @@ deb:
 	@rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/src
 	@git ls-files -z --cached --others --exclude-standard | \
 		grep -zv '^build' | xargs -0 cp --parents -t $(DEB_DIR)/src
-	cd $(DEB_DIR)/src && dpkg-buildpackage -us -uc -b
+	@# A package is the plain build, whatever SANITIZE or BUILD a test run exported or passed down.
+	cd $(DEB_DIR)/src && env -u SANITIZE -u BUILD -u MAKEFLAGS -u MFLAGS -u MAKELEVEL dpkg-buildpackage -us -uc -b
 	lintian --fail-on error,warning $(DEB_DIR)/lvs-rs-agent_$(VERSION)_*.deb
 	@ls $(DEB_DIR)/*.deb
 
