@@ -262,24 +262,33 @@ static int make_plan(const struct engine *e, struct report *r, const char *verb,
 	bool probed = false;
 	int ret, k;
 
+	/* The topology's dumps serve the observe too: one look. */
+	netconf_snapshot_begin(e->nc);
 	ret = refuse_topology(e, &old->steps, r, verb);
-	if (ret)
+	if (ret) {
+		netconf_snapshot_end(e->nc);
 		return ret;
+	}
 	/* After the journal: a value an earlier apply lowered stays wanted. */
 	k = engine_build(e->conf, e->nc, &old->steps, verb, &want, r);
 	if (k < 0) {
+		netconf_snapshot_end(e->nc);
 		steplist_done(&want);
 		return k == -EOPNOTSUPP ? AGENT_EXIT_USAGE : AGENT_EXIT_RUNTIME;
 	}
 	k = plan_merge(p, &want, &old->steps);
 	steplist_done(&want);
-	if (k < 0)
+	if (k < 0) {
+		netconf_snapshot_end(e->nc);
 		goto oom;
+	}
 	/* From here on the steps stay where they are: the kinds parse each
 	 * target once for all the walks of the run. */
 	if (!e->dry_run)
 		netconf_run_begin(e->nc);
 	k = act_observe_list(e->nc, &p->all);
+	/* A probe may load a module: a change. */
+	netconf_snapshot_end(e->nc);
 	if (k == 0) {
 		ret = probe(e, p, verb, r, &probed);
 		if (ret)
@@ -360,22 +369,24 @@ static bool journal_unchanged(const struct journal *old, const struct plan *p,
 int engine_reconcile(const struct engine *e, struct report *r)
 {
 	const char *verb = e->dry_run ? "plan" : "apply";
-	struct journal old = { 0 }, next = { 0 };
+	struct journal loaded = { 0 }, next = { 0 };
+	const struct journal *old = e->kept ? e->kept : &loaded;
 	struct plan p = { 0 };
 	char err[512];
 	size_t n_stale;
 	bool gone, config_moved;
 	int ret, k;
 
-	ret = state_load(e->state, r, verb, 0, &old, err, sizeof(err), &gone);
+	ret = e->kept ? AGENT_EXIT_OK :
+			  state_load(e->state, r, verb, 0, &loaded, err, sizeof(err), &gone);
 	if (ret == AGENT_EXIT_OK)
-		ret = make_plan(e, r, verb, &old, &p);
+		ret = make_plan(e, r, verb, old, &p);
 	if (ret)
 		goto out;
 	hold_actions(e, &p);
-	config_moved = old.steps.n && old.config[0] && !state_same_file(old.config, e->config);
+	config_moved = old->steps.n && old->config[0] && !state_same_file(old->config, e->config);
 	if (config_moved)
-		warn_config_moved(e, r, verb, &old, &p);
+		warn_config_moved(e, r, verb, old, &p);
 	if (act_record(r, p.acts, p.n_acts) < 0) {
 		report_error(r, "out of memory");
 		ret = AGENT_EXIT_RUNTIME;
@@ -394,8 +405,8 @@ int engine_reconcile(const struct engine *e, struct report *r)
 	 * the kernel is touched. A crash from here on leaves a journal from
 	 * which revert restores the pre-agent state. */
 	snprintf(next.config, sizeof(next.config), "%s", e->config);
-	next.created = old.created;
-	if (p.n_acts > 0 && !journal_unchanged(&old, &p, e->config)) {
+	next.created = old->created;
+	if (p.n_acts > 0 && !journal_unchanged(old, &p, e->config)) {
 		/* next borrows the plan's steps for the write (owns none). */
 		next.steps = p.all;
 		k = journal_save(e->state, &next);
@@ -411,7 +422,7 @@ int engine_reconcile(const struct engine *e, struct report *r)
 	if (ret != AGENT_EXIT_OK) {
 		/* Put the journal back as it was before this run. */
 		if (ret == AGENT_EXIT_RUNTIME) {
-			k = old.steps.n ? journal_write(e->state, &old) : journal_remove(e->state);
+			k = old->steps.n ? journal_write(e->state, old) : journal_remove(e->state);
 			if (k < 0)
 				report_error(r, "cannot restore the journal %s: %s", e->state,
 					     agent_file_strerror(k));
@@ -426,7 +437,7 @@ int engine_reconcile(const struct engine *e, struct report *r)
 	/* The journal names the config it is of: written again when that
 	 * changes, so that its warning is given once. */
 	if ((p.n_acts > 0 && n_stale > 0) ||
-	    (p.n_acts == 0 && (p.all.n != old.steps.n || !old.updated || config_moved))) {
+	    (p.n_acts == 0 && (p.all.n != old->steps.n || !old->updated || config_moved))) {
 		next.steps = p.all;
 		k = next.steps.n ? journal_save(e->state, &next) : journal_remove(e->state);
 		next.steps = (struct steplist){ 0 };
@@ -439,7 +450,7 @@ int engine_reconcile(const struct engine *e, struct report *r)
 out:
 	netconf_run_end(e->nc);
 	plan_done(&p);
-	journal_done(&old);
+	journal_done(&loaded);
 	journal_done(&next);
 	return ret;
 }

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 struct conf;
+struct journal;
 struct netconf;
 struct report;
 struct step;
@@ -43,6 +44,12 @@ struct engine {
 	 */
 	bool (*hold)(const struct step *s, void *data);
 	void *hold_data;
+	/*
+	 * A long-running caller's copy of the journal on disk, read in place
+	 * of the file (watch: it holds the lock all along, and has checked
+	 * that the file is still the one it read). NULL: the file is read.
+	 */
+	const struct journal *kept;
 };
 
 /*

@@ -32,6 +32,33 @@ static void add_dev_of(struct watch *w, const struct step *s)
 	}
 }
 
+static struct file_id file_id(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return (struct file_id){ .found = false };
+	return (struct file_id){
+		.found = true, .dev = st.st_dev, .ino = st.st_ino, .size = st.st_size,
+		.mtim = st.st_mtim, .ctim = st.st_ctim,
+	};
+}
+
+static bool same_time(struct timespec a, struct timespec b)
+{
+	return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+bool watch_kept_current(const struct watch *w)
+{
+	struct file_id now = file_id(w->o->state);
+
+	if (!now.found || !w->jid.found)
+		return now.found == w->jid.found;
+	return now.dev == w->jid.dev && now.ino == w->jid.ino && now.size == w->jid.size &&
+	       same_time(now.mtim, w->jid.mtim) && same_time(now.ctim, w->jid.ctim);
+}
+
 /* The journal as the last reconcile left it. An exit code. */
 int watch_load_kept(struct watch *w, struct report *r)
 {
@@ -43,6 +70,9 @@ int watch_load_kept(struct watch *w, struct report *r)
 	journal_done(&w->j);
 	w->n_devs = 0;
 	w->nft = false;
+	/* Only this process writes the journal while it holds the lock: the
+	 * file's identity read before the file is the one of what it read. */
+	w->jid = file_id(w->o->state);
 	k = journal_load(w->o->state, &w->j, err, sizeof(err));
 	if (k == 0)
 		k = stepindex_build(&w->jx, &w->j.steps);

@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include <linux/netlink.h>
 
 #include "attrib.h"
@@ -65,6 +67,15 @@ struct pending {
 	int64_t t_us;
 };
 
+/* Which file a path is (a journal is written by rename: a new inode). */
+struct file_id {
+	bool found;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtim, ctim;
+};
+
 struct watch {
 	const struct agent_opts *o;
 	struct conf *conf;
@@ -77,6 +88,7 @@ struct watch {
 	 * which notifications concern the agent; the sysctls among them are
 	 * polled. */
 	struct journal j;
+	struct file_id jid; /* the file j was read from */
 	struct stepindex jx;
 	struct steplist polled;
 	char devs[DEVS_MAX][IF_NAMESIZE];
@@ -118,6 +130,8 @@ _printf_(1, 2) static inline void say(const char *fmt, ...)
 /* The journal as the last reconcile left it, and the devices of its steps,
  * which tell the notifications that concern the agent: an exit code. */
 int watch_load_kept(struct watch *w, struct report *r);
+/* Whether the journal on disk is still the file w->j was read from. */
+bool watch_kept_current(const struct watch *w);
 /* Whether every pending notification can be repaired at once: removed
  * addresses and routes, nf_tables transactions that have ended. */
 bool watch_all_quick(const struct watch *w);

@@ -255,8 +255,14 @@ static int reconcile(struct watch *w, struct report *r, bool repair)
 	 * objects alone cannot repair, and after a failed repair. */
 	if (repair && repair_notified(w, r) == 0)
 		whole = false;
-	if (whole)
+	if (whole) {
+		/* The journal as read last, while it is the file on disk: a
+		 * full reconcile of 10,000 VIPs spends half its time reading
+		 * it. */
+		w->e.kept = w->j.found && watch_kept_current(w) ? &w->j : NULL;
 		ret = engine_reconcile(&w->e, r);
+		w->e.kept = NULL;
+	}
 	if (repair)
 		log_repairs(w, r, now_us());
 	else
@@ -268,7 +274,7 @@ static int reconcile(struct watch *w, struct report *r, bool repair)
 			say("watch: the repair failed (exit %d): tried again at the next "
 			    "notification or check", ret);
 	}
-	if (whole && (r->n_changes || !w->j.found))
+	if (whole && (!w->j.found || !watch_kept_current(w)))
 		(void)watch_load_kept(w, r);
 	w->n_pend = 0;
 	w->due_us = 0;

@@ -26,8 +26,22 @@
 #include <linux/rtnetlink.h>
 
 
+/*
+ * The devices named last: a burst of addresses names one device thousands
+ * of times, and if_indextoname() opens a socket each time. Forgotten at
+ * each link notification (a rename, a device gone), which comes on the
+ * same socket before the notifications that follow it.
+ */
+#define NAMES_KEPT 8
+struct names {
+	unsigned int index[NAMES_KEPT];
+	char name[NAMES_KEPT][IF_NAMESIZE];
+	size_t n, next;
+};
+
 struct netconf_events {
 	struct nl *nl[NETCONF_EV_SOCKETS];
+	struct names names;
 };
 
 int netconf_events_open(size_t rcvbuf, struct netconf_events **ret)
@@ -76,10 +90,25 @@ int netconf_events_fd(const struct netconf_events *ev, int i)
 
 /* ---- rtnetlink */
 
-static void dev_name(unsigned int ifindex, char *buf)
+static void dev_name(struct names *c, unsigned int ifindex, char *buf)
 {
-	if (!ifindex || !if_indextoname(ifindex, buf))
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		if (c->index[i] == ifindex) {
+			memcpy(buf, c->name[i], IF_NAMESIZE);
+			return;
+		}
+	if (!ifindex || !if_indextoname(ifindex, buf)) {
 		buf[0] = '\0';
+		return;
+	}
+	i = c->next;
+	c->next = (c->next + 1) % NAMES_KEPT;
+	if (c->n < NAMES_KEPT)
+		c->n++;
+	c->index[i] = ifindex;
+	memcpy(c->name[i], buf, IF_NAMESIZE);
 }
 
 struct attrs {
@@ -101,7 +130,7 @@ static size_t addr_len(int family)
 	return family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
 }
 
-static void parse_addr(const struct nlmsghdr *nlh, struct netconf_event *e)
+static void parse_addr(struct names *c, const struct nlmsghdr *nlh, struct netconf_event *e)
 {
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *a;
@@ -112,7 +141,7 @@ static void parse_addr(const struct nlmsghdr *nlh, struct netconf_event *e)
 		return;
 	/* IPv4's own address is IFA_LOCAL (IFA_ADDRESS: a point-to-point peer). */
 	a = x.tb[IFA_LOCAL] ? x.tb[IFA_LOCAL] : x.tb[IFA_ADDRESS];
-	dev_name(ifa->ifa_index, e->dev);
+	dev_name(c, ifa->ifa_index, e->dev);
 	if (!a || !e->dev[0] || mnl_attr_get_payload_len(a) != addr_len(ifa->ifa_family))
 		return;
 	if (netconf_addr_target(ifa->ifa_family, mnl_attr_get_payload(a), ifa->ifa_prefixlen,
@@ -121,7 +150,7 @@ static void parse_addr(const struct nlmsghdr *nlh, struct netconf_event *e)
 	e->removed = nlh->nlmsg_type == RTM_DELADDR;
 }
 
-static void parse_route(const struct nlmsghdr *nlh, struct netconf_event *e)
+static void parse_route(struct names *c, const struct nlmsghdr *nlh, struct netconf_event *e)
 {
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 	unsigned char zero[16] = { 0 };
@@ -134,7 +163,7 @@ static void parse_route(const struct nlmsghdr *nlh, struct netconf_event *e)
 		return;
 	table = x.tb[RTA_TABLE] ? mnl_attr_get_u32(x.tb[RTA_TABLE]) : rtm->rtm_table;
 	if (x.tb[RTA_OIF])
-		dev_name(mnl_attr_get_u32(x.tb[RTA_OIF]), e->dev);
+		dev_name(c, mnl_attr_get_u32(x.tb[RTA_OIF]), e->dev);
 	if (x.tb[RTA_DST]) {
 		if (mnl_attr_get_payload_len(x.tb[RTA_DST]) != addr_len(rtm->rtm_family))
 			return;
@@ -149,18 +178,19 @@ static void parse_route(const struct nlmsghdr *nlh, struct netconf_event *e)
 		e->kind = "route";
 }
 
-static void parse_link(const struct nlmsghdr *nlh, struct netconf_event *e)
+static void parse_link(struct names *c, const struct nlmsghdr *nlh, struct netconf_event *e)
 {
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 	struct attrs x = { { NULL } };
 
+	c->n = 0;
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi) ||
 	    mnl_attr_parse(nlh, sizeof(*ifi), attr_cb, &x) != MNL_CB_OK)
 		return;
 	if (x.tb[IFLA_IFNAME] && mnl_attr_validate(x.tb[IFLA_IFNAME], MNL_TYPE_NUL_STRING) == 0)
 		snprintf(e->dev, sizeof(e->dev), "%s", mnl_attr_get_str(x.tb[IFLA_IFNAME]));
 	else
-		dev_name(ifi->ifi_index, e->dev);
+		dev_name(c, ifi->ifi_index, e->dev);
 	if (!e->dev[0])
 		return;
 	e->kind = "link";
@@ -169,7 +199,7 @@ static void parse_link(const struct nlmsghdr *nlh, struct netconf_event *e)
 }
 
 /* A per-device switch the kernel notifies (rp_filter is the agent's). */
-static void parse_netconf(const struct nlmsghdr *nlh, struct netconf_event *e)
+static void parse_netconf(struct names *c, const struct nlmsghdr *nlh, struct netconf_event *e)
 {
 	const struct netconfmsg *ncm = mnl_nlmsg_get_payload(nlh);
 	struct attrs x = { { NULL } };
@@ -186,30 +216,30 @@ static void parse_netconf(const struct nlmsghdr *nlh, struct netconf_event *e)
 	else if (ifindex == NETCONFA_IFINDEX_DEFAULT)
 		snprintf(e->dev, sizeof(e->dev), "default");
 	else
-		dev_name((unsigned int)ifindex, e->dev);
+		dev_name(c, (unsigned int)ifindex, e->dev);
 	if (!e->dev[0])
 		return;
 	e->kind = "sysctl";
 	snprintf(e->target, sizeof(e->target), "net/ipv4/conf/%s/rp_filter", e->dev);
 }
 
-static void parse_rtnl(const struct nlmsghdr *nlh, struct netconf_event *e)
+static void parse_rtnl(struct names *c, const struct nlmsghdr *nlh, struct netconf_event *e)
 {
 	switch (nlh->nlmsg_type) {
 	case RTM_NEWADDR:
 	case RTM_DELADDR:
-		parse_addr(nlh, e);
+		parse_addr(c, nlh, e);
 		break;
 	case RTM_NEWROUTE:
 	case RTM_DELROUTE:
-		parse_route(nlh, e);
+		parse_route(c, nlh, e);
 		break;
 	case RTM_NEWLINK:
 	case RTM_DELLINK:
-		parse_link(nlh, e);
+		parse_link(c, nlh, e);
 		break;
 	case RTM_NEWNETCONF:
-		parse_netconf(nlh, e);
+		parse_netconf(c, nlh, e);
 		break;
 	}
 }
@@ -288,7 +318,7 @@ int netconf_events_read(struct netconf_events *ev, int i,
 			if (m->nlmsg_type < NLMSG_MIN_TYPE)
 				continue;
 			if (i == NETCONF_EV_RTNL)
-				parse_rtnl(m, &e);
+				parse_rtnl(&ev->names, m, &e);
 			else
 				parse_nft(m, &e);
 			r = cb(&e, data);

@@ -106,6 +106,60 @@ static void link_reset(void *data)
 	((struct link_acc *)data)->n = 0;
 }
 
+/* ---- one look (netconf_snapshot_begin) */
+
+void netconf_snapshot_begin(struct netconf *nc)
+{
+	netconf_snapshot_end(nc);
+	nc->snap = true;
+}
+
+void netconf_snapshot_end(struct netconf *nc)
+{
+	free(nc->snap_links);
+	free(nc->snap_addrs);
+	nc->snap_links = NULL;
+	nc->snap_addrs = NULL;
+	nc->n_snap_links = nc->n_snap_addrs = 0;
+	nc->have_links = nc->have_addrs = false;
+	nc->snap = false;
+}
+
+/* A copy of n elements of size sz at v into *ret (NULL when n is 0). */
+static int copy_out(const void *v, size_t n, size_t sz, void *ret)
+{
+	void *c = NULL;
+
+	if (n) {
+		c = malloc(n * sz);
+		if (!c)
+			return -ENOMEM;
+		memcpy(c, v, n * sz);
+	}
+	*(void **)ret = c;
+	return 0;
+}
+
+/* Keeps a copy of a dump for the rest of the look; failing that, the next
+ * caller dumps again. */
+static void snap_keep(struct netconf *nc, bool links, const void *v, size_t n)
+{
+	void *c;
+
+	if (!nc->snap || copy_out(v, n, links ? sizeof(struct netconf_link) :
+				  sizeof(struct netconf_addr), &c) < 0)
+		return;
+	if (links) {
+		nc->snap_links = c;
+		nc->n_snap_links = n;
+		nc->have_links = true;
+	} else {
+		nc->snap_addrs = c;
+		nc->n_snap_addrs = n;
+		nc->have_addrs = true;
+	}
+}
+
 int netconf_dump_links(struct netconf *nc, struct netconf_link **ret, size_t *n)
 {
 	/* A dump request is a header and one attribute. */
@@ -115,6 +169,12 @@ int netconf_dump_links(struct netconf *nc, struct netconf_link **ret, size_t *n)
 	struct ifinfomsg *ifi;
 	int r;
 
+	if (nc->have_links) {
+		r = copy_out(nc->snap_links, nc->n_snap_links, sizeof(**ret), ret);
+		if (r == 0)
+			*n = nc->n_snap_links;
+		return r;
+	}
 	nlh->nlmsg_type = RTM_GETLINK;
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
@@ -125,6 +185,7 @@ int netconf_dump_links(struct netconf *nc, struct netconf_link **ret, size_t *n)
 		free(acc.v);
 		return r;
 	}
+	snap_keep(nc, true, acc.v, acc.n);
 	*ret = acc.v;
 	*n = acc.n;
 	return 0;
@@ -253,6 +314,12 @@ int netconf_dump_addrs(struct netconf *nc, int family,
 
 	if (family != AF_UNSPEC && family != AF_INET && family != AF_INET6)
 		return -EAFNOSUPPORT;
+	if (family == AF_UNSPEC && nc->have_addrs) {
+		r = copy_out(nc->snap_addrs, nc->n_snap_addrs, sizeof(**ret), ret);
+		if (r == 0)
+			*n = nc->n_snap_addrs;
+		return r;
+	}
 	nlh->nlmsg_type = RTM_GETADDR;
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = (unsigned char)family;
@@ -267,8 +334,10 @@ int netconf_dump_addrs(struct netconf *nc, int family,
 		free(acc.v);
 		return r;
 	}
-	if (family == AF_UNSPEC)
+	if (family == AF_UNSPEC) {
 		nc->addr_hint = acc.n;
+		snap_keep(nc, false, acc.v, acc.n);
+	}
 	*ret = acc.v;
 	*n = acc.n;
 	return 0;

@@ -35,6 +35,13 @@ struct netconf {
 	size_t addr_hint; /* addresses in the last full dump: room for the next */
 	bool run; /* between netconf_run_begin() and netconf_run_end() */
 	struct nc_parsed *parsed[NC_PARSED_KINDS];
+	/* netconf_snapshot_begin(): the first dump of the links and of every
+	 * address, handed out again until netconf_snapshot_end() (host.c). */
+	bool snap;
+	struct netconf_link *snap_links;
+	struct netconf_addr *snap_addrs;
+	size_t n_snap_links, n_snap_addrs;
+	bool have_links, have_addrs;
 	char err[NC_ERR_SIZE];
 };
 

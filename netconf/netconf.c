@@ -45,6 +45,7 @@ struct netconf *netconf_close(struct netconf *nc)
 {
 	if (!nc)
 		return NULL;
+	netconf_snapshot_end(nc);
 	nl_close(nc->rt);
 	nl_close(nc->nf);
 	nl_close(nc->genl);

@@ -45,6 +45,17 @@ void netconf_run_begin(struct netconf *nc);
 void netconf_run_end(struct netconf *nc);
 
 /*
+ * One look at the kernel: between netconf_snapshot_begin() and
+ * netconf_snapshot_end() the dump of the links and the dump of every
+ * address (AF_UNSPEC) are made once and handed out again (a copy to each
+ * caller), so that the checks and the observe of one reconcile read 10,000
+ * addresses once. Nothing may change the kernel in between: end it before
+ * the first change. netconf_close() ends it.
+ */
+void netconf_snapshot_begin(struct netconf *nc);
+void netconf_snapshot_end(struct netconf *nc);
+
+/*
  * The kernel's text for the last failure ("Unknown device type"), or the
  * name of the request that failed when the kernel gave none; "" if nothing.
  */

@@ -472,6 +472,60 @@ static void test_addr_refusals(void **state)
 	assert_int_equal(res[1], 0);
 }
 
+/* Whether 192.0.2.0/24's address a is in a dump of every address. */
+static bool in_dump(struct netconf *nc, const char *a)
+{
+	struct netconf_addr *v = NULL;
+	struct in_addr want;
+	size_t n;
+	bool found = false;
+
+	assert_int_equal(inet_pton(AF_INET, a, &want), 1);
+	assert_int_equal(netconf_dump_addrs(nc, AF_UNSPEC, &v, &n), 0);
+	for (size_t i = 0; i < n; i++)
+		found |= v[i].family == AF_INET && memcmp(&v[i].addr, &want, 4) == 0;
+	free(v);
+	return found;
+}
+
+/* One look: inside a snapshot the dump of every address (and of the links)
+ * is the first one's, again and again; after it, the kernel's. */
+static void test_addr_snapshot(void **state)
+{
+	struct netconf *nc = *state;
+	struct netconf_link *l1 = NULL, *l2 = NULL;
+	size_t n1, n2;
+	struct step s, *v = &s;
+	int res;
+
+	NEED_KERNEL();
+	netconf_snapshot_begin(nc);
+	assert_false(in_dump(nc, "192.0.2.30"));
+	assert_int_equal(netconf_dump_links(nc, &l1, &n1), 0);
+	mkstep(&s, &netconf_addr_ops, "192.0.2.30/32 dev lo", "present", "absent");
+	assert_int_equal(netconf_addr_ops.change(nc, &v, 1, STEP_WANT, &res), 0);
+	/* The copy is the first dump's: the new address is not in it, and
+	 * a family's own dump is not kept. */
+	assert_false(in_dump(nc, "192.0.2.30"));
+	assert_true(find_addr(nc, "192.0.2.30/32 dev lo", &(struct netconf_addr){ 0 }));
+	assert_int_equal(netconf_dump_links(nc, &l2, &n2), 0);
+	assert_int_equal(n1, n2);
+	assert_memory_equal(l1, l2, n1 * sizeof(*l1));
+	assert_ptr_not_equal(l1, l2);
+	free(l1);
+	free(l2);
+	netconf_snapshot_end(nc);
+	assert_true(in_dump(nc, "192.0.2.30"));
+	/* Ended twice, begun again: a new look. */
+	netconf_snapshot_end(nc);
+	netconf_snapshot_begin(nc);
+	assert_true(in_dump(nc, "192.0.2.30"));
+	netconf_snapshot_end(nc);
+	mkstep(&s, &netconf_addr_ops, "192.0.2.30/32 dev lo", "absent", "present");
+	assert_int_equal(netconf_addr_ops.change(nc, &v, 1, STEP_WANT, &res), 0);
+	assert_false(in_dump(nc, "192.0.2.30"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest pure[] = {
@@ -486,6 +540,7 @@ int main(void)
 		cmocka_unit_test(test_addr_v6),
 		cmocka_unit_test(test_addr_v6_whole),
 		cmocka_unit_test(test_addr_refusals),
+		cmocka_unit_test(test_addr_snapshot),
 	};
 
 	return netconf_tests("netconf addr", pure, ARRAY_SIZE(pure), kernel, ARRAY_SIZE(kernel));
