@@ -106,24 +106,7 @@ static void link_reset(void *data)
 	((struct link_acc *)data)->n = 0;
 }
 
-/* ---- one look (netconf_snapshot_begin) */
-
-void netconf_snapshot_begin(struct netconf *nc)
-{
-	netconf_snapshot_end(nc);
-	nc->snap = true;
-}
-
-void netconf_snapshot_end(struct netconf *nc)
-{
-	free(nc->snap_links);
-	free(nc->snap_addrs);
-	nc->snap_links = NULL;
-	nc->snap_addrs = NULL;
-	nc->n_snap_links = nc->n_snap_addrs = 0;
-	nc->have_links = nc->have_addrs = false;
-	nc->snap = false;
-}
+/* ---- one look (netconf_snapshot_begin, netconf.c) */
 
 /* A copy of n elements of size sz at v into *ret (NULL when n is 0). */
 static int copy_out(const void *v, size_t n, size_t sz, void *ret)

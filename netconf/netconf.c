@@ -41,6 +41,24 @@ int netconf_open(struct netconf **ret)
 	return 0;
 }
 
+/* One look: the dumps it keeps are host.c's. */
+void netconf_snapshot_begin(struct netconf *nc)
+{
+	netconf_snapshot_end(nc);
+	nc->snap = true;
+}
+
+void netconf_snapshot_end(struct netconf *nc)
+{
+	free(nc->snap_links);
+	free(nc->snap_addrs);
+	nc->snap_links = NULL;
+	nc->snap_addrs = NULL;
+	nc->n_snap_links = nc->n_snap_addrs = 0;
+	nc->have_links = nc->have_addrs = false;
+	nc->snap = false;
+}
+
 struct netconf *netconf_close(struct netconf *nc)
 {
 	if (!nc)
