@@ -13,6 +13,9 @@
  * makes and deletes tables "arp lvs_probe_*" there and runs `flush ruleset`
  * of that namespace. Exit 0 when every question got an answer, 1 when the
  * kernel could not be asked.
+ *
+ * nft-owner-probe flags NAME: one line, the flags of the table arp NAME as
+ * above, or "absent" (nft 1.0.6 cannot name PERSIST).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -210,9 +213,14 @@ static const char *err_name(int r)
 	return other;
 }
 
+static bool bare; /* flags NAME: the value alone */
+
 static void fact(const char *name, const char *value)
 {
-	printf("%s = %s\n", name, value);
+	if (bare)
+		printf("%s\n", value);
+	else
+		printf("%s = %s\n", name, value);
 }
 
 static void fact_r(const char *name, int r)
@@ -247,7 +255,7 @@ static void fact_owner(const char *name, const char *table, struct mnl_socket *s
 			   x.owner == mnl_socket_get_portid(s) ? "yes" : "no");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	struct mnl_socket *a, *b, *c;
 	struct msg probe[2] = {
@@ -256,6 +264,12 @@ int main(void)
 	};
 	bool persist;
 	int r;
+
+	if (argc == 3 && strcmp(argv[1], "flags") == 0) {
+		bare = true;
+		fact_table(argv[2], argv[2]);
+		return 0;
+	}
 
 	/* Owned, not persistent (the kernel's since 5.12). */
 	a = proc_open();
