@@ -75,7 +75,7 @@ fact plain.replaced_owner yes
 
 # ---- the watch
 flags() { ip netns exec "$NS" "$PROBE" flags lvs_rs_agent; }
-has_vip_elem() { ip netns exec "$NS" nft list set arp lvs_rs_agent vips 2>/dev/null | grep -q 192.0.2.100; }
+has_vip_elem() { ip netns exec "$NS" nft list set arp lvs_rs_agent vips 2>/dev/null | grep 192.0.2.100 >/dev/null; }
 start() { rm -f "$WLOG"; watch_start "$@"; }
 logged() { grep -Eq -- "$1" "$WLOG"; }
 prior() { grep -F '"target":"arp lvs_rs_agent",' "$STATE"; }
