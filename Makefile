@@ -77,6 +77,8 @@ BIN := $(BUILD)/lvs-rs-agent
 FBIN := $(BUILD)/lvs-rs-agent-fault
 # The engine called again and again in one process (test-reconcile-loop).
 LOOP_BIN := $(BUILD)/reconcile-loop
+# What the kernel does with owned and persistent nf_tables tables (test-nft-owner).
+PROBE_BIN := $(BUILD)/nft-owner-probe
 
 all: $(BIN)
 
@@ -134,7 +136,11 @@ $(LOOP_BIN): tests/loop/reconcile-loop.c $(OBJ) $(BUILD)/link-flags
 	$(Q)$(CC) $(BASE_CFLAGS) $(CFLAGS) -MMD -MP $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< \
 		$(OBJ) $(LIBS)
 
-build-tests: $(BIN) $(FBIN) $(UNIT_BIN) $(LOOP_BIN)
+$(PROBE_BIN): tests/probe/nft-owner.c $(BUILD)/link-flags
+	$(qecho) CC $@
+	$(Q)$(CC) $(BASE_CFLAGS) $(CFLAGS) -MMD -MP $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBS)
+
+build-tests: $(BIN) $(FBIN) $(UNIT_BIN) $(LOOP_BIN) $(PROBE_BIN)
 
 ifeq ($(SANITIZE),1)
 # valgrind cannot run an ASan build: test-valgrind runs the plain

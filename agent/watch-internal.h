@@ -94,6 +94,7 @@ struct watch {
 	char devs[DEVS_MAX][IF_NAMESIZE];
 	size_t n_devs;
 	bool nft;
+	bool probed; /* whether the kernel keeps an owned table was asked */
 	uint32_t own_port;
 	struct pending pend[PENDING_MAX];
 	size_t n_pend;

@@ -303,6 +303,40 @@ static bool poll_differs(struct watch *w)
 	return false;
 }
 
+/*
+ * Where the kernel keeps an owned table after its owner ends (Linux 6.9,
+ * NFT_TABLE_F_PERSIST), the watch owns the table arp lvs_rs_agent: `flush
+ * ruleset` skips it, another process cannot delete it, and a watch killed
+ * leaves it to the next one. A table owned without that would die with
+ * the watch: before 6.9 it is made as apply makes it, and repaired.
+ */
+static void own_probe(struct watch *w)
+{
+	int k;
+
+	if (w->probed || !arp_suppresses(w->conf, true))
+		return;
+	w->probed = true;
+	k = arp_nft_probe_own(w->nc);
+	if (k < 1)
+		say("watch: this kernel keeps no nf_tables table past its owner (%s): the table "
+		    "arp %s stays unowned and is repaired when deleted",
+		    k == 0 ? "NFT_TABLE_F_PERSIST is Linux 6.9's" : netconf_error(w->nc), ARP_NFT_TABLE);
+}
+
+/* After a reconcile: the table the watch's own, when it was made before. */
+static void own_table(struct watch *w)
+{
+	int k = arp_nft_own(w->nc);
+
+	if (k == 1)
+		say("watch: took over the table arp %s: flush ruleset leaves it, and it stays "
+		    "when the watch is killed", ARP_NFT_TABLE);
+	else if (k < 0)
+		say("watch: cannot take over the table arp %s (repaired when deleted): %s",
+		    ARP_NFT_TABLE, netconf_error(w->nc));
+}
+
 /* SIGHUP: the edited config, applied; a broken one keeps the old. */
 static void reload(struct watch *w, struct report *r)
 {
@@ -319,7 +353,9 @@ static void reload(struct watch *w, struct report *r)
 	w->conf = c;
 	w->e.conf = c;
 	say("watch: reloaded %s", w->o->config);
+	own_probe(w);
 	reconcile(w, r, false);
+	own_table(w);
 }
 
 /* ---- the loop */
@@ -508,9 +544,11 @@ int agent_watch(const struct agent_opts *o, struct report *r)
 	};
 
 	r->command = "apply";
+	own_probe(&w);
 	ret = reconcile(&w, r, false);
 	if (ret)
 		goto out;
+	own_table(&w);
 	ret = watch_load_kept(&w, r);
 	if (ret)
 		goto out;

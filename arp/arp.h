@@ -119,6 +119,24 @@ int arp_check_sysctl(const struct netconf_host *h, int want_ignore,
 extern const struct step_ops arp_nft_ops;
 
 #define ARP_NFT_TABLE "lvs_rs_agent"
+
+/*
+ * The table arp lvs_rs_agent, when it is whole, made the handle's own
+ * (netconf_set_nft_table_flags(): owned and persistent): an orphan that a
+ * watch left is taken over, one made without an owner is made again owned
+ * with all it holds, in the transaction that deletes it. 1 when it changed
+ * hands, 0 when there is nothing to do (no flags asked for, no table, the
+ * handle's already, or a table a reconcile must mend first), -errno with
+ * netconf_error() set (-EPERM: another live process owns it).
+ */
+struct netconf;
+int arp_nft_own(struct netconf *nc);
+/*
+ * Whether the kernel keeps an owned table when its owner ends (Linux 6.9):
+ * then the handle makes its tables owned and persistent from now on. 1
+ * yes, 0 no, -errno with netconf_error() set.
+ */
+int arp_nft_probe_own(struct netconf *nc);
 #define ARP_NFT_TARGET "arp " ARP_NFT_TABLE
 #define ARP_NFT_FOREIGN "foreign"
 #define ARP_NFT_INCOMPLETE "incomplete"

@@ -102,6 +102,19 @@ static void put_carried(struct txn *x, const struct view *o,
 	}
 }
 
+/* The table made empty (deleted first when `again`), with the flags of
+ * the handle: owned by its nf_tables socket in a watch. */
+static void put_made(struct netconf *nc, struct txn *x, bool again, size_t owner)
+{
+	if (again)
+		nft_put_table(x->t, x->spec, false, owner);
+	nft_put_table_flags(x->t, x->spec, netconf_nft_table_flags(nc), owner);
+	nft_put_set(x->t, x->spec, &x->spec->sets[0], owner);
+	for (size_t i = 0; i < x->spec->n_chains; i++)
+		nft_put_chain(x->t, x->spec, &x->spec->chains[i], owner);
+	put_rule(x, "input", NULL, NULL, owner);
+}
+
 static void fail_all(int *res, size_t n, int r)
 {
 	for (size_t i = 0; i < n; i++)
@@ -300,13 +313,7 @@ int anft_change(struct netconf *nc, struct step *const *v, size_t n,
 			/* A damaged table of the agent's, or one whose set
 			 * must change its flags, is deleted and made again in
 			 * this transaction. */
-			if (pl.rebuild)
-				nft_put_table(x.t, x.spec, false, owner);
-			nft_put_table(x.t, x.spec, true, owner);
-			nft_put_set(x.t, x.spec, &x.spec->sets[0], owner);
-			for (size_t i = 0; i < x.spec->n_chains; i++)
-				nft_put_chain(x.t, x.spec, &x.spec->chains[i], owner);
-			put_rule(&x, "input", NULL, NULL, owner);
+			put_made(nc, &x, pl.rebuild, owner);
 			/* A sound table's content that no step of this call
 			 * decides goes over; a damaged one's is not vouched
 			 * for, and its steps are all in this call. */
@@ -332,5 +339,72 @@ fail_quiet:
 	anft_view_done(&o);
 	/* The kernel applies a transaction whole or not at all. */
 	fail_all(res, n, r);
+	return r;
+}
+
+int arp_nft_own(struct netconf *nc)
+{
+	uint32_t want = netconf_nft_table_flags(nc);
+	struct view o = { 0 };
+	struct txn x = { 0 };
+	struct nl *nl;
+	size_t idx;
+	int r;
+
+	if (!want)
+		return 0;
+	r = netconf_nl(nc, NETLINK_NETFILTER, &nl);
+	if (r == 0)
+		r = anft_read(nc, &o);
+	/* Absent: made owned when made; damaged or foreign: the reconcile's. */
+	if (r < 0 || o.table != T_PRESENT ||
+	    ((o.flags & want) == want && o.owner == nl_portid(nl)))
+		goto out;
+	if (o.flags & NFT_TABLE_F_OWNER) {
+		netconf_set_error(nc, "the table arp %s is owned by another process "
+				  "(netlink port %u)", ARP_NFT_TABLE, o.owner);
+		r = -EPERM;
+		goto out;
+	}
+	r = nl_txn_new(nl, NFNL_SUBSYS_NFTABLES, 0, &x.t);
+	if (r < 0)
+		goto out;
+	x.interval = o.interval;
+	x.spec = anft_spec(o.interval);
+	if ((o.flags & NFT_TABLE_OWNERSHIP) == NFT_TABLE_F_PERSIST) {
+		/* An orphan, left by a watch that ended: taken over. */
+		nft_put_table_update(x.t, x.spec, want, 0);
+	} else {
+		/* Made without an owner (by apply), which a kernel never gives
+		 * one afterwards: made again owned in the transaction that
+		 * deletes it, with all it holds. */
+		put_made(nc, &x, true, 0);
+		put_carried(&x, &o, NULL, 0, 0);
+	}
+	r = nl_txn_commit(x.t, &idx);
+	if (r < 0)
+		netconf_set_error(nc, "cannot take over the table arp %s: %s", ARP_NFT_TABLE,
+				  nl_error(nl)[0] ? nl_error(nl) : strerror(-r));
+	else
+		r = 1;
+out:
+	nl_txn_free(x.t);
+	anft_view_done(&o);
+	return r;
+}
+
+int arp_nft_probe_own(struct netconf *nc)
+{
+	struct nl *nl;
+	int r = netconf_nl(nc, NETLINK_NETFILTER, &nl);
+
+	if (r < 0)
+		return r;
+	r = nft_probe_persist(nl, (int)anft_spec(false)->family);
+	if (r == 1)
+		netconf_set_nft_table_flags(nc, NFT_TABLE_OWNERSHIP);
+	else if (r < 0)
+		netconf_set_error(nc, "cannot ask nf_tables for its table flags: %s",
+				  nl_error(nl)[0] ? nl_error(nl) : strerror(-r));
 	return r;
 }

@@ -100,6 +100,7 @@ struct view {
 	 * rule in the input chain, two output rules for one interface.
 	 */
 	enum tstate table;
+	uint32_t flags, owner; /* the table's flags, its owner's port */
 	bool interval; /* the set has NFT_SET_INTERVAL */
 	struct range *ranges; /* sorted by lo */
 	size_t n_ranges;

@@ -353,6 +353,8 @@ int anft_read(struct netconf *nc, struct view *o)
 		o->table = T_FOREIGN; /* its content is not the agent's */
 		break;
 	case NFT_TABLE_OURS:
+		o->flags = seen.flags;
+		o->owner = seen.owner;
 		r = view_of(o, &seen);
 		break;
 	}

@@ -42,6 +42,7 @@ struct netconf {
 	struct netconf_addr *snap_addrs;
 	size_t n_snap_links, n_snap_addrs;
 	bool have_links, have_addrs;
+	uint32_t nft_flags; /* netconf_set_nft_table_flags() */
 	char err[NC_ERR_SIZE];
 };
 

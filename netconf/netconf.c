@@ -102,6 +102,16 @@ int netconf_nl(struct netconf *nc, int protocol, struct nl **ret)
 	return 0;
 }
 
+void netconf_set_nft_table_flags(struct netconf *nc, uint32_t flags)
+{
+	nc->nft_flags = flags;
+}
+
+uint32_t netconf_nft_table_flags(const struct netconf *nc)
+{
+	return nc->nft_flags;
+}
+
 const char *netconf_error(const struct netconf *nc)
 {
 	return nc ? nc->err : "";

@@ -60,6 +60,14 @@ void netconf_snapshot_end(struct netconf *nc);
  * name of the request that failed when the kernel gave none; "" if nothing.
  */
 const char *netconf_error(const struct netconf *nc);
+
+/*
+ * The table flags the handle's kinds make their nf_tables tables with: 0
+ * (the default), or NFT_TABLE_F_OWNER | NFT_TABLE_F_PERSIST for a process
+ * that stays (watch), whose nf_tables socket then owns them.
+ */
+void netconf_set_nft_table_flags(struct netconf *nc, uint32_t flags);
+uint32_t netconf_nft_table_flags(const struct netconf *nc);
 /* For sibling modules (arp/, tunnel/) that talk netlink themselves. */
 void netconf_set_error(struct netconf *nc, const char *fmt, ...) _printf_(2, 3);
 

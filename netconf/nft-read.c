@@ -217,6 +217,8 @@ static int table_cb(const struct nlmsghdr *nlh, void *data)
 	s->state = marker ? NFT_TABLE_OURS : NFT_TABLE_FOREIGN;
 	if (nftnl_table_is_set(t, NFTNL_TABLE_FLAGS))
 		s->flags = nftnl_table_get_u32(t, NFTNL_TABLE_FLAGS);
+	if (nftnl_table_is_set(t, NFTNL_TABLE_OWNER))
+		s->owner = nftnl_table_get_u32(t, NFTNL_TABLE_OWNER);
 	nftnl_table_free(t);
 	return 0;
 }
@@ -510,7 +512,7 @@ static const struct nft_chain_seen *seen_chain(const struct nft_table_seen *s,
 bool nft_table_shape_ok(const struct nft_table_spec *spec,
 			const struct nft_table_seen *s)
 {
-	if (s->state != NFT_TABLE_OURS || s->flags ||
+	if (s->state != NFT_TABLE_OURS || (s->flags & ~NFT_TABLE_OWNERSHIP) ||
 	    s->n_sets != spec->n_sets || s->n_chains != spec->n_chains)
 		return false;
 	/* Names are unique in a table: as many and each found is the same. */

@@ -30,6 +30,13 @@ struct nftnl_rule;
 /* The longest set key (an IPv6 address). */
 #define NFT_KEY_MAX 16
 
+/* Linux 6.9: a table that outlives its owner; older headers lack it. */
+#ifndef NFT_TABLE_F_PERSIST
+#define NFT_TABLE_F_PERSIST 0x4
+#endif
+/* The flags that say who holds a table, not what it does. */
+#define NFT_TABLE_OWNERSHIP (NFT_TABLE_F_OWNER | NFT_TABLE_F_PERSIST)
+
 /* A set element: its key as the kernel carries it (network byte order),
  * the bytes beyond the set's key length zero, and in an interval set
  * whether it ends an interval (the address after its last,
@@ -118,6 +125,7 @@ struct nft_rule_seen {
 struct nft_table_seen {
 	enum nft_table_state state;
 	uint32_t flags; /* the table's: NFT_TABLE_F_DORMANT, ... */
+	uint32_t owner; /* with NFT_TABLE_F_OWNER: the owning socket's port */
 	struct nft_set_seen *sets;
 	size_t n_sets;
 	struct nft_chain_seen *chains;
@@ -140,7 +148,7 @@ const struct nft_set_seen *nft_table_seen_set(const struct nft_table_seen *s,
 
 /*
  * Whether the table is the agent's and has the spec's shape: no table
- * flags, exactly the spec's sets (name, key, flags) and chains (hook,
+ * flags but who owns it (NFT_TABLE_OWNERSHIP), exactly the spec's sets (name, key, flags) and chains (hook,
  * priority, type filter, policy accept), nothing else. Elements and rules
  * are not compared.
  */

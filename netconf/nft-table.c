@@ -213,8 +213,13 @@ static struct nlmsghdr *put_hdr(struct nl_txn *t, const struct nft_table_spec *s
 	return nftnl_nlmsg_build_hdr(buf, type, (uint16_t)spec->family, flags, 0);
 }
 
-void nft_put_table(struct nl_txn *t, const struct nft_table_spec *spec,
-		   bool create, size_t owner)
+/* A table's message: made (with the marker, `flags` when not NO_FLAGS),
+ * updated, or deleted. */
+enum table_op { TABLE_MAKE, TABLE_UPDATE, TABLE_DELETE };
+#define NO_FLAGS UINT32_MAX
+
+static void put_table(struct nl_txn *t, const struct nft_table_spec *spec,
+		      enum table_op op, uint32_t flags, size_t owner)
 {
 	struct nftnl_table *tb = nftnl_table_alloc();
 	struct nftnl_udata_buf *ud = NULL;
@@ -224,7 +229,9 @@ void nft_put_table(struct nl_txn *t, const struct nft_table_spec *spec,
 		goto oom;
 	nftnl_table_set_u32(tb, NFTNL_TABLE_FAMILY, spec->family);
 	nftnl_table_set_str(tb, NFTNL_TABLE_NAME, spec->name);
-	if (create) {
+	if (flags != NO_FLAGS)
+		nftnl_table_set_u32(tb, NFTNL_TABLE_FLAGS, flags);
+	if (op == TABLE_MAKE) {
 		ud = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
 		if (!ud || !nftnl_udata_put_strz(ud, NFTNL_UDATA_TABLE_COMMENT,
 						 NFT_TABLE_MARKER))
@@ -232,8 +239,8 @@ void nft_put_table(struct nl_txn *t, const struct nft_table_spec *spec,
 		nftnl_table_set_data(tb, NFTNL_TABLE_USERDATA,
 				     nftnl_udata_buf_data(ud), nftnl_udata_buf_len(ud));
 	}
-	nlh = put_hdr(t, spec, create ? NFT_MSG_NEWTABLE : NFT_MSG_DELTABLE,
-		      create ? NLM_F_CREATE | NLM_F_EXCL : 0, MSG_ROOM, owner);
+	nlh = put_hdr(t, spec, op == TABLE_DELETE ? NFT_MSG_DELTABLE : NFT_MSG_NEWTABLE,
+		      op == TABLE_MAKE ? NLM_F_CREATE | NLM_F_EXCL : 0, MSG_ROOM, owner);
 	if (nlh) {
 		nftnl_table_nlmsg_build_payload(nlh, tb);
 		nl_txn_close(t);
@@ -246,6 +253,24 @@ out:
 		nftnl_udata_buf_free(ud);
 	if (tb)
 		nftnl_table_free(tb);
+}
+
+void nft_put_table(struct nl_txn *t, const struct nft_table_spec *spec,
+		   bool create, size_t owner)
+{
+	put_table(t, spec, create ? TABLE_MAKE : TABLE_DELETE, NO_FLAGS, owner);
+}
+
+void nft_put_table_flags(struct nl_txn *t, const struct nft_table_spec *spec,
+			 uint32_t flags, size_t owner)
+{
+	put_table(t, spec, TABLE_MAKE, flags ? flags : NO_FLAGS, owner);
+}
+
+void nft_put_table_update(struct nl_txn *t, const struct nft_table_spec *spec,
+			  uint32_t flags, size_t owner)
+{
+	put_table(t, spec, TABLE_UPDATE, flags, owner);
 }
 
 /* A set object naming spec's set: the messages about it and its elements. */
@@ -434,6 +459,31 @@ int nft_table_delete(struct nl *nl, const struct nft_table_spec *spec)
 		return r;
 	nft_put_table(t, spec, false, SIZE_MAX);
 	return commit(t);
+}
+
+int nft_probe_persist(struct nl *nl, int family)
+{
+	const struct nft_table_spec probe = { .family = family, .name = "lvs_rs_agent_probe" };
+	uint32_t flags = NFT_TABLE_F_PERSIST;
+	struct nl_txn *t;
+	int r;
+
+#ifdef LVS_FAULT_INJECTION
+	/* The test build's way to the path of kernels before 6.9 on a newer
+	 * one: a flag no kernel has, which it refuses as 6.1 refuses
+	 * PERSIST. */
+	if (getenv("LVS_RS_AGENT_NO_PERSIST"))
+		flags |= 0x80;
+#endif
+	r = nl_txn_new(nl, NFNL_SUBSYS_NFTABLES, 0, &t);
+	if (r < 0)
+		return r;
+	put_table(t, &probe, TABLE_MAKE, flags, 0);
+	put_table(t, &probe, TABLE_DELETE, NO_FLAGS, 1);
+	r = commit(t);
+	if (r == -EOPNOTSUPP)
+		return 0;
+	return r < 0 ? r : 1;
 }
 
 int netconf_nft_read(struct netconf *nc, const struct nft_table_spec *spec,

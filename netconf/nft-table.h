@@ -66,6 +66,16 @@ struct nftnl_rule *nft_rule_new(const struct nft_table_spec *spec,
  * everything in it. */
 void nft_put_table(struct nl_txn *t, const struct nft_table_spec *spec,
 		   bool create, size_t owner);
+/*
+ * The table made with the marker and the table flags `flags` (0, or
+ * NFT_TABLE_F_OWNER | NFT_TABLE_F_PERSIST: owned by the transaction's
+ * socket, kept when it closes), as nft_put_table() makes it.
+ */
+void nft_put_table_flags(struct nl_txn *t, const struct nft_table_spec *spec,
+			 uint32_t flags, size_t owner);
+/* An existing table's flags set to `flags`: an orphan adopted. */
+void nft_put_table_update(struct nl_txn *t, const struct nft_table_spec *spec,
+			  uint32_t flags, size_t owner);
 void nft_put_set(struct nl_txn *t, const struct nft_table_spec *spec,
 		 const struct nft_set_spec *set, size_t owner);
 void nft_put_chain(struct nl_txn *t, const struct nft_table_spec *spec,
@@ -91,6 +101,13 @@ void nft_put_whole(struct nl_txn *t, const struct nft_table_spec *spec,
 int nft_table_replace(struct nl *nl, const struct nft_table_spec *spec,
 		      const struct nft_table_content *want, bool exists);
 int nft_table_delete(struct nl *nl, const struct nft_table_spec *spec);
+/*
+ * Whether the kernel keeps an owned table when its owner's socket closes
+ * (NFT_TABLE_F_PERSIST, Linux 6.9): a table of family `family` made
+ * persistent and deleted in one transaction, which leaves nothing. 1 yes,
+ * 0 no (the kernel refuses the flag), or another -errno.
+ */
+int nft_probe_persist(struct nl *nl, int family);
 /*
  * Read back, compare whole, and replace when anything differs: 1 when it
  * was replaced (or made), 0 when it was already so, -EEXIST for a foreign
