@@ -209,12 +209,12 @@ $(BUILD)/watch-bench: bench/watch-bench.c
 	$(Q)$(CC) -std=gnu11 $(WARN) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags libmnl) -o $@ $< \
 		$(shell $(PKG_CONFIG) --libs libmnl)
 
-bench: $(BIN) $(BUILD)/bench-timer $(BUILD)/watch-bench
+bench: $(BIN) $(FBIN) $(BUILD)/bench-timer $(BUILD)/watch-bench
 	@BUILD=$(BUILD) tests/bench/bench.sh
 	@BUILD=$(BUILD) bench/watch-bench.sh
 
 # The watch's part alone (its section of bench/results.md).
-bench-watch: $(BIN) $(BUILD)/watch-bench
+bench-watch: $(FBIN) $(BUILD)/watch-bench
 	@BUILD=$(BUILD) bench/watch-bench.sh
 
 deps:

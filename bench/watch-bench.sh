@@ -36,7 +36,11 @@
 set -u -o pipefail
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
-AGENT=$PWD/$BUILD/lvs-rs-agent
+# The test build (its fault points idle: the same code and flags) for its
+# LVS_RS_AGENT_NO_PERSIST: on Linux 6.9 and later the watch owns its nft
+# table and no other process can delete it; the bench measures the repair
+# of kernels before 6.9 (Debian 12's 6.1), where a delete can happen.
+AGENT=$PWD/$BUILD/lvs-rs-agent-fault
 WB=$PWD/$BUILD/watch-bench
 TRIALS=${BENCH_TRIALS:-200}
 RESYNCS=${BENCH_RESYNCS:-5}
@@ -108,7 +112,7 @@ start_watch()
 
 	: >"$T/watch.err"
 	# Not through in_ns: $! must be the agent's PID, not a subshell's.
-	ip netns exec "$NS" "$AGENT" -s "$T/state$2" -c "$1" --budget 0 watch \
+	LVS_RS_AGENT_NO_PERSIST=1 ip netns exec "$NS" "$AGENT" -s "$T/state$2" -c "$1" --budget 0 watch \
 		>"$T/watch.out" 2>"$T/watch.err" &
 	WPID=$!
 	until grep -q '^watch: keeping' "$T/watch.err"; do
@@ -257,7 +261,9 @@ report()
 		echo "at the end. The machine is shared and was loaded by other work (virtual machines under"
 		echo "emulation, compilers) while this ran: the tails (p99) are mostly the wait for a CPU."
 	fi
-	echo "Agent: $("$AGENT" --version | head -1), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')."
+	echo "Agent: $("$AGENT" --version | head -1), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'), its test build"
+	echo "(fault points idle) on the path of kernels before 6.9 (LVS_RS_AGENT_NO_PERSIST): from 6.9 on, the"
+	echo "watch owns its nft table and no other process can delete it (6c and 6f then have nothing to repair)."
 	echo
 	echo "Anchors of the issue: kube-proxy re-syncs every 30 s, kube-vip every ~3 s; keepalived restores"
 	echo "its own addresses on netlink events, on directors only. Measured beside the agent in the same"
