@@ -54,6 +54,8 @@ else
 	SDIR=$(mktemp -d)
 fi
 T=$SDIR
+# The sysctl.d drop-in of a config run as root: in the bench's own tree.
+export LVS_RS_AGENT_TEST_ROOT=$T/root
 WPID='' MPID=''
 
 stop_pids()

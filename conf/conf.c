@@ -28,6 +28,7 @@ struct conf *conf_new(void)
 	c->rip_auto = true;
 	c->rp_filter = 2;
 	c->max_vips = CONF_MAX_VIPS_DEFAULT;
+	snprintf(c->sysctl_dropin, sizeof(c->sysctl_dropin), CONF_DROPIN_AUTO);
 	return c;
 }
 
