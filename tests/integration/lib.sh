@@ -142,6 +142,7 @@ STATE=${STATE:-$TDIR/state}
 # network managers' configs that verify reads) under a root of the test's
 # own, never the host's /run/sysctl.d (HACKING.md).
 export LVS_RS_AGENT_TEST_ROOT=$TDIR/root
+mkdir -p "$LVS_RS_AGENT_TEST_ROOT/run" || exit 1
 
 lvst_cleanup()
 {
