@@ -216,28 +216,6 @@ static int parse_max_vips(struct parser *p, const struct conf_key *k,
 	return 0;
 }
 
-bool conf_dropin_path_valid(const char *path)
-{
-	static const char dir[] = "/sysctl.d/", ext[] = ".conf";
-	size_t len = strlen(path);
-	const char *name = strrchr(path, '/');
-
-	if (path[0] != '/' || len >= CONF_DROPIN_MAX || !name || name == path ||
-	    (size_t)(name - path) + 1 < sizeof(dir) - 1 ||
-	    memcmp(name + 2 - sizeof(dir), dir, sizeof(dir) - 1) != 0 ||
-	    strlen(name + 1) <= sizeof(ext) - 1 ||
-	    strcmp(path + len - (sizeof(ext) - 1), ext) != 0 || name[1] == '.')
-		return false;
-	for (const char *c = path; *c; c++) {
-		if ((unsigned char)*c <= ' ' || *c == 0x7f)
-			return false;
-		if (c[0] == '/' && (c[1] == '/' || (c[1] == '.' && (c[2] == '/' ||
-				    (c[2] == '.' && c[3] == '/')))))
-			return false;
-	}
-	return true;
-}
-
 /* auto, no, or the path of a drop-in file for systemd-sysctl. */
 static int parse_dropin(struct parser *p, const struct conf_key *k,
 			const char *value, void *base)
