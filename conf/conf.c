@@ -28,7 +28,7 @@ struct conf *conf_new(void)
 	c->rip_auto = true;
 	c->rp_filter = 2;
 	c->max_vips = CONF_MAX_VIPS_DEFAULT;
-	snprintf(c->sysctl_dropin, sizeof(c->sysctl_dropin), CONF_DROPIN_AUTO);
+	c->sysctl_dropin[0] = '\0';
 	return c;
 }
 

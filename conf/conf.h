@@ -28,8 +28,8 @@
  * max_vips, sysctl_dropin */
 #define CONF_AGENT_KEYS 7
 /*
- * [agent] sysctl_dropin: CONF_DROPIN_AUTO (the default: the standard path
- * when the agent runs as root, none otherwise), "" (no), or an absolute
+ * [agent] sysctl_dropin: CONF_DROPIN_AUTO (the standard path when the agent
+ * runs as root, none otherwise), "" (no, the default), or an absolute
  * path of a *.conf file in a directory named sysctl.d.
  */
 #define CONF_DROPIN_AUTO "auto"

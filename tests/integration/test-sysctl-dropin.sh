@@ -111,13 +111,19 @@ assert_eq "sysctl_dropin = no writes none anywhere" "" \
 	"$(find "$TDIR/sd" "$LVS_RS_AGENT_TEST_ROOT" -name '*.conf' 2>/dev/null)"
 agent_run rs -c "$TDIR/no.conf" revert
 
-# ---- the default (auto, as root): the standard path, under the test's root
-printf '[vip web]\naddress = 198.51.100.10\n' >"$TDIR/auto.conf"
-agent_run rs -c "$TDIR/auto.conf" apply
+# ---- the default (no) writes none; auto as root: the standard path, under
+# the test's root
+printf '[vip web]\naddress = 198.51.100.10\n' >"$TDIR/default.conf"
+agent_run rs -c "$TDIR/default.conf" apply
 assert_rc "apply with the default exits 0" 0
-assert_match "the default is /run/sysctl.d/99-zz-lvs-rs-agent.conf" "^\+ sysctl\.d $LVS_RS_AGENT_TEST_ROOT/run/sysctl\.d/99-zz-lvs-rs-agent\.conf\$" "$OUT"
+assert_eq "the default writes no drop-in" "" "$(find "$LVS_RS_AGENT_TEST_ROOT" "$TDIR/sd" -name '*.conf')"
+agent_run rs -c "$TDIR/default.conf" revert
+printf '[agent]\nsysctl_dropin = auto\n[vip web]\naddress = 198.51.100.10\n' >"$TDIR/auto.conf"
+agent_run rs -c "$TDIR/auto.conf" apply
+assert_rc "apply with auto exits 0" 0
+assert_match "auto is /run/sysctl.d/99-zz-lvs-rs-agent.conf" "^\+ sysctl\.d $LVS_RS_AGENT_TEST_ROOT/run/sysctl\.d/99-zz-lvs-rs-agent\.conf\$" "$OUT"
 agent_run rs -c "$TDIR/auto.conf" revert
-assert_rc "revert with the default exits 0" 0
+assert_rc "revert with auto exits 0" 0
 assert_eq "revert removes it" "" "$(find "$LVS_RS_AGENT_TEST_ROOT" -type f)"
 
 # ---- check-config knows the key
