@@ -6,6 +6,7 @@
 
 #include "act.h"
 #include "checks.h"
+#include "lomgr.h"
 #include "engine.h"
 #include "exit.h"
 #include "journal.h"
@@ -117,6 +118,8 @@ int checks_config(const struct conf *c, struct netconf *nc, struct report *r,
 		}
 	}
 	k = agent_topology(c, &host, TOPO_VERIFY, NULL, check_cb, &r->checks);
+	if (k == 0)
+		k = agent_lo_managers(c, &r->checks);
 	if (k < 0) {
 		report_error(r, "%s: %s", verb, strerror(-k));
 		ret = AGENT_EXIT_RUNTIME;

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "kinds.h"
+#include "dropin.h"
 #include "../arp/arp.h"
 #include "../netconf/netconf.h"
 #include "../tunnel/tunnel.h"
@@ -10,7 +11,8 @@
  * In the order their steps are built, which is the order verify lists
  * them: ARP suppression, the tunnel receivers (a fou port before the
  * devices, so that a kernel without fou is told first for a GUE group), the
- * devices, the MSS clamp, the VIPs. The order in which apply
+ * devices, the sysctl.d drop-in (which holds the sysctls built before it),
+ * the MSS clamp, the VIPs. The order in which apply
  * makes them is the steps' own (their order classes).
  */
 static const struct step_ops *const kinds[] = {
@@ -19,6 +21,7 @@ static const struct step_ops *const kinds[] = {
 	&tunnel_fou_ops,
 	&tunnel_link_ops,
 	&tunnel_sysctl_ops,
+	&agent_dropin_ops,
 	&tunnel_mss_ops,
 	&netconf_addr_ops,
 	&netconf_route_ops,

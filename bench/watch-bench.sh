@@ -58,6 +58,9 @@ else
 	SDIR=$(mktemp -d)
 fi
 T=$SDIR
+# The sysctl.d drop-in of a config run as root: in the bench's own tree.
+export LVS_RS_AGENT_TEST_ROOT=$T/root
+mkdir -p "$T/root/run" || exit 1
 WPID='' MPID=''
 
 stop_pids()

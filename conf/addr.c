@@ -180,3 +180,26 @@ not_addr:
 	cf_gerr(p, "%s is not an IPv4 or IPv6 address%s", q,
 		cf_hint(p, word, n, NULL));
 }
+
+/* Not an address, but a value checked alike by the config and the journal. */
+bool conf_dropin_path_valid(const char *path)
+{
+	static const char dir[] = "/sysctl.d/", ext[] = ".conf";
+	size_t len = strlen(path);
+	const char *name = strrchr(path, '/');
+
+	if (path[0] != '/' || len >= CONF_DROPIN_MAX || !name || name == path ||
+	    (size_t)(name - path) + 1 < sizeof(dir) - 1 ||
+	    memcmp(name + 2 - sizeof(dir), dir, sizeof(dir) - 1) != 0 ||
+	    strlen(name + 1) <= sizeof(ext) - 1 ||
+	    strcmp(path + len - (sizeof(ext) - 1), ext) != 0 || name[1] == '.')
+		return false;
+	for (const char *c = path; *c; c++) {
+		if ((unsigned char)*c <= ' ' || *c == 0x7f)
+			return false;
+		if (c[0] == '/' && (c[1] == '/' || (c[1] == '.' && (c[2] == '/' ||
+				    (c[2] == '.' && c[3] == '/')))))
+			return false;
+	}
+	return true;
+}

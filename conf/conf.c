@@ -28,6 +28,7 @@ struct conf *conf_new(void)
 	c->rip_auto = true;
 	c->rp_filter = 2;
 	c->max_vips = CONF_MAX_VIPS_DEFAULT;
+	c->sysctl_dropin[0] = '\0';
 	return c;
 }
 

@@ -25,8 +25,22 @@
 /* struct conf_errors keeps this many lines, then one "too many errors". */
 #define CONF_ERRORS_MAX 50
 /* The keys of [agent]: arp_suppress, arp_ignore, arp_announce, rip, rp_filter,
- * max_vips */
-#define CONF_AGENT_KEYS 6
+ * max_vips, sysctl_dropin */
+#define CONF_AGENT_KEYS 7
+/*
+ * [agent] sysctl_dropin: CONF_DROPIN_AUTO (the standard path when the agent
+ * runs as root, none otherwise), "" (no, the default), or an absolute
+ * path of a *.conf file in a directory named sysctl.d.
+ */
+#define CONF_DROPIN_AUTO "auto"
+#define CONF_DROPIN_MAX 96
+/*
+ * Whether path can be a sysctl_dropin file: absolute, at most
+ * CONF_DROPIN_MAX - 1 bytes, "NAME.conf" in a directory named sysctl.d (the
+ * only ones systemd-sysctl reads), no "." or ".." component, no empty one,
+ * no whitespace or control byte.
+ */
+bool conf_dropin_path_valid(const char *path);
 /*
  * [agent] max_vips: how many VIPs (an anyip prefix counts as one: one route)
  * a config may hold. The kernel's cost of an address grows with the number
@@ -130,6 +144,7 @@ struct conf {
 	struct in_addr rip;                  /* when !rip_auto */
 	int rp_filter;                       /* 2 (default) or 0 */
 	unsigned max_vips;                   /* CONF_MAX_VIPS_DEFAULT */
+	char sysctl_dropin[CONF_DROPIN_MAX]; /* see CONF_DROPIN_AUTO */
 	struct conf_group *groups;
 	size_t n_groups;
 	/* private to conf/: the file names that vips/groups point into */

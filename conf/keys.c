@@ -216,6 +216,32 @@ static int parse_max_vips(struct parser *p, const struct conf_key *k,
 	return 0;
 }
 
+/* auto, no, or the path of a drop-in file for systemd-sysctl. */
+static int parse_dropin(struct parser *p, const struct conf_key *k,
+			const char *value, void *base)
+{
+	char *out = (char *)base + k->offset;
+	char q[QBUF];
+	const char *rest;
+	size_t n = first_word(value, &rest);
+
+	if (*rest) {
+		err_garbage(p, k, value, n, rest);
+		return -EINVAL;
+	}
+	if (strcmp(value, "no") == 0) {
+		out[0] = '\0';
+		return 0;
+	}
+	if (strcmp(value, CONF_DROPIN_AUTO) != 0 && !conf_dropin_path_valid(value)) {
+		cf_kerr(p, k, "%s is neither auto, no, nor the absolute path of a NAME.conf "
+			"file in a directory named sysctl.d", cf_quotes(q, value));
+		return -EINVAL;
+	}
+	snprintf(out, CONF_DROPIN_MAX, "%s", value);
+	return 0;
+}
+
 static int parse_rip(struct parser *p, const struct conf_key *k,
 		     const char *value, void *base)
 {
@@ -488,6 +514,8 @@ static const struct conf_key keys[] = {
 	  CHOICES(rp_filter_choices), REFUSED(rp_filter_refused) },
 	{ .section = SEC_AGENT, .name = "max_vips", .parse = parse_max_vips,
 	  .offset = offsetof(struct conf, max_vips), .slot = 5 },
+	{ .section = SEC_AGENT, .name = "sysctl_dropin", .parse = parse_dropin,
+	  .offset = offsetof(struct conf, sysctl_dropin), .slot = 6 },
 	{ .section = SEC_VIP, .name = "address", .parse = parse_address,
 	  .offset = offsetof(struct conf_group, vips), .slot = 0,
 	  .multi = true },

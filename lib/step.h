@@ -37,6 +37,9 @@ struct netconf;
 enum {
 	STEP_ORDER_ARP = 10,
 	STEP_ORDER_TUNNEL = 20,
+	/* The sysctl.d drop-in: written once every sysctl it holds is set,
+	 * removed before any is put back. */
+	STEP_ORDER_DROPIN = 25,
 	STEP_ORDER_VIP = 30,
 };
 

@@ -138,6 +138,11 @@ LVST_PIDS=()
 
 TDIR=$(mktemp -d "${TMPDIR:-/tmp}/lvst-$LVST_SUITE.XXXXXX") || exit 1
 STATE=${STATE:-$TDIR/state}
+# The agent's default files outside the journal (the sysctl.d drop-in, the
+# network managers' configs that verify reads) under a root of the test's
+# own, never the host's /run/sysctl.d (HACKING.md).
+export LVS_RS_AGENT_TEST_ROOT=$TDIR/root
+mkdir -p "$LVS_RS_AGENT_TEST_ROOT/run" || exit 1
 
 lvst_cleanup()
 {

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "agent/dropin.h"
 #include "agent/kinds.h"
 #include "agent/plan.h"
 #include "arp/arp.h"
@@ -387,13 +388,53 @@ static void test_registry(void **state)
 		assert_non_null(ops->valid_target);
 		assert_non_null(ops->valid_value);
 	}
-	assert_int_equal(n, 8);
+	assert_int_equal(n, 9);
+}
+
+/* The sysctl.d drop-in's journal rules: a path the config can name, a
+ * digest or (before the agent) absent. */
+static void test_dropin_rules(void **state)
+{
+	static const struct {
+		const char *path;
+		bool ok;
+	} t[] = {
+		{ "/run/sysctl.d/99-zz-lvs-rs-agent.conf", true },
+		{ "/tmp/x/sysctl.d/90-a.conf", true },
+		{ "run/sysctl.d/a.conf", false },        /* relative */
+		{ "/run/sysctl.d/a.txt", false },        /* not .conf */
+		{ "/run/sysctl.d/.conf", false },        /* no name */
+		{ "/run/sysctl.d/.a.conf", false },      /* hidden: the temp file's */
+		{ "/etc/a.conf", false },                /* not in a sysctl.d */
+		{ "/etc/notsysctl.d/a.conf", false },
+		{ "/run/../etc/sysctl.d/a.conf", false },
+		{ "/run/./sysctl.d/a.conf", false },
+		{ "/run//sysctl.d/a.conf", false },
+		{ "/run/sysctl.d/a b.conf", false },
+		{ "/run/sysctl.d/a\n.conf", false },
+	};
+	const struct step_ops *ops = kinds_lookup("sysctl.d", t[0].path);
+
+	assert_ptr_equal(ops, &agent_dropin_ops);
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++)
+		if (ops->valid_target(t[i].path) != t[i].ok)
+			fail_msg("%s: expected %s", t[i].path, t[i].ok ? "valid" : "invalid");
+	assert_true(ops->valid_value(t[0].path, STEP_WANT, "0123456789abcdef"));
+	assert_true(ops->valid_value(t[0].path, STEP_PRIOR, "0123456789abcdef"));
+	assert_true(ops->valid_value(t[0].path, STEP_PRIOR, "absent"));
+	assert_false(ops->valid_value(t[0].path, STEP_WANT, "absent"));
+	assert_false(ops->valid_value(t[0].path, STEP_WANT, "0123456789ABCDEF"));
+	assert_false(ops->valid_value(t[0].path, STEP_WANT, "0123456789abcde"));
+	assert_false(ops->valid_value(t[0].path, STEP_PRIOR, "foreign"));
+	assert_int_equal(step_sign(ops, "absent", "0123456789abcdef"), '+');
+	assert_int_equal(step_sign(ops, "0123456789abcdef", "absent"), '-');
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_registry),
+		cmocka_unit_test(test_dropin_rules),
 		cmocka_unit_test(test_apply),
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_revert),
