@@ -106,8 +106,9 @@ static bool is_pid(const char *s)
 	return true;
 }
 
-/* The PID holding the socket `link`, into pid (a decimal string). */
-static bool find_holder(const char *link, char *pid, size_t len)
+/* A PID other than skip holding the socket `link`, into pid (a decimal
+ * string). */
+static bool find_holder(const char *link, const char *skip, char *pid, size_t len)
 {
 	_cleanup_closedir_ DIR *d = NULL;
 	struct dirent *de;
@@ -118,7 +119,7 @@ static bool find_holder(const char *link, char *pid, size_t len)
 	while ((de = readdir(d))) {
 		size_t n = strlen(de->d_name);
 
-		if (!is_pid(de->d_name) || n >= len)
+		if (!is_pid(de->d_name) || n >= len || STREQ(de->d_name, skip))
 			continue;
 		if (holds(de->d_name, link) == 1) {
 			memcpy(pid, de->d_name, n + 1);
@@ -142,6 +143,27 @@ void attrib_port(int protocol, uint32_t portid, char *buf, size_t len)
 	snprintf(pid, sizeof(pid), "%u", portid);
 	comm_of(pid, comm, sizeof(comm));
 	/*
+	 * PID 1 makes sockets for the services it starts and keeps them
+	 * (systemd's ListenNetlink=, which systemd-networkd's socket unit
+	 * uses): the change is the service's, the other holder. When none is
+	 * the agent's to see, the port names no one.
+	 */
+	if (portid == 1) {
+		if (ino && find_holder(link, "1", pid, sizeof(pid))) {
+			comm_of(pid, comm, sizeof(comm));
+			if (comm[0]) {
+				snprintf(buf, len, "%s[%s]", comm, pid);
+				return;
+			}
+		}
+		if (!ino || holds("1", link) != 1) {
+			snprintf(buf, len, "unknown process (port 1: PID 1 or a service it gave the socket)");
+			return;
+		}
+		snprintf(pid, sizeof(pid), "1");
+		comm_of(pid, comm, sizeof(comm));
+	}
+	/*
 	 * The process whose PID the port is, when it holds the socket or
 	 * when its descriptors are not the agent's to read (then the port
 	 * rule alone names it: a process's first socket has its PID as port,
@@ -152,7 +174,7 @@ void attrib_port(int protocol, uint32_t portid, char *buf, size_t len)
 		snprintf(buf, len, "%s[%s]", comm, pid);
 		return;
 	}
-	if (ino && find_holder(link, pid, sizeof(pid))) {
+	if (ino && find_holder(link, "", pid, sizeof(pid))) {
 		comm_of(pid, comm, sizeof(comm));
 		if (comm[0]) {
 			snprintf(buf, len, "%s[%s]", comm, pid);
