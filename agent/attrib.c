@@ -84,6 +84,28 @@ static int holds(const char *pid, const char *link)
 	return 0;
 }
 
+/* The name of the program whose command name the kernel cut to its 15
+ * bytes (systemd-networkd's is systemd-network): argv[0]'s last part, when
+ * it begins with the cut name. */
+static void whole_name(const char *pid, char *buf, size_t len)
+{
+	char path[64], arg0[256];
+	_cleanup_fclose_ FILE *f = NULL;
+	const char *base;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%s/cmdline", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	n = fread(arg0, 1, sizeof(arg0) - 1, f);
+	arg0[n] = '\0';
+	base = strrchr(arg0, '/');
+	base = base ? base + 1 : arg0;
+	if (strncmp(base, buf, strlen(buf)) == 0 && strlen(base) < len)
+		snprintf(buf, len, "%s", base);
+}
+
 static void comm_of(const char *pid, char *buf, size_t len)
 {
 	char path[64];
@@ -94,6 +116,8 @@ static void comm_of(const char *pid, char *buf, size_t len)
 	f = fopen(path, "re");
 	if (f && fgets(buf, (int)len, f))
 		buf[strcspn(buf, "\n")] = '\0';
+	if (strlen(buf) == 15)
+		whole_name(pid, buf, len);
 }
 
 static bool is_pid(const char *s)

@@ -7,9 +7,11 @@
 # hold it. In a namespace, a new PID namespace whose PID 1 is a small
 # program with an rtnetlink socket (port 1) and `lvs-rs-agent watch` in it:
 #
-#  - a child of PID 1 (comm lvst-service, no capability but CAP_NET_ADMIN,
-#    as the agent) deletes the VIP through that socket: the repair names
-#    lvst-service[ITS PID], not PID 1 (which the port alone named before);
+#  - a child of PID 1 (argv[0] /x/lvst-service-long, its command name cut
+#    to 15 bytes as the kernel cuts systemd-networkd's; no capability but
+#    CAP_NET_ADMIN, as the agent) deletes the VIP through that socket: the
+#    repair names lvst-service-long[ITS PID], not PID 1 (which the port
+#    alone named before);
 #  - once the child has ended, PID 1 (root, every capability: its
 #    descriptors are not the agent's to read) deletes the VIP through it:
 #    the repair says the port is PID 1's and names no process (PID 1 alone
@@ -46,7 +48,7 @@ def delete(s, addr):
 
 if sys.argv[1] == "child":
     with open("/proc/self/comm", "w") as f:
-        f.write("lvst-service")
+        f.write("lvst-service-lo")  # as the kernel cuts lvst-service-long
     delete(socket.socket(fileno=int(sys.argv[2])), "192.0.2.100")
     sys.stdin.read(1)  # alive until the repair is logged
     sys.exit(0)
@@ -81,7 +83,8 @@ while time.time() < end and "watch: keeping" not in open(log).read():
 n = lines()
 # The service: PID 1's socket passed on, and no more capabilities than the
 # agent keeps, so that its descriptors are the agent's to read.
-child = subprocess.Popen(["setpriv", "--bounding-set", "-all,+net_admin", sys.executable,
+child = subprocess.Popen(["setpriv", "--bounding-set", "-all,+net_admin", "--", "/bin/bash", "-c",
+                          'exec -a /x/lvst-service-long "$0" "$@"', sys.executable,
                           sys.argv[0], "child", str(s.fileno())], pass_fds=(s.fileno(),),
                          stdin=subprocess.PIPE)
 print("child", child.pid, flush=True)
@@ -101,7 +104,7 @@ echo "$out" | sed 's/^/  /'
 child=$(awk '$1 == "child" { print $2 }' <<<"$out")
 assert_match "setup: the socket's port is 1" "^pid 1 port 1$" "$out"
 assert_match "a service's change through PID 1's socket: the service named" \
-	"^child-line address $VIP/32 dev lo removed by lvst-service\[$child\], restored in" "$out"
+	"^child-line address $VIP/32 dev lo removed by lvst-service-long\[$child\], restored in" "$out"
 assert_match "PID 1's own change, its descriptors not the agent's: no process named" \
 	"^pid1-line address $VIP/32 dev lo removed by unknown process \(port 1: PID 1 or a service it gave the socket\), restored in" "$out"
 
