@@ -84,6 +84,28 @@ static int holds(const char *pid, const char *link)
 	return 0;
 }
 
+/* The name of the program whose command name the kernel cut to its 15
+ * bytes (systemd-networkd's is systemd-network): argv[0]'s last part, when
+ * it begins with the cut name. */
+static void whole_name(const char *pid, char *buf, size_t len)
+{
+	char path[64], arg0[256];
+	_cleanup_fclose_ FILE *f = NULL;
+	const char *base;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%s/cmdline", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	n = fread(arg0, 1, sizeof(arg0) - 1, f);
+	arg0[n] = '\0';
+	base = strrchr(arg0, '/');
+	base = base ? base + 1 : arg0;
+	if (strncmp(base, buf, strlen(buf)) == 0 && strlen(base) < len)
+		snprintf(buf, len, "%s", base);
+}
+
 static void comm_of(const char *pid, char *buf, size_t len)
 {
 	char path[64];
@@ -94,6 +116,8 @@ static void comm_of(const char *pid, char *buf, size_t len)
 	f = fopen(path, "re");
 	if (f && fgets(buf, (int)len, f))
 		buf[strcspn(buf, "\n")] = '\0';
+	if (strlen(buf) == 15)
+		whole_name(pid, buf, len);
 }
 
 static bool is_pid(const char *s)
@@ -106,8 +130,9 @@ static bool is_pid(const char *s)
 	return true;
 }
 
-/* The PID holding the socket `link`, into pid (a decimal string). */
-static bool find_holder(const char *link, char *pid, size_t len)
+/* A PID other than skip holding the socket `link`, into pid (a decimal
+ * string). */
+static bool find_holder(const char *link, const char *skip, char *pid, size_t len)
 {
 	_cleanup_closedir_ DIR *d = NULL;
 	struct dirent *de;
@@ -118,7 +143,7 @@ static bool find_holder(const char *link, char *pid, size_t len)
 	while ((de = readdir(d))) {
 		size_t n = strlen(de->d_name);
 
-		if (!is_pid(de->d_name) || n >= len)
+		if (!is_pid(de->d_name) || n >= len || STREQ(de->d_name, skip))
 			continue;
 		if (holds(de->d_name, link) == 1) {
 			memcpy(pid, de->d_name, n + 1);
@@ -142,6 +167,27 @@ void attrib_port(int protocol, uint32_t portid, char *buf, size_t len)
 	snprintf(pid, sizeof(pid), "%u", portid);
 	comm_of(pid, comm, sizeof(comm));
 	/*
+	 * PID 1 makes sockets for the services it starts and keeps them
+	 * (systemd's ListenNetlink=, which systemd-networkd's socket unit
+	 * uses): the change is the service's, the other holder. When none is
+	 * the agent's to see, the port names no one.
+	 */
+	if (portid == 1) {
+		if (ino && find_holder(link, "1", pid, sizeof(pid))) {
+			comm_of(pid, comm, sizeof(comm));
+			if (comm[0]) {
+				snprintf(buf, len, "%s[%s]", comm, pid);
+				return;
+			}
+		}
+		if (!ino || holds("1", link) != 1) {
+			snprintf(buf, len, "unknown process (port 1: PID 1 or a service it gave the socket)");
+			return;
+		}
+		snprintf(pid, sizeof(pid), "1");
+		comm_of(pid, comm, sizeof(comm));
+	}
+	/*
 	 * The process whose PID the port is, when it holds the socket or
 	 * when its descriptors are not the agent's to read (then the port
 	 * rule alone names it: a process's first socket has its PID as port,
@@ -152,7 +198,7 @@ void attrib_port(int protocol, uint32_t portid, char *buf, size_t len)
 		snprintf(buf, len, "%s[%s]", comm, pid);
 		return;
 	}
-	if (ino && find_holder(link, pid, sizeof(pid))) {
+	if (ino && find_holder(link, "", pid, sizeof(pid))) {
 		comm_of(pid, comm, sizeof(comm));
 		if (comm[0]) {
 			snprintf(buf, len, "%s[%s]", comm, pid);

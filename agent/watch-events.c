@@ -158,12 +158,18 @@ static void debounce(struct watch *w, int64_t t)
 		w->due_us = w->first_us + DEBOUNCE_MAX_US;
 }
 
-/* Room for one more notification's cause, or NULL when full. */
+/* Room for one more notification's cause, or NULL when full: what the list
+ * cannot hold is lost to repair_notified(), so the full reconcile runs. */
 static struct pending *pend(struct watch *w, int64_t t)
 {
 	debounce(w, t);
-	if (w->n_pend == PENDING_MAX)
+	if (w->n_pend == PENDING_MAX) {
+		if (!w->resync)
+			say("watch: more than %d objects undone at once: reading the kernel whole",
+			    PENDING_MAX);
+		w->resync = true;
 		return NULL;
+	}
 	return &w->pend[w->n_pend++];
 }
 

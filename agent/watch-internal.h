@@ -52,8 +52,8 @@
 /* The listener's receive buffer: room for a burst, not for every burst
  * (beyond it the kernel says so, and the watch reads everything again). */
 #define EVENTS_RCVBUF (1024 * 1024)
-/* Notifications kept between two reconciles, each with its cause; more are
- * repaired all the same, named by the first. */
+/* Notifications kept between two reconciles, each with its cause; one more
+ * starts the full reconcile, whose repairs are named by a kept one. */
 #define PENDING_MAX 64
 #define DEVS_MAX 16
 

@@ -73,6 +73,8 @@ rp_filter = 2
 
 [vip web]
 address = 192.0.2.10 2001:db8::10
+$(for i in $(seq 100 249); do printf '  192.0.2.%d\n' "$i"; done)
+$(for i in $(seq 0 149); do printf '  2001:db8::1:%x\n' "$i"; done)
 
 [vip any]
 anyip = yes
@@ -81,9 +83,33 @@ EOC
 	# Every rp_filter strict, as a hardened host may have it: what udev's systemd-sysctl
 	# writes for a new tunl0.
 	printf 'net.ipv4.conf.*.rp_filter = 1\n' > "$tree/etc/sysctl.d/90-lvs-test.conf"
-	# networkd manages lo with only 127.0.0.1/8: it drops the VIPs and the anyip route.
+	# networkd manages lo with only 127.0.0.1/8 (networkd 252 leaves lo's other addresses
+	# and routes alone all the same), and tunl0 with no address: it drops the TUN VIPs.
 	printf '[Match]\nName=lo\n\n[Network]\nAddress=127.0.0.1/8\n' \
 		> "$tree/etc/systemd/network/10-lo.network"
+	printf '[Match]\nName=tunl0\n\n[Network]\nLinkLocalAddressing=no\n' \
+		> "$tree/etc/systemd/network/20-tunl0.network"
+	# What the agent may change, as it is before the first apply (a unit ordered before
+	# the watch writes it) and after the stop: lo's addresses, link and routes in table
+	# local, the ARP and rp_filter sysctls (tunl0 aside: it appears during the job).
+	install -D -m 0755 /dev/stdin "$tree/usr/local/libexec/lvs-vmtest-state" <<'EOS'
+#!/bin/sh
+ip -o addr show dev lo | awk '{ print $2, $3, $4 }' | sort
+ip -o link show dev lo | awk '{ print $2, $3 }'
+{ ip -o route show table local dev lo; ip -o -6 route show table local dev lo; } | sort
+grep -H . /proc/sys/net/ipv4/conf/*/arp_* /proc/sys/net/ipv4/conf/*/rp_filter | grep -v /tunl0/ | sort
+EOS
+	cat > "$tree/etc/systemd/system/lvs-before-watch.service" <<EOC
+[Unit]
+Description=test: the state before the watch's first apply
+DefaultDependencies=no
+After=local-fs.target systemd-sysctl.service
+Before=lvs-rs-agent-watch.service
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/sh -c '/usr/local/libexec/lvs-vmtest-state > /run/before-watch.state'
+EOC
 	# Ordered after the watch: it starts once READY=1 has come, and notes lo's addresses.
 	cat > "$tree/etc/systemd/system/lvs-after-watch.service" <<EOC
 [Unit]
@@ -101,7 +127,7 @@ EOC
 	fi
 	systemctl --root="$tree" enable lvs-rs-agent-watch.service 2>&1 |
 		grep -v 'non-existent unit' | sed 's/^/sd-test: /'
-	VMRUN_ROOT=$tree VMRUN_BOOT_UNITS="lvs-rs-agent-watch.service lvs-after-watch.service" \
+	VMRUN_ROOT=$tree VMRUN_BOOT_UNITS="lvs-before-watch.service lvs-rs-agent-watch.service lvs-after-watch.service" \
 		VMRUN_MODULES='' "$HERE/vmrun-sd.sh" "$HERE/sd-watch-guest.sh"
 	exit
 fi
