@@ -49,8 +49,11 @@ def delete(s, addr):
 if sys.argv[1] == "child":
     with open("/proc/self/comm", "w") as f:
         f.write("lvst-service-lo")  # as the kernel cuts lvst-service-long
-    delete(socket.socket(fileno=int(sys.argv[2])), "192.0.2.100")
-    sys.stdin.read(1)  # alive until the repair is logged
+    # held open, as networkd holds its socket: a socket object dropped at
+    # once would close the descriptor before the agent looks for its holder
+    sock = socket.socket(fileno=int(sys.argv[2]))
+    delete(sock, "192.0.2.100")
+    sys.stdin.read(1)  # alive, the socket held, until the repair is logged
     sys.exit(0)
 
 agent, conf, state, log = sys.argv[1:5]
