@@ -141,6 +141,20 @@ stats()
 		}'
 }
 
+ms() { awk -v u="$1" 'BEGIN { if (u == "-") print "-"; else printf((u < 10000) ? "%.2f" : "%.0f", u / 1000) }'; }
+
+# trials LABEL KIND OBJS...: TRIALS/ROUNDS trials appended to $T/LABEL.
+trials()
+{
+	local label=$1 kind=$2
+
+	shift 2
+	case $kind in
+	nft) in_ns "$WB" nft $((TRIALS / ROUNDS)) 10 ;;
+	*) in_ns "$WB" "$kind" $((TRIALS / ROUNDS)) 10 lo "$@" ;;
+	esac >>"$T/$label" || die "watch-bench $kind failed"
+}
+
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 START=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 declare -A CPU RESYNC
