@@ -266,6 +266,26 @@ static int write_dropin(struct netconf *nc, const char *path, const char *digest
 	return r;
 }
 
+/*
+ * /run/sysctl.d, which write_dropin() makes when it is missing (as it is
+ * on a fresh boot), goes again with the agent's file when that was its
+ * last: an empty directory there means nothing to systemd-sysctl. Any
+ * other directory stays (a failure, not empty, is no error).
+ */
+static void remove_run_dir(const char *path)
+{
+	const char *name = strrchr(path, '/');
+	char dir[STEP_TARGET_MAX];
+	size_t n;
+
+	if (!name)
+		return;
+	n = (size_t)(name - path);
+	snprintf(dir, sizeof(dir), "%.*s", (int)n, path);
+	if (n >= strlen("/run/sysctl.d") && STREQ(dir + n - strlen("/run/sysctl.d"), "/run/sysctl.d"))
+		(void)rmdir(dir);
+}
+
 static int change(struct netconf *nc, struct step *const *v, size_t n,
 		  enum step_field to, int *res)
 {
@@ -284,6 +304,8 @@ static int change(struct netconf *nc, struct step *const *v, size_t n,
 			if (unlink(s->target) < 0 && errno != ENOENT) {
 				r = -errno;
 				netconf_set_error(nc, "remove %s", s->target);
+			} else {
+				remove_run_dir(s->target);
 			}
 		} else if (r == 0) {
 			r = write_dropin(nc, s->target, value);

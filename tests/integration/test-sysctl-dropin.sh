@@ -125,6 +125,17 @@ assert_match "auto is /run/sysctl.d/99-zz-lvs-rs-agent.conf" "^\+ sysctl\.d $LVS
 agent_run rs -c "$TDIR/auto.conf" revert
 assert_rc "revert with auto exits 0" 0
 assert_eq "revert removes it" "" "$(find "$LVS_RS_AGENT_TEST_ROOT" -type f)"
+[ -e "$LVS_RS_AGENT_TEST_ROOT/run/sysctl.d" ] &&
+	fail "revert removes /run/sysctl.d, which apply made (empty)" "it is still there" ||
+	pass "revert removes /run/sysctl.d, which apply made (empty)"
+# Negative control: a file of another's beside the agent's keeps the directory.
+agent_run rs -c "$TDIR/auto.conf" apply
+echo 'net.ipv4.conf.lo.arp_filter = 0' >"$LVS_RS_AGENT_TEST_ROOT/run/sysctl.d/50-other.conf"
+agent_run rs -c "$TDIR/auto.conf" revert
+assert_rc "revert with another's file beside exits 0" 0
+assert_eq "revert leaves /run/sysctl.d and another's file in it" "50-other.conf" \
+	"$(ls -A "$LVS_RS_AGENT_TEST_ROOT/run/sysctl.d" 2>&1)"
+rm -f "$LVS_RS_AGENT_TEST_ROOT/run/sysctl.d/50-other.conf"
 
 # ---- check-config knows the key
 for v in auto no "$DROPIN"; do
