@@ -32,6 +32,18 @@ static void add_dev_of(struct watch *w, const struct step *s)
 	}
 }
 
+/* The kind of a step, when its objects live in an nf_tables table. */
+static void add_table_of(struct watch *w, const struct step_ops *ops)
+{
+	if (!ops->nft_table)
+		return;
+	for (size_t i = 0; i < w->n_tables; i++)
+		if (w->tables[i] == ops)
+			return;
+	if (w->n_tables < ARRAY_SIZE(w->tables))
+		w->tables[w->n_tables++] = ops;
+}
+
 static struct file_id file_id(const char *path)
 {
 	struct stat st;
@@ -69,7 +81,7 @@ int watch_load_kept(struct watch *w, struct report *r)
 	steplist_done(&w->polled);
 	journal_done(&w->j);
 	w->n_devs = 0;
-	w->nft = false;
+	w->n_tables = 0;
 	/* Only this process writes the journal while it holds the lock: the
 	 * file's identity read before the file is the one of what it read. */
 	w->jid = file_id(w->o->state);
@@ -85,7 +97,7 @@ int watch_load_kept(struct watch *w, struct report *r)
 		const struct step *s = &w->j.steps.v[i];
 
 		add_dev_of(w, s);
-		w->nft |= STREQ(s->ops->kind, "nft");
+		add_table_of(w, s->ops);
 		/* The kernel notifies no change of these: they are polled. */
 		if (STREQ(s->ops->kind, "sysctl") && steplist_add(&w->polled, s) < 0) {
 			report_error(r, "out of memory");
@@ -103,13 +115,21 @@ static bool uses_dev(const struct watch *w, const char *dev)
 	return false;
 }
 
-/* Whether the object of a notification is one the agent keeps. */
+/* Whether the object of a notification is one the agent keeps: *ops its
+ * kind (for nf_tables, the kind whose table it is in), or NULL. */
 static bool concerns(const struct watch *w, const struct netconf_event *e,
 		     const struct step_ops **ops)
 {
+	if (STREQ(e->kind, "nft")) {
+		for (size_t i = 0; i < w->n_tables; i++)
+			if (STREQ(w->tables[i]->nft_table, e->target)) {
+				*ops = w->tables[i];
+				return true;
+			}
+		*ops = NULL;
+		return false;
+	}
 	*ops = kinds_lookup(e->kind, e->target);
-	if (STREQ(e->kind, "nft"))
-		return w->nft && STREQ(e->target, ARP_NFT_TARGET);
 	if (STREQ(e->kind, "link"))
 		return uses_dev(w, e->target);
 	return *ops && stepindex_find(&w->jx, *ops, e->target);
@@ -135,7 +155,7 @@ static void display(const struct step_ops *ops, const char *target, char *buf, s
  * change the kernel follows with more; a sysctl) wait for the burst's end. */
 static bool quick(const struct pending *p)
 {
-	if (STREQ(p->kind, "nft"))
+	if (p->nft)
 		return !p->gen_wait;
 	return p->removed && (STREQ(p->kind, "address") || STREQ(p->kind, "route"));
 }
@@ -205,7 +225,9 @@ static int on_event(const struct netconf_event *e, void *data)
 	const struct step_ops *ops;
 	struct pending *p;
 	char target[STEP_TARGET_MAX];
+	const char *kind, *raw;
 	int64_t t = now_us();
+	bool nft;
 
 	if (e->gen) {
 		nft_gen(w, e, t);
@@ -215,12 +237,16 @@ static int on_event(const struct netconf_event *e, void *data)
 	 * the transaction's process, at its NEWGEN). */
 	if (!e->kind || (e->portid && e->portid == w->own_port) || !concerns(w, e, &ops))
 		return 0;
-	display(ops, e->target, target, sizeof(target));
+	nft = STREQ(e->kind, "nft");
+	/* nf_tables: the table's step stands for all it holds. */
+	raw = nft ? ops->nft_table : e->target;
+	kind = ops ? ops->kind : e->kind;
+	display(ops, raw, target, sizeof(target));
 	/* Contested: not even looked into, and no reconcile for it. */
-	if (repairs_held(w->rep, e->kind, target, now_s()))
+	if (repairs_held(w->rep, kind, target, now_s()))
 		return 0;
 	for (size_t i = 0; i < w->n_pend; i++)
-		if (STREQ(w->pend[i].kind, e->kind) && STREQ(w->pend[i].target, target) &&
+		if (STREQ(w->pend[i].kind, kind) && STREQ(w->pend[i].target, target) &&
 		    w->pend[i].removed == e->removed) {
 			debounce(w, t);
 			return 0;
@@ -228,11 +254,11 @@ static int on_event(const struct netconf_event *e, void *data)
 	p = pend(w, t);
 	if (!p)
 		return 0;
-	*p = (struct pending){ .removed = e->removed, .t_us = t };
-	snprintf(p->kind, sizeof(p->kind), "%s", e->kind);
+	*p = (struct pending){ .removed = e->removed, .nft = nft, .t_us = t };
+	snprintf(p->kind, sizeof(p->kind), "%s", kind);
 	snprintf(p->target, sizeof(p->target), "%s", target);
-	snprintf(p->raw, sizeof(p->raw), "%s", e->target);
-	if (STREQ(e->kind, "nft")) {
+	snprintf(p->raw, sizeof(p->raw), "%s", raw);
+	if (nft) {
 		/* Taken up once the transaction's NEWGEN has come. */
 		p->gen_wait = true;
 		w->due_us = 0;

@@ -62,6 +62,7 @@ struct pending {
 	char target[STEP_TARGET_MAX]; /* as people read it */
 	char raw[STEP_TARGET_MAX];    /* as its step spells it */
 	bool removed;
+	bool nft;      /* from nf_tables: the whole transaction's, one table's */
 	bool gen_wait; /* nf_tables: its process comes with NFT_MSG_NEWGEN */
 	char who[ATTRIB_MAX];
 	int64_t t_us;
@@ -93,7 +94,10 @@ struct watch {
 	struct steplist polled;
 	char devs[DEVS_MAX][IF_NAMESIZE];
 	size_t n_devs;
-	bool nft;
+	/* The kinds whose nf_tables table the journal holds (the ARP table,
+	 * the MSS clamp's): their tables' notifications are theirs. */
+	const struct step_ops *tables[4];
+	size_t n_tables;
 	bool probed; /* whether the kernel keeps an owned table was asked */
 	uint32_t own_port;
 	struct pending pend[PENDING_MAX];

@@ -35,7 +35,7 @@ static const struct pending *cause_of(const struct watch *w, const struct change
 	/* The table's parts went with the table. */
 	for (size_t i = 0; i < w->n_pend; i++)
 		if (STREQ(w->pend[i].kind, c->ops->kind)) {
-			*exact = STREQ(c->ops->kind, "nft");
+			*exact = c->ops->nft_table != NULL;
 			return &w->pend[i];
 		}
 	return w->n_pend ? &w->pend[0] : NULL;

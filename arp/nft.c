@@ -343,4 +343,5 @@ const struct step_ops arp_nft_ops = {
 	.valid_value = nft_valid_value,
 	/* Editing the VIPs edits the set in one nf_tables batch. */
 	.transactional = true,
+	.nft_table = ARP_NFT_TARGET,
 };

@@ -184,6 +184,12 @@ struct step_ops {
 	 * shows as damage.
 	 */
 	bool transactional;
+	/*
+	 * The nf_tables table ("FAMILY NAME") that holds the kind's objects,
+	 * which is also its table step's target: the kernel's notifications
+	 * of anything in it are this kind's (watch). NULL: none.
+	 */
+	const char *nft_table;
 };
 
 const char *step_value(const struct step *s, enum step_field f);

@@ -333,4 +333,5 @@ const struct step_ops tunnel_mss_ops = {
 	.valid_value = mss_valid_value,
 	/* Every change makes the table whole in one nf_tables batch. */
 	.transactional = true,
+	.nft_table = TUNNEL_MSS_TARGET,
 };

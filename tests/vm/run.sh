@@ -19,7 +19,7 @@
 # vm-systemd-*) and "package" take the next free slots, so no more than two run at once.
 # "ansible" and "ansible-absent" (sd-test.sh ansible|ansible-absent: the Ansible role with
 # the unit, four and two results vm-ansible-*) and "watch" (sd-test.sh watch: the watch unit,
-# six results vm-watch-*) take 4-9 minutes of emulation each: they run only when named (`make
+# seven results vm-watch-*) take 4-9 minutes of emulation each: they run only when named (`make
 # check-long`, which .ci/run runs after `make check`), so that make check stays within its
 # 15 minutes.
 #   LVS_VM_CACHE     the cache setup.sh filled (default /var/cache/lvs-rs-agent/vm)
@@ -53,7 +53,7 @@ SD_CHECKS="systemd-boot systemd-sandbox systemd-reload systemd-restart systemd-s
 PKG_CHECKS="package-install package-enable package-verify package-undo package-purge"
 ANS_CHECKS="ansible-check ansible-first ansible-second ansible-edit"
 ANS2_CHECKS="ansible-broken ansible-absent"
-WATCH_CHECKS="watch-boot watch-attribution watch-sigkill watch-networkd watch-tunl0 watch-stop"
+WATCH_CHECKS="watch-boot watch-attribution watch-sigkill watch-tunl0 watch-mss watch-networkd watch-stop"
 # the systemd VM's job: seven results, each well under 2 minutes, 80-130 s in all (in a
 # fresh root beside the package VM the checks before restart-typo alone took 80 s)
 SD_TMO=180

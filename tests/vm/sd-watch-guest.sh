@@ -203,8 +203,9 @@ else
 	v=$(cat /proc/sys/net/ipv4/conf/tunl0/rp_filter)
 	say "tunl0 rp_filter after modprobe (udev's systemd-sysctl, sysctl.d says 1): $v"
 	[ "$v" = 1 ] || say "(udev did not make it strict here: the case below is made by hand all the same)"
-	# mss = off: no clamp (auto needs a default route, which this VM has not).
-	printf '\n[vip tun]\nmode = tun\nmss = off\naddress = %s\n' "$TUNVIPS" >> $CONF
+	# mss = 1400: the clamp's table, kept like the ARP table (auto needs a default route,
+	# which this VM has not).
+	printf '\n[vip tun]\nmode = tun\nmss = 1400\naddress = %s\n' "$TUNVIPS" >> $CONF
 	systemctl reload $U
 	wait_for 10 grep -qx 2 /proc/sys/net/ipv4/conf/tunl0/rp_filter || bad "the reload did not set tunl0's rp_filter to 2"
 	wait_for 10 tun_vips_on || bad "the reload did not put $TUNVIPS on tunl0"
@@ -224,6 +225,43 @@ else
 	[ -n "$line" ] || bad "no repair of tunl0's rp_filter logged"
 fi
 result tunl0
+
+# ---- 4b. nft flush ruleset (a reload of nftables.service): the MSS clamp's table made again ----
+# (arp_suppress = sysctl here: the ARP table's repair is test-watch's, in a namespace)
+say "== mss"
+tables() { nft list tables 2> /dev/null | tr '\n' ' '; }
+mss_table() { nft list table inet lvs_rs_agent_mss > /dev/null 2>&1; }
+if ! nft list table inet lvs_rs_agent_mss > /dev/null 2>&1; then
+	bad "no table inet lvs_rs_agent_mss after the reload with mss = 1400: $(tables)"
+else
+	nft list chain inet lvs_rs_agent_mss output | grep -q 'maxseg size set 1400' ||
+		bad "the clamp's rule does not set 1400: $(nft list chain inet lvs_rs_agent_mss output | tr '\n' ' ')"
+	# The watch never owns the clamp's table: the flush deletes it; it is made again at
+	# its notification (not at the periodic full reconcile, a minute away), named by the
+	# nft that flushed.
+	t=$(date +%s)
+	t_ns=$(date +%s%N)
+	nft flush ruleset &
+	nftpid=$!
+	wait $nftpid
+	if wait_for 5 mss_table; then
+		say "the table back $(ms_since "$t_ns") ms after the flush began"
+	else
+		bad "the table not back within 5 s of nft flush ruleset: $(tables)"
+	fi
+	sleep 0.5
+	line=$(log_since "$t" | grep "^mss inet lvs_rs_agent_mss removed by")
+	say "the log: $line"
+	[[ $line == *" removed by nft[$nftpid], restored in "*" ms" ]] ||
+		bad "the log does not say that nft[$nftpid] removed the table: '$line'"
+	echo "$line" | awk '{ if ($(NF - 1) + 0 >= 1000) exit 1 }' ||
+		bad "restored in a second or more: '$line'"
+	nft list chain inet lvs_rs_agent_mss output | grep -q 'maxseg size set 1400' ||
+		bad "the clamp's rule after the repair does not set 1400"
+	lvs-rs-agent verify > /run/verify.out 2>&1 ||
+		bad "verify exit $? after the repair: $(grep -v '^ok' /run/verify.out | head -3 | tr '\n' ' ')"
+fi
+result mss
 
 # ---- 5. systemd-networkd restarted: lo (127.0.0.1/8 only) and tunl0 (no address) managed ----
 say "== networkd"
@@ -309,6 +347,8 @@ result networkd
 say "== stop"
 systemctl stop $U
 [ -e $STATE ] && bad "journal still there after stop"
+nft list tables 2> /dev/null | grep -q lvs_rs_agent &&
+	bad "an agent's table left after stop: $(nft list tables | tr '\n' ' ')"
 /usr/local/libexec/lvs-vmtest-state > /run/after-stop.state
 if cmp -s /run/before-watch.state /run/after-stop.state; then
 	say "the state after the stop equals the one before the first apply ($(wc -l < /run/after-stop.state) lines)"
