@@ -206,7 +206,7 @@ $(BUILD)/bench-timer: tests/bench/timer.c
 $(BUILD)/watch-bench: bench/watch-bench.c
 	$(qecho) CC $@
 	@mkdir -p $(BUILD)
-	$(Q)$(CC) -std=gnu11 $(WARN) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags libmnl) -o $@ $< \
+	$(Q)$(CC) -std=gnu11 -pthread $(WARN) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags libmnl) -o $@ $< \
 		$(shell $(PKG_CONFIG) --libs libmnl)
 
 bench: $(BIN) $(FBIN) $(BUILD)/bench-timer $(BUILD)/watch-bench

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#define _GNU_SOURCE /* CPU_SET, pthread_setaffinity_np */
 /*
  * The watch's repair latency, from outside: run in the namespace of a
  * running `lvs-rs-agent watch`, it deletes one of the agent's objects and
@@ -10,17 +11,42 @@
  *   watch-bench nft   TRIALS GAP_MS                      (table arp lvs_rs_agent)
  *   watch-bench mirror DEV ADDR/PLEN...
  *
- * One line per trial on stdout, two latencies in microseconds to the
- * moment the monitor socket reads the object's creation (RTM_NEWADDR,
- * RTM_NEWROUTE, or the NFT_MSG_NEWGEN that ends the transaction holding
- * NFT_MSG_NEWTABLE): from the moment the kernel acknowledged the delete
- * (this process's clock just after the ack; the kernel sent its
- * notification before the ack), and from just before the delete was sent
- * (an upper bound: it adds the delete itself, and a watch that wakes on
- * this process's CPU and repairs before the ack is read makes the first
- * figure too small, not this one); or "timeout" after 2 s. Between trials
- * a pause of GAP_MS plus up to GAP_MS at random, so that deletes do not
- * fall in step with the watch's timers.
+ * One line per trial on stdout, three latencies in microseconds, all to the
+ * moment the bench's monitor thread receives the object's creation
+ * (RTM_NEWADDR, RTM_NEWROUTE, or the NFT_MSG_NEWGEN that ends the
+ * transaction holding NFT_MSG_NEWTABLE), "FROM_ACK FROM_SEND
+ * FROM_NOTIFICATION":
+ *  - from the ack: from this process's clock just after its delete's ack
+ *    was read. The kernel sends its notification before the ack; when the
+ *    object is back before the main thread reads the ack (the woken watch
+ *    ran first on its CPU), this figure is too small, even negative;
+ *  - from the send: from just before the delete was sent, an upper bound
+ *    (it adds the whole delete, the kernel's work after its notification
+ *    included);
+ *  - from the notification: from the moment the monitor thread receives
+ *    the kernel's notification that the object is gone (RTM_DELADDR of the
+ *    address, RTM_DELROUTE of the route of type local, NFT_MSG_DELTABLE of
+ *    table arp lvs_rs_agent), the figure of issue 16's Done-when 6.
+ * or "timeout" when the object was not back 2 s after the ack, or came back
+ * with no notification of its deletion seen before (said on stderr: never
+ * a figure made up).
+ *
+ * The monitor socket is read by a thread of its own, started once, that
+ * blocks on recv and timestamps each message it receives (CLOCK_MONOTONIC):
+ * the kernel sends the notification of a delete while the main thread is
+ * still in the delete's request. The main thread arms it (which object)
+ * before sending the delete, then waits for the return. The thread runs
+ * SCHED_FIFO (priority 10) when allowed, so that on a small machine it is
+ * not queued behind the woken watch, and on a CPU of its own, the main
+ * thread on another: woken on the deleting thread's CPU, it would wait
+ * there for the end of the delete's kernel work that cannot be preempted
+ * (an IPv6 address among 10,000: milliseconds after the notification).
+ * Refused either, the bench goes on and says so once on stderr. Each
+ * receipt time is then the kernel's sending plus one wake-up of that
+ * thread on the other CPU (longer when that CPU was idle, or is in kernel
+ * work of its own). Between trials a pause of GAP_MS plus up to
+ * GAP_MS at random, so that deletes do not fall in step with the watch's
+ * timers.
  *
  * mirror: the floor of any repair, the anchor measured beside the agent:
  * a process that puts an address back as soon as the kernel says it is
@@ -30,7 +56,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
-#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +82,8 @@ struct obj {
 };
 
 static char buf[1 << 16];
+/* What the monitor reads (the monitor thread's, or the mirror's). */
+static char in[1 << 16];
 static unsigned int seq;
 
 static int64_t now_us(void)
@@ -224,31 +253,65 @@ static size_t add_addr(const struct obj *o, unsigned int ifindex)
 	return h->nlmsg_len;
 }
 
-/* The object of an RTM_DELADDR, among objs: its index, or -1. */
-static ssize_t deleted(const struct nlmsghdr *h, const struct obj *objs, size_t n)
+/* Whether h is the notification of type (RTM_NEWADDR, RTM_DELADDR) of address o. */
+static bool addr_is(const struct nlmsghdr *h, uint16_t type, const struct obj *o)
 {
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(h);
 	struct nlattr *a;
 
-	if (h->nlmsg_type != RTM_DELADDR)
-		return -1;
-	mnl_attr_for_each(a, h, sizeof(*ifa)) {
-		if (mnl_attr_get_type(a) != IFA_LOCAL && mnl_attr_get_type(a) != IFA_ADDRESS)
-			continue;
-		for (size_t i = 0; i < n; i++)
-			if (objs[i].family == ifa->ifa_family && objs[i].len == ifa->ifa_prefixlen &&
-			    mnl_attr_get_payload_len(a) == alen(&objs[i]) &&
-			    memcmp(mnl_attr_get_payload(a), objs[i].addr, alen(&objs[i])) == 0)
-				return (ssize_t)i;
-	}
+	if (h->nlmsg_type != type || ifa->ifa_family != o->family || ifa->ifa_prefixlen != o->len)
+		return false;
+	mnl_attr_for_each(a, h, sizeof(*ifa))
+		if ((mnl_attr_get_type(a) == IFA_LOCAL ||
+		     (o->family == AF_INET6 && mnl_attr_get_type(a) == IFA_ADDRESS)) &&
+		    mnl_attr_get_payload_len(a) == alen(o) &&
+		    memcmp(mnl_attr_get_payload(a), o->addr, alen(o)) == 0)
+			return true;
+	return false;
+}
+
+/* Whether h is the notification of type (RTM_NEWROUTE, RTM_DELROUTE) of the local route o. */
+static bool route_is(const struct nlmsghdr *h, uint16_t type, const struct obj *o)
+{
+	const struct rtmsg *rt = mnl_nlmsg_get_payload(h);
+	struct nlattr *a;
+
+	if (h->nlmsg_type != type || rt->rtm_family != o->family || rt->rtm_dst_len != o->len ||
+	    rt->rtm_type != RTN_LOCAL)
+		return false;
+	mnl_attr_for_each(a, h, sizeof(*rt))
+		if (mnl_attr_get_type(a) == RTA_DST && mnl_attr_get_payload_len(a) == alen(o) &&
+		    memcmp(mnl_attr_get_payload(a), o->addr, alen(o)) == 0)
+			return true;
+	return false;
+}
+
+/* Whether h is the nf_tables notification of type (NFT_MSG_*TABLE) of table arp TABLE. */
+static bool table_is(const struct nlmsghdr *h, uint16_t type)
+{
+	const struct nfgenmsg *g = mnl_nlmsg_get_payload(h);
+	struct nlattr *a;
+
+	if (h->nlmsg_type != ((NFNL_SUBSYS_NFTABLES << 8) | type) || g->nfgen_family != NFPROTO_ARP)
+		return false;
+	mnl_attr_for_each(a, h, sizeof(*g))
+		if (mnl_attr_get_type(a) == NFTA_TABLE_NAME && strcmp(mnl_attr_get_str(a), TABLE) == 0)
+			return true;
+	return false;
+}
+
+/* The object of an RTM_DELADDR, among objs: its index, or -1. */
+static ssize_t deleted(const struct nlmsghdr *h, const struct obj *objs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (addr_is(h, RTM_DELADDR, &objs[i]))
+			return (ssize_t)i;
 	return -1;
 }
 
 static _Noreturn void mirror(struct mnl_socket *req, struct mnl_socket *mon, const struct obj *objs,
 		  size_t n, unsigned int ifindex)
 {
-	static char in[1 << 16];
-
 	for (;;) {
 		ssize_t len = recv(mnl_socket_get_fd(mon), in, sizeof(in), 0);
 
@@ -267,89 +330,165 @@ static _Noreturn void mirror(struct mnl_socket *req, struct mnl_socket *mon, con
 	}
 }
 
+/* Whether message h on the monitor is the kernel's notification that o is gone. */
+static bool is_gone(enum mode m, const struct nlmsghdr *h, const struct obj *o)
+{
+	return m == NFT ? table_is(h, NFT_MSG_DELTABLE) :
+	       m == ADDR ? addr_is(h, RTM_DELADDR, o) : route_is(h, RTM_DELROUTE, o);
+}
+
 /* Whether message h on the monitor is the object's return. */
 static bool is_back(enum mode m, const struct nlmsghdr *h, const struct obj *o, bool *table)
 {
-	struct nlattr *a;
-
 	if (m == NFT) {
-		uint16_t t = h->nlmsg_type & 0xff;
-		const struct nfgenmsg *g = mnl_nlmsg_get_payload(h);
-
 		if ((h->nlmsg_type >> 8) != NFNL_SUBSYS_NFTABLES)
 			return false;
-		if (t == NFT_MSG_NEWTABLE && g->nfgen_family == NFPROTO_ARP) {
-			mnl_attr_for_each(a, h, sizeof(*g))
-				if (mnl_attr_get_type(a) == NFTA_TABLE_NAME &&
-				    strcmp(mnl_attr_get_str(a), TABLE) == 0)
-					*table = true;
-		}
-		return t == NFT_MSG_NEWGEN && *table;
+		if (table_is(h, NFT_MSG_NEWTABLE))
+			*table = true;
+		return (h->nlmsg_type & 0xff) == NFT_MSG_NEWGEN && *table;
 	}
-	if (m == ADDR && h->nlmsg_type == RTM_NEWADDR) {
-		const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(h);
-
-		if (ifa->ifa_family != o->family || ifa->ifa_prefixlen != o->len)
-			return false;
-		mnl_attr_for_each(a, h, sizeof(*ifa))
-			if ((mnl_attr_get_type(a) == IFA_LOCAL ||
-			     (o->family == AF_INET6 && mnl_attr_get_type(a) == IFA_ADDRESS)) &&
-			    mnl_attr_get_payload_len(a) == alen(o) &&
-			    memcmp(mnl_attr_get_payload(a), o->addr, alen(o)) == 0)
-				return true;
-	}
-	if (m == ROUTE && h->nlmsg_type == RTM_NEWROUTE) {
-		const struct rtmsg *rt = mnl_nlmsg_get_payload(h);
-
-		if (rt->rtm_family != o->family || rt->rtm_dst_len != o->len ||
-		    rt->rtm_type != RTN_LOCAL)
-			return false;
-		mnl_attr_for_each(a, h, sizeof(*rt))
-			if (mnl_attr_get_type(a) == RTA_DST &&
-			    mnl_attr_get_payload_len(a) == alen(o) &&
-			    memcmp(mnl_attr_get_payload(a), o->addr, alen(o)) == 0)
-				return true;
-	}
-	return false;
+	return m == ADDR ? addr_is(h, RTM_NEWADDR, o) : route_is(h, RTM_NEWROUTE, o);
 }
 
-/* Read the monitor until the object is back: its time, or -1 (timeout). */
-static int64_t wait_back(struct mnl_socket *mon, enum mode m, const struct obj *o)
+/*
+ * The monitor thread's state, under lock. Armed for one object by the main
+ * thread before its delete; gone and back are the receipt times (us, 0 while
+ * not seen) of the notification that the object is gone and of its return,
+ * which counts only after a gone.
+ */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	enum mode m;
+	const struct obj *o;
+	bool armed;
+	bool table;     /* nft: NFT_MSG_NEWTABLE of ours seen (its NEWGEN is the return) */
+	bool early;     /* the return seen before any gone */
+	bool lost;      /* the socket overflowed (ENOBUFS) while armed */
+	int64_t gone, back;
+} mon_st = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void *monitor(void *arg)
 {
-	int64_t end = now_us() + TIMEOUT_MS * 1000;
-	bool table = false;
+	int fd = mnl_socket_get_fd(arg);
 
 	for (;;) {
-		struct pollfd p = { .fd = mnl_socket_get_fd(mon), .events = POLLIN };
-		int64_t left = end - now_us();
-		ssize_t n;
+		ssize_t n = recv(fd, in, sizeof(in), 0);
+		int64_t t = now_us();
+		int e = n < 0 ? errno : 0;
 
-		if (left <= 0 || poll(&p, 1, (int)(left / 1000) + 1) <= 0)
-			return -1;
-		n = recv(p.fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == ENOBUFS || errno == EAGAIN || errno == EINTR)
-				continue;
+		if (e && e != ENOBUFS && e != EINTR)
 			die("monitor");
+		pthread_mutex_lock(&mon_st.lock);
+		if (e == ENOBUFS && mon_st.armed)
+			mon_st.lost = true;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)in; mon_st.armed && !mon_st.back &&
+		     n > 0 && mnl_nlmsg_ok(h, (int)n); h = mnl_nlmsg_next(h, (int *)&n)) {
+			if (!mon_st.gone && is_gone(mon_st.m, h, mon_st.o)) {
+				mon_st.gone = t;
+				mon_st.table = false;
+			} else if (is_back(mon_st.m, h, mon_st.o, &mon_st.table)) {
+				if (!mon_st.gone) {
+					mon_st.early = true;
+					mon_st.table = false;
+					continue;
+				}
+				mon_st.back = t;
+				pthread_cond_signal(&mon_st.cond);
+			}
 		}
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; mnl_nlmsg_ok(h, (int)n);
-		     h = mnl_nlmsg_next(h, (int *)&n))
-			if (is_back(m, h, o, &table))
-				return now_us();
+		pthread_mutex_unlock(&mon_st.lock);
 	}
+	return NULL;
 }
 
-static void drain(struct mnl_socket *mon)
+/* Pin thread thr to cpu: 0 or an error number. */
+static int pin(pthread_t thr, int cpu)
 {
-	while (recv(mnl_socket_get_fd(mon), buf, sizeof(buf), MSG_DONTWAIT) > 0 ||
-	       errno == ENOBUFS)
+	cpu_set_t c;
+
+	CPU_ZERO(&c);
+	CPU_SET(cpu, &c);
+	return pthread_setaffinity_np(thr, sizeof(c), &c);
+}
+
+/*
+ * Start the monitor thread on mon, SCHED_FIFO when allowed, on the second
+ * of this process's CPUs and this thread on the first.
+ */
+static void start_monitor(struct mnl_socket *mon, enum mode m)
+{
+	struct sched_param sp = { .sched_priority = 10 };
+	int cpu[2] = { -1, -1 }, n = 0;
+	pthread_condattr_t ca;
+	cpu_set_t allowed;
+	pthread_t thr;
+	int k;
+
+	mon_st.m = m;
+	if (pthread_condattr_init(&ca) || pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) ||
+	    pthread_cond_init(&mon_st.cond, &ca))
+		die("condition variable");
+	pthread_condattr_destroy(&ca);
+	k = pthread_create(&thr, NULL, monitor, mon);
+	if (k) {
+		errno = k;
+		die("monitor thread");
+	}
+	k = pthread_setschedparam(thr, SCHED_FIFO, &sp);
+	if (k)
+		fprintf(stderr, "watch-bench: the monitor thread runs without SCHED_FIFO: %s\n",
+			strerror(k));
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0)
+		for (int i = 0; i < CPU_SETSIZE && n < 2; i++)
+			if (CPU_ISSET(i, &allowed))
+				cpu[n++] = i;
+	k = n < 2 ? ENXIO : pin(pthread_self(), cpu[0]);
+	if (!k)
+		k = pin(thr, cpu[1]);
+	if (k)
+		fprintf(stderr, "watch-bench: the monitor thread runs without a CPU of its own: %s\n",
+			n < 2 ? "one CPU" : strerror(k));
+}
+
+static void arm(const struct obj *o)
+{
+	pthread_mutex_lock(&mon_st.lock);
+	mon_st.o = o;
+	mon_st.gone = mon_st.back = 0;
+	mon_st.table = mon_st.early = mon_st.lost = false;
+	mon_st.armed = true;
+	pthread_mutex_unlock(&mon_st.lock);
+}
+
+/*
+ * Wait until the object is back, at the latest TIMEOUT_MS after t0, and
+ * disarm: the receipt times of the notification that it is gone and of its
+ * return (0: not seen; a return counts only after a gone).
+ */
+static void wait_back(int64_t t0, int trial, int64_t *gone, int64_t *back)
+{
+	int64_t end = t0 + TIMEOUT_MS * 1000;
+	struct timespec ts = { .tv_sec = (time_t)(end / 1000000), .tv_nsec = end % 1000000 * 1000 };
+
+	pthread_mutex_lock(&mon_st.lock);
+	while (!mon_st.back && pthread_cond_timedwait(&mon_st.cond, &mon_st.lock, &ts) != ETIMEDOUT)
 		;
+	*gone = mon_st.gone;
+	*back = mon_st.back;
+	if (!*gone)
+		fprintf(stderr, "watch-bench: trial %d: no notification of the delete seen%s: a timeout\n",
+			trial, mon_st.early ? " before the object's return" : "");
+	if (!*back && mon_st.lost)
+		fprintf(stderr, "watch-bench: trial %d: the monitor socket overflowed\n", trial);
+	mon_st.armed = false;
+	pthread_mutex_unlock(&mon_st.lock);
 }
 
 int main(int argc, char **argv)
 {
-	unsigned int rt_groups[] = { RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV4_ROUTE,
-				     RTNLGRP_IPV6_ROUTE };
+	unsigned int addr_groups[] = { RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR };
+	unsigned int route_groups[] = { RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE };
 	unsigned int nft_groups[] = { NFNLGRP_NFTABLES };
 	struct mnl_socket *req, *mon;
 	unsigned int ifindex = 0;
@@ -366,7 +505,7 @@ int main(int argc, char **argv)
 			die(argv[2]);
 		for (size_t i = 0; i < n_objs; i++)
 			parse_obj(argv[3 + i], &objs[i]);
-		mirror(open_nl(NETLINK_ROUTE, NULL, 0), open_nl(NETLINK_ROUTE, rt_groups, 2), objs,
+		mirror(open_nl(NETLINK_ROUTE, NULL, 0), open_nl(NETLINK_ROUTE, addr_groups, 2), objs,
 		       n_objs, ifindex);
 	}
 	if (argc < 4)
@@ -396,18 +535,19 @@ int main(int argc, char **argv)
 		parse_obj(argv[5 + i], &objs[i]);
 	req = open_nl(m == NFT ? NETLINK_NETFILTER : NETLINK_ROUTE, NULL, 0);
 	mon = m == NFT ? open_nl(NETLINK_NETFILTER, nft_groups, 1) :
-			 open_nl(NETLINK_ROUTE, rt_groups, 4);
+			 open_nl(NETLINK_ROUTE, m == ADDR ? addr_groups : route_groups, 2);
+	start_monitor(mon, m);
 	srand((unsigned int)getpid());
 	for (int t = 0; t < trials; t++) {
 		const struct obj *o = &objs[(size_t)t % n_objs];
 		size_t len;
-		int64_t ts, t0, t1;
+		int64_t ts, t0, tg, t1;
 		int k;
 
 		usleep((useconds_t)(gap * 1000 + rand() % (gap * 1000 + 1)));
-		drain(mon);
 		len = m == ADDR ? del_addr(o, ifindex) : m == ROUTE ? del_route(o, ifindex) :
 				  del_table();
+		arm(o);
 		ts = now_us();
 		k = request(req, buf, len);
 		t0 = now_us();
@@ -415,17 +555,16 @@ int main(int argc, char **argv)
 			errno = -k;
 			die("delete");
 		}
-		t1 = wait_back(mon, m, o);
-		if (t1 < 0)
+		wait_back(t0, t, &tg, &t1);
+		if (!t1)
 			printf("timeout\n");
 		else
-			printf("%lld %lld\n", (long long)(t1 - t0), (long long)(t1 - ts));
+			printf("%lld %lld %lld\n", (long long)(t1 - t0), (long long)(t1 - ts),
+			       (long long)(t1 - tg));
 		fflush(stdout);
 	}
-	free(objs);
-	mnl_socket_close(req);
-	mnl_socket_close(mon);
-	return 0;
+	/* The monitor thread blocks in recv until the process ends. */
+	exit(0);
 usage:
 	fprintf(stderr, "usage: watch-bench addr|route TRIALS GAP_MS DEV OBJ... | "
 			"nft TRIALS GAP_MS | mirror DEV OBJ...\n");
