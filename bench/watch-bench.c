@@ -14,8 +14,11 @@
  * One line per trial on stdout, three latencies in microseconds, all to the
  * moment the bench's monitor thread receives the object's creation
  * (RTM_NEWADDR, RTM_NEWROUTE, or the NFT_MSG_NEWGEN that ends the
- * transaction holding NFT_MSG_NEWTABLE), "FROM_ACK FROM_SEND
- * FROM_NOTIFICATION":
+ * transaction holding NFT_MSG_NEWTABLE), and a flag, "FROM_ACK FROM_SEND
+ * FROM_NOTIFICATION QUEUED" (QUEUED 1: the return was queued already when
+ * the monitor's wake-up read the notification of the delete, so the repair
+ * was faster than that wake-up and FROM_NOTIFICATION is too small: it
+ * lacks the wake-up):
  *  - from the ack: from this process's clock just after its delete's ack
  *    was read. The kernel sends its notification before the ack; when the
  *    object is back before the main thread reads the ack (the woken watch
@@ -366,16 +369,27 @@ static struct {
 	bool early;     /* the return seen before any gone */
 	bool lost;      /* the socket overflowed (ENOBUFS) while armed */
 	int64_t gone, back;
+	unsigned long gone_wake; /* the monitor's wake-up that read the gone */
+	bool queued;    /* the return was queued when that wake-up read the gone */
 } mon_st = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static void *monitor(void *arg)
 {
 	int fd = mnl_socket_get_fd(arg);
+	unsigned long wake = 0;
 
 	for (;;) {
-		ssize_t n = recv(fd, in, sizeof(in), 0);
-		int64_t t = now_us();
-		int e = n < 0 ? errno : 0;
+		/* What was queued already is read in the same wake-up. */
+		ssize_t n = recv(fd, in, sizeof(in), MSG_DONTWAIT);
+		int64_t t;
+		int e;
+
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			n = recv(fd, in, sizeof(in), 0);
+			wake++;
+		}
+		t = now_us();
+		e = n < 0 ? errno : 0;
 
 		if (e && e != ENOBUFS && e != EINTR)
 			die("monitor");
@@ -386,6 +400,7 @@ static void *monitor(void *arg)
 		     n > 0 && mnl_nlmsg_ok(h, (int)n); h = mnl_nlmsg_next(h, (int *)&n)) {
 			if (!mon_st.gone && is_gone(mon_st.m, h, mon_st.o)) {
 				mon_st.gone = t;
+				mon_st.gone_wake = wake;
 				mon_st.table = false;
 			} else if (is_back(mon_st.m, h, mon_st.o, &mon_st.table)) {
 				if (!mon_st.gone) {
@@ -394,6 +409,7 @@ static void *monitor(void *arg)
 					continue;
 				}
 				mon_st.back = t;
+				mon_st.queued = wake == mon_st.gone_wake;
 				pthread_cond_signal(&mon_st.cond);
 			}
 		}
@@ -456,7 +472,7 @@ static void arm(const struct obj *o)
 	pthread_mutex_lock(&mon_st.lock);
 	mon_st.o = o;
 	mon_st.gone = mon_st.back = 0;
-	mon_st.table = mon_st.early = mon_st.lost = false;
+	mon_st.table = mon_st.early = mon_st.lost = mon_st.queued = false;
 	mon_st.armed = true;
 	pthread_mutex_unlock(&mon_st.lock);
 }
@@ -466,7 +482,7 @@ static void arm(const struct obj *o)
  * disarm: the receipt times of the notification that it is gone and of its
  * return (0: not seen; a return counts only after a gone).
  */
-static void wait_back(int64_t t0, int trial, int64_t *gone, int64_t *back)
+static void wait_back(int64_t t0, int trial, int64_t *gone, int64_t *back, bool *queued)
 {
 	int64_t end = t0 + TIMEOUT_MS * 1000;
 	struct timespec ts = { .tv_sec = (time_t)(end / 1000000), .tv_nsec = end % 1000000 * 1000 };
@@ -476,6 +492,7 @@ static void wait_back(int64_t t0, int trial, int64_t *gone, int64_t *back)
 		;
 	*gone = mon_st.gone;
 	*back = mon_st.back;
+	*queued = mon_st.queued;
 	if (!*gone)
 		fprintf(stderr, "watch-bench: trial %d: no notification of the delete seen%s: a timeout\n",
 			trial, mon_st.early ? " before the object's return" : "");
@@ -542,6 +559,7 @@ int main(int argc, char **argv)
 		const struct obj *o = &objs[(size_t)t % n_objs];
 		size_t len;
 		int64_t ts, t0, tg, t1;
+		bool queued;
 		int k;
 
 		usleep((useconds_t)(gap * 1000 + rand() % (gap * 1000 + 1)));
@@ -555,12 +573,12 @@ int main(int argc, char **argv)
 			errno = -k;
 			die("delete");
 		}
-		wait_back(t0, t, &tg, &t1);
+		wait_back(t0, t, &tg, &t1, &queued);
 		if (!t1)
 			printf("timeout\n");
 		else
-			printf("%lld %lld %lld\n", (long long)(t1 - t0), (long long)(t1 - ts),
-			       (long long)(t1 - tg));
+			printf("%lld %lld %lld %d\n", (long long)(t1 - t0), (long long)(t1 - ts),
+			       (long long)(t1 - tg), queued);
 		fflush(stdout);
 	}
 	/* The monitor thread blocks in recv until the process ends. */

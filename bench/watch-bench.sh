@@ -235,6 +235,11 @@ for n in 1 10000; do
 done
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 
+# queued FILE: the trials whose return the monitor found queued already when it
+# read the notification of the delete (their "from the notification" lacks its
+# wake-up: too small).
+queued() { awk '$1 != "timeout" && $4 == 1 { n++ } END { print n + 0 }' "$1"; }
+
 # med_p99 MEDIAN P99 (us): "M ms (p99 P)".
 med_p99() { echo "$(ms "$1") ms (p99 $(ms "$2"))"; }
 
@@ -250,29 +255,47 @@ row()
 	# end before the kernel lets go of the lock it deletes under).
 	awk '$1 != "timeout" { print $2 - $1, $2 - $1 }' "$T/$f" >"$T/$f.del"
 	read -r d_med _ _ _ _ < <(stats "$T/$f.del" 1)
-	# Judged on "from the notification", the figure of the issue.
-	res=FAIL
-	[ "$c_to" = 0 ] && [ "$c_med" != - ] &&
-		awk -v m="$c_med" -v p="$c_p99" 'BEGIN { exit !(m <= 2000 && p <= 10000) }' && res=PASS
+	# Judged on "from the notification", the figure of the issue, which a
+	# monitor's wake-up longer than the repair makes too small (column 4
+	# flags the plain case): so a row passes for certain when "from the
+	# send", the upper bound, meets the target, fails when "from the
+	# notification" misses it, and is otherwise judged on the latter, said.
+	q=$(queued "$T/$f")
+	meets() { [ "$c_to" = 0 ] && [ "$1" != - ] &&
+		awk -v m="$1" -v p="$2" 'BEGIN { exit !(m <= 2000 && p <= 10000) }'; }
+	if meets "$b_med" "$b_p99"; then
+		res=PASS
+	elif ! meets "$c_med" "$c_p99"; then
+		res=FAIL
+	else
+		res="PASS (from the notification only: from the send misses; $q trials queued)"
+	fi
 	fl_n='-' fl_s='-' ratio='-'
 	if [ -n "$floor" ]; then
 		read -r f_med f_p99 _ _ _ < <(stats "$T/$floor" 3)
 		fl_n=$(med_p99 "$f_med" "$f_p99")
 		read -r g_med g_p99 _ _ _ < <(stats "$T/$floor" 2)
 		fl_s=$(med_p99 "$g_med" "$g_p99")
-		ratio=$(awk -v a="$c_med" -v f="$f_med" 'BEGIN { printf "%.2f", (f > 0 ? a / f : 0) }')
+		fq=$(queued "$T/$floor")
+		if [ "$fq" = 0 ] && [ "$q" = 0 ]; then
+			ratio=$(awk -v a="$c_med" -v f="$f_med" 'BEGIN { printf "%.2f", (f > 0 ? a / f : 0) }')
+		else
+			# A figure without the wake-up in it: the ratio of the upper bounds.
+			ratio="$(awk -v a="$b_med" -v f="$g_med" 'BEGIN { printf "%.2f", (f > 0 ? a / f : 0) }') (from the send)"
+		fi
 	fi
 	printf '| %s | %s | %s | %s | %s ms | %s ms | %s ms | %s | %s | %s | %s | median <= 2 ms, p99 <= 10 ms | %s |\n' \
 		"$bound" "$what" "$(med_p99 "$c_med" "$c_p99")" "$(med_p99 "$a_med" "$a_p99")" \
 		"$(ms "$b_med")" "$(ms "$b_p99")" "$(ms "$d_med")" \
 		"$c_n$([ "$c_to" = 0 ] || echo " ($c_to timeouts)")" "$fl_n" "$fl_s" "$ratio" "$res"
 	for l in $f $floor; do
+		QUEUED+=" $l $(queued "$T/$l") of $(awk '$1 != "timeout"' "$T/$l" | wc -l),"
 		RAW+="| $l | $(awk '{ printf "%s%s", (NR > 1 ? "; " : ""), $0 }' "$T/$l") |"$'\n'
 		# The notification read after the ack (from the ack > from the notification).
 		LATE+=$(awk '$1 != "timeout" && $1 > $3 { n++ } END { printf " %d", n }' "$T/$l")
 		TOTAL+=$(awk '$1 != "timeout" { n++ } END { printf " %d", n }' "$T/$l")
 	done
-	[ $res = PASS ] && HELD+=" $bound" || MISSED+=" $bound"
+	[ "${res%% *}" = PASS ] && HELD+=" $bound" || MISSED+=" $bound"
 }
 
 report()
@@ -303,7 +326,7 @@ report()
 	echo
 	echo '| Bound | What | Agent median from the notification (p99) | Agent median from the ack (p99) | Agent median from the send | Agent p99 from the send | The delete itself, send to ack (median) | Trials | Floor median from the notification (p99) | Floor median from the send (p99) | Ratio agent / floor (from the notification) | Target | Result (from the notification) |'
 	echo '|---|---|---|---|---|---|---|---|---|---|---|---|---|'
-	RAW='' HELD='' MISSED='' LATE='' TOTAL=''
+	RAW='' HELD='' MISSED='' LATE='' TOTAL='' QUEUED=''
 	row 6a "1 VIP (and the anyip prefix): address deleted" addr1 floor1
 	row 6b "1 VIP (and the anyip prefix): anyip route deleted" route1
 	row 6c "1 VIP (and the anyip prefix): nft table deleted" nft1
@@ -325,7 +348,7 @@ report()
 	echo
 	echo 'Notes:'
 	echo
-	echo '- Results are judged on "from the notification", the figure of the issue: from the moment the'
+	echo '- The figure of the issue is "from the notification" (how rows are judged: below): from the moment the'
 	echo '  bench'"'"'s monitor socket receives the kernel'"'"'s notification that the object is gone'
 	echo '  (RTM_DELADDR of the address, RTM_DELROUTE of the local route, NFT_MSG_DELTABLE of the table)'
 	echo '  to the moment it receives the object back (RTM_NEWADDR, RTM_NEWROUTE, the NFT_MSG_NEWGEN'
@@ -353,6 +376,12 @@ report()
 	fi
 	NOGONE=$(grep -c 'no notification of the delete seen' "$T/wb.err")
 	[ "$NOGONE" = 0 ] || echo "  Trials with no notification of the delete seen, counted as timeouts: $NOGONE."
+	echo '  When the repair is faster than that wake-up, the return is queued already when the monitor'
+	echo '  reads the notification, and the trial'"'"'s "from the notification" lacks the wake-up (too small,'
+	echo '  down to 0). Such trials, per figure:'"${QUEUED%,}"'. A row passes for certain when "from the'
+	echo '  send", the upper bound, meets the target, and fails when "from the notification" misses it'
+	echo '  (a result judged on "from the notification" alone says so); its ratio to the floor is of the'
+	echo '  upper bounds when either had such a trial.'
 	echo '- "From the ack": from the bench'"'"'s clock just after it read the kernel'"'"'s ack of its delete'
 	echo '  (the kernel sent the notification before the ack). When the woken watch runs on the bench'"'"'s'
 	echo '  CPU and repairs before the bench reads its ack, this figure is too small, negative even (the'
