@@ -68,7 +68,7 @@ if [ "${1:-}" = watch ]; then
 	cat > "$tree/etc/lvs-rs-agent/agent.conf" <<EOC
 ; written by tests/vm/sd-test.sh watch
 [agent]
-arp_suppress = sysctl
+arp_suppress = both
 rp_filter = 2
 
 [vip web]

@@ -5,7 +5,7 @@
 # systemd/lvs-rs-agent-watch.service installed and enabled, lvs-before-watch.service and
 # lvs-after-watch.service ordered before and after it (the first writes the state before the
 # first apply with /usr/local/libexec/lvs-vmtest-state), /etc/lvs-rs-agent/agent.conf with
-# 302 VIPs on lo and an anyip prefix, a sysctl.d file making every rp_filter strict, and
+# 302 VIPs on lo and an anyip prefix (arp_suppress = both), a sysctl.d file making every rp_filter strict, and
 # .network files for lo (only 127.0.0.1/8) and tunl0 (no address); networkd is not started
 # at boot). Prints "@@RESULT PASS: vm-watch-NAME" / "@@RESULT FAIL: vm-watch-NAME: reason".
 U=lvs-rs-agent-watch.service
@@ -226,36 +226,41 @@ else
 fi
 result tunl0
 
-# ---- 4b. nft flush ruleset (a reload of nftables.service): the MSS clamp's table made again ----
-# (arp_suppress = sysctl here: the ARP table's repair is test-watch's, in a namespace)
+# ---- 4b. nft flush ruleset (a reload of nftables.service): both tables made again at once ----
 say "== mss"
 tables() { nft list tables 2> /dev/null | tr '\n' ' '; }
-mss_table() { nft list table inet lvs_rs_agent_mss > /dev/null 2>&1; }
+both_tables() { nft list table inet lvs_rs_agent_mss > /dev/null 2>&1 &&
+	nft list table arp lvs_rs_agent > /dev/null 2>&1; }
 if ! nft list table inet lvs_rs_agent_mss > /dev/null 2>&1; then
 	bad "no table inet lvs_rs_agent_mss after the reload with mss = 1400: $(tables)"
 else
 	nft list chain inet lvs_rs_agent_mss output | grep -q 'maxseg size set 1400' ||
 		bad "the clamp's rule does not set 1400: $(nft list chain inet lvs_rs_agent_mss output | tr '\n' ' ')"
-	# The watch never owns the clamp's table: the flush deletes it; it is made again at
-	# its notification (not at the periodic full reconcile, a minute away), named by the
-	# nft that flushed.
+	# The watch never owns the clamp's table, nor on 6.1 (no NFT_TABLE_F_PERSIST) the ARP
+	# table (arp_suppress = both): the flush deletes both; each is made again at its
+	# notification (not at the periodic full reconcile, a minute away), named by the nft
+	# that flushed.
+	nft list table arp lvs_rs_agent > /dev/null 2>&1 ||
+		bad "no table arp lvs_rs_agent before the flush (arp_suppress = both): $(tables)"
 	t=$(date +%s)
 	t_ns=$(date +%s%N)
 	nft flush ruleset &
 	nftpid=$!
 	wait $nftpid
-	if wait_for 5 mss_table; then
-		say "the table back $(ms_since "$t_ns") ms after the flush began"
+	if wait_for 5 both_tables; then
+		say "both tables back $(ms_since "$t_ns") ms after the flush began"
 	else
-		bad "the table not back within 5 s of nft flush ruleset: $(tables)"
+		bad "not both tables back within 5 s of nft flush ruleset: $(tables)"
 	fi
 	sleep 0.5
-	line=$(log_since "$t" | grep "^mss inet lvs_rs_agent_mss removed by")
-	say "the log: $line"
-	[[ $line == *" removed by nft[$nftpid], restored in "*" ms" ]] ||
-		bad "the log does not say that nft[$nftpid] removed the table: '$line'"
-	echo "$line" | awk '{ if ($(NF - 1) + 0 >= 1000) exit 1 }' ||
-		bad "restored in a second or more: '$line'"
+	for w in "mss inet lvs_rs_agent_mss" "nft arp lvs_rs_agent"; do
+		line=$(log_since "$t" | grep "^$w removed by")
+		say "the log: $line"
+		[[ $line == *" removed by nft[$nftpid], restored in "*" ms" ]] ||
+			bad "the log does not say that nft[$nftpid] removed $w: '$line'"
+		echo "$line" | awk '{ if ($(NF - 1) + 0 >= 1000) exit 1 }' ||
+			bad "$w: restored in a second or more: '$line'"
+	done
 	nft list chain inet lvs_rs_agent_mss output | grep -q 'maxseg size set 1400' ||
 		bad "the clamp's rule after the repair does not set 1400"
 	lvs-rs-agent verify > /run/verify.out 2>&1 ||
