@@ -18,6 +18,11 @@ BASHCOMPDIR ?= $(or $(shell $(PKG_CONFIG) --variable=completionsdir bash-complet
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 PKGS := libmnl libnftnl libcap-ng json-c
+# A fresh machine has no pkg-config until `make deps` (which `make demo` runs
+# before it builds, in a make of its own): pkgconf asks it nothing until then,
+# and a build without it stops at have-pkg-config with what to do.
+HAVE_PKG_CONFIG := $(shell command -v $(PKG_CONFIG) 2>/dev/null)
+pkgconf = $(if $(HAVE_PKG_CONFIG),$(shell $(PKG_CONFIG) $(1)))
 TEST_PKGS := cmocka
 
 ifeq ($(SANITIZE),1)
@@ -35,7 +40,7 @@ WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototyp
 CFLAGS ?= -O2 -g
 BASE_CFLAGS := -std=gnu11 $(WARN) $(HARDEN) -fstack-protector-strong -fPIE \
 	-DVERSION='"$(VERSION)"' -I. $(SAN_FLAGS) \
-	$(shell $(PKG_CONFIG) --cflags $(PKGS))
+	$(call pkgconf,--cflags $(PKGS))
 BASE_LDFLAGS := -pie -Wl,-z,relro,-z,now $(SAN_FLAGS)
 # LINK=static (the default) links libnftnl, libcap-ng and json-c into
 # the binary; libmnl (Debian ships no static archive) and libc stay shared.
@@ -46,11 +51,11 @@ BASE_LDFLAGS := -pie -Wl,-z,relro,-z,now $(SAN_FLAGS)
 LINK ?= static
 STATIC_PKGS := libnftnl libcap-ng json-c
 ifeq ($(LINK),static)
-LIBS := $(shell $(PKG_CONFIG) --libs-only-L $(PKGS)) \
-	-Wl,-Bstatic $(shell $(PKG_CONFIG) --libs-only-l $(STATIC_PKGS)) -Wl,-Bdynamic \
-	$(shell $(PKG_CONFIG) --libs-only-l $(filter-out $(STATIC_PKGS),$(PKGS)))
+LIBS := $(call pkgconf,--libs-only-L $(PKGS)) \
+	-Wl,-Bstatic $(call pkgconf,--libs-only-l $(STATIC_PKGS)) -Wl,-Bdynamic \
+	$(call pkgconf,--libs-only-l $(filter-out $(STATIC_PKGS),$(PKGS)))
 else ifeq ($(LINK),shared)
-LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS))
+LIBS := $(call pkgconf,--libs $(PKGS))
 else
 $(error LINK must be static or shared, not "$(LINK)")
 endif
@@ -81,6 +86,12 @@ LOOP_BIN := $(BUILD)/reconcile-loop
 PROBE_BIN := $(BUILD)/nft-owner-probe
 
 all: $(BIN)
+
+$(OBJ) $(FOBJ): | have-pkg-config
+have-pkg-config:
+	@[ -n "$(HAVE_PKG_CONFIG)" ] || { echo "make: $(PKG_CONFIG) is missing: run make deps (as root) first," \
+		"or make demo, which does" >&2; exit 1; }
+.PHONY: have-pkg-config
 
 $(BUILD)/obj/%.o: %.c
 	$(qecho) CC $@
