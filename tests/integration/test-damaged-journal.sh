@@ -73,13 +73,28 @@ expect_kernel()
 	fi
 }
 
-# damaged_case NAME BYTES K LINE: the journal cut to BYTES (or, BYTES
-# "line3", with line 3 corrupted) keeps K steps and is damaged from LINE.
+# cut_at WHERE: a byte offset in this trial's journal (whole lines: the
+# header and 9 steps). Each trial's own: the header holds its namespace's
+# cookie and inode, whose numbers of digits differ from one to the next.
+cut_at()
+{
+	case $1 in
+	head) head -1 "$TDIR/journal" | wc -c ;;
+	line5) head -5 "$TDIR/journal" | wc -c ;;
+	mid3) echo $(($(head -2 "$TDIR/journal" | wc -c) + 20)) ;;
+	last) echo $(($(stat -c %s "$TDIR/journal") - 1)) ;;
+	*) echo "$1" ;;
+	esac
+}
+# damaged_case NAME WHERE K LINE: the journal cut at WHERE (cut_at; or,
+# WHERE "line3", with line 3 corrupted) keeps K steps and is damaged from
+# LINE.
 damaged_case()
 {
 	local name=$1 bytes=$2 k=$3 line=$4
 
 	trial_ns
+	[ "$bytes" = line3 ] || bytes=$(cut_at "$bytes")
 	if [ "$bytes" = line3 ]; then
 		sed '3s/.*/{"kind":"sysctl","target":"net\/ipv4/' "$TDIR/journal" >"$STATE"
 	else
@@ -127,22 +142,16 @@ damaged_case()
 	assert_rc "$name: revert afterwards: exit 0" 0
 }
 
-trial_ns
-LEN=$(stat -c %s "$TDIR/journal")
-HEAD_END=$(head -1 "$TDIR/journal" | wc -c)
-# Whole lines: header and 9 steps.
-L5_END=$(head -5 "$TDIR/journal" | wc -c)
-L3_MID=$(( $(head -2 "$TDIR/journal" | wc -c) + 20 ))
 damaged_case "cut in the header (byte 40)" 40 0 1
-damaged_case "cut right after the header" "$HEAD_END" 0 2
-damaged_case "cut within line 3" "$L3_MID" 1 3
-damaged_case "cut after line 5" "$L5_END" 4 6
-damaged_case "cut before the last newline" $((LEN - 1)) 8 10
+damaged_case "cut right after the header" head 0 2
+damaged_case "cut within line 3" mid3 1 3
+damaged_case "cut after line 5" line5 4 6
+damaged_case "cut before the last newline" last 8 10
 damaged_case "line 3 corrupted" line3 1 3
 
 # ---- forget: the kernel untouched, what is left said
 trial_ns
-head -c "$L5_END" "$TDIR/journal" >"$STATE"
+head -c "$(cut_at line5)" "$TDIR/journal" >"$STATE"
 agent_run t --json forget
 assert_rc "forget exits 0" 0
 assert_json "forget --json: not changed; the 4 readable steps revert would undo, left" "$OUT" \
