@@ -22,10 +22,11 @@
 # sd-test.sh ansible | ansible-absent: the same VM, running sd-ansible-guest.sh apply | absent:
 # the Ansible role of contrib/ansible, `connection: local`, installing the same package
 # (the role's runs split over two VMs: each takes 40-100 s under emulation).
-# sd-test.sh watch: systemd/lvs-rs-agent-watch.service instead, enabled, with an anyip prefix
-# in agent.conf, every rp_filter strict in sysctl.d, a .network file for lo listing only
-# 127.0.0.1/8 (networkd not started at boot) and a unit ordered after the watch; runs
-# sd-watch-guest.sh ("@@RESULT ...: vm-watch-NAME" lines).
+# sd-test.sh watch: systemd/lvs-rs-agent-watch.service instead, enabled, with 302 VIPs, an
+# anyip prefix and arp_suppress = both in agent.conf, every rp_filter strict in sysctl.d,
+# .network files for lo (only 127.0.0.1/8) and tunl0 (no address; networkd not started at
+# boot), and units ordered before the watch (the state before its first apply) and after
+# it; runs sd-watch-guest.sh ("@@RESULT ...: vm-watch-NAME" lines).
 set -u
 HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
